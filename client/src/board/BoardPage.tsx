@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import {
+  Tldraw,
+  PeopleMenu,
+  useTldrawCurrentUser,
+  type Editor,
+  type TLComponents,
+  type TLUserPreferences,
+} from 'tldraw'
+import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite'
+import 'tldraw/tldraw.css'
+import { useBoard, type ConnectionState } from '../sync/useBoard.ts'
+import { loadParticipant, saveParticipant, type Participant } from '../identity.ts'
+import { rememberBoard } from '../recentBoards.ts'
+import { NameDialog } from './NameDialog.tsx'
+
+// Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
+const assetUrls = getAssetUrlsByImport()
+
+declare global {
+  interface Window {
+    __ROUNDTABLE_CONFIG__?: { tldrawLicenseKey: string | null }
+  }
+}
+const licenseKey = window.__ROUNDTABLE_CONFIG__?.tldrawLicenseKey ?? undefined
+
+const PREFS_KEY = 'roundtable:tldraw-preferences'
+
+function loadPreferences(): Partial<TLUserPreferences> {
+  try {
+    return JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}')
+  } catch {
+    return {}
+  }
+}
+
+const CONNECTION_LABEL: Record<ConnectionState, string> = {
+  connected: 'Connected',
+  connecting: 'Reconnecting…',
+  offline: 'Offline — changes are kept on this device',
+}
+
+export function BoardPage({ boardId }: { boardId: string }) {
+  const [participant, setParticipant] = useState<Participant>(loadParticipant)
+  const [prefs, setPrefs] = useState<Partial<TLUserPreferences>>(loadPreferences)
+  const [askName, setAskName] = useState(!participant.named)
+  const [editor, setEditor] = useState<Editor>()
+  const { storeWithStatus, connection, newerDocReason } = useBoard(boardId, participant)
+
+  useEffect(() => rememberBoard(boardId), [boardId])
+
+  const updateParticipant = useCallback((next: Participant) => {
+    saveParticipant(next)
+    setParticipant(next)
+  }, [])
+
+  // tldraw's own people menu edits the same name and colour as our dialog. The setter must keep
+  // its identity: tldraw rebuilds its current user (and the editor) when it changes.
+  const setUserPreferences = useCallback((next: TLUserPreferences) => {
+    const { id: _id, name, color, ...rest } = next
+    localStorage.setItem(PREFS_KEY, JSON.stringify(rest))
+    setPrefs(rest)
+    setParticipant((current) => {
+      if ((!name || name === current.name) && (!color || color === current.color)) return current
+      const updated = { ...current, name: name || current.name, color: color || current.color, named: true }
+      saveParticipant(updated)
+      return updated
+    })
+  }, [])
+  const user = useTldrawCurrentUser({
+    userPreferences: { ...prefs, id: participant.id, name: participant.name, color: participant.color },
+    setUserPreferences,
+  })
+
+  const components = useMemo<TLComponents>(
+    () => ({
+      SharePanel: () => (
+        <div className="tlui-share-zone roundtable-share-zone" draggable={false}>
+          <ConnectionBadge state={connection} />
+          <button className="name-chip" onClick={() => setAskName(true)} title="Change your name and colour">
+            <span className="dot" style={{ background: participant.color }} />
+            {participant.name}
+          </button>
+          <PeopleMenu />
+        </div>
+      ),
+    }),
+    [connection, participant.name, participant.color],
+  )
+
+  const onMount = useCallback(
+    (editor: Editor) => {
+      // Attribution: every shape remembers which participant created it.
+      const stop = editor.sideEffects.registerBeforeCreateHandler('shape', (shape, source) =>
+        source === 'user' && !shape.meta.createdBy ? { ...shape, meta: { ...shape.meta, createdBy: participant.id } } : shape,
+      )
+      setEditor(editor)
+      return stop
+    },
+    [participant.id],
+  )
+
+  // A client older than the board must not write records its schema cannot describe.
+  useEffect(() => {
+    if (editor && newerDocReason) editor.updateInstanceState({ isReadonly: true })
+  }, [editor, newerDocReason])
+
+  return (
+    <div className="board">
+      {newerDocReason && (
+        <div className="banner" role="alert">
+          {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
+        </div>
+      )}
+      <Tldraw
+        store={storeWithStatus}
+        assetUrls={assetUrls}
+        licenseKey={licenseKey}
+        user={user}
+        components={components}
+        onMount={onMount}
+      />
+      {askName && (
+        <NameDialog
+          participant={participant}
+          onSave={(name, color) => {
+            updateParticipant({ ...participant, name, color, named: true })
+            setAskName(false)
+          }}
+          onCancel={() => {
+            if (!participant.named) updateParticipant({ ...participant, named: true })
+            setAskName(false)
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function ConnectionBadge({ state }: { state: ConnectionState }) {
+  return (
+    <div className={`connection connection-${state}`} role="status" aria-live="polite" data-connection={state}>
+      <span className="dot" />
+      {CONNECTION_LABEL[state]}
+    </div>
+  )
+}

@@ -1,0 +1,43 @@
+/**
+ * Identity without accounts: each browser keeps a participant id (public: awareness,
+ * attribution), a secret (proves "same participant" to the server later) and a chosen
+ * name and colour.
+ */
+export interface Participant {
+  id: string
+  secret: string
+  name: string
+  color: string
+  /** False until the person has chosen a name themselves. */
+  named: boolean
+}
+
+const KEY = 'roundtable:participant'
+
+export const PARTICIPANT_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#0c8599', '#1971c2', '#6741d9', '#c2255c']
+
+function randomToken(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export function loadParticipant(): Participant {
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<Participant> | null
+    if (saved?.id && saved.secret && saved.name && saved.color) return { named: false, ...saved } as Participant
+  } catch {
+    // A corrupt entry is replaced below.
+  }
+  const fresh: Participant = {
+    id: randomToken(12),
+    secret: randomToken(24),
+    name: `Guest ${Math.floor(Math.random() * 900 + 100)}`,
+    color: PARTICIPANT_COLORS[Math.floor(Math.random() * PARTICIPANT_COLORS.length)],
+    named: false,
+  }
+  saveParticipant(fresh)
+  return fresh
+}
+
+export function saveParticipant(p: Participant) {
+  localStorage.setItem(KEY, JSON.stringify(p))
+}

@@ -1,0 +1,170 @@
+import { useEffect, useMemo, useState } from 'react'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import {
+  atom,
+  createPresenceStateDerivation,
+  createTLStore,
+  createUserId,
+  defaultBindingUtils,
+  defaultShapeUtils,
+  InstancePresenceRecordType,
+  react,
+  UserRecordType,
+  type TLInstancePresence,
+  type TLRecord,
+  type TLStoreWithStatus,
+} from 'tldraw'
+import { boardRecords, SYNC_PATH } from '@roundtable/shared'
+import { bindStoreToDoc } from './binding.ts'
+import type { Participant } from '../identity.ts'
+
+export type ConnectionState = 'connecting' | 'connected' | 'offline'
+
+export interface BoardConnection {
+  storeWithStatus: TLStoreWithStatus
+  connection: ConnectionState
+  /** Set when this client is older than the board: it shows the board read-only. */
+  newerDocReason: string | undefined
+  provider: WebsocketProvider | undefined
+}
+
+/** How long a board with nothing on this device waits for the server before opening empty. */
+const FIRST_SYNC_WAIT_MS = 3000
+
+function syncUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${proto}//${location.host}${SYNC_PATH}`
+}
+
+/**
+ * The one place tldraw meets Yjs: a Y.Doc per board, kept on this device by y-indexeddb and
+ * synced by y-websocket; the tldraw store bound to the doc; presence through awareness.
+ */
+export function useBoard(boardId: string, participant: Participant): BoardConnection {
+  const [storeWithStatus, setStoreWithStatus] = useState<TLStoreWithStatus>({ status: 'loading' })
+  const [connection, setConnection] = useState<ConnectionState>('connecting')
+  const [newerDocReason, setNewerDocReason] = useState<string>()
+  const [provider, setProvider] = useState<WebsocketProvider>()
+  const user$ = useMemo(() => atom('roundtable user', toTLUser(participant)), [])
+
+  useEffect(() => {
+    user$.set(toTLUser(participant))
+  }, [participant.id, participant.name, participant.color])
+
+  useEffect(() => {
+    let disposed = false
+    const cleanups: (() => void)[] = []
+    const doc = new Y.Doc()
+    const local = new IndexeddbPersistence(`roundtable:${boardId}`, doc)
+    const ws = new WebsocketProvider(syncUrl(), boardId, doc, { connect: true })
+    setProvider(ws)
+    const { awareness } = ws
+    awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
+
+    const updateConnection = () => {
+      if (!navigator.onLine) setConnection('offline')
+      else setConnection(ws.wsconnected ? 'connected' : 'connecting')
+    }
+    ws.on('status', updateConnection)
+    window.addEventListener('online', updateConnection)
+    window.addEventListener('offline', updateConnection)
+    cleanups.push(() => {
+      window.removeEventListener('online', updateConnection)
+      window.removeEventListener('offline', updateConnection)
+    })
+
+    const store = createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils })
+
+    const start = () => {
+      if (disposed) return
+      const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason })
+      cleanups.push(() => binding.dispose())
+      cleanups.push(bindPresence(store, awareness, doc.clientID, user$))
+      setStoreWithStatus({ status: 'synced-remote', connectionStatus: 'online', store })
+    }
+
+    // Open as soon as this device has the board; a board new to this device waits briefly for
+    // the server so that it does not start from an empty page that then has to be merged.
+    local.whenSynced.then(() => {
+      if (disposed) return
+      if (boardRecords(doc).map.size > 0 || ws.synced) return start()
+      const timer = setTimeout(start, FIRST_SYNC_WAIT_MS)
+      ws.once('sync', () => {
+        clearTimeout(timer)
+        start()
+      })
+    })
+
+    return () => {
+      disposed = true
+      for (const cleanup of cleanups.reverse()) cleanup()
+      ws.destroy()
+      local.destroy()
+      doc.destroy()
+    }
+  }, [boardId])
+
+  useEffect(() => {
+    provider?.awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
+  }, [provider, participant.name, participant.color])
+
+  return { storeWithStatus, connection, newerDocReason, provider }
+}
+
+function toTLUser(p: Participant) {
+  return UserRecordType.create({ id: createUserId(p.id), name: p.name, color: p.color })
+}
+
+type Awareness = WebsocketProvider['awareness']
+
+/** Publishes our cursor/selection/viewport to awareness and shows everyone else's in tldraw. */
+function bindPresence(
+  store: ReturnType<typeof createTLStore>,
+  awareness: Awareness,
+  clientId: number,
+  user$: ReturnType<typeof atom<ReturnType<typeof toTLUser>>>,
+): () => void {
+  const presenceId = InstancePresenceRecordType.createId(String(clientId))
+  const presence$ = createPresenceStateDerivation(user$, { instanceId: presenceId })(store)
+
+  let frame = 0
+  const stopReacting = react('publish presence', () => {
+    const presence = presence$.get()
+    // Coalesce bursts (a drag) into one awareness update per animation frame.
+    cancelAnimationFrame(frame)
+    frame = requestAnimationFrame(() => awareness.setLocalStateField('presence', presence ?? null))
+  })
+
+  const onAwarenessChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+    const states = awareness.getStates()
+    const toPut: TLInstancePresence[] = []
+    const toRemove: TLRecord['id'][] = []
+    for (const id of [...added, ...updated]) {
+      if (id === clientId) continue
+      const presence = states.get(id)?.presence as TLInstancePresence | null | undefined
+      if (presence && presence.id === InstancePresenceRecordType.createId(String(id))) toPut.push(presence)
+      else toRemove.push(InstancePresenceRecordType.createId(String(id)))
+    }
+    for (const id of removed) toRemove.push(InstancePresenceRecordType.createId(String(id)))
+    try {
+      store.mergeRemoteChanges(() => {
+        const present = toRemove.filter((id) => store.has(id))
+        if (present.length) store.remove(present)
+        if (toPut.length) store.put(toPut)
+      })
+    } catch {
+      // A peer sent presence our schema rejects; ignore it rather than break our own board.
+    }
+  }
+  awareness.on('change', onAwarenessChange)
+
+  return () => {
+    stopReacting()
+    cancelAnimationFrame(frame)
+    awareness.off('change', onAwarenessChange)
+    const others = store.query.records('instance_presence').get().map((r) => r.id)
+    store.mergeRemoteChanges(() => store.remove(others))
+  }
+}

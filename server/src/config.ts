@@ -1,0 +1,48 @@
+import path from 'node:path'
+import { DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
+
+export interface ServerConfig {
+  port: number
+  host: string
+  dataDir: string
+  tldrawLicenseKey: string | undefined
+  /** Largest WebSocket frame accepted; a larger one closes that connection (1009). */
+  maxFrameBytes: number
+  /** How long a board stays in memory after its last connection leaves. */
+  roomIdleMs: number
+  /** Compact a board's update log into one state after this many appended updates. */
+  compactAfterUpdates: number
+  logLevel: string
+  /** Folder of the built client; unset serves only the API and sync socket. */
+  clientDist: string | undefined
+}
+
+export class ConfigError extends Error {}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+export function defaultClientDist(): string {
+  return path.resolve(import.meta.dirname, '../../client/dist')
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    port: intFromEnv(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    tldrawLicenseKey: env.TLDRAW_LICENSE_KEY || undefined,
+    maxFrameBytes: intFromEnv(env, 'MAX_FRAME_BYTES', DEFAULT_MAX_FRAME_BYTES, 1024, 512 * 1024 * 1024),
+    roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
+    compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
+    logLevel: env.LOG_LEVEL || 'info',
+    clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
+  }
+}

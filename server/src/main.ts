@@ -1,0 +1,37 @@
+import { configFromEnv, ConfigError } from './config.ts'
+import { createLogger } from './logger.ts'
+import { startServer } from './server.ts'
+
+let config
+try {
+  config = configFromEnv()
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Roundtable: ${err.message}`)
+    process.exit(2)
+  }
+  throw err
+}
+const log = createLogger(config.logLevel)
+
+try {
+  const server = await startServer(config, { logger: log })
+  log.info({ url: server.url, dataDir: config.dataDir }, `Roundtable is running: open ${server.url}`)
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    server.close().then(() => {
+      log.info('stopped')
+      process.exit(0)
+    })
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+} catch (err) {
+  const e = err as NodeJS.ErrnoException
+  if (e.code === 'EADDRINUSE') log.fatal(`port ${config.port} on ${config.host} is in use; set PORT to another port`)
+  else log.fatal({ err }, 'could not start')
+  process.exit(1)
+}

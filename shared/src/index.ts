@@ -1,0 +1,3 @@
+export * from './boardId.ts'
+export * from './protocol.ts'
+export * from './boardDoc.ts'

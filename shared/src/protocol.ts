@@ -1,0 +1,29 @@
+/**
+ * Wire constants shared by the server and the client. The sync socket speaks the standard
+ * y-websocket protocol (y-protocols sync + awareness), so a stock WebsocketProvider works.
+ */
+export const MESSAGE_SYNC = 0
+export const MESSAGE_AWARENESS = 1
+export const MESSAGE_AUTH = 2
+export const MESSAGE_QUERY_AWARENESS = 3
+
+/** Path prefix the server upgrades to WebSocket: `/sync/<boardId>`. */
+export const SYNC_PATH = '/sync'
+
+/**
+ * Close codes. y-websocket treats 4400-4499 as permanent (no reconnect); everything else
+ * reconnects with backoff, which is what a client should do when the server restarts.
+ */
+export const CloseCode = {
+  /** Standard: the server is restarting; reconnect soon. */
+  restarting: 1012,
+  /** Standard: the frame exceeded the size limit (ws sends this itself). */
+  tooLarge: 1009,
+  /** The client sent a frame we could not decode. Reconnecting would repeat it. */
+  malformed: 4400,
+  /** The board's storage failed; the server refuses writes it could not persist. */
+  storageFailed: 4500,
+} as const
+
+/** Default maximum size of one WebSocket frame, in bytes. */
+export const DEFAULT_MAX_FRAME_BYTES = 10 * 1024 * 1024
