@@ -1,0 +1,205 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import {
+  createShapeId,
+  createTLStore,
+  defaultBindingUtils,
+  defaultShapeUtils,
+  toRichText,
+  type TLNoteShape,
+  type TLRecord,
+  type TLStore,
+} from 'tldraw'
+import { boardMeta, boardRecords, type JsonRecord } from '@roundtable/shared'
+import { bindStoreToDoc, type BindingHandle } from './binding.ts'
+
+const newStore = () => createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils })
+
+/** Applies every update from one doc to the other, as the server would relay them. */
+function link(a: Y.Doc, b: Y.Doc) {
+  a.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && Y.applyUpdate(b, u, 'link'))
+  b.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && Y.applyUpdate(a, u, 'link'))
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a), 'link')
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b), 'link')
+}
+
+function note(id: string, text: string, x = 0): TLNoteShape {
+  const store = newStore()
+  return store.schema.types.shape.create({
+    id: createShapeId(id),
+    type: 'note',
+    parentId: 'page:page',
+    index: 'a1',
+    x,
+    y: 0,
+    props: { ...new (defaultShapeUtils.find((u) => u.type === 'note')!)(null as never).getDefaultProps(), richText: toRichText(text) },
+  } as never) as TLNoteShape
+}
+
+function docRecord(doc: Y.Doc, id: string): JsonRecord | undefined {
+  return boardRecords(doc).get(id)
+}
+
+const handles: BindingHandle[] = []
+function bind(store: TLStore, doc: Y.Doc, onNewerDoc: (reason: string) => void = () => {}) {
+  const handle = bindStoreToDoc(store, doc, { onNewerDoc })
+  handles.push(handle)
+  return handle
+}
+afterEach(() => handles.splice(0).forEach((h) => h.dispose()))
+
+describe('tldraw store -> YKeyValue', () => {
+  it('writes a local change to the doc as one update, with the schema', () => {
+    const store = newStore()
+    const doc = new Y.Doc()
+    bind(store, doc)
+    store.ensureStoreIsUsable()
+    let updates = 0
+    doc.on('update', () => updates++)
+    store.put([note('a', 'first'), note('b', 'second', 300)])
+    expect(updates).toBe(1)
+    expect((docRecord(doc, 'shape:a') as unknown as TLNoteShape).props.richText).toEqual(toRichText('first'))
+    expect(docRecord(doc, 'shape:b')).toBeDefined()
+    expect(boardMeta(doc).get('schema')).toEqual(store.schema.serialize())
+  })
+
+  it('writes updates and deletions', () => {
+    const store = newStore()
+    const doc = new Y.Doc()
+    bind(store, doc)
+    store.put([note('a', 'first')])
+    store.update(createShapeId('a'), (r) => ({ ...r, x: 500 }) as TLRecord)
+    expect(docRecord(doc, 'shape:a')?.x).toBe(500)
+    store.remove([createShapeId('a')])
+    expect(docRecord(doc, 'shape:a')).toBeUndefined()
+  })
+
+  it('keeps one entry per record however often it changes', () => {
+    const store = newStore()
+    const doc = new Y.Doc()
+    bind(store, doc)
+    store.put([note('a', 'drag me')])
+    for (let x = 0; x < 1000; x++) store.update(createShapeId('a'), (r) => ({ ...r, x }) as TLRecord)
+    expect(boardRecords(doc).yarray.length).toBe(1)
+    expect(docRecord(doc, 'shape:a')?.x).toBe(999)
+  })
+
+  it('does not write presence or session records to the doc', () => {
+    const store = newStore()
+    const doc = new Y.Doc()
+    bind(store, doc)
+    store.put([store.schema.types.camera.create({ id: 'camera:page:page' as never })])
+    expect(boardRecords(doc).map.size).toBe(0)
+  })
+})
+
+describe('YKeyValue -> tldraw store', () => {
+  it('applies a peer change as a remote change, outside the local undo history', () => {
+    const [storeA, storeB] = [newStore(), newStore()]
+    const [docA, docB] = [new Y.Doc(), new Y.Doc()]
+    bind(storeA, docA)
+    bind(storeB, docB)
+    link(docA, docB)
+    const sources: string[] = []
+    // tldraw adds its default document and page as the store's own (user) change; do it first.
+    storeB.ensureStoreIsUsable()
+    storeB.listen((entry) => sources.push(entry.source), { scope: 'document' })
+
+    storeA.put([note('a', 'from A')])
+    expect((storeB.get(createShapeId('a')) as TLNoteShape).props.richText).toEqual(toRichText('from A'))
+    storeA.update(createShapeId('a'), (r) => ({ ...r, y: 42 }) as TLRecord)
+    expect(storeB.get(createShapeId('a'))?.y).toBe(42)
+    storeA.remove([createShapeId('a')])
+    expect(storeB.get(createShapeId('a'))).toBeUndefined()
+    expect(sources.length).toBeGreaterThan(0)
+    expect(new Set(sources)).toEqual(new Set(['remote']))
+  })
+
+  it('loads what the doc already holds', () => {
+    const doc = new Y.Doc()
+    bind(newStore(), doc)
+    const first = newStore()
+    handles[0].dispose()
+    bind(first, doc)
+    first.put([note('kept', 'still here')])
+    const later = newStore()
+    bind(later, doc)
+    expect((later.get(createShapeId('kept')) as TLNoteShape).props.richText).toEqual(toRichText('still here'))
+  })
+
+  it('converges when two stores edit concurrently', () => {
+    const [storeA, storeB] = [newStore(), newStore()]
+    const [docA, docB] = [new Y.Doc(), new Y.Doc()]
+    bind(storeA, docA)
+    bind(storeB, docB)
+    storeA.put([note('a', 'A wrote this', 0)])
+    storeB.put([note('b', 'B wrote this', 300)])
+    storeA.put([{ ...note('same', 'A version'), x: 1 }])
+    storeB.put([{ ...note('same', 'B version'), x: 2 }])
+    link(docA, docB)
+    const shapesA = storeA.query.records('shape').get().sort((a, b) => a.id.localeCompare(b.id))
+    const shapesB = storeB.query.records('shape').get().sort((a, b) => a.id.localeCompare(b.id))
+    expect(shapesA.map((s) => s.id)).toEqual(['shape:a', 'shape:b', 'shape:same'])
+    expect(shapesA).toEqual(shapesB)
+  })
+})
+
+describe('migrations', () => {
+  const olderDoc = () => {
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/board-note-v8.ydoc')))
+    return doc
+  }
+
+  it('migrates a doc written with an older schema forward and writes it back', () => {
+    const doc = olderDoc()
+    const stored = docRecord(doc, 'shape:oldnote') as unknown as { props: Record<string, unknown> }
+    expect(stored.props.text).toBe('Written before rich text')
+    const store = newStore()
+    const onNewerDoc = (reason: string) => {
+      throw new Error(`unexpected: ${reason}`)
+    }
+    bind(store, doc, onNewerDoc)
+
+    const migrated = store.get(createShapeId('oldnote')) as TLNoteShape
+    expect(migrated.props.richText).toEqual(toRichText('Written before rich text'))
+    expect(migrated.meta.createdBy).toBe('p-older')
+    const written = docRecord(doc, 'shape:oldnote') as unknown as TLNoteShape
+    expect(written.props.richText).toEqual(toRichText('Written before rich text'))
+    expect('text' in written.props).toBe(false)
+    expect(boardMeta(doc).get('schema')).toEqual(store.schema.serialize())
+    expect(store.get('document:document' as never)).toMatchObject({ name: 'Retro' })
+  })
+
+  it('opens a doc written by a newer client read-only instead of writing to it', () => {
+    const doc = new Y.Doc()
+    const newer = newStore().schema.serialize() as { sequences: Record<string, number> }
+    newer.sequences['com.tldraw.shape.note'] += 5
+    boardMeta(doc).set('schema', newer)
+    boardRecords(doc).set('page:page', { id: 'page:page', typeName: 'page', name: 'Page 1', index: 'a1', meta: {} })
+    const before = Y.encodeStateAsUpdate(doc)
+    const reasons: string[] = []
+    const store = newStore()
+    bind(store, doc, (r) => reasons.push(r))
+    expect(reasons).toHaveLength(1)
+    expect(reasons[0]).toMatch(/newer version/)
+    store.put([note('x', 'must not reach the doc')])
+    expect(Y.encodeStateAsUpdate(doc)).toEqual(before)
+  })
+
+  it('goes read-only when a peer upgrades the doc while it is open', () => {
+    const doc = new Y.Doc()
+    const reasons: string[] = []
+    const store = newStore()
+    bind(store, doc, (r) => reasons.push(r))
+    store.put([note('a', 'hello')])
+    const newer = store.schema.serialize() as { sequences: Record<string, number> }
+    newer.sequences['com.tldraw.shape.note'] += 1
+    const peer = new Y.Doc()
+    link(doc, peer)
+    boardMeta(peer).set('schema', newer)
+    expect(reasons).toHaveLength(1)
+  })
+})
