@@ -13,6 +13,7 @@ import { useBoard, type ConnectionState } from '../sync/useBoard.ts'
 import { loadParticipant, saveParticipant, type Participant } from '../identity.ts'
 import { rememberBoard } from '../recentBoards.ts'
 import { NameDialog } from './NameDialog.tsx'
+import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -45,7 +46,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [prefs, setPrefs] = useState<Partial<TLUserPreferences>>(loadPreferences)
   const [askName, setAskName] = useState(!participant.named)
   const [editor, setEditor] = useState<Editor>()
-  const { storeWithStatus, connection, newerDocReason } = useBoard(boardId, participant)
+  const { storeWithStatus, connection, newerDocReason, provider } = useBoard(boardId, participant)
 
   useEffect(() => rememberBoard(boardId), [boardId])
 
@@ -105,6 +106,11 @@ export function BoardPage({ boardId }: { boardId: string }) {
     if (editor && newerDocReason) editor.updateInstanceState({ isReadonly: true })
   }, [editor, newerDocReason])
 
+  const boardContext = useMemo<BoardContextValue | null>(
+    () => (provider && editor ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor } : null),
+    [boardId, provider, editor, participant],
+  )
+
   return (
     <div className="board">
       {newerDocReason && (
@@ -120,6 +126,11 @@ export function BoardPage({ boardId }: { boardId: string }) {
         components={components}
         onMount={onMount}
       />
+      {boardContext && (
+        <BoardContext.Provider value={boardContext}>
+          {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+        </BoardContext.Provider>
+      )}
       {askName && (
         <NameDialog
           participant={participant}
