@@ -11,6 +11,7 @@ import type { BoardStorage } from './storage/storage.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
 
 const HEARTBEAT_MS = 30_000
+const SHUTDOWN_GRACE_MS = 1_000
 
 export interface RoundtableServer {
   /** The URL people open, e.g. http://127.0.0.1:8080 */
@@ -115,13 +116,19 @@ export async function startServer(
 
   let closing: Promise<void> | undefined
   function close() {
-    closing ??= new Promise<void>((resolve) => {
-      httpServer.close(() => resolve())
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+      // Everything in memory is already on disk (appended before broadcast); compacting on the
+      // way out makes the next start load one state per board.
       rooms.shutdown(CloseCode.restarting, 'server restarting')
+      // Let the close frames reach clients so they know to reconnect soon, then cut stragglers.
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
       for (const ws of wss.clients) ws.terminate()
       httpServer.closeAllConnections()
       storage.close()
-    })
+      await stopped
+    })()
     return closing
   }
 
