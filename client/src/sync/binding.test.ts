@@ -16,12 +16,25 @@ import { bindStoreToDoc, type BindingHandle } from './binding.ts'
 
 const newStore = () => createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils })
 
-/** Applies every update from one doc to the other, as the server would relay them. */
-function link(a: Y.Doc, b: Y.Doc) {
-  a.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && Y.applyUpdate(b, u, 'link'))
-  b.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && Y.applyUpdate(a, u, 'link'))
-  Y.applyUpdate(b, Y.encodeStateAsUpdate(a), 'link')
-  Y.applyUpdate(a, Y.encodeStateAsUpdate(b), 'link')
+/**
+ * Relays every update between two docs as the server would: queued, and delivered after the
+ * sending transaction has finished (a network never re-enters the sender mid-transaction).
+ * Returns `flush`, which delivers until both sides are quiet.
+ */
+function link(a: Y.Doc, b: Y.Doc): () => void {
+  const queue: [Y.Doc, Uint8Array][] = []
+  a.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && queue.push([b, u]))
+  b.on('update', (u: Uint8Array, origin: unknown) => origin !== 'link' && queue.push([a, u]))
+  queue.push([b, Y.encodeStateAsUpdate(a)], [a, Y.encodeStateAsUpdate(b)])
+  const flush = () => {
+    for (let delivered = 0; queue.length > 0; delivered++) {
+      if (delivered > 1000) throw new Error('docs keep sending updates to each other: they do not settle')
+      const [to, update] = queue.shift()!
+      Y.applyUpdate(to, update, 'link')
+    }
+  }
+  flush()
+  return flush
 }
 
 function note(id: string, text: string, x = 0): TLNoteShape {
@@ -101,7 +114,7 @@ describe('YKeyValue -> tldraw store', () => {
     const [docA, docB] = [new Y.Doc(), new Y.Doc()]
     bind(storeA, docA)
     bind(storeB, docB)
-    link(docA, docB)
+    const flush = link(docA, docB)
     const sources: string[] = []
     // Only shapes: tldraw itself adds its default document and page as a local change.
     storeB.listen(
@@ -113,10 +126,13 @@ describe('YKeyValue -> tldraw store', () => {
     )
 
     storeA.put([note('a', 'from A')])
+    flush()
     expect((storeB.get(createShapeId('a')) as TLNoteShape).props.richText).toEqual(toRichText('from A'))
     storeA.update(createShapeId('a'), (r) => ({ ...r, y: 42 }) as TLNoteShape)
+    flush()
     expect(storeB.get(createShapeId('a'))?.y).toBe(42)
     storeA.remove([createShapeId('a')])
+    flush()
     expect(storeB.get(createShapeId('a'))).toBeUndefined()
     expect(sources.length).toBeGreaterThan(0)
     expect(new Set(sources)).toEqual(new Set(['remote']))
@@ -203,8 +219,9 @@ describe('migrations', () => {
     const newer = store.schema.serialize() as { sequences: Record<string, number> }
     newer.sequences['com.tldraw.shape.note'] += 1
     const peer = new Y.Doc()
-    link(doc, peer)
+    const flush = link(doc, peer)
     boardMeta(peer).set('schema', newer)
+    flush()
     expect(reasons).toHaveLength(1)
   })
 })
