@@ -55,8 +55,8 @@ export interface BatonInterval {
 }
 
 export interface ParticipationInput {
-  /** Shape records of the board (anything with `type` and `meta`). */
-  shapes: Iterable<{ type?: unknown; meta?: unknown }>
+  /** Shape records of the board (their `type` and `meta` are read). */
+  shapes: Iterable<object>
   /** The doc's participants map. */
   participants: Readonly<Record<string, ParticipantInfo>>
   /** People here now (awareness `user`), in any order. */
@@ -111,7 +111,7 @@ export function participation(input: ParticipationInput): ParticipationSummary {
     Object.assign(r, { present: true, name: p.name, color: p.color })
   }
 
-  for (const shape of input.shapes) {
+  for (const shape of input.shapes as Iterable<{ type?: unknown; meta?: unknown }>) {
     const meta = (shape.meta ?? {}) as AttributionMeta
     const creator = typeof meta.createdBy === 'string' ? meta.createdBy : undefined
     if (creator && shape.type === 'note') row(creator).notes++
