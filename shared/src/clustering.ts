@@ -175,7 +175,7 @@ export interface Box {
 }
 
 /** Room above the notes for the frame's name, and around them so they do not touch the edge. */
-export const FRAME_PADDING = 32
+export const FRAME_PADDING = 24
 
 /** A frame's box around the given boxes with padding on every side. */
 export function frameAround(boxes: readonly Box[], padding = FRAME_PADDING): Box {

@@ -94,9 +94,9 @@ export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[]
                 <span className="sm-counts">
                   {r.heard ? (
                     [
-                      plural(r.notes, 'note'),
-                      plural(r.edits, 'edit'),
-                      summary.showVotes ? plural(r.votes, 'vote') : '',
+                      r.notes > 0 ? plural(r.notes, 'note') : '',
+                      r.edits > 0 ? plural(r.edits, 'edit') : '',
+                      summary.showVotes && r.votes > 0 ? plural(r.votes, 'vote') : '',
                     ]
                       .filter(Boolean)
                       .join(' · ')

@@ -51,6 +51,12 @@ export function SenseMakingToolbar() {
     setMessage(found.length ? `${found.length} suggested cluster${found.length > 1 ? 's' : ''} shown on the board` : 'No similar notes to cluster yet')
   }
 
+  const drop = (s: Suggestion) => {
+    const rest = suggestions.filter((x) => x.key !== s.key)
+    setSuggestions(rest)
+    if (rest.length === 0) setMessage('')
+  }
+
   return (
     <>
       <div className="sm-toolbar" role="toolbar" aria-label="Sense-making">
@@ -102,10 +108,10 @@ export function SenseMakingToolbar() {
         suggestions={suggestions}
         onAccept={(s, label) => {
           groupNotes(editor, s.ids, label, { pack: true })
-          setSuggestions((all) => all.filter((x) => x.key !== s.key))
+          drop(s)
           editor.focus()
         }}
-        onDismiss={(s) => setSuggestions((all) => all.filter((x) => x.key !== s.key))}
+        onDismiss={drop}
       />
     </>
   )

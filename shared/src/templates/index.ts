@@ -21,6 +21,8 @@ const template = (id: string, description: string, spec: TemplateSpec): Template
 
 export const visionMap = template('vision-map', 'Where we are going and how we start', {
   title: 'Vision map',
+  // Tall enough for a row of sticky notes under the prompts.
+  cell: { w: 360, h: 300 },
   areas: [
     { name: 'Vision', prompt: 'What future do we want to create together?\nImagine it is three years from now: what do you see?', col: 0, row: 0, colSpan: 4 },
     { name: 'Values', prompt: 'What matters to us on the way?\nHow do we want to work together?', col: 0, row: 1, rowSpan: 2 },
