@@ -132,3 +132,26 @@ describe('sense-making together', () => {
     await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-after.png') })
   })
 })
+
+describe('keyboard', () => {
+  it('inserts a template and names a group without a mouse', async () => {
+    const page = await openBoard(newBoardId(), 'Kim')
+    const templates = page.getByRole('button', { name: /Templates/ })
+    await templates.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('Vision map')
+    await page.keyboard.press('ArrowDown')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('Retrospective')
+    await page.keyboard.press('Enter')
+    for (const name of ['Went well', 'To improve', 'Ideas', 'Actions']) await frameNamed(page, name).waitFor()
+    expect(await page.getByRole('menu').count()).toBe(0)
+
+    // Escape closes the menu and inserts nothing.
+    await templates.focus()
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Escape')
+    expect(await page.getByRole('menu').count()).toBe(0)
+    expect(await frameNamed(page, 'Strengths').count()).toBe(0)
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-retro.png') })
+  })
+})

@@ -26,7 +26,7 @@ export interface BuildOptions {
 }
 
 const GAP = 40
-const TITLE_H = 70
+const TITLE_H = 100
 const PAD = 16
 const PROMPT_TOP = 12
 
