@@ -68,6 +68,12 @@ export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[]
 
   const shapes = useValue('all shapes', () => editor.store.query.records('shape').get(), [editor])
   const summary = participation({ shapes, participants: known, present, baton, now: Date.now() })
+  const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
+  const invite = others.length
+    ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
+    : summary.notHeardFrom.length
+      ? 'You have not added anything yet: jump in whenever you are ready.'
+      : ''
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
@@ -77,11 +83,7 @@ export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[]
       </button>
       {open && (
         <>
-          {summary.notHeardFrom.length > 0 && (
-            <p className="sm-invite">
-              Not heard from yet: {summary.notHeardFrom.map((r) => (r.id === participant.id ? 'you' : r.name)).join(', ')}. Invite them in?
-            </p>
-          )}
+          {invite && <p className="sm-invite">{invite}</p>}
           <ul>
             {summary.rows.map((r) => (
               <li key={r.id} data-participant={r.name} className={r.present ? '' : 'away'}>

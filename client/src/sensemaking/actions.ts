@@ -32,7 +32,7 @@ export function insertTemplate(editor: Editor, template: Template): TLShapeId[] 
     editor.select(...ids)
   })
   const bounds = editor.getShapesPageBounds(ids)
-  if (bounds) editor.zoomToBounds(bounds, { inset: 80, targetZoom: 1, animation: { duration: 200 } })
+  if (bounds) editor.zoomToBounds(bounds, { inset: 80, targetZoom: 1 })
   return ids
 }
 
