@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { frameAround, packGrid, stem, suggestClusters, tokenize } from './clustering.ts'
+import { frameAround, notesByFrame, packGrid, stem, suggestClusters, tokenize } from './clustering.ts'
 
 const NOTES = [
   { id: 'm1', text: 'Meetings run too long' },
@@ -84,6 +84,28 @@ describe('frame geometry', () => {
       { x: 10, y: 20 },
       { x: 226, y: 20 },
       { x: 10, y: 276 },
+    ])
+  })
+})
+
+describe('notesByFrame', () => {
+  it('groups notes under their frames (nested frames as a path), frames in reading order, loose notes last', () => {
+    const text = (props: unknown) => (props as { t: string }).t
+    const shapes = [
+      { id: 'loose', type: 'note', parentId: 'page:p', x: 0, y: 900, props: { t: 'stray idea' } },
+      { id: 'vision', type: 'frame', parentId: 'page:p', x: 0, y: 10, props: { name: 'Vision' } },
+      { id: 'goals', type: 'frame', parentId: 'page:p', x: 400, y: 5, props: { name: 'Goals' } },
+      { id: 'deploy', type: 'frame', parentId: 'vision', x: 10, y: 2, props: { name: 'Deployment' } },
+      { id: 'n2', type: 'note', parentId: 'deploy', x: 220, y: 0, props: { t: 'takes hours' } },
+      { id: 'n1', type: 'note', parentId: 'deploy', x: 0, y: 0, props: { t: 'automate it' } },
+      { id: 'n3', type: 'note', parentId: 'goals', x: 0, y: 0, props: { t: 'ship weekly' } },
+      { id: 'label', type: 'text', parentId: 'goals', x: 0, y: 0, props: { t: 'not a note' } },
+    ]
+    expect(notesByFrame(shapes, text)).toEqual([
+      // Goals (y 5) before Deployment (y 10 + 2 inside Vision): page space, not local.
+      { path: ['Goals'], notes: ['ship weekly'] },
+      { path: ['Vision', 'Deployment'], notes: ['automate it', 'takes hours'] },
+      { path: [], notes: ['stray idea'] },
     ])
   })
 })

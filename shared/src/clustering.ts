@@ -202,3 +202,43 @@ export function packGrid(sizes: readonly { w: number; h: number }[], origin: { x
   const rowTop = rowHeights.map((_, r) => rowHeights.slice(0, r).reduce((sum, h) => sum + h + gap, 0))
   return sizes.map((_, i) => ({ x: origin.x + (i % cols) * (colW + gap), y: origin.y + rowTop[Math.floor(i / cols)] }))
 }
+
+export interface FrameGroup {
+  /** Frame names from the outermost in, e.g. ["Vision", "Deployment"]; empty for loose notes. */
+  path: string[]
+  notes: string[]
+}
+
+/**
+ * Notes grouped by the frames they sit in, for reports: frames in reading order (top to bottom,
+ * then left to right), notes likewise; loose notes last. Takes plain tldraw records.
+ */
+export function notesByFrame(
+  shapes: readonly { id: string; type?: unknown; parentId?: unknown; x?: unknown; y?: unknown; props?: unknown }[],
+  textOf: (props: unknown) => string,
+): FrameGroup[] {
+  const byId = new Map(shapes.map((s) => [s.id, s]))
+  const pathOf = (id: unknown): string[] => {
+    const parent = byId.get(String(id))
+    if (!parent || parent.type !== 'frame') return []
+    return [...pathOf(parent.parentId), String((parent.props as { name?: unknown })?.name ?? '')]
+  }
+  const groups = new Map<string, FrameGroup & { order: [number, number] }>()
+  // Page position (frames are rarely rotated; rotation is ignored for ordering).
+  const reading = (s: (typeof shapes)[number]): [number, number] => {
+    const parent = byId.get(String(s.parentId))
+    const [py, px] = parent ? reading(parent) : [0, 0]
+    return [py + (Number(s.y) || 0), px + (Number(s.x) || 0)]
+  }
+  const notes = shapes.filter((s) => s.type === 'note').sort((a, b) => reading(a)[0] - reading(b)[0] || reading(a)[1] - reading(b)[1])
+  for (const note of notes) {
+    const key = String(note.parentId)
+    const frame = byId.get(key)
+    const group = groups.get(key) ?? { path: pathOf(key), notes: [], order: frame?.type === 'frame' ? reading(frame) : [Infinity, Infinity] }
+    group.notes.push(textOf(note.props))
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
+    .map(({ path, notes }) => ({ path, notes }))
+}
