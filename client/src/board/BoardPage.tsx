@@ -14,6 +14,8 @@ import { loadParticipant, saveParticipant, type Participant } from '../identity.
 import { rememberBoard } from '../recentBoards.ts'
 import { NameDialog } from './NameDialog.tsx'
 import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
+import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
+import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -129,6 +131,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
       {boardContext && (
         <BoardContext.Provider value={boardContext}>
           {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+          <SenseMakingToolbar />
+          <ParticipationPanel />
         </BoardContext.Provider>
       )}
       {askName && (

@@ -1,0 +1,216 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useValue, type TLShapeId } from 'tldraw'
+import { suggestClusters, TEMPLATES } from '@roundtable/shared'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { groupNotes, insertTemplate, isNote, noteText, unthemedNotesByParent } from './actions.ts'
+import './sensemaking.css'
+
+interface Suggestion {
+  key: string
+  ids: TLShapeId[]
+  label: string
+}
+
+/** Templates, grouping selected notes into a named theme, and local cluster suggestions. */
+export function SenseMakingToolbar() {
+  const { editor } = useBoardContext()
+  const [menuOpen, setMenuOpen] = useState(false)
+  const [naming, setNaming] = useState<TLShapeId[]>()
+  const [suggestions, setSuggestions] = useState<Suggestion[]>([])
+  const [message, setMessage] = useState('')
+  const menuRef = useRef<HTMLDivElement>(null)
+  const selectedNotes = useValue('selected notes', () => editor.getSelectedShapes().filter(isNote).map((s) => s.id), [editor])
+
+  useEffect(() => {
+    if (!menuOpen) return
+    menuRef.current?.querySelector('button')?.focus()
+    const close = (e: PointerEvent) => {
+      if (!menuRef.current?.parentElement?.contains(e.target as Node)) setMenuOpen(false)
+    }
+    window.addEventListener('pointerdown', close)
+    return () => window.removeEventListener('pointerdown', close)
+  }, [menuOpen])
+
+  const menuKeys = (e: KeyboardEvent) => {
+    const items = [...(menuRef.current?.querySelectorAll('button') ?? [])]
+    const at = items.indexOf(document.activeElement as HTMLButtonElement)
+    if (e.key === 'Escape') setMenuOpen(false)
+    else if (e.key === 'ArrowDown') items[(at + 1) % items.length]?.focus()
+    else if (e.key === 'ArrowUp') items[(at - 1 + items.length) % items.length]?.focus()
+    else return
+    e.preventDefault()
+  }
+
+  const suggest = () => {
+    const found: Suggestion[] = []
+    for (const [parentId, notes] of unthemedNotesByParent(editor)) {
+      const clusters = suggestClusters(notes.map((n) => ({ id: n.id, text: noteText(n) })))
+      clusters.forEach((c, i) => found.push({ key: `${parentId}:${i}:${Date.now()}`, ids: c.ids as TLShapeId[], label: c.label }))
+    }
+    setSuggestions(found)
+    setMessage(found.length ? `${found.length} suggested cluster${found.length > 1 ? 's' : ''} shown on the board` : 'No similar notes to cluster yet')
+  }
+
+  const drop = (s: Suggestion) => {
+    const rest = suggestions.filter((x) => x.key !== s.key)
+    setSuggestions(rest)
+    if (rest.length === 0) setMessage('')
+  }
+
+  return (
+    <>
+      <div className="sm-toolbar" role="toolbar" aria-label="Sense-making">
+        <div className="sm-menu-anchor">
+          <button aria-haspopup="menu" aria-expanded={menuOpen} onClick={() => setMenuOpen((open) => !open)}>
+            Templates ▾
+          </button>
+          {menuOpen && (
+            <div className="sm-panel sm-menu" role="menu" ref={menuRef} onKeyDown={menuKeys}>
+              {TEMPLATES.map((t) => (
+                <button
+                  key={t.id}
+                  role="menuitem"
+                  onClick={() => {
+                    insertTemplate(editor, t)
+                    setMenuOpen(false)
+                    editor.focus()
+                  }}
+                >
+                  <strong>{t.title}</strong>
+                  <span className="muted">{t.description}</span>
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        <button disabled={selectedNotes.length === 0} onClick={() => setNaming(selectedNotes)} title="Wrap the selected sticky notes in a named frame">
+          Group{selectedNotes.length ? ` ${selectedNotes.length} note${selectedNotes.length > 1 ? 's' : ''}` : ''}
+        </button>
+        <button onClick={suggest} title="Find notes with similar words, computed on this device">
+          Suggest clusters
+        </button>
+        <span className="sm-message" role="status" aria-live="polite">
+          {message}
+        </span>
+      </div>
+      {naming && (
+        <NameGroup
+          count={naming.length}
+          onCancel={() => setNaming(undefined)}
+          onSave={(name) => {
+            groupNotes(editor, naming, name)
+            setNaming(undefined)
+            editor.focus()
+          }}
+        />
+      )}
+      <SuggestionOverlay
+        suggestions={suggestions}
+        onAccept={(s, label) => {
+          groupNotes(editor, s.ids, label, { pack: true })
+          drop(s)
+          editor.focus()
+        }}
+        onDismiss={drop}
+      />
+    </>
+  )
+}
+
+function NameGroup({ count, onSave, onCancel }: { count: number; onSave(name: string): void; onCancel(): void }) {
+  const [name, setName] = useState('')
+  return (
+    <form
+      className="sm-panel sm-name"
+      aria-label="Name the group"
+      onSubmit={(e) => {
+        e.preventDefault()
+        onSave(name.trim() || 'Theme')
+      }}
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+    >
+      <label>
+        Name this group of {count} note{count > 1 ? 's' : ''}
+        <input autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Customer trust" />
+      </label>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Group
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/**
+ * Suggestions are drawn over the canvas on this device only: nothing reaches the shared doc
+ * until someone accepts one.
+ */
+function SuggestionOverlay({
+  suggestions,
+  onAccept,
+  onDismiss,
+}: {
+  suggestions: Suggestion[]
+  onAccept(s: Suggestion, label: string): void
+  onDismiss(s: Suggestion): void
+}) {
+  const { editor } = useBoardContext()
+  const boxes = useValue(
+    'suggestion boxes',
+    () =>
+      suggestions.map((s) => {
+        const ids = s.ids.filter((id) => editor.getShape(id))
+        const bounds = ids.length > 1 ? editor.getShapesPageBounds(ids) : null
+        if (!bounds) return null
+        const topLeft = editor.pageToViewport({ x: bounds.minX, y: bounds.minY })
+        const zoom = editor.getZoomLevel()
+        return { x: topLeft.x - 8, y: topLeft.y - 8, w: bounds.w * zoom + 16, h: bounds.h * zoom + 16 }
+      }),
+    [editor, suggestions],
+  )
+  return (
+    <div className="sm-overlay">
+      {suggestions.map((s, i) =>
+        boxes[i] ? <SuggestionBox key={s.key} suggestion={s} box={boxes[i]} onAccept={onAccept} onDismiss={onDismiss} /> : null,
+      )}
+    </div>
+  )
+}
+
+function SuggestionBox({
+  suggestion,
+  box,
+  onAccept,
+  onDismiss,
+}: {
+  suggestion: Suggestion
+  box: { x: number; y: number; w: number; h: number }
+  onAccept(s: Suggestion, label: string): void
+  onDismiss(s: Suggestion): void
+}) {
+  const [label, setLabel] = useState(suggestion.label)
+  return (
+    <div className="sm-suggestion" style={{ left: box.x, top: box.y, width: box.w, height: box.h }} data-suggestion={suggestion.label}>
+      <form
+        className="sm-suggestion-bar"
+        aria-label={`Suggested cluster: ${suggestion.label}`}
+        onSubmit={(e) => {
+          e.preventDefault()
+          onAccept(suggestion, label.trim() || suggestion.label)
+        }}
+      >
+        <input aria-label="Cluster name" value={label} onChange={(e) => setLabel(e.target.value)} size={Math.max(8, label.length)} />
+        <button type="submit" className="primary">
+          Accept
+        </button>
+        <button type="button" onClick={() => onDismiss(suggestion)}>
+          Dismiss
+        </button>
+      </form>
+    </div>
+  )
+}

@@ -1,0 +1,144 @@
+import type * as Y from 'yjs'
+
+/**
+ * Participation balance: how contribution is spread across the people on a board, so the group
+ * can invite quieter voices. Never a ranking: rows keep the order people arrived in.
+ */
+
+/** Doc map of everyone who has opened the board: participant id -> how to show them. */
+export const PARTICIPANTS_KEY = 'participants'
+
+export interface ParticipantInfo {
+  name: string
+  color: string
+  /** When this participant first opened the board (ms since epoch). */
+  firstSeen: number
+}
+
+export function boardParticipants(doc: Y.Doc): Y.Map<ParticipantInfo> {
+  return doc.getMap<ParticipantInfo>(PARTICIPANTS_KEY)
+}
+
+/**
+ * Remembers a participant's name and colour in the doc so people who have left still have a
+ * name. Writes only when something changed (a Y.Map keeps every overwritten value).
+ */
+export function recordParticipant(doc: Y.Doc, id: string, who: { name: string; color: string }, now: number): void {
+  const map = boardParticipants(doc)
+  const known = map.get(id)
+  if (known && known.name === who.name && known.color === who.color) return
+  map.set(id, { name: who.name, color: who.color, firstSeen: known?.firstSeen ?? now })
+}
+
+/** Shape meta written by the client: who created a shape, and who else has changed it since. */
+export interface AttributionMeta {
+  createdBy?: string
+  editedBy?: string[]
+}
+
+/**
+ * Who should be added to a shape's `editedBy` when `editorId` changes it: nobody for anonymous
+ * shapes (no creator: they count for nobody) or for the creator's own changes, else the editor
+ * once. Returns the new list, or undefined when the shape's meta should stay as it is.
+ */
+export function withEditor(meta: AttributionMeta, editorId: string): string[] | undefined {
+  if (!meta.createdBy || meta.createdBy === editorId) return undefined
+  const editors = Array.isArray(meta.editedBy) ? meta.editedBy : []
+  return editors.includes(editorId) ? undefined : [...editors, editorId]
+}
+
+export interface BatonInterval {
+  participantId: string
+  start: number
+  /** Missing while the baton is still held. */
+  end?: number
+}
+
+export interface ParticipationInput {
+  /** Shape records of the board (their `type` and `meta` are read). */
+  shapes: Iterable<object>
+  /** The doc's participants map. */
+  participants: Readonly<Record<string, ParticipantInfo>>
+  /** People here now (awareness `user`), in any order. */
+  present: readonly { id: string; name: string; color: string }[]
+  /** Ballots cast per participant (counts only), once the board has votes. */
+  votes?: Readonly<Record<string, number>>
+  /** Who held the baton when, once the board has a facilitation log. */
+  baton?: readonly BatonInterval[]
+  now: number
+}
+
+export interface ParticipationRow {
+  id: string
+  name: string
+  color: string
+  present: boolean
+  /** Sticky notes this person wrote (anonymous notes count for nobody). */
+  notes: number
+  /** Shapes someone else started that this person changed. */
+  edits: number
+  votes: number
+  batonMs: number
+  /** Has written, edited or voted. */
+  heard: boolean
+}
+
+export interface ParticipationSummary {
+  /** In the order people first arrived: never sorted by how much they did. */
+  rows: ParticipationRow[]
+  /** People here now who have not contributed yet: an invitation, not a verdict. */
+  notHeardFrom: ParticipationRow[]
+  showVotes: boolean
+  showBaton: boolean
+}
+
+export function participation(input: ParticipationInput): ParticipationSummary {
+  const rows = new Map<string, ParticipationRow>()
+  const row = (id: string): ParticipationRow => {
+    let r = rows.get(id)
+    if (!r) {
+      const info = input.participants[id]
+      r = { id, name: info?.name ?? 'Someone', color: info?.color ?? '#868e96', present: false, notes: 0, edits: 0, votes: 0, batonMs: 0, heard: false }
+      rows.set(id, r)
+    }
+    return r
+  }
+
+  const firstSeen = (id: string) => input.participants[id]?.firstSeen ?? Number.POSITIVE_INFINITY
+  for (const id of Object.keys(input.participants)) row(id)
+  for (const p of input.present) {
+    const r = row(p.id)
+    Object.assign(r, { present: true, name: p.name, color: p.color })
+  }
+
+  for (const shape of input.shapes as Iterable<{ type?: unknown; meta?: unknown }>) {
+    const meta = (shape.meta ?? {}) as AttributionMeta
+    const creator = typeof meta.createdBy === 'string' ? meta.createdBy : undefined
+    if (creator && shape.type === 'note') row(creator).notes++
+    // Edits of anonymous shapes, like the shapes themselves, count for nobody.
+    if (creator && Array.isArray(meta.editedBy)) {
+      for (const id of new Set(meta.editedBy)) if (typeof id === 'string' && id !== creator) row(id).edits++
+    }
+  }
+  for (const [id, count] of Object.entries(input.votes ?? {})) if (count > 0) row(id).votes += count
+  for (const interval of input.baton ?? []) {
+    row(interval.participantId).batonMs += Math.max(0, (interval.end ?? input.now) - interval.start)
+  }
+
+  const ordered = [...rows.values()].sort((a, b) => firstSeen(a.id) - firstSeen(b.id) || a.id.localeCompare(b.id))
+  for (const r of ordered) r.heard = r.notes > 0 || r.edits > 0 || r.votes > 0
+  return {
+    rows: ordered,
+    notHeardFrom: ordered.filter((r) => r.present && !r.heard),
+    showVotes: input.votes !== undefined,
+    showBaton: (input.baton?.length ?? 0) > 0,
+  }
+}
+
+/** "12 min", "1 h 05 min": baton time for people, not a stopwatch. */
+export function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000)
+  if (minutes < 1) return ms > 0 ? '<1 min' : '0 min'
+  if (minutes < 60) return `${minutes} min`
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`
+}

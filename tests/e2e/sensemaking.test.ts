@@ -1,0 +1,157 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { newBoardId } from '@roundtable/shared'
+import { launchBrowser } from '../support/browser.ts'
+import { startServerProcess, type ServerProcess } from '../support/server.ts'
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
+const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
+
+let server: ServerProcess
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+async function openBoard(boardId: string, name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  contexts.push(context)
+  const page = await context.newPage()
+  await page.goto(`${server.url}/b/${boardId}`)
+  await page.getByLabel('Your name').fill(name)
+  await page.getByRole('button', { name: 'Join board' }).click()
+  await page.locator('.tl-canvas').waitFor()
+  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  return page
+}
+
+async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
+  await page.mouse.move(at.x, at.y)
+  await page.keyboard.press('n')
+  await page.mouse.click(at.x, at.y)
+  await page.locator('[contenteditable="true"]').waitFor()
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape')
+  await page.keyboard.press('Escape')
+  await noteWithText(page, text).waitFor()
+}
+
+const noteWithText = (page: Page, text: string) => page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
+const frameNamed = (page: Page, name: string) => page.locator('.tl-shape[data-shape-type="frame"]', { hasText: name })
+const participantRow = (page: Page, name: string) => page.locator(`.sm-participation li[data-participant="${name}"]`)
+
+async function boxOf(locator: ReturnType<Page['locator']>) {
+  const box = await locator.boundingBox()
+  if (!box) throw new Error('not visible')
+  return box
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  server = await startServerProcess()
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {})
+  await browser?.close()
+  await server?.stop()
+})
+
+describe('sense-making together', () => {
+  it('a vision map is filled, clustered into themes and shows whose voice is missing, live for everyone', async () => {
+    const boardId = newBoardId()
+    const alice = await openBoard(boardId, 'Alice')
+    const bob = await openBoard(boardId, 'Bob')
+
+    // Both people are listed; nobody has been heard from yet.
+    await expect.poll(() => participantRow(alice, 'Bob').textContent()).toContain('not heard from yet')
+
+    // Alice inserts a vision map from the Templates menu; Bob sees all of it.
+    await alice.getByRole('button', { name: /Templates/ }).click()
+    await alice.getByRole('menuitem', { name: /Vision map/ }).click()
+    for (const name of ['Vision', 'Values', 'Goals', 'Initiatives', 'First steps']) {
+      await frameNamed(alice, name).waitFor()
+      await frameNamed(bob, name).waitFor({ timeout: 5000 })
+    }
+
+    // Inserting is one undoable step, for everyone.
+    await alice.keyboard.press('Control+z')
+    await expect.poll(() => frameNamed(bob, 'Goals').count(), { timeout: 5000 }).toBe(0)
+    expect(await alice.locator('.tl-shape').count()).toBe(0)
+    await alice.keyboard.press('Control+Shift+z')
+    await frameNamed(bob, 'Goals').waitFor({ timeout: 5000 })
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-template.png') })
+
+    // Alice fills the vision area with ideas.
+    const vision = await boxOf(frameNamed(alice, 'Vision'))
+    const y = vision.y + vision.height * 0.62
+    const ideas = ['Buddy for every new hire', 'Pair new hire with mentor', 'Automate the deployment pipeline', 'Deployment takes hours']
+    for (const [i, text] of ideas.entries()) await writeSticky(alice, { x: vision.x + 110 + i * 190, y }, text)
+    for (const text of ideas) await noteWithText(bob, text).waitFor({ timeout: 5000 })
+
+    // Alice groups the two onboarding ideas and names the group.
+    await noteWithText(alice, ideas[0]).click()
+    await noteWithText(alice, ideas[1]).click({ modifiers: ['Shift'] })
+    await alice.getByRole('button', { name: 'Group 2 notes' }).click()
+    await alice.getByLabel(/Name this group/).fill('Welcoming people')
+    await alice.keyboard.press('Enter')
+    await frameNamed(bob, 'Welcoming people').waitFor({ timeout: 5000 })
+
+    // Suggestions are drawn only on Alice's screen until she accepts one.
+    await alice.getByRole('button', { name: 'Suggest clusters' }).click()
+    const suggestion = alice.locator('.sm-suggestion')
+    await expect.poll(() => suggestion.count()).toBe(1)
+    expect(await suggestion.getAttribute('data-suggestion')).toMatch(/^Deployment/)
+    expect(await bob.locator('.sm-suggestion').count()).toBe(0)
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-suggestion.png') })
+    await alice.getByRole('button', { name: 'Accept' }).click()
+    const deployFrame = frameNamed(bob, 'Deployment')
+    await deployFrame.waitFor({ timeout: 5000 })
+    await expect.poll(() => alice.locator('.sm-suggestion').count()).toBe(0)
+
+    // Bob sees every note inside its theme frame.
+    const theme = await boxOf(deployFrame)
+    for (const text of ideas.slice(2)) {
+      const note = await boxOf(noteWithText(bob, text))
+      expect(note.x).toBeGreaterThanOrEqual(theme.x)
+      expect(note.x + note.width).toBeLessThanOrEqual(theme.x + theme.width + 1)
+    }
+
+    // Bob has not been heard from yet, until he writes a note.
+    expect(await participantRow(alice, 'Bob').textContent()).toContain('not heard from yet')
+    expect(await participantRow(alice, 'Alice').textContent()).toContain('4 notes')
+    await expect.poll(() => alice.locator('.sm-invite').textContent()).toContain('Bob')
+    await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-before.png') })
+    const goals = await boxOf(frameNamed(bob, 'Goals'))
+    await writeSticky(bob, { x: goals.x + goals.width / 2, y: goals.y + goals.height / 2 }, 'Ship every week')
+    await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('1 note')
+    await expect.poll(() => alice.locator('.sm-invite').count()).toBe(0)
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-alice-after.png') })
+    await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-after.png') })
+  })
+})
+
+describe('keyboard', () => {
+  it('inserts a template and names a group without a mouse', async () => {
+    const page = await openBoard(newBoardId(), 'Kim')
+    const templates = page.getByRole('button', { name: /Templates/ })
+    await templates.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('Vision map')
+    await page.keyboard.press('ArrowDown')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('Retrospective')
+    await page.keyboard.press('Enter')
+    for (const name of ['Went well', 'To improve', 'Ideas', 'Actions']) await frameNamed(page, name).waitFor()
+    expect(await page.getByRole('menu').count()).toBe(0)
+
+    // Escape closes the menu and inserts nothing.
+    await templates.focus()
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Escape')
+    expect(await page.getByRole('menu').count()).toBe(0)
+    expect(await frameNamed(page, 'Strengths').count()).toBe(0)
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-retro.png') })
+  })
+})
