@@ -14,6 +14,7 @@ import { loadParticipant, saveParticipant, type Participant } from '../identity.
 import { rememberBoard } from '../recentBoards.ts'
 import { NameDialog } from './NameDialog.tsx'
 import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
+import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -129,6 +130,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
       {boardContext && (
         <BoardContext.Provider value={boardContext}>
           {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+          <FacilitationPanels />
         </BoardContext.Provider>
       )}
       {askName && (
