@@ -147,7 +147,33 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     const floating = bob.locator('.fac-floating[data-reaction="🎉"]')
     await floating.waitFor({ timeout: 5000 })
     expect(await floating.textContent()).toContain('Alice')
+    await bob.waitForTimeout(500)
     await shot(bob, '5-reaction-bob')
+
+    // Bob follows Alice with one click; her moves carry his view; his own move ends it.
+    await bob.getByRole('button', { name: 'Follow Alice' }).click()
+    await expect.poll(async () => {
+      const p = await centreOf(bob, 'Over here')
+      return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
+    }, { timeout: 5000 }).toBeLessThan(20)
+    await pan(alice, 300, 200)
+    const aliceNow = await centreOf(alice, 'Over here')
+    await expect.poll(async () => {
+      const p = await centreOf(bob, 'Over here')
+      return p && Math.hypot(p.x - aliceNow!.x, p.y - aliceNow!.y)
+    }, { timeout: 5000 }).toBeLessThan(20)
+    await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('following Alice')
+    await shot(alice, '6-followed-alice')
+    await pan(bob, -400, 0)
+    await bob.getByRole('button', { name: 'Follow Alice' }).waitFor({ timeout: 5000 })
+
+    // A timer reaching zero is unmistakable on every screen.
+    await alice.getByRole('button', { name: 'Stop' }).click()
+    await alice.getByLabel('Custom timer length').fill('2s')
+    await alice.getByLabel('Custom timer length').press('Enter')
+    await expect.poll(() => bob.locator('[data-timer-status]').getAttribute('data-timer-status'), { timeout: 6000 }).toBe('done')
+    expect(await bob.locator('[role="timer"]').textContent()).toBe("Time's up")
+    await shot(bob, '7-time-up-bob')
   })
 })
 
@@ -204,6 +230,12 @@ describe('a phased session with three people', () => {
       'Cat stepped forward',
       'Cat paused the timer',
     ])
-    await shot(ben, '6-timeline-ben')
+    await shot(ben, '8-timeline-ben')
+
+    // Cat leaves with the baton: the others see it free and anyone can pick it up.
+    await cat.context().close()
+    await expect.poll(() => ann.locator('.fac-baton-text').textContent(), { timeout: 10_000 }).toBe('Baton free (Cat left)')
+    await ann.getByRole('button', { name: 'Step forward' }).click()
+    await expect.poll(() => ben.locator('.fac-baton-text').textContent()).toBe('Ann is facilitating')
   })
 })
