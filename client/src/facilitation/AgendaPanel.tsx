@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { memo, useState } from 'react'
 import type * as Y from 'yjs'
 import {
   addAgendaItem,
@@ -14,7 +14,7 @@ import {
 import type { ServerClock } from './hooks.ts'
 
 /** The agenda: phases anyone can edit; starting one makes it current for everyone and starts its timebox. */
-export function AgendaPanel({ doc, me, agenda, phase, clock }: { doc: Y.Doc; me: Actor; agenda: AgendaItem[]; phase: CurrentPhase | undefined; clock: ServerClock }) {
+export const AgendaPanel = memo(function AgendaPanel({ doc, me, agenda, phase, clock }: { doc: Y.Doc; me: Actor; agenda: AgendaItem[]; phase: CurrentPhase | undefined; clock: ServerClock }) {
   const [editing, setEditing] = useState<string>()
   const current = agenda.find((i) => i.id === phase?.id)
   const next = adjacentPhase(agenda, current?.id, 1)
@@ -79,7 +79,7 @@ export function AgendaPanel({ doc, me, agenda, phase, clock }: { doc: Y.Doc; me:
       <ItemForm submitLabel="Add phase" onSubmit={(v) => addAgendaItem(doc, v)} />
     </details>
   )
-}
+})
 
 interface ItemInput {
   title: string

@@ -15,7 +15,10 @@ export function FacilitationPanels() {
   const clock = useServerClock()
   const state = useFacilitationState(doc)
   const aware = useAwareness(awareness)
-  const people = useMemo(() => participantsFrom(aware.states), [aware.states])
+  // Awareness changes with every cursor move; keep the list's identity while who is here is unchanged.
+  const peopleKey = JSON.stringify(participantsFrom(aware.states))
+  const people = useMemo(() => JSON.parse(peopleKey) as ReturnType<typeof participantsFrom>, [peopleKey])
+  const phaseTitle = state.agenda.find((i) => i.id === state.phase?.id)?.title
   const me: Actor = useMemo(() => ({ id: participant.id, name: participant.name }), [participant.id, participant.name])
   const holder = batonHolder(state.log)
   const holderPresent = !!holder && people.some((p) => p.user.id === holder.id)
@@ -23,7 +26,7 @@ export function FacilitationPanels() {
 
   return (
     <>
-      <TimerBar doc={doc} me={me} timer={state.timer} clock={clock} phaseTitle={state.agenda.find((i) => i.id === state.phase?.id)?.title} />
+      <TimerBar doc={doc} me={me} timer={state.timer} clock={clock} phaseTitle={phaseTitle} />
       <aside className="fac-dock" aria-label="Facilitation">
         <PeoplePanel
           doc={doc}

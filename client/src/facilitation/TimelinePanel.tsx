@@ -1,3 +1,4 @@
+import { memo } from 'react'
 import { batonTotals, describeEntry, formatRemaining, leadershipTimeline, type LogEntry, type PresentParticipant } from '@roundtable/shared'
 import { useTick, type ServerClock } from './hooks.ts'
 
@@ -13,7 +14,7 @@ function colorFor(id: string, people: PresentParticipant[]): string {
 }
 
 /** Who led which stretch of the session, how long each person held the baton, and every act. */
-export function TimelinePanel({ log, clock, people }: { log: LogEntry[]; clock: ServerClock; people: PresentParticipant[] }) {
+export const TimelinePanel = memo(function TimelinePanel({ log, clock, people }: { log: LogEntry[]; clock: ServerClock; people: PresentParticipant[] }) {
   useTick(5000, log.length > 0)
   const now = clock.now()
   const stretches = leadershipTimeline(log, now)
@@ -56,4 +57,4 @@ export function TimelinePanel({ log, clock, people }: { log: LogEntry[]; clock: 
       )}
     </details>
   )
-}
+})

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { memo, useEffect, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import {
   formatRemaining,
@@ -16,7 +16,7 @@ import { useTick, type ServerClock } from './hooks.ts'
 const SOUND_KEY = 'roundtable:timer-sound'
 
 /** The shared timer, top centre: everyone sees the same remaining time, computed from server time. */
-export function TimerBar({ doc, me, timer, clock, phaseTitle }: { doc: Y.Doc; me: Actor; timer: TimerState; clock: ServerClock; phaseTitle?: string }) {
+export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTitle }: { doc: Y.Doc; me: Actor; timer: TimerState; clock: ServerClock; phaseTitle?: string }) {
   useTick(250, timer.status === 'running')
   const [custom, setCustom] = useState('')
   const [error, setError] = useState<string>()
@@ -96,7 +96,7 @@ export function TimerBar({ doc, me, timer, clock, phaseTitle }: { doc: Y.Doc; me
       </button>
     </section>
   )
-}
+})
 
 /** A short two-tone chime made with WebAudio: no sound files, nothing fetched. */
 function chime(volume = 0.2) {
