@@ -98,6 +98,26 @@ describe('facilitation through the real server', () => {
     })
   })
 
+  it('two people starting a timer at once end up with the same timer', async () => {
+    const boardId = newBoardId()
+    const [a, b] = [client(boardId), client(boardId)]
+    await Promise.all([whenSynced(a), whenSynced(b)])
+    a.provider.disconnect()
+    b.provider.disconnect()
+    const t = Date.now()
+    timerAct(a.doc, ann, { type: 'start', durationMs: 60_000 }, t)
+    timerAct(b.doc, bob, { type: 'start', durationMs: 300_000 }, t)
+    a.provider.connect()
+    b.provider.connect()
+    await eventually(() => {
+      expect(readFacilitation(a.doc).log).toHaveLength(2)
+      expect(readFacilitation(b.doc).log).toHaveLength(2)
+    })
+    const timerA = readFacilitation(a.doc).timer
+    expect(readFacilitation(b.doc).timer).toEqual(timerA)
+    expect([60_000, 300_000]).toContain(remainingMs(timerA, t))
+  })
+
   it('a late joiner sees the timer and the log exactly as the others do', async () => {
     const boardId = newBoardId()
     const a = client(boardId)

@@ -71,7 +71,7 @@ export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTit
       ) : (
         <>
           {label && <span className="fac-timer-label">{label}</span>}
-          <span className="fac-time" role="timer" aria-live="off" data-remaining-ms={Math.round(left)}>
+          <span className="fac-time" role="timer" aria-live={done ? 'assertive' : 'off'} data-remaining-ms={Math.round(left)}>
             {done ? "Time's up" : formatRemaining(left)}
           </span>
           {timer.status === 'paused' && <span className="fac-muted">paused</span>}
