@@ -74,8 +74,8 @@ export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clo
               </span>
               {!isMe && clientId !== myClientId && (
                 <span className="fac-row-actions">
-                  {iHold && (
-                    <button className="fac-small" onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())} aria-label={`Pass the baton to ${user.name}`}>
+                  {(iHold || !holder) && (
+                    <button className="fac-small" onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())} aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}>
                       Pass 🎙️
                     </button>
                   )}

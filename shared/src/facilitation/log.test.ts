@@ -23,6 +23,12 @@ describe('baton', () => {
     expect(batonHolder(log)?.id).toBe('ann')
   })
 
+  it('a free baton can be handed to someone by anyone', () => {
+    expect(batonHolder([e('baton.pass', 'ann', 5, { to: 'bob', toName: 'Bob' })])).toEqual({ id: 'bob', name: 'Bob', since: 5 })
+    const afterDrop = [e('baton.take', 'cat', 1), e('baton.drop', 'cat', 2), e('baton.pass', 'ann', 3, { to: 'bob', toName: 'Bob' })]
+    expect(batonHolder(afterDrop)?.id).toBe('bob')
+  })
+
   it('stepping forward while holding it changes nothing (no new stretch)', () => {
     expect(batonHolder([e('baton.take', 'ann', 10), e('baton.take', 'ann', 20)])).toEqual({ id: 'ann', name: 'ANN', since: 10 })
   })

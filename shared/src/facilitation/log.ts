@@ -105,8 +105,9 @@ export interface BatonHolder {
 
 /**
  * Replays baton acts in log order. Taking always succeeds (the later step-forward wins a
- * race); passing and putting down only count when done by the holder at that point, so a pass
- * that raced with someone else stepping forward is void rather than yanking the baton away.
+ * race); passing and putting down only count when done by the holder at that point (or, for a
+ * pass, when nobody holds it), so a pass that raced with someone else stepping forward is void
+ * rather than yanking the baton away.
  */
 export function batonHolder(entries: readonly LogEntry[]): BatonHolder | undefined {
   let holder: BatonHolder | undefined
@@ -119,8 +120,9 @@ function applyBaton(holder: BatonHolder | undefined, e: LogEntry): BatonHolder |
     case 'baton.take':
       return holder?.id === e.by ? holder : { id: e.by, name: e.byName, since: e.at }
     case 'baton.pass':
-      if (holder?.id !== e.by || !e.to) return holder
-      return e.to === holder.id ? holder : { id: e.to, name: e.toName ?? 'Someone', since: e.at }
+      // A free baton can be handed to anyone by anyone ("Ben, would you lead this part?").
+      if ((holder && holder.id !== e.by) || !e.to) return holder
+      return e.to === holder?.id ? holder : { id: e.to, name: e.toName ?? 'Someone', since: e.at }
     case 'baton.drop':
       return holder?.id === e.by ? undefined : holder
     default:
