@@ -61,6 +61,11 @@ export function createRequestHandler(config: ServerConfig, deps: { storage: Boar
       const ready = deps.storage.isReachable()
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'storage unreachable', boardsLoaded: deps.rooms.size })
     }
+    // The server's clock, so clients can agree on shared timers whatever their own clocks say.
+    if (pathname === '/api/time') {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
+      return sendJson(res, 200, { now: Date.now() })
+    }
     if (pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no such endpoint: ${pathname}` })
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
