@@ -6,9 +6,11 @@ import {
   participation,
   recordParticipant,
   withEditor,
+  leadershipTimeline,
   type BatonInterval,
   type ParticipantInfo,
 } from '@roundtable/shared'
+import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import './sensemaking.css'
 
@@ -20,10 +22,14 @@ interface PresentUser {
 
 /**
  * How contribution is spread, to invite quieter voices: rows stay in arrival order and nobody
- * is ranked. `baton` comes from the facilitation log once the board has one.
+ * is ranked. Baton time comes from the facilitation log's leadership timeline.
  */
-export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[] }) {
+export function ParticipationPanel() {
   const { editor, doc, awareness, participant } = useBoardContext()
+  const { log } = useFacilitationState(doc)
+  const baton: BatonInterval[] = leadershipTimeline(log, Date.now()).flatMap((s) =>
+    s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
+  )
   const [open, setOpen] = useState(true)
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
