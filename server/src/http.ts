@@ -33,6 +33,15 @@ function indexHtmlLoader(config: ServerConfig): () => string | undefined {
   }
 }
 
+/** The path of a request target, or undefined when it is not a valid URL (never throws). */
+export function parsePathname(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname
+  } catch {
+    return undefined
+  }
+}
+
 /** Paths that the single-page client renders. */
 const SPA_ROUTE = /^\/(?:b\/[^/]*)?$/
 
@@ -53,8 +62,8 @@ export function createRequestHandler(config: ServerConfig, deps: { storage: Boar
       : undefined
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const pathname = url.pathname
+    const pathname = parsePathname(req.url)
+    if (pathname === undefined) return sendJson(res, 400, { error: 'malformed request target' })
 
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' })
     if (pathname === '/readyz') {

@@ -141,7 +141,11 @@ export class Room {
       case MESSAGE_SYNC: {
         const encoder = encoding.createEncoder()
         encoding.writeVarUint(encoder, MESSAGE_SYNC)
-        syncProtocol.readSyncMessage(decoder, encoder, this.doc, conn)
+        // Without an error handler y-protocols would swallow a bad update (printing it to stderr)
+        // and leave the sender believing it was applied.
+        syncProtocol.readSyncMessage(decoder, encoder, this.doc, conn, (err) => {
+          throw new ProtocolError(`invalid Yjs update: ${err.message}`)
+        })
         if (encoding.length(encoder) > 1) this.send(conn, encoding.toUint8Array(encoder))
         break
       }

@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import { CloseCode, SYNC_PATH, isValidBoardId } from '@roundtable/shared'
 import type { ServerConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRequestHandler } from './http.ts'
+import { createRequestHandler, parsePathname } from './http.ts'
 import { Rooms } from './rooms.ts'
 import { SqliteStorage } from './storage/sqliteStorage.ts'
 import type { BoardStorage } from './storage/storage.ts'
@@ -48,9 +48,15 @@ export async function startServer(
   let nextConnId = 1
 
   httpServer.on('upgrade', (req, socket, head) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const pathname = parsePathname(req.url)
+    if (pathname === undefined) return refuseUpgrade(socket, 400, 'Malformed request target\n')
     if (!pathname.startsWith(`${SYNC_PATH}/`)) return refuseUpgrade(socket, 404, `Nothing to upgrade at ${pathname}\n`)
-    const boardId = decodeURIComponent(pathname.slice(SYNC_PATH.length + 1))
+    let boardId: string
+    try {
+      boardId = decodeURIComponent(pathname.slice(SYNC_PATH.length + 1))
+    } catch {
+      return refuseUpgrade(socket, 400, 'Invalid board id: malformed percent-encoding\n')
+    }
     // Checked before anything touches storage, so a bad id never reaches the file system.
     if (!isValidBoardId(boardId)) {
       return refuseUpgrade(socket, 400, 'Invalid board id: expected 16-64 characters of A-Z, a-z, 0-9, _ or -\n')
