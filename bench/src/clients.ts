@@ -1,0 +1,154 @@
+import * as Y from 'yjs'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import type { ServerKind } from './servers.ts'
+
+/** A client of any of the compared servers: the kind's own stock client, or raw frames for the floor. */
+export interface BenchClient {
+  doc: Y.Doc
+  awareness: awarenessProtocol.Awareness
+  /** Resolves once the first sync with the server finished (the floor has nothing to sync). */
+  synced: Promise<void>
+  /** Payload bytes received from the server so far. */
+  bytesIn(): number
+  destroy(): void
+}
+
+type Raw = Buffer | ArrayBuffer | Buffer[]
+const size = (d: Raw) => (Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : d.byteLength)
+
+/** A ws WebSocket class that counts what it receives, given to each stock client as its polyfill. */
+function countingWebSocket(counter: { bytes: number }) {
+  return class CountingWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols)
+      this.on('message', (d: Raw) => (counter.bytes += size(d)))
+    }
+  }
+}
+
+function onceEvent(emitter: { once?: Function; on: Function; off?: Function }, event: string, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no "${event}" within ${timeoutMs} ms`)), timeoutMs)
+    const handler = (arg: unknown) => {
+      // y-websocket emits sync(false) on disconnect; only a true sync counts.
+      if (arg === false) return
+      clearTimeout(timer)
+      emitter.off?.(event, handler)
+      resolve()
+    }
+    emitter.on(event, handler)
+  })
+}
+
+export function connect(server: { kind: ServerKind; wsUrl: string }, board: string, opts: { doc?: Y.Doc; syncTimeoutMs?: number } = {}): BenchClient {
+  const doc = opts.doc ?? new Y.Doc()
+  const counter = { bytes: 0 }
+  const timeout = opts.syncTimeoutMs ?? 60_000
+  switch (server.kind) {
+    case 'roundtable':
+    case 'reference': {
+      const provider = new WebsocketProvider(server.wsUrl, board, doc, {
+        WebSocketPolyfill: countingWebSocket(counter) as unknown as typeof globalThis.WebSocket,
+        disableBc: true,
+      })
+      const synced = provider.synced ? Promise.resolve() : onceEvent(provider, 'sync', timeout, `${server.kind} ${board}`)
+      return {
+        doc,
+        awareness: provider.awareness,
+        synced,
+        bytesIn: () => counter.bytes,
+        destroy() {
+          provider.destroy()
+          doc.destroy()
+        },
+      }
+    }
+    case 'hocuspocus': {
+      const provider = new HocuspocusProvider({
+        url: server.wsUrl,
+        name: board,
+        document: doc,
+        WebSocketPolyfill: countingWebSocket(counter),
+      })
+      const synced = provider.isSynced ? Promise.resolve() : onceEvent(provider, 'synced', timeout, `hocuspocus ${board}`)
+      return {
+        doc,
+        awareness: provider.awareness!,
+        synced,
+        bytesIn: () => counter.bytes,
+        destroy() {
+          provider.destroy()
+          doc.destroy()
+        },
+      }
+    }
+    case 'floor':
+      return floorClient(`${server.wsUrl}/${board}`, doc, counter)
+  }
+}
+
+const REMOTE = Symbol('remote')
+
+/**
+ * The floor speaks no protocol of its own: peers send y-websocket frames (sync updates and
+ * awareness) and apply what the relay hands them, so the client side does the same Yjs work.
+ */
+function floorClient(url: string, doc: Y.Doc, counter: { bytes: number }): BenchClient {
+  const awareness = new awarenessProtocol.Awareness(doc)
+  const ws = new WebSocket(url)
+  ws.binaryType = 'nodebuffer'
+  const send = (m: Uint8Array) => {
+    if (ws.readyState === ws.OPEN) ws.send(m)
+  }
+  ws.on('message', (data: Buffer) => {
+    counter.bytes += data.length
+    const decoder = decoding.createDecoder(data)
+    const type = decoding.readVarUint(decoder)
+    if (type === 0) {
+      const syncType = decoding.readVarUint(decoder)
+      if (syncType === syncProtocol.messageYjsUpdate || syncType === syncProtocol.messageYjsSyncStep2) {
+        Y.applyUpdate(doc, decoding.readVarUint8Array(decoder), REMOTE)
+      }
+    } else if (type === 1) {
+      awarenessProtocol.applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), REMOTE)
+    }
+  })
+  const onUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === REMOTE) return
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, 0)
+    syncProtocol.writeUpdate(e, update)
+    send(encoding.toUint8Array(e))
+  }
+  const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+    if (origin === REMOTE) return
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, 1)
+    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, added.concat(updated, removed)))
+    send(encoding.toUint8Array(e))
+  }
+  doc.on('update', onUpdate)
+  awareness.on('update', onAwareness)
+  const synced = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  return {
+    doc,
+    awareness,
+    synced,
+    bytesIn: () => counter.bytes,
+    destroy() {
+      doc.off('update', onUpdate)
+      awareness.destroy()
+      ws.close()
+      doc.destroy()
+    },
+  }
+}

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { cpuMs, rssBytes } from './proc.ts'
+
+export const ROOT = path.resolve(import.meta.dirname, '../..')
+const BENCH = path.resolve(import.meta.dirname, '..')
+
+export type ServerKind = 'roundtable' | 'reference' | 'hocuspocus' | 'floor'
+
+export const SERVER_LABEL: Record<ServerKind, string> = {
+  roundtable: 'Roundtable (SQLite)',
+  reference: '@y/websocket-server 0.1.1 (y-leveldb)',
+  hocuspocus: 'Hocuspocus 4 (SQLite extension)',
+  floor: 'raw ws floor (no Yjs)',
+}
+
+export interface RunningServer {
+  kind: ServerKind
+  pid: number
+  port: number
+  dataDir: string
+  /** Base URL the kind's client connects to (the board name is appended by the client). */
+  wsUrl: string
+  httpUrl: string
+  cpuMs(): number
+  rssBytes(): number
+  output(): string
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
+  stop(): Promise<void>
+}
+
+const live = new Set<ChildProcess>()
+// Whatever happens to the bench, its servers do not outlive it.
+process.on('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL')
+})
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `roundtable-bench-${prefix}-`))
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function command(kind: ServerKind): string[] {
+  const tsx = ['--import', 'tsx']
+  switch (kind) {
+    case 'roundtable':
+      return [...tsx, path.join(ROOT, 'server/src/main.ts')]
+    case 'reference':
+      return [path.join(ROOT, 'node_modules/@y/websocket-server/src/server.js')]
+    case 'hocuspocus':
+      return [...tsx, path.join(BENCH, 'src/servers/hocuspocus.ts')]
+    case 'floor':
+      return [...tsx, path.join(BENCH, 'src/servers/floor.ts')]
+  }
+}
+
+async function waitForPort(port: number, proc: ChildProcess, output: () => string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited before listening:\n${output()}`)
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1')
+      sock.once('connect', () => {
+        sock.destroy()
+        resolve(true)
+      })
+      sock.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`server did not listen within ${timeoutMs} ms:\n${output()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/**
+ * Starts one server as its own process on 127.0.0.1, on a free port, with its own data dir
+ * (reused when given, for restarts). `env` adds to the kind's settings.
+ */
+export async function startServer(kind: ServerKind, opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? tempDir(kind)
+  const port = await freePort()
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', PORT: String(port) }
+  if (kind === 'roundtable') Object.assign(env, { DATA_DIR: dataDir, LOG_LEVEL: 'warn' })
+  if (kind === 'reference') env.YPERSISTENCE = dataDir
+  if (kind === 'hocuspocus') env.DATA_DIR = dataDir
+  Object.assign(env, opts.env)
+  const proc = spawn(process.execPath, command(kind), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(proc)
+  let out = ''
+  const collect = (chunk: Buffer) => {
+    out += chunk.toString()
+    if (out.length > 100_000) out = out.slice(-50_000)
+  }
+  proc.stdout!.on('data', collect)
+  proc.stderr!.on('data', collect)
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+  exited.then(() => live.delete(proc))
+  try {
+    await waitForPort(port, proc, () => out)
+  } catch (err) {
+    proc.kill('SIGKILL')
+    throw err
+  }
+  const pid = proc.pid!
+  return {
+    kind,
+    pid,
+    port,
+    dataDir,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: kind === 'roundtable' ? `ws://127.0.0.1:${port}/sync` : `ws://127.0.0.1:${port}`,
+    cpuMs: () => cpuMs(pid),
+    rssBytes: () => rssBytes(pid),
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM')
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
+        await exited
+        clearTimeout(timer)
+      }
+    },
+  }
+}
+
+export function removeDir(dir: string) {
+  fs.rmSync(dir, { recursive: true, force: true })
+}
