@@ -9,10 +9,11 @@ export interface YClient {
 }
 
 /** A stock y-websocket client in Node, exactly as any third-party client would connect. */
-export function connectClient(wsUrl: string, boardId: string, doc = new Y.Doc()): YClient {
+export function connectClient(wsUrl: string, boardId: string, doc = new Y.Doc(), opts: { params?: Record<string, string> } = {}): YClient {
   const provider = new WebsocketProvider(wsUrl, boardId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params: opts.params,
   })
   return {
     doc,
