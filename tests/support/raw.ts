@@ -13,8 +13,8 @@ export interface RawClient {
 }
 
 /** A bare WebSocket that sends exactly the bytes a test crafts. */
-export async function openRaw(url: string, headers: Record<string, string> = {}): Promise<RawClient> {
-  const ws = new WebSocket(url, { headers })
+export async function openRaw(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<RawClient> {
+  const ws = new WebSocket(url, { headers, localAddress })
   const received: Uint8Array[] = []
   ws.on('message', (data) => received.push(new Uint8Array(data as Buffer)))
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
