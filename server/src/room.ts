@@ -9,7 +9,7 @@ import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
-import { updateChangesDoc } from './updateChanges.ts'
+import { inspectUpdate, updateChangesDoc } from './updateChanges.ts'
 
 /** A frame the protocol cannot make sense of; closes only the connection that sent it. */
 export class ProtocolError extends Error {}
@@ -53,6 +53,8 @@ export class Room {
   readonly doc = new Y.Doc()
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
   private conns = new Map<WebSocket, Conn>()
+  /** Which connection writes as each Yjs client id (see applyFrom). */
+  private writers = new Map<number, WebSocket>()
   private appendedSinceCompact = 0
   /** Upper bound of the board's encoded size: stored state plus every update appended since. */
   private estimatedBytes = 0
@@ -253,6 +255,18 @@ export class Room {
       return
     }
     if (this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
+    const inspected = inspectUpdate(this.doc, update)
+    if (inspected.gap) throw new ProtocolError('update depends on changes the server does not have')
+    // Only the connection that writes as a Yjs client may extend that client's clock while it is
+    // connected: a forged struct at another client's next clock would make its real edit look
+    // known and be dropped. The code is transient: a client relaying someone else's edits (two
+    // tabs sharing storage) reconnects and finds them already on the server.
+    for (const client of inspected.extends) {
+      const writer = this.writers.get(client)
+      if (writer && writer !== conn && this.conns.has(writer)) {
+        throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
+      }
+    }
     if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes)) {
       // The estimate only grows; measure before refusing.
       this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
@@ -261,12 +275,14 @@ export class Room {
       }
     }
     Y.applyUpdate(this.doc, update, conn)
+    for (const client of inspected.extends) this.writers.set(client, conn)
   }
 
   leave(conn: WebSocket) {
     const c = this.conns.get(conn)
     if (!c) return
     this.conns.delete(conn)
+    for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
     if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }

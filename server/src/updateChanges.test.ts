@@ -56,3 +56,44 @@ describe('does an update change the doc', () => {
     expect(updateChangesDoc(server, Y.encodeStateAsUpdate(server))).toBe(false)
   })
 })
+
+describe('does an update leave a gap', () => {
+  it('an update that follows on from the doc has none; one that skips ahead has one', async () => {
+    const { inspectUpdate } = await import('./updateChanges.ts')
+    const updateHasGap = (doc: Y.Doc, u: Uint8Array) => inspectUpdate(doc, u).gap
+    const server = serverWithText('hello')
+    const client = replica(server)
+    const updates: Uint8Array[] = []
+    client.on('update', (u: Uint8Array) => updates.push(u))
+    client.getText('t').insert(5, ' one')
+    client.getText('t').insert(9, ' two')
+    expect(updateHasGap(server, updates[0])).toBe(false)
+    // The second edit alone depends on the first, which the server does not have.
+    expect(updateHasGap(server, updates[1])).toBe(true)
+    expect(updateHasGap(server, Y.mergeUpdates(updates))).toBe(false)
+    expect(updateHasGap(server, Y.encodeStateAsUpdate(client, Y.encodeStateVector(server)))).toBe(false)
+    // Deleting the second edit's text before the server has it is a gap; with it, it is not.
+    const del: Uint8Array[] = []
+    const deleter = replica(client)
+    deleter.on('update', (u: Uint8Array) => del.push(u))
+    deleter.getText('t').delete(9, 4)
+    expect(updateHasGap(server, del[0])).toBe(true)
+    expect(updateHasGap(server, Y.mergeUpdates([...updates, ...del]))).toBe(false)
+    // Already-known content is no gap.
+    expect(updateHasGap(server, Y.encodeStateAsUpdate(server))).toBe(false)
+  })
+})
+
+describe('whose clock an update extends', () => {
+  it('names the clients that write something new, not those whose content is already known', async () => {
+    const { inspectUpdate } = await import('./updateChanges.ts')
+    const server = serverWithText('hello')
+    const client = replica(server)
+    const updates: Uint8Array[] = []
+    client.on('update', (u: Uint8Array) => updates.push(u))
+    client.getText('t').insert(5, '!')
+    expect([...inspectUpdate(server, updates[0]).extends]).toEqual([client.clientID])
+    expect([...inspectUpdate(server, Y.encodeStateAsUpdate(client)).extends]).toEqual([client.clientID])
+    expect([...inspectUpdate(server, Y.encodeStateAsUpdate(server)).extends]).toEqual([])
+  })
+})

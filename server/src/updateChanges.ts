@@ -31,3 +31,36 @@ export function updateChangesDoc(doc: Y.Doc, update: Uint8Array): boolean {
   }
   return false
 }
+
+/**
+ * What an update from an editor would do to the doc:
+ * - `gap`: it deletes something neither the doc nor the update has, or carries a struct that
+ *   does not follow on from what the doc (or the update itself)
+ *   already has for that client. Yjs would park it as pending, and the hole it leaves in that
+ *   client's clock range would make the client's real later edits look known and be dropped. A
+ *   well-behaved client never sends one: it diffs against the server's state vector.
+ * - `extends`: the Yjs client ids whose clock range it extends, i.e. in whose name it writes.
+ */
+export function inspectUpdate(doc: Y.Doc, update: Uint8Array): { gap: boolean; extends: Set<number> } {
+  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
+  const reach = new Map<number, number>()
+  const extended = new Set<number>()
+  const { structs, ds } = Y.decodeUpdate(update)
+  for (const struct of structs) {
+    if (struct instanceof Y.Skip) continue
+    const client = struct.id.client
+    const had = known.get(client) ?? 0
+    const upTo = Math.max(had, reach.get(client) ?? 0)
+    if (struct.id.clock > upTo) return { gap: true, extends: extended }
+    const end = struct.id.clock + struct.length
+    if (end > had) extended.add(client)
+    reach.set(client, Math.max(upTo, end))
+  }
+  // Deleting what does not exist yet is a gap too: Yjs keeps it pending and applies it to
+  // whatever later takes those clocks, on some replicas and not others.
+  for (const [client, items] of (ds as unknown as { clients: Map<number, DeleteItem[]> }).clients) {
+    const upTo = Math.max(known.get(client) ?? 0, reach.get(client) ?? 0)
+    for (const { clock, len } of items) if (clock + len > upTo) return { gap: true, extends: extended }
+  }
+  return { gap: false, extends: extended }
+}

@@ -31,6 +31,8 @@ export const CloseCode = {
   boardTooLarge: 4413,
   /** The board's storage failed; the server refuses writes it could not persist. */
   storageFailed: 4500,
+  /** An update wrote as a Yjs client id another open connection writes as; reconnect and resync. */
+  clientIdInUse: 4519,
   /** Too many boards are open and none is idle; try again later. */
   serverBusy: 4503,
   /** MAX_CONNECTIONS_PER_BOARD reached; try again later. */
