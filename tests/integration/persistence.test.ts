@@ -158,8 +158,12 @@ describe('compaction', () => {
     const peer = await h.client(server, board)
     const kv = boardRecords(writer.doc)
     const UPDATES = 53
-    for (let k = 0; k < UPDATES; k++) writeOne(writer, kv, `k${k}`, k)
-    await eventually(() => expect(snapshot(peer.doc).log).toHaveLength(UPDATES))
+    // One at a time, each seen by the peer before the next: the server stores what arrives in one
+    // tick as one row, so writing them all at once could leave too few rows to compact.
+    for (let k = 0; k < UPDATES; k++) {
+      writeOne(writer, kv, `k${k}`, k)
+      await eventually(() => expect(snapshot(peer.doc).log).toHaveLength(k + 1))
+    }
     const expected = snapshot(writer.doc)
     const expectedSv = stateVectorHex(writer.doc)
 

@@ -25,7 +25,7 @@ interface PresentUser {
  * is ranked. Baton time comes from the facilitation log's leadership timeline.
  */
 export function ParticipationPanel() {
-  const { editor, doc, awareness, participant } = useBoardContext()
+  const { editor, doc, awareness, participant, viewOnly } = useBoardContext()
   const { log } = useFacilitationState(doc)
   const baton: BatonInterval[] = leadershipTimeline(log, Date.now()).flatMap((s) =>
     s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
@@ -36,8 +36,8 @@ export function ParticipationPanel() {
 
   // Keep our name in the doc so it still shows after we leave.
   useEffect(() => {
-    recordParticipant(doc, participant.id, participant, Date.now())
-  }, [doc, participant.id, participant.name, participant.color])
+    if (!viewOnly) recordParticipant(doc, participant.id, participant, Date.now())
+  }, [doc, participant.id, participant.name, participant.color, viewOnly])
 
   useEffect(() => {
     const map = boardParticipants(doc)
@@ -77,7 +77,7 @@ export function ParticipationPanel() {
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
     ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
-    : summary.notHeardFrom.length
+    : summary.notHeardFrom.length && !viewOnly
       ? 'You have not added anything yet: jump in whenever you are ready.'
       : ''
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
