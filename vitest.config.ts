@@ -28,6 +28,15 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'bench',
+          // The benchmark harness in smoke mode (npm run bench runs the real thing).
+          include: ['bench/**/*.test.ts'],
+          testTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

@@ -70,12 +70,14 @@ export function connect(server: { kind: ServerKind; wsUrl: string }, board: stri
       }
     }
     case 'hocuspocus': {
+      // With a url, the provider hands its whole configuration (polyfill included) to the
+      // socket it manages; the types only list the provider's own options.
       const provider = new HocuspocusProvider({
         url: server.wsUrl,
         name: board,
         document: doc,
         WebSocketPolyfill: countingWebSocket(counter),
-      })
+      } as ConstructorParameters<typeof HocuspocusProvider>[0])
       const synced = provider.isSynced ? Promise.resolve() : onceEvent(provider, 'synced', timeout, `hocuspocus ${board}`)
       return {
         doc,

@@ -1,5 +1,5 @@
 import { connect } from '../clients.ts'
-import { startServer, type RunningServer, type ServerKind } from '../servers.ts'
+import { removeDir, startServer, type RunningServer, type ServerKind } from '../servers.ts'
 import { newBoard } from '../board.ts'
 import { recordCount, stickyBoard, writeRecords } from '../records.ts'
 import { sleep, until } from '../stats.ts'
@@ -16,16 +16,22 @@ export async function quiet(server: RunningServer, quietMs = 500, timeoutMs = 30
   }
 }
 
+export interface ColdSeed {
+  kind: ServerKind
+  dataDir: string
+  board: string
+  records: number
+  dispose(): void
+}
+
 /**
  * Seeds a board of `stickies` notes (written in transactions of 100, as a workshop fills a
- * wall), stops the server, then `runs` times: start it on the same data, and time a new client
- * from connecting until it holds every record.
+ * wall) and stops the server, leaving its data dir for the runs.
  */
-export async function coldLoad(kind: ServerKind, opts: { stickies: number; runs: number }): Promise<number[]> {
+export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<ColdSeed> {
   const board = newBoard('cold')
-  const records = stickyBoard(opts.stickies)
-  let server = await startServer(kind)
-  const dataDir = server.dataDir
+  const records = stickyBoard(stickies)
+  const server = await startServer(kind)
   try {
     const seeder = connect(server, board)
     await seeder.synced
@@ -37,23 +43,26 @@ export async function coldLoad(kind: ServerKind, opts: { stickies: number; runs:
     seeder.destroy()
     check.destroy()
     await quiet(server)
+  } finally {
     await server.stop()
+  }
+  return { kind, dataDir: server.dataDir, board, records: records.length, dispose: () => removeDir(server.dataDir) }
+}
 
-    const times: number[] = []
-    for (let i = 0; i < opts.runs; i++) {
-      server = await startServer(kind, { dataDir })
-      const t0 = performance.now()
-      const client = connect(server, board)
-      await client.synced
-      // The reference server may answer the handshake before its stored state is loaded, then
-      // send that state as an update: the load counts as done when every record is here.
-      await until(() => recordCount(client.doc) >= records.length, 60_000, `${kind} cold load`, 1)
-      times.push(performance.now() - t0)
-      client.destroy()
-      await quiet(server, 300)
-      await server.stop()
-    }
-    return times
+/** Starts the server on the seeded data and times a new client from connecting until it holds every record. */
+export async function coldLoadRun(seed: ColdSeed): Promise<number> {
+  const server = await startServer(seed.kind, { dataDir: seed.dataDir })
+  try {
+    const t0 = performance.now()
+    const client = connect(server, seed.board)
+    await client.synced
+    // The reference server may answer the handshake before its stored state is loaded, then
+    // send that state as an update: the load counts as done when every record is here.
+    await until(() => recordCount(client.doc) >= seed.records, 60_000, `${seed.kind} cold load`, 1)
+    const ms = performance.now() - t0
+    client.destroy()
+    await quiet(server, 300)
+    return ms
   } finally {
     await server.stop()
   }

@@ -1,0 +1,61 @@
+// The benchmark's smoke mode, so the harness does not rot: every workload still runs against
+// every server and produces numbers. Not a timed test; the figures themselves are not judged.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { BenchResults, LoadResults } from './src/report.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-bench-smoke-'))
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }))
+
+function bench(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/src/main.ts', '--smoke', `--out=${out}`, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 240_000,
+  })
+  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0)
+}
+
+describe('bench --smoke', () => {
+  it('runs every workload against every server and reports numbers', () => {
+    bench()
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.smoke.json'), 'utf8')) as BenchResults
+    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'memory', 'presence'])
+    const servers = (w: string) => Object.keys(Object.values(results.workloads[w].metrics)[0].values).sort()
+    expect(servers('fanout')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('presence')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('cold')).toEqual(['hocuspocus', 'reference', 'roundtable'])
+    expect(servers('memory')).toEqual(['hocuspocus', 'reference', 'roundtable'])
+    expect(servers('client')).toEqual(['bare', 'roundtable'])
+    for (const w of Object.values(results.workloads)) {
+      for (const m of Object.values(w.metrics)) {
+        for (const s of Object.values(m.values)) {
+          expect(s.runs).toHaveLength(results.runs)
+          for (const v of s.runs) expect(Number.isFinite(v), `${w.title}: ${m.label}`).toBe(true)
+        }
+      }
+    }
+    // Things that cannot be zero if anything was measured at all.
+    expect(results.workloads.fanout.metrics.deliveriesPerSec.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.cold.metrics.ms.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
+    const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
+    expect(md).toMatch(/## Goals/)
+    expect(md).toMatch(/\| Roundtable \(SQLite\) \| [\d.,]+ \(/)
+  }, 240_000)
+
+  it('runs the load run and checks that every client converged', () => {
+    bench('--load')
+    const load = JSON.parse(fs.readFileSync(path.join(out, 'load-results.smoke.json'), 'utf8')) as LoadResults
+    expect(load.result.editsSent).toBeGreaterThan(0)
+    expect(load.result.convergedBoards).toBe(load.result.boards)
+    expect(load.result.convergedClients).toBe(load.result.connections)
+    expect(Number.isFinite(load.result.latencyP99Ms)).toBe(true)
+    expect(fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')).toMatch(/## Load run/)
+  }, 240_000)
+})

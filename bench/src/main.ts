@@ -1,0 +1,271 @@
+// `npm run bench`: the compared servers side by side; `npm run bench -- --smoke` is the tiny
+// version CI runs; `npm run bench:load` (or `--load`) is the hardening load run.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { startServer, ROOT, type RunningServer, type ServerKind } from './servers.ts'
+import { describeMachine, machineCpuSample } from './proc.ts'
+import { summarize, type Summary } from './stats.ts'
+import { fanoutRun, type FanoutRun } from './workloads/fanout.ts'
+import { coldLoadSeed, coldLoadRun } from './workloads/coldload.ts'
+import { memoryRun } from './workloads/memory.ts'
+import { presenceRun } from './workloads/presence.ts'
+import { clientRuns, BARE_DIST } from './workloads/client.ts'
+import { loadRun } from './workloads/load.ts'
+import { writeReport, type BenchResults, type LoadResults, type WorkloadResult } from './report.ts'
+
+// Every stock y-websocket provider adds an exit listener.
+process.setMaxListeners(0)
+
+const args = process.argv.slice(2)
+const smoke = args.includes('--smoke')
+const load = args.includes('--load')
+const outArg = args.find((a) => a.startsWith('--out='))
+const OUT = outArg ? path.resolve(outArg.slice('--out='.length)) : path.resolve(import.meta.dirname, '..')
+const onlyArg = args.find((a) => a.startsWith('--only='))
+const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : undefined
+
+const settings = smoke
+  ? {
+      runs: 1,
+      fanout: { readers: 5, updates: 50, window: 16 },
+      cold: { stickies: 200 },
+      memory: { boards: 20, records: 50 },
+      presence: { clients: 5, hz: 20, windowMs: 1000 },
+      client: { stickies: 50, panMs: 500 },
+      load: { boards: 2, perBoard: 5, seconds: 2, rate: 5 },
+    }
+  : {
+      runs: 5,
+      fanout: { readers: 50, updates: 2000, window: 16 },
+      cold: { stickies: 10_000 },
+      memory: { boards: 1000, records: 50 },
+      presence: { clients: 50, hz: 20, windowMs: 6000 },
+      client: { stickies: 2000, panMs: 3000 },
+      load: { boards: 50, perBoard: 10, seconds: 60, rate: 2 },
+    }
+
+const STORING: ServerKind[] = ['roundtable', 'reference', 'hocuspocus']
+const ALL: ServerKind[] = ['roundtable', 'reference', 'hocuspocus', 'floor']
+
+function log(message: string) {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
+}
+
+/** Our own CPU plus every child we waited for (servers, Chromium), in ms. */
+function ownCpuMs(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100
+}
+
+/** Builds the Roundtable client and the bare-tldraw page when missing or older than their sources. */
+function ensureBuilds() {
+  const newest = (p: string): number => {
+    const st = fs.statSync(p, { throwIfNoEntry: false })
+    if (!st) return 0
+    if (!st.isDirectory()) return st.mtimeMs
+    return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))))
+  }
+  const builds = [
+    { index: path.join(ROOT, 'client/dist/index.html'), sources: ['client/src', 'client/index.html', 'shared/src', 'package-lock.json'], cmd: ['run', 'build', '--silent'] },
+    { index: path.join(BARE_DIST, 'index.html'), sources: ['bench/bare', 'package-lock.json'], cmd: ['exec', '--', 'vite', 'build', '--config', 'bench/bare/vite.config.ts'] },
+  ]
+  for (const b of builds) {
+    if (newest(b.index) >= Math.max(...b.sources.map((s) => newest(path.join(ROOT, s))))) continue
+    log(`building ${path.relative(ROOT, path.dirname(b.index))}`)
+    const r = spawnSync('npm', b.cmd, { cwd: ROOT, stdio: 'inherit' })
+    if (r.status !== 0) throw new Error(`build failed: npm ${b.cmd.join(' ')}`)
+  }
+}
+
+const per = <T>(kinds: ServerKind[], f: () => T) => Object.fromEntries(kinds.map((k) => [k, f()])) as Record<ServerKind, T>
+
+async function fanout(): Promise<WorkloadResult> {
+  const o = settings.fanout
+  const servers: RunningServer[] = []
+  // The bench's writer sends as fast as the window allows, far above any person: lift the
+  // per-connection message rate limit for it (every other limit stays at its default).
+  for (const kind of ALL) servers.push(await startServer(kind, kind === 'roundtable' ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } } : {}))
+  const runs = per(ALL, () => [] as FanoutRun[])
+  try {
+    for (let i = 0; i < settings.runs; i++) {
+      // Rotate the order so no server always runs right after the same one.
+      for (let j = 0; j < servers.length; j++) {
+        const s = servers[(i + j) % servers.length]
+        const r = await fanoutRun(s, o)
+        runs[s.kind].push(r)
+        log(`fan-out ${s.kind} run ${i + 1}: ${r.cpuMsPer1000.toFixed(2)} ms CPU/1k deliveries, p99 ${r.p99Ms.toFixed(1)} ms`)
+      }
+    }
+  } finally {
+    for (const s of servers) await s.stop()
+  }
+  const pick = (f: (r: FanoutRun) => number) => Object.fromEntries(ALL.map((k) => [k, summarize(runs[k].map(f))])) as Record<string, Summary>
+  return {
+    title: `Fan-out: 1 writer + ${o.readers} readers, ${o.updates} sticky moves (${o.window} in flight)`,
+    metrics: {
+      cpuMsPer1000: { label: 'server CPU ms / 1,000 deliveries', lowerIsBetter: true, values: pick((r) => r.cpuMsPer1000) },
+      deliveriesPerSec: { label: 'deliveries/s', lowerIsBetter: false, values: pick((r) => r.deliveriesPerSec) },
+      p50Ms: { label: 'latency p50 ms', lowerIsBetter: true, values: pick((r) => r.p50Ms) },
+      p99Ms: { label: 'latency p99 ms', lowerIsBetter: true, values: pick((r) => r.p99Ms) },
+    },
+  }
+}
+
+async function cold(): Promise<WorkloadResult> {
+  const o = settings.cold
+  const seeds = []
+  for (const kind of STORING) {
+    seeds.push(await coldLoadSeed(kind, o.stickies))
+    log(`cold load: seeded ${o.stickies} stickies on ${kind}`)
+  }
+  const times = per(STORING, () => [] as number[])
+  for (let i = 0; i < settings.runs; i++) {
+    for (let j = 0; j < seeds.length; j++) {
+      const seed = seeds[(i + j) % seeds.length]
+      const ms = await coldLoadRun(seed)
+      times[seed.kind].push(ms)
+      log(`cold load ${seed.kind} run ${i + 1}: ${ms.toFixed(0)} ms`)
+    }
+  }
+  for (const seed of seeds) seed.dispose()
+  return {
+    title: `Cold load: ${o.stickies.toLocaleString('en')} stickies stored, server restarted, a new client until it holds them all`,
+    metrics: { ms: { label: 'ms to fully synced', lowerIsBetter: true, values: Object.fromEntries(STORING.map((k) => [k, summarize(times[k])])) } },
+  }
+}
+
+async function memory(): Promise<WorkloadResult> {
+  const o = settings.memory
+  const rss = per(STORING, () => [] as number[])
+  for (let i = 0; i < settings.runs; i++) {
+    for (let j = 0; j < STORING.length; j++) {
+      const kind = STORING[(i + j) % STORING.length]
+      // One address opens all the boards here; lift the per-address connection limit.
+      const r = await memoryRun(kind, { ...o, env: kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(o.boards + 50) } : undefined })
+      rss[kind].push(r.rssPerBoardKiB)
+      log(`memory ${kind} run ${i + 1}: ${r.rssPerBoardKiB.toFixed(1)} KiB/board (RSS ${r.baselineMiB.toFixed(0)} → ${r.totalMiB.toFixed(0)} MiB)`)
+    }
+  }
+  return {
+    title: `Memory: ${o.boards.toLocaleString('en')} boards open, one client each, ~${o.records} records per board`,
+    metrics: { rssPerBoardKiB: { label: 'server RSS KiB per board', lowerIsBetter: true, values: Object.fromEntries(STORING.map((k) => [k, summarize(rss[k])])) } },
+  }
+}
+
+async function presence(): Promise<WorkloadResult> {
+  const o = settings.presence
+  const servers: RunningServer[] = []
+  for (const kind of ALL) servers.push(await startServer(kind))
+  const cpu = per(ALL, () => [] as number[])
+  const kib = per(ALL, () => [] as number[])
+  try {
+    for (let i = 0; i < settings.runs; i++) {
+      for (let j = 0; j < servers.length; j++) {
+        const s = servers[(i + j) % servers.length]
+        const [w] = await presenceRun(s, { ...o, windows: 1 })
+        cpu[s.kind].push(w.cpuMsPerSec)
+        kib[s.kind].push(w.kibOutPerSec)
+        log(`presence ${s.kind} window ${i + 1}: ${w.cpuMsPerSec.toFixed(0)} ms CPU/s, ${w.kibOutPerSec.toFixed(0)} KiB/s out`)
+      }
+    }
+  } finally {
+    for (const s of servers) await s.stop()
+  }
+  const sum = (m: Record<ServerKind, number[]>) => Object.fromEntries(ALL.map((k) => [k, summarize(m[k])]))
+  return {
+    title: `Presence: ${o.clients} clients moving cursors at ${o.hz} Hz, ${settings.runs} windows of ${o.windowMs / 1000} s per server`,
+    metrics: {
+      cpuMsPerSec: { label: 'server CPU ms per second', lowerIsBetter: true, values: sum(cpu) },
+      kibOutPerSec: { label: 'KiB/s sent by the server', lowerIsBetter: true, values: sum(kib) },
+    },
+  }
+}
+
+async function client(): Promise<WorkloadResult> {
+  const o = settings.client
+  const r = await clientRuns({ ...o, runs: settings.runs })
+  for (const which of ['roundtable', 'bare'] as const) {
+    log(`client ${which}: TTI ${r[which].map((x) => x.ttiMs.toFixed(0)).join(', ')} ms; pan ${r[which].map((x) => x.panFps.toFixed(0)).join(', ')} fps`)
+  }
+  return {
+    title: `Client: headless Chromium opens a ${o.stickies.toLocaleString('en')}-sticky board; pans it zoomed to fit`,
+    metrics: {
+      ttiMs: { label: 'time to interactive ms', lowerIsBetter: true, values: { roundtable: summarize(r.roundtable.map((x) => x.ttiMs)), bare: summarize(r.bare.map((x) => x.ttiMs)) } },
+      panFps: { label: 'frames/s while panning', lowerIsBetter: false, values: { roundtable: summarize(r.roundtable.map((x) => x.panFps)), bare: summarize(r.bare.map((x) => x.panFps)) } },
+    },
+  }
+}
+
+const WORKLOADS = { fanout, cold, memory, presence, client } as const
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true })
+  const started = Date.now()
+  const cpu0 = machineCpuSample()
+  const own0 = ownCpuMs()
+  const load0 = os.loadavg()[0]
+  let results: BenchResults | undefined
+  let loadResults: LoadResults | undefined
+  if (load) {
+    log(`load run: ${settings.load.boards * settings.load.perBoard} connections over ${settings.load.boards} boards for ${settings.load.seconds} s`)
+    const r = await loadRun(settings.load)
+    log(`load: ${r.editsPerSec.toFixed(0)} edits/s, p99 ${r.latencyP99Ms.toFixed(1)} ms, ${r.convergedBoards}/${r.boards} boards converged`)
+    loadResults = { date: new Date().toISOString(), smoke, machine: describeMachine(), settings: settings.load, result: r }
+  } else {
+    ensureBuilds()
+    const workloads: Record<string, WorkloadResult> = {}
+    for (const [name, run] of Object.entries(WORKLOADS)) {
+      if (only && !only.includes(name)) continue
+      log(`${name}…`)
+      workloads[name] = await run()
+    }
+    results = { date: new Date().toISOString(), smoke, machine: describeMachine(), runs: settings.runs, workloads, seconds: 0, machineLoad: { busyPercent: 0, othersPercent: 0, loadAverageStart: load0, loadAverageEnd: 0 } }
+  }
+  const seconds = (Date.now() - started) / 1000
+  const cpu1 = machineCpuSample()
+  const totalMs = ((cpu1.total - cpu0.total) * 1000) / 100
+  const busyMs = ((cpu1.busy - cpu0.busy) * 1000) / 100
+  const machineLoad = {
+    busyPercent: (100 * busyMs) / totalMs,
+    othersPercent: Math.max(0, (100 * (busyMs - (ownCpuMs() - own0))) / totalMs),
+    loadAverageStart: load0,
+    loadAverageEnd: os.loadavg()[0],
+  }
+  const jsonName = smoke ? 'results.smoke.json' : 'results.json'
+  const loadJsonName = smoke ? 'load-results.smoke.json' : 'load-results.json'
+  if (results) {
+    results.seconds = seconds
+    results.machineLoad = machineLoad
+    fs.writeFileSync(path.join(OUT, jsonName), JSON.stringify(results, null, 2) + '\n')
+  }
+  if (loadResults) {
+    loadResults.seconds = seconds
+    loadResults.machineLoad = machineLoad
+    fs.writeFileSync(path.join(OUT, loadJsonName), JSON.stringify(loadResults, null, 2) + '\n')
+  }
+  const read = <T>(name: string): T | undefined => {
+    const p = path.join(OUT, name)
+    return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined
+  }
+  const md = writeReport(read<BenchResults>(jsonName), read<LoadResults>(loadJsonName))
+  fs.writeFileSync(path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md'), md)
+  log(`done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md')}`)
+}
+
+// Bounded: whatever happens, the bench stops itself (and its servers, see servers.ts).
+const limit = setTimeout(() => {
+  console.error('bench: time limit reached, stopping')
+  process.exit(3)
+}, (smoke ? 5 : load ? 5 : 20) * 60_000)
+limit.unref()
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)
