@@ -9,7 +9,7 @@ import { describeMachine, machineCpuSample } from './proc.ts'
 import { summarize, type Summary } from './stats.ts'
 import { fanoutRun, type FanoutRun } from './workloads/fanout.ts'
 import { coldLoadSeed, coldLoadRun } from './workloads/coldload.ts'
-import { memoryRun } from './workloads/memory.ts'
+import { memoryRuns, IDLE_MS } from './workloads/memory.ts'
 import { presenceRun } from './workloads/presence.ts'
 import { clientRuns, BARE_DIST } from './workloads/client.ts'
 import { loadRun } from './workloads/load.ts'
@@ -31,7 +31,7 @@ const settings = smoke
       runs: 1,
       fanout: { readers: 5, updates: 50, window: 16 },
       cold: { stickies: 200 },
-      memory: { boards: 20, records: 50 },
+      memory: { boards: 20, records: 50, idleMs: 1000 },
       presence: { clients: 5, hz: 20, windowMs: 1000 },
       client: { stickies: 50, panMs: 500 },
       load: { boards: 2, perBoard: 5, seconds: 2, rate: 5 },
@@ -40,11 +40,14 @@ const settings = smoke
       runs: 5,
       fanout: { readers: 50, updates: 2000, window: 16 },
       cold: { stickies: 10_000 },
-      memory: { boards: 1000, records: 50 },
+      memory: { boards: 1000, records: 50, idleMs: IDLE_MS },
       presence: { clients: 50, hz: 20, windowMs: 6000 },
       client: { stickies: 2000, panMs: 3000 },
       load: { boards: 50, perBoard: 10, seconds: 60, rate: 2 },
     }
+
+const runsArg = args.find((a) => a.startsWith('--runs='))
+if (runsArg) settings.runs = Math.max(1, Number(runsArg.slice('--runs='.length)))
 
 const STORING: ServerKind[] = ['roundtable', 'reference', 'hocuspocus']
 const ALL: ServerKind[] = ['roundtable', 'reference', 'hocuspocus', 'floor']
@@ -141,16 +144,20 @@ async function memory(): Promise<WorkloadResult> {
   const o = settings.memory
   const rss = per(STORING, () => [] as number[])
   for (let i = 0; i < settings.runs; i++) {
-    for (let j = 0; j < STORING.length; j++) {
-      const kind = STORING[(i + j) % STORING.length]
+    // Rotate which server is filled first (and so has sat idle longest).
+    const kinds = STORING.map((_, j) => STORING[(i + j) % STORING.length])
+    const r = await memoryRuns(kinds, {
+      ...o,
       // One address opens all the boards here; lift the per-address connection limit.
-      const r = await memoryRun(kind, { ...o, env: kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(o.boards + 50) } : undefined })
-      rss[kind].push(r.rssPerBoardKiB)
-      log(`memory ${kind} run ${i + 1}: ${r.rssPerBoardKiB.toFixed(1)} KiB/board (RSS ${r.baselineMiB.toFixed(0)} → ${r.totalMiB.toFixed(0)} MiB)`)
+      env: (kind) => (kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(o.boards + 50) } : undefined),
+    })
+    for (const kind of kinds) {
+      rss[kind].push(r[kind].rssPerBoardKiB)
+      log(`memory ${kind} run ${i + 1}: ${r[kind].rssPerBoardKiB.toFixed(1)} KiB/board (RSS ${r[kind].baselineMiB.toFixed(0)} → ${r[kind].totalMiB.toFixed(0)} MiB)`)
     }
   }
   return {
-    title: `Memory: ${o.boards.toLocaleString('en')} boards open, one client each, ~${o.records} records per board`,
+    title: `Memory: ${o.boards.toLocaleString('en')} boards open, one client each, ~${o.records} records per board, idle for ${o.idleMs / 1000} s`,
     metrics: { rssPerBoardKiB: { label: 'server RSS KiB per board', lowerIsBetter: true, values: Object.fromEntries(STORING.map((k) => [k, summarize(rss[k])])) } },
   }
 }

@@ -89,7 +89,10 @@ async function waitForPort(port: number, proc: ChildProcess, output: () => strin
  * Starts one server as its own process on 127.0.0.1, on a free port, with its own data dir
  * (reused when given, for restarts). `env` adds to the kind's settings.
  */
-export async function startServer(kind: ServerKind, opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(
+  kind: ServerKind,
+  opts: { dataDir?: string; env?: Record<string, string>; /** e.g. --cpu-prof */ nodeArgs?: string[] } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDir(kind)
   const port = await freePort()
   const env: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', PORT: String(port) }
@@ -97,7 +100,7 @@ export async function startServer(kind: ServerKind, opts: { dataDir?: string; en
   if (kind === 'reference') env.YPERSISTENCE = dataDir
   if (kind === 'hocuspocus') env.DATA_DIR = dataDir
   Object.assign(env, opts.env)
-  const proc = spawn(process.execPath, command(kind), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command(kind)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   live.add(proc)
   let out = ''
   const collect = (chunk: Buffer) => {

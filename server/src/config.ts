@@ -12,6 +12,8 @@ export interface ServerConfig {
   roomIdleMs: number
   /** Compact a board's update log into one state after this many appended updates. */
   compactAfterUpdates: number
+  /** A loaded board nobody has edited for this long is kept encoded rather than decoded (0: never). */
+  docIdleMs: number
   logLevel: string
   /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
   accessToken: string | undefined
@@ -53,6 +55,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxFrameBytes: intFromEnv(env, 'MAX_FRAME_BYTES', DEFAULT_MAX_FRAME_BYTES, 1024, 512 * 1024 * 1024),
     roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
+    docIdleMs: intFromEnv(env, 'DOC_IDLE_MS', 10_000, 0, 24 * 3600_000),
     logLevel: env.LOG_LEVEL || 'info',
     accessToken: env.ACCESS_TOKEN || undefined,
     maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),

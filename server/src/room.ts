@@ -1,3 +1,4 @@
+import zlib from 'node:zlib'
 import * as Y from 'yjs'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
@@ -30,28 +31,65 @@ const FANOUT_ORIGIN = Symbol('fanout')
 
 export interface RoomOptions {
   compactAfterUpdates: number
+  /** A board nobody has edited for this long is kept as encoded bytes instead of a live doc (0: never). */
+  docIdleMs: number
   maxBoardBytes: number
   metrics: Metrics
   /** Called when the last connection leaves, so the owner can schedule an unload. */
   onEmpty: (room: Room) => void
   /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
   onFailed: (room: Room) => void
+  /** Called when the room let go of its decoded doc. */
+  onHibernated?: (room: Room) => void
 }
 
 interface Conn {
   /** Awareness client ids this connection controls. */
   controlled: Set<number>
   readOnly: boolean
+  /** Set while our sync step 1 waits for the board to be decoded (see join). */
+  step1Timer?: NodeJS.Timeout
 }
 
 /**
+ * A board at rest: the stored rows (compacted state, then the update log) or the state encoded
+ * when its doc went idle, applied in order to make the doc. Tens of times smaller in memory
+ * than the decoded doc, and what a newcomer needs can be sent as is.
+ */
+interface Encoded {
+  rows?: Uint8Array[]
+  /** Or the state of a board that went idle, deflated (records are repetitive JSON: ~5-15x smaller). */
+  deflated?: Uint8Array
+  /** The rows' state vector, when known without decoding them. */
+  stateVector?: Uint8Array
+}
+
+function rowsOf(encoded: Encoded): Uint8Array[] {
+  return encoded.rows ?? (encoded.deflated ? [zlib.inflateRawSync(encoded.deflated)] : [])
+}
+
+/** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
+const STEP1_WAIT_MS = 100
+
+const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc())
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+
+/**
  * One loaded board: its Y.Doc, awareness and connections. Updates received in one event-loop
- * tick are merged, appended to storage in one transaction, and only then broadcast; each
- * broadcast is encoded once and the same bytes sent to all.
+ * tick are merged, appended to storage in one transaction, and only then broadcast as one
+ * message, encoded once and the same bytes sent to all.
+ *
+ * The doc is decoded only when needed: a board is loaded as its stored bytes, a newcomer with
+ * nothing gets those bytes as they are, and a board nobody edits for `docIdleMs` goes back to
+ * bytes (see `doc`, `hibernate`).
  */
 export class Room {
-  readonly doc = new Y.Doc()
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  /** Presence lives beside the doc, on a doc of its own, so the board's doc can be dropped. */
+  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc())
+  private live: Y.Doc | undefined
+  private encoded: Encoded | undefined
+  private lastChange = 0
+  private idleTimer: NodeJS.Timeout | undefined
   private conns = new Map<WebSocket, Conn>()
   /** Which connection writes as each Yjs client id (see applyFrom). */
   private writers = new Map<number, WebSocket>()
@@ -81,27 +119,87 @@ export class Room {
         'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
       )
     }
-    Y.transact(this.doc, () => {
-      for (const update of stored.state ? [stored.state, ...stored.updates] : stored.updates) {
-        try {
-          Y.applyUpdate(this.doc, update)
-        } catch (err) {
-          opts.metrics.errors.inc({ kind: 'undecodable_row' })
-          this.log.error({ boardId: id, err }, 'a stored row passed its checksum but could not be applied; skipped')
-        }
-        this.estimatedBytes += update.length
-      }
-    })
+    const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
+    for (const row of rows) this.estimatedBytes += row.length
+    // Without a log, the compacted state's vector is cheap to know only by decoding it; with one
+    // row or none, a newcomer is answered from the bytes and the doc decoded after (see join).
+    this.encoded = { rows, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
     if (this.appendedSinceCompact >= opts.compactAfterUpdates) this.compact()
 
-    this.doc.on('update', this.onDocUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
     this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
   }
 
   get connectionCount(): number {
     return this.conns.size
+  }
+
+  /** The board's doc, decoded from its bytes if it was at rest. */
+  get doc(): Y.Doc {
+    return this.live ?? this.decode()
+  }
+
+  /** Whether the doc is decoded in memory (rather than kept as bytes). */
+  get isDecoded(): boolean {
+    return this.live !== undefined
+  }
+
+  private decode(): Y.Doc {
+    const doc = new Y.Doc()
+    const rows = this.encoded ? rowsOf(this.encoded) : []
+    this.encoded = undefined
+    Y.transact(doc, () => {
+      for (const update of rows) {
+        try {
+          Y.applyUpdate(doc, update)
+        } catch (err) {
+          this.opts.metrics.errors.inc({ kind: 'undecodable_row' })
+          this.log.error({ boardId: this.id, err }, 'a stored row passed its checksum but could not be applied; skipped')
+        }
+      }
+    })
+    doc.on('update', this.onDocUpdate)
+    this.live = doc
+    this.touch()
+    return doc
+  }
+
+  /** Notes an edit; the doc goes back to bytes once nobody has edited for `docIdleMs`. */
+  private touch() {
+    this.lastChange = performance.now()
+    if (this.idleTimer || this.opts.docIdleMs <= 0) return
+    this.idleTimer = setTimeout(this.onIdleTimer, this.opts.docIdleMs)
+    this.idleTimer.unref()
+  }
+
+  private onIdleTimer = () => {
+    this.idleTimer = undefined
+    if (!this.live || this.destroyed) return
+    const idleFor = performance.now() - this.lastChange
+    if (idleFor >= this.opts.docIdleMs && this.pending.length === 0) return this.hibernate()
+    this.idleTimer = setTimeout(this.onIdleTimer, Math.max(1, this.opts.docIdleMs - idleFor))
+    this.idleTimer.unref()
+  }
+
+  /**
+   * Keeps the idle board as its encoded state (compacted into storage too) and drops the doc:
+   * an idle board then weighs its encoded size, not the decoded records. The next edit decodes
+   * it again (about a millisecond per hundred stickies).
+   */
+  hibernate() {
+    const doc = this.live
+    if (!doc || this.failed || this.destroyed) return
+    this.flush()
+    if (this.failed) return
+    const state = Y.encodeStateAsUpdate(doc)
+    this.compactTo(state)
+    // Copied out: zlib's result is a view of a 16 KiB chunk that would be kept alive with it.
+    this.encoded = { deflated: new Uint8Array(zlib.deflateRawSync(state)), stateVector: Y.encodeStateVector(doc) }
+    this.live = undefined
+    doc.off('update', this.onDocUpdate)
+    doc.destroy()
+    this.opts.onHibernated?.(this)
   }
 
   private onFanoutUpdate = (update: Uint8Array) => {
@@ -117,10 +215,11 @@ export class Room {
     }
     if (this.pending.length === 0) setImmediate(this.flush)
     this.pending.push({ update, origin })
+    this.touch()
   }
 
   /**
-   * Store this tick's updates in one transaction, then send each to everyone but its sender.
+   * Store this tick's updates in one transaction, then send them to everyone but their senders.
    * Nothing is sent before it is stored, so anything a peer has seen survives a kill -9.
    */
   flush = () => {
@@ -138,7 +237,7 @@ export class Room {
     timer()
     this.appendedSinceCompact++
     this.estimatedBytes += merged.length
-    for (const { update, origin } of batch) this.broadcast(this.encodeUpdate(update), origin)
+    this.broadcastBatch(batch, merged)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
     if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
   }
@@ -163,31 +262,94 @@ export class Room {
     this.broadcast(this.encodeAwareness(changed), origin)
   }
 
-  /** Send the same encoded bytes to every connection except the one they came from. */
-  private broadcast(message: Uint8Array, except: unknown) {
-    for (const conn of this.conns.keys()) {
-      if (conn !== except) this.send(conn, message)
+  /**
+   * One message per connection for a whole tick's updates: sending costs a system call per
+   * message, so merging what arrived together divides the cost of a busy board by the batch.
+   * Everyone gets the merged update except the senders, who get only the others' part.
+   */
+  private broadcastBatch(batch: { update: Uint8Array; origin: unknown }[], merged: Uint8Array) {
+    if (batch.length === 1) return this.broadcast(this.encodeUpdate(merged), batch[0].origin)
+    const senders = new Set<unknown>()
+    for (const p of batch) if (this.conns.has(p.origin as WebSocket)) senders.add(p.origin)
+    const toAll = this.encodeUpdate(merged)
+    let sent = 0
+    for (const conn of this.conns.keys()) if (!senders.has(conn) && this.sendRaw(conn, toAll)) sent++
+    this.count(sent, toAll.length)
+    for (const sender of senders) {
+      const others = batch.filter((p) => p.origin !== sender).map((p) => p.update)
+      if (others.length > 0) this.send(sender as WebSocket, this.encodeUpdate(others.length === 1 ? others[0] : Y.mergeUpdates(others)))
     }
   }
 
+  /** Send the same encoded bytes to every connection except the one they came from. */
+  private broadcast(message: Uint8Array, except: unknown) {
+    let sent = 0
+    for (const conn of this.conns.keys()) if (conn !== except && this.sendRaw(conn, message)) sent++
+    this.count(sent, message.length)
+  }
+
   private send(conn: WebSocket, message: Uint8Array) {
-    if (conn.readyState !== conn.OPEN) return
-    this.opts.metrics.messagesOut.inc()
-    this.opts.metrics.bytesOut.inc(message.length)
-    conn.send(message, (err) => {
-      if (err) conn.terminate()
-    })
+    if (this.sendRaw(conn, message)) this.count(1, message.length)
+  }
+
+  private count(messages: number, bytesEach: number) {
+    if (messages === 0) return
+    this.opts.metrics.messagesOut.inc(messages)
+    this.opts.metrics.bytesOut.inc(messages * bytesEach)
+  }
+
+  /** Sends unless the socket is closing; a failed write makes ws close the socket itself. */
+  private sendRaw(conn: WebSocket, message: Uint8Array): boolean {
+    if (conn.readyState !== conn.OPEN) return false
+    conn.send(message)
+    return true
   }
 
   join(conn: WebSocket, access: { readOnly: boolean }) {
-    this.conns.set(conn, { controlled: new Set(), readOnly: access.readOnly })
-    // Start the sync handshake: our state vector, and everyone's presence.
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    syncProtocol.writeSyncStep1(encoder, this.doc)
-    this.send(conn, encoding.toUint8Array(encoder))
+    const c: Conn = { controlled: new Set(), readOnly: access.readOnly }
+    this.conns.set(conn, c)
+    // Start the sync handshake: our state vector, and everyone's presence. When knowing our
+    // state vector means decoding the board, answer the newcomer's step 1 from the bytes first.
+    if (this.live || this.encoded?.stateVector) this.sendStep1(conn)
+    else c.step1Timer = setTimeout(() => this.sendStep1(conn), STEP1_WAIT_MS)
     const states = this.awareness.getStates()
     if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]))
+  }
+
+  private sendStep1(conn: WebSocket) {
+    const c = this.conns.get(conn)
+    if (!c || this.destroyed) return
+    clearTimeout(c.step1Timer)
+    c.step1Timer = undefined
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MESSAGE_SYNC)
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
+    encoding.writeVarUint8Array(encoder, this.live ? Y.encodeStateVector(this.live) : (this.encoded?.stateVector ?? Y.encodeStateVector(this.doc)))
+    this.send(conn, encoding.toUint8Array(encoder))
+  }
+
+  /**
+   * Sync step 2: what the client lacks. A client with nothing gets a board at rest as its
+   * stored bytes, without decoding them, when they are one row (a compacted or idle board);
+   * step 2 must hold everything, as the client counts itself synced on receiving it.
+   */
+  private answerStep1(conn: WebSocket, stateVector: Uint8Array) {
+    const rows = this.encoded && (this.encoded.rows?.length ?? 1) <= 1 ? rowsOf(this.encoded) : undefined
+    if (!this.live && rows && Y.decodeStateVector(stateVector).size === 0) {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MESSAGE_SYNC)
+      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+      encoding.writeVarUint8Array(encoder, rows[0] ?? EMPTY_UPDATE)
+      this.send(conn, encoding.toUint8Array(encoder))
+    } else {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MESSAGE_SYNC)
+      syncProtocol.writeSyncStep2(encoder, this.doc, stateVector)
+      this.send(conn, encoding.toUint8Array(encoder))
+    }
+    // Our own step 1 waited for this (see join); decoding the board can happen now, while the
+    // client applies what it was sent.
+    if (this.conns.get(conn)?.step1Timer) setImmediate(() => this.sendStep1(conn))
   }
 
   private encodeAwareness(clients: number[]): Uint8Array {
@@ -212,10 +374,7 @@ export class Room {
           this.checkEnd(decoder, data)
           // Answer only with what is stored.
           this.flush()
-          const encoder = encoding.createEncoder()
-          encoding.writeVarUint(encoder, MESSAGE_SYNC)
-          syncProtocol.writeSyncStep2(encoder, this.doc, stateVector)
-          this.send(conn, encoding.toUint8Array(encoder))
+          this.answerStep1(conn, stateVector)
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
           this.checkEnd(decoder, data)
@@ -248,6 +407,8 @@ export class Room {
   }
 
   private applyFrom(conn: WebSocket, update: Uint8Array) {
+    // An empty diff (a client's usual sync step 2) changes nothing; no need to decode the board.
+    if (isEmptyUpdate(update)) return
     if (this.conns.get(conn)?.readOnly) {
       // A view-only client's sync step 2 is usually an empty diff; anything that would change
       // the board is refused.
@@ -282,6 +443,7 @@ export class Room {
     const c = this.conns.get(conn)
     if (!c) return
     this.conns.delete(conn)
+    clearTimeout(c.step1Timer)
     for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
     if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
     if (this.conns.size === 0) this.opts.onEmpty(this)
@@ -291,8 +453,12 @@ export class Room {
   compact() {
     this.flush()
     if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
+    this.compactTo(Y.encodeStateAsUpdate(this.doc))
+  }
+
+  private compactTo(state: Uint8Array) {
+    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
     try {
-      const state = Y.encodeStateAsUpdate(this.doc)
       this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0
       this.estimatedBytes = state.length
@@ -324,9 +490,19 @@ export class Room {
   destroy() {
     this.flush()
     this.destroyed = true
+    clearTimeout(this.idleTimer)
+    for (const c of this.conns.values()) clearTimeout(c.step1Timer)
     this.unsubscribeFanout()
-    this.doc.off('update', this.onDocUpdate)
+    this.live?.off('update', this.onDocUpdate)
+    this.live?.destroy()
+    this.live = undefined
+    this.encoded = undefined
     this.awareness.destroy()
-    this.doc.destroy()
+    this.awareness.doc.destroy()
   }
+}
+
+/** A Yjs update with no structs and no deletions: [0 clients with structs, 0 clients with deletes]. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
 }

@@ -1,5 +1,6 @@
 import { boardsToEvict } from '@roundtable/shared'
 import { Room } from './room.ts'
+import { collectGarbage } from './gc.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -17,13 +18,15 @@ export class Rooms {
   /** Loaded rooms, least recently opened first (re-inserted on every open). */
   private rooms = new Map<string, Room>()
   private unloadTimers = new Map<string, NodeJS.Timeout>()
+  private collectTimer: NodeJS.Timeout | undefined
+  private collectDueBy: number | undefined
 
   constructor(
     private storage: BoardStorage,
     private fanout: Fanout,
     private log: Logger,
     private metrics: Metrics,
-    private opts: { roomIdleMs: number; compactAfterUpdates: number; maxBoardBytes: number; maxBoardsLoaded: number },
+    private opts: { roomIdleMs: number; compactAfterUpdates: number; docIdleMs: number; maxBoardBytes: number; maxBoardsLoaded: number },
   ) {}
 
   get size(): number {
@@ -56,15 +59,36 @@ export class Rooms {
     const started = performance.now()
     room = new Room(boardId, this.storage, this.fanout, this.log, {
       compactAfterUpdates: this.opts.compactAfterUpdates,
+      docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
       metrics: this.metrics,
       onEmpty: (r) => this.scheduleUnload(r),
       onFailed: (r) => this.forget(r),
+      onHibernated: () => this.collectSoon(),
     })
     this.rooms.set(boardId, room)
     this.metrics.boardsLoaded.set(this.rooms.size)
     this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
     return room
+  }
+
+  /**
+   * Once boards stop going idle (a quiet second, or at the latest after a minute), collect
+   * garbage so the decoded docs they dropped leave the process rather than wait for the next
+   * allocation-triggered collection, which a quiet server may never run.
+   */
+  private collectSoon() {
+    const now = performance.now()
+    this.collectDueBy ??= now + 60_000
+    clearTimeout(this.collectTimer)
+    this.collectTimer = setTimeout(() => {
+      this.collectTimer = undefined
+      this.collectDueBy = undefined
+      const started = performance.now()
+      collectGarbage()
+      this.log.debug({ ms: Math.round(performance.now() - started) }, 'collected garbage after boards went idle')
+    }, Math.max(0, Math.min(1000, this.collectDueBy - now)))
+    this.collectTimer.unref()
   }
 
   private cancelUnload(boardId: string) {
