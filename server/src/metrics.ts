@@ -9,6 +9,11 @@ export function createMetrics() {
     registry,
     connections: new Gauge({ name: 'roundtable_connections', help: 'Open WebSocket connections', labelNames: ['access'] as const, registers }),
     boardsLoaded: new Gauge({ name: 'roundtable_boards_loaded', help: 'Boards held in memory', registers }),
+    boardsDecoded: new Gauge({
+      name: 'roundtable_boards_decoded',
+      help: 'Loaded boards whose doc is decoded; the others are kept as encoded bytes until edited',
+      registers,
+    }),
     messagesIn: new Counter({ name: 'roundtable_messages_in_total', help: 'WebSocket messages received', registers }),
     messagesOut: new Counter({ name: 'roundtable_messages_out_total', help: 'WebSocket messages sent', registers }),
     bytesIn: new Counter({ name: 'roundtable_bytes_in_total', help: 'WebSocket bytes received', registers }),

@@ -39,8 +39,10 @@ export interface RoomOptions {
   onEmpty: (room: Room) => void
   /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
   onFailed: (room: Room) => void
-  /** Called when the room let go of its decoded doc. */
-  onHibernated?: (room: Room) => void
+  /** Called when the room decoded its doc. */
+  onDecoded?: (room: Room) => void
+  /** Called when the room let go of its decoded doc, with the doc's encoded size. */
+  onHibernated?: (room: Room, encodedBytes: number) => void
 }
 
 interface Conn {
@@ -68,6 +70,9 @@ function rowsOf(encoded: Encoded): Uint8Array[] {
   return encoded.rows ?? (encoded.deflated ? [zlib.inflateRawSync(encoded.deflated)] : [])
 }
 
+/** A busy board stores and broadcasts at most one batch per this many milliseconds. */
+const MIN_FLUSH_INTERVAL_MS = 4
+
 /** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
 const STEP1_WAIT_MS = 100
 
@@ -89,6 +94,8 @@ export class Room {
   private live: Y.Doc | undefined
   private encoded: Encoded | undefined
   private lastChange = 0
+  private lastFlush = -Infinity
+  private flushTimer: NodeJS.Timeout | undefined
   private idleTimer: NodeJS.Timeout | undefined
   private conns = new Map<WebSocket, Conn>()
   /** Which connection writes as each Yjs client id (see applyFrom). */
@@ -162,6 +169,7 @@ export class Room {
     doc.on('update', this.onDocUpdate)
     this.live = doc
     this.touch()
+    this.opts.onDecoded?.(this)
     return doc
   }
 
@@ -199,7 +207,7 @@ export class Room {
     this.live = undefined
     doc.off('update', this.onDocUpdate)
     doc.destroy()
-    this.opts.onHibernated?.(this)
+    this.opts.onHibernated?.(this, state.length)
   }
 
   private onFanoutUpdate = (update: Uint8Array) => {
@@ -213,9 +221,20 @@ export class Room {
       this.broadcast(this.encodeUpdate(update), origin)
       return
     }
-    if (this.pending.length === 0) setImmediate(this.flush)
+    if (this.pending.length === 0) this.scheduleFlush()
     this.pending.push({ update, origin })
     this.touch()
+  }
+
+  /**
+   * Flushes at the end of this tick, or, when the board flushed less than MIN_FLUSH_INTERVAL_MS
+   * ago, once that much time has passed: a board edited in bursts then stores and sends one
+   * batch per few milliseconds instead of one per update, and a quiet board adds no delay.
+   */
+  private scheduleFlush() {
+    const wait = this.lastFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
+    if (wait <= 0) setImmediate(this.flush)
+    else this.flushTimer = setTimeout(this.flush, wait)
   }
 
   /**
@@ -223,7 +242,10 @@ export class Room {
    * Nothing is sent before it is stored, so anything a peer has seen survives a kill -9.
    */
   flush = () => {
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
     if (this.pending.length === 0 || this.failed || this.destroyed) return
+    this.lastFlush = performance.now()
     const batch = this.pending
     this.pending = []
     const merged = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((p) => p.update))
@@ -237,7 +259,7 @@ export class Room {
     timer()
     this.appendedSinceCompact++
     this.estimatedBytes += merged.length
-    this.broadcastBatch(batch, merged)
+    this.broadcastBatch(batch)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
     if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
   }
@@ -263,21 +285,20 @@ export class Room {
   }
 
   /**
-   * One message per connection for a whole tick's updates: sending costs a system call per
-   * message, so merging what arrived together divides the cost of a busy board by the batch.
-   * Everyone gets the merged update except the senders, who get only the others' part.
+   * One message per sender for a whole batch: sending costs a system call per message, so
+   * merging what one connection sent in a burst divides the cost of a busy board by the batch.
+   * Different senders' updates stay separate messages: applied in one transaction, concurrent
+   * writes of one key can leave YKeyValue with a duplicate it does not clean up.
    */
-  private broadcastBatch(batch: { update: Uint8Array; origin: unknown }[], merged: Uint8Array) {
-    if (batch.length === 1) return this.broadcast(this.encodeUpdate(merged), batch[0].origin)
-    const senders = new Set<unknown>()
-    for (const p of batch) if (this.conns.has(p.origin as WebSocket)) senders.add(p.origin)
-    const toAll = this.encodeUpdate(merged)
-    let sent = 0
-    for (const conn of this.conns.keys()) if (!senders.has(conn) && this.sendRaw(conn, toAll)) sent++
-    this.count(sent, toAll.length)
-    for (const sender of senders) {
-      const others = batch.filter((p) => p.origin !== sender).map((p) => p.update)
-      if (others.length > 0) this.send(sender as WebSocket, this.encodeUpdate(others.length === 1 ? others[0] : Y.mergeUpdates(others)))
+  private broadcastBatch(batch: { update: Uint8Array; origin: unknown }[]) {
+    const bySender = new Map<unknown, Uint8Array[]>()
+    for (const { update, origin } of batch) {
+      const updates = bySender.get(origin)
+      if (updates) updates.push(update)
+      else bySender.set(origin, [update])
+    }
+    for (const [origin, updates] of bySender) {
+      this.broadcast(this.encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)), origin)
     }
   }
 
@@ -495,6 +516,7 @@ export class Room {
     this.unsubscribeFanout()
     this.live?.off('update', this.onDocUpdate)
     this.live?.destroy()
+    if (this.live) this.opts.onHibernated?.(this, 0)
     this.live = undefined
     this.encoded = undefined
     this.awareness.destroy()

@@ -6,6 +6,9 @@ import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 
+/** Collect garbage once boards whose encoded docs add up to this much went idle. */
+const COLLECT_AFTER_BYTES = 4 * 1024 * 1024
+
 /** No room for another board: every loaded board has people on it. */
 export class BoardsFullError extends Error {}
 
@@ -20,6 +23,8 @@ export class Rooms {
   private unloadTimers = new Map<string, NodeJS.Timeout>()
   private collectTimer: NodeJS.Timeout | undefined
   private collectDueBy: number | undefined
+  /** Encoded size of the docs dropped since the last collection (decoded, they weigh a few times more). */
+  private droppedBytes = 0
 
   constructor(
     private storage: BoardStorage,
@@ -64,7 +69,11 @@ export class Rooms {
       metrics: this.metrics,
       onEmpty: (r) => this.scheduleUnload(r),
       onFailed: (r) => this.forget(r),
-      onHibernated: () => this.collectSoon(),
+      onDecoded: () => this.metrics.boardsDecoded.inc(),
+      onHibernated: (_, bytes) => {
+        this.metrics.boardsDecoded.dec()
+        this.collectSoon(bytes)
+      },
     })
     this.rooms.set(boardId, room)
     this.metrics.boardsLoaded.set(this.rooms.size)
@@ -75,15 +84,19 @@ export class Rooms {
   /**
    * Once boards stop going idle (a quiet second, or at the latest after a minute), collect
    * garbage so the decoded docs they dropped leave the process rather than wait for the next
-   * allocation-triggered collection, which a quiet server may never run.
+   * allocation-triggered collection, which a quiet server may never run. Only when that frees
+   * a lot: a full collection costs tens of milliseconds.
    */
-  private collectSoon() {
+  private collectSoon(encodedBytes: number) {
+    this.droppedBytes += encodedBytes
+    if (this.droppedBytes < COLLECT_AFTER_BYTES) return
     const now = performance.now()
     this.collectDueBy ??= now + 60_000
     clearTimeout(this.collectTimer)
     this.collectTimer = setTimeout(() => {
       this.collectTimer = undefined
       this.collectDueBy = undefined
+      this.droppedBytes = 0
       const started = performance.now()
       collectGarbage()
       this.log.debug({ ms: Math.round(performance.now() - started) }, 'collected garbage after boards went idle')

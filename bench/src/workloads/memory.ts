@@ -2,7 +2,7 @@ import { connect, type BenchClient } from '../clients.ts'
 import { startServer, type RunningServer, type ServerKind } from '../servers.ts'
 import { newBoard } from '../board.ts'
 import { baseRecords, noteRecord, writeRecords } from '../records.ts'
-import { sleep } from '../stats.ts'
+import { median, sleep } from '../stats.ts'
 import { quiet } from './coldload.ts'
 
 /** How long the boards sit untouched before RSS is read: "idle" boards. */
@@ -33,10 +33,15 @@ export async function memoryRuns(
     const baselines = servers.map((s) => s.rssBytes())
     for (const server of servers) clients.push(...(await fill(server, opts)))
     for (const server of servers) await quiet(server, 1000, 60_000)
-    await sleep(opts.idleMs ?? IDLE_MS)
+    // RSS moves with every collection; take the median of samples over the idle period's end.
+    const idleMs = opts.idleMs ?? IDLE_MS
+    const sampleMs = Math.min(3000, idleMs / 2)
+    await sleep(idleMs - sampleMs)
+    const samples: number[][] = servers.map(() => [])
+    for (const end = Date.now() + sampleMs; Date.now() < end; await sleep(100)) servers.forEach((s, i) => samples[i].push(s.rssBytes()))
     return Object.fromEntries(
       servers.map((server, i) => {
-        const rss = server.rssBytes()
+        const rss = median(samples[i])
         return [server.kind, { rssPerBoardKiB: (rss - baselines[i]) / opts.boards / 1024, baselineMiB: baselines[i] / 1024 ** 2, totalMiB: rss / 1024 ** 2 }]
       }),
     )
