@@ -13,6 +13,8 @@ export interface ServerConfig {
   /** Compact a board's update log into one state after this many appended updates. */
   compactAfterUpdates: number
   logLevel: string
+  /** An automatic snapshot this long after a board's first change since the last one. */
+  autoSnapshotMs: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
 }
@@ -43,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     logLevel: env.LOG_LEVEL || 'info',
+    autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
   }
 }

@@ -5,6 +5,7 @@ import sirv from 'sirv'
 import type { ServerConfig } from './config.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Rooms } from './rooms.ts'
+import type { ApiHandler } from './api/index.ts'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
@@ -36,7 +37,7 @@ function indexHtmlLoader(config: ServerConfig): () => string | undefined {
 /** Paths that the single-page client renders. */
 const SPA_ROUTE = /^\/(?:b\/[^/]*)?$/
 
-export function createRequestHandler(config: ServerConfig, deps: { storage: BoardStorage; rooms: Rooms }) {
+export function createRequestHandler(config: ServerConfig, deps: { storage: BoardStorage; rooms: Rooms; api?: ApiHandler }) {
   const indexHtml = indexHtmlLoader(config)
   const assets =
     config.clientDist && fs.existsSync(config.clientDist)
@@ -66,6 +67,7 @@ export function createRequestHandler(config: ServerConfig, deps: { storage: Boar
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
       return sendJson(res, 200, { now: Date.now() })
     }
+    if (pathname.startsWith('/api/') && deps.api?.(req, res, url)) return
     if (pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no such endpoint: ${pathname}` })
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {

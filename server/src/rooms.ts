@@ -3,10 +3,17 @@ import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 
+export interface RoomHooks {
+  onOpen?(room: Room): void
+  /** The last connection left (before the unload is scheduled). */
+  onEmpty?(room: Room): void
+}
+
 /** Loads boards on first connection and unloads them once they have been empty for a while. */
 export class Rooms {
   private rooms = new Map<string, Room>()
   private unloadTimers = new Map<string, NodeJS.Timeout>()
+  private hooks: RoomHooks[] = []
 
   constructor(
     private storage: BoardStorage,
@@ -23,6 +30,25 @@ export class Rooms {
     return this.rooms.has(boardId)
   }
 
+  /** The room if the board is loaded, without loading it. */
+  get(boardId: string): Room | undefined {
+    return this.rooms.get(boardId)
+  }
+
+  listen(hooks: RoomHooks) {
+    this.hooks.push(hooks)
+  }
+
+  /** Runs `fn` with the board loaded (e.g. an API request), then lets it unload if nobody is on it. */
+  use<T>(boardId: string, fn: (room: Room) => T): T {
+    const room = this.open(boardId)
+    try {
+      return fn(room)
+    } finally {
+      if (room.connectionCount === 0) this.scheduleUnload(room)
+    }
+  }
+
   /** The loaded room for a board, loading it from storage if needed. */
   open(boardId: string): Room {
     this.cancelUnload(boardId)
@@ -31,10 +57,14 @@ export class Rooms {
       const started = performance.now()
       room = new Room(boardId, this.storage, this.fanout, this.log, {
         compactAfterUpdates: this.opts.compactAfterUpdates,
-        onEmpty: (r) => this.scheduleUnload(r),
+        onEmpty: (r) => {
+          for (const h of this.hooks) h.onEmpty?.(r)
+          this.scheduleUnload(r)
+        },
         onFailed: (r) => this.forget(r),
       })
       this.rooms.set(boardId, room)
+      for (const h of this.hooks) h.onOpen?.(room)
       this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
     }
     return room

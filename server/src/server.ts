@@ -9,6 +9,8 @@ import { Rooms } from './rooms.ts'
 import { SqliteStorage } from './storage/sqliteStorage.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
+import { createApi } from './api/index.ts'
+import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
 
 const HEARTBEAT_MS = 30_000
 const SHUTDOWN_GRACE_MS = 1_000
@@ -37,13 +39,15 @@ function toBytes(data: RawData): Uint8Array {
 
 export async function startServer(
   config: ServerConfig,
-  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout } = {},
+  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout; snapshots?: SnapshotStorage } = {},
 ): Promise<RoundtableServer> {
   const log = deps.logger ?? createLogger(config.logLevel)
   const storage = deps.storage ?? new SqliteStorage(config.dataDir)
   const fanout = deps.fanout ?? new InProcessFanout()
   const rooms = new Rooms(storage, fanout, log, config)
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms }))
+  const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
+  const api = createApi(config, { storage, snapshots, rooms, log })
+  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, api }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   let nextConnId = 1
 
@@ -127,6 +131,7 @@ export async function startServer(
       for (const ws of wss.clients) ws.terminate()
       httpServer.closeAllConnections()
       storage.close()
+      snapshots.close()
       await stopped
     })()
     return closing
