@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import {
   Tldraw,
+  DefaultMainMenu,
+  DefaultMainMenuContent,
   PeopleMenu,
+  TldrawUiMenuGroup,
+  TldrawUiMenuItem,
   useTldrawCurrentUser,
   type Editor,
   type TLComponents,
@@ -17,6 +21,7 @@ import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
+import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -49,6 +54,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [prefs, setPrefs] = useState<Partial<TLUserPreferences>>(loadPreferences)
   const [askName, setAskName] = useState(!participant.named)
   const [editor, setEditor] = useState<Editor>()
+  const [dialog, setDialog] = useState<BoardDialog>()
   const { storeWithStatus, connection, newerDocReason, provider } = useBoard(boardId, participant)
 
   useEffect(() => rememberBoard(boardId), [boardId])
@@ -78,6 +84,17 @@ export function BoardPage({ boardId }: { boardId: string }) {
 
   const components = useMemo<TLComponents>(
     () => ({
+      // The board menu: tldraw's own, with the board's files and snapshots first.
+      MainMenu: () => (
+        <DefaultMainMenu>
+          <TldrawUiMenuGroup id="roundtable-board">
+            <TldrawUiMenuItem id="roundtable-export" label="Export…" readonlyOk onSelect={() => setDialog('export')} />
+            <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
+            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('history')} />
+          </TldrawUiMenuGroup>
+          <DefaultMainMenuContent />
+        </DefaultMainMenu>
+      ),
       SharePanel: () => (
         <div className="tlui-share-zone roundtable-share-zone" draggable={false}>
           <ConnectionBadge state={connection} />
@@ -135,6 +152,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
           <SenseMakingToolbar />
           <ParticipationPanel />
           <FacilitationPanels />
+          <BoardFileDialogs open={dialog} onClose={() => (setDialog(undefined), editor?.focus())} />
         </BoardContext.Provider>
       )}
       {askName && (

@@ -1,0 +1,323 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { TldrawImage, type TLStoreSnapshot } from 'tldraw'
+import { newBoardId } from '@roundtable/shared'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { navigate } from '../App.tsx'
+import { buildExport, download, type ExportFormat, type ImageArea } from './exportBoard.ts'
+import { mergeIntoCurrentPage } from './importBoard.ts'
+import { readImportFile, setPendingImport } from './pendingImport.ts'
+import './export.css'
+
+export type BoardDialog = 'export' | 'import' | 'history'
+
+/** A small modal panel: closes on Escape or its close button, keeps focus inside while open. */
+function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('input, select, button:not(.bf-close)')?.focus()
+  }, [])
+  return (
+    <div className="bf-backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        ref={ref}
+        className={`bf-dialog${wide ? ' bf-wide' : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onClose()
+          e.stopPropagation()
+        }}
+      >
+        <header>
+          <h2>{title}</h2>
+          <button className="bf-close" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  )
+}
+
+const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
+  { value: 'png', label: 'PNG image', hint: 'for slides' },
+  { value: 'svg', label: 'SVG image', hint: 'sharp at any size' },
+  { value: 'md', label: 'Markdown report', hint: 'for a wiki or an email' },
+  { value: 'tldr', label: '.tldr file', hint: 'opens in tldraw' },
+  { value: 'json', label: 'JSON snapshot', hint: 'the whole board with agenda and timeline, to import again' },
+]
+
+export function ExportDialog({ onClose }: { onClose: () => void }) {
+  const { editor, doc } = useBoardContext()
+  const [format, setFormat] = useState<ExportFormat>('png')
+  const [area, setArea] = useState<ImageArea>(() => (editor.getSelectedShapeIds().length ? 'selection' : 'board'))
+  const [scale, setScale] = useState(2)
+  const [progress, setProgress] = useState<{ fraction: number; label: string }>()
+  const [error, setError] = useState('')
+  const image = format === 'png' || format === 'svg'
+
+  const run = async () => {
+    setError('')
+    setProgress({ fraction: 0, label: 'Starting…' })
+    try {
+      const { blob, name } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) => setProgress({ fraction, label }))
+      download(blob, name)
+      setProgress({ fraction: 1, label: `Saved ${name}` })
+    } catch (err) {
+      setProgress(undefined)
+      setError((err as Error).message)
+    }
+  }
+
+  return (
+    <Dialog title="Export" onClose={onClose}>
+      <fieldset>
+        <legend>Format</legend>
+        {FORMATS.map((f) => (
+          <label key={f.value} className="bf-option">
+            <input type="radio" name="bf-format" value={f.value} checked={format === f.value} onChange={() => setFormat(f.value)} />
+            <span>
+              {f.label} <span className="bf-muted">— {f.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {image && (
+        <div className="bf-row">
+          <label>
+            Area{' '}
+            <select value={area} onChange={(e) => setArea(e.target.value as ImageArea)}>
+              <option value="board">Whole board</option>
+              <option value="frame">Current frame</option>
+              <option value="selection">Selection</option>
+            </select>
+          </label>
+          {format === 'png' && (
+            <label>
+              Scale{' '}
+              <select value={scale} onChange={(e) => setScale(Number(e.target.value))}>
+                <option value={1}>1×</option>
+                <option value={2}>2×</option>
+                <option value={3}>3×</option>
+                <option value={4}>4×</option>
+              </select>
+            </label>
+          )}
+        </div>
+      )}
+      {error && (
+        <p className="bf-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="bf-status" role="status" aria-live="polite">
+        {progress && (
+          <>
+            <progress value={progress.fraction} max={1} />
+            <span>{progress.label}</span>
+          </>
+        )}
+      </div>
+      <div className="bf-actions">
+        <button className="bf-primary" onClick={run} disabled={!!progress && progress.fraction < 1}>
+          Export
+        </button>
+      </div>
+    </Dialog>
+  )
+}
+
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const { editor } = useBoardContext()
+  const [target, setTarget] = useState<'new' | 'here'>('new')
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const onFile = async (file: File | undefined) => {
+    if (!file) return
+    setError('')
+    setBusy(true)
+    try {
+      const ready = await readImportFile(file)
+      if (target === 'new') {
+        const id = newBoardId()
+        setPendingImport(id, ready)
+        onClose()
+        navigate(`/b/${id}`)
+      } else {
+        mergeIntoCurrentPage(editor, ready.records)
+        onClose()
+      }
+    } catch (err) {
+      setError((err as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Dialog title="Import" onClose={onClose}>
+      <fieldset>
+        <legend>Where to</legend>
+        <label className="bf-option">
+          <input type="radio" name="bf-target" checked={target === 'new'} onChange={() => setTarget('new')} />
+          Into a new board
+        </label>
+        <label className="bf-option">
+          <input type="radio" name="bf-target" checked={target === 'here'} onChange={() => setTarget('here')} />
+          Into this board, beside what is here
+        </label>
+      </fieldset>
+      <label className="bf-file">
+        Choose a .tldr file or a Roundtable JSON snapshot
+        <input type="file" accept=".tldr,.json,application/json" disabled={busy} onChange={(e) => onFile(e.target.files?.[0])} />
+      </label>
+      {error && (
+        <p className="bf-error" role="alert">
+          {error} This board was not changed.
+        </p>
+      )}
+    </Dialog>
+  )
+}
+
+interface SnapshotInfo {
+  id: string
+  name: string
+  kind: 'named' | 'auto'
+  createdBy?: string
+  createdAt: number
+}
+
+async function apiCall<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined })
+  const body = await res.json().catch(() => ({}))
+  if (!res.ok) throw new Error(body.error ?? `The server answered ${res.status}`)
+  return body as T
+}
+
+export function HistoryDialog({ onClose }: { onClose: () => void }) {
+  const { boardId, participant } = useBoardContext()
+  const [snapshots, setSnapshots] = useState<SnapshotInfo[]>()
+  const [name, setName] = useState('')
+  const [message, setMessage] = useState('')
+  const [error, setError] = useState('')
+  const [preview, setPreview] = useState<{ info: SnapshotInfo; snapshot: TLStoreSnapshot }>()
+  const base = `/api/boards/${encodeURIComponent(boardId)}`
+
+  const refresh = () =>
+    apiCall<{ snapshots: SnapshotInfo[] }>(`${base}/snapshots`)
+      .then((r) => setSnapshots(r.snapshots))
+      .catch((err) => (setSnapshots([]), setError(err.message)))
+  useEffect(() => void refresh(), [boardId])
+
+  const act = async (fn: () => Promise<string>) => {
+    setError('')
+    setMessage('')
+    try {
+      setMessage(await fn())
+      await refresh()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+
+  const take = () =>
+    act(async () => {
+      await apiCall(`${base}/snapshots`, { method: 'POST', body: JSON.stringify({ name, by: participant.name }) })
+      setName('')
+      return `Saved “${name.trim()}”`
+    })
+  const restore = (s: SnapshotInfo) => {
+    if (!confirm(`Restore “${s.name}”? Everyone sees the board go back to that moment; the current state is kept as a snapshot.`)) return
+    act(async () => {
+      await apiCall(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
+      setPreview(undefined)
+      return `Restored “${s.name}”`
+    })
+  }
+  const fork = (s: SnapshotInfo) =>
+    act(async () => {
+      const { id } = await apiCall<{ id: string }>(`${base}/fork`, { method: 'POST', body: JSON.stringify({ snapshotId: s.id }) })
+      onClose()
+      navigate(`/b/${id}`)
+      return ''
+    })
+  const showPreview = (s: SnapshotInfo) =>
+    act(async () => {
+      const file = await apiCall<{ meta: { schema: TLStoreSnapshot['schema'] }; records: { id: string }[] }>(`${base}/snapshots/${s.id}?format=json`)
+      setPreview({ info: s, snapshot: { schema: file.meta.schema, store: Object.fromEntries(file.records.map((r) => [r.id, r])) } as TLStoreSnapshot })
+      return ''
+    })
+
+  return (
+    <Dialog title="Snapshots" onClose={onClose} wide={!!preview}>
+      <form
+        className="bf-row"
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (name.trim()) take()
+        }}
+      >
+        <input aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+        <button className="bf-primary" type="submit" disabled={!name.trim()}>
+          Save snapshot
+        </button>
+      </form>
+      {error && (
+        <p className="bf-error" role="alert">
+          {error}
+        </p>
+      )}
+      <p className="bf-status" role="status">
+        {message}
+      </p>
+      {preview && (
+        <section className="bf-preview" aria-label={`Preview of ${preview.info.name}`}>
+          <div className="bf-preview-head">
+            <strong>{preview.info.name}</strong> <span className="bf-muted">(read-only preview)</span>
+            <button onClick={() => restore(preview.info)}>Restore</button>
+            <button onClick={() => setPreview(undefined)}>Close preview</button>
+          </div>
+          <div className="bf-preview-image">
+            <TldrawImage snapshot={preview.snapshot} background padding={16} />
+          </div>
+        </section>
+      )}
+      {snapshots === undefined ? (
+        <p className="bf-muted">Loading…</p>
+      ) : snapshots.length === 0 ? (
+        <p className="bf-muted">No snapshots yet. The board also saves one by itself after each stretch of work and when everyone has left.</p>
+      ) : (
+        <ul className="bf-snapshots" aria-label="Snapshots">
+          {snapshots.map((s) => (
+            <li key={s.id}>
+              <div className="bf-snapshot-text">
+                <span className="bf-snapshot-name">{s.name}</span>
+                <span className="bf-muted">
+                  {new Date(s.createdAt).toLocaleString()} · {s.createdBy ?? (s.kind === 'auto' ? 'automatic' : 'someone')}
+                </span>
+              </div>
+              <div className="bf-snapshot-actions">
+                <button onClick={() => showPreview(s)}>Preview</button>
+                <button onClick={() => restore(s)}>Restore</button>
+                <button onClick={() => fork(s)} title="A new board starting from this snapshot">
+                  Fork
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Dialog>
+  )
+}
+
+export function BoardFileDialogs({ open, onClose }: { open: BoardDialog | undefined; onClose: () => void }) {
+  if (open === 'export') return <ExportDialog onClose={onClose} />
+  if (open === 'import') return <ImportDialog onClose={onClose} />
+  if (open === 'history') return <HistoryDialog onClose={onClose} />
+  return null
+}
