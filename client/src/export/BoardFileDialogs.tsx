@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react'
 import { TldrawImage, type TLStoreSnapshot } from 'tldraw'
 import { newBoardId } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
@@ -10,12 +10,40 @@ import './export.css'
 
 export type BoardDialog = 'export' | 'import' | 'history'
 
-/** A small modal panel: closes on Escape or its close button, keeps focus inside while open. */
+/**
+ * A small modal panel: closes on Escape (wherever focus is), on its close button or a click
+ * outside; Tab stays inside while it is open; focus returns to the canvas when it closes.
+ */
 function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null)
+  const close = useRef(onClose)
+  close.current = onClose
   useEffect(() => {
     ref.current?.querySelector<HTMLElement>('input, select, button:not(.bf-close)')?.focus()
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault()
+        e.stopPropagation()
+        close.current()
+      } else if (!ref.current?.contains(document.activeElement)) {
+        // Focus fell out (a button that just got disabled): keys stay with the dialog, not the canvas.
+        if (e.key === 'Tab') {
+          e.preventDefault()
+          ref.current?.querySelector<HTMLElement>('input:not(:disabled), select, button:not(:disabled)')?.focus()
+        }
+        e.stopPropagation()
+      }
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
   }, [])
+  const trapTab = (e: ReactKeyboardEvent) => {
+    if (e.key !== 'Tab') return
+    const focusable = [...ref.current!.querySelectorAll<HTMLElement>('input:not(:disabled), select:not(:disabled), button:not(:disabled)')]
+    const [first, last] = [focusable[0], focusable[focusable.length - 1]]
+    if (e.shiftKey && document.activeElement === first) (e.preventDefault(), last.focus())
+    else if (!e.shiftKey && document.activeElement === last) (e.preventDefault(), first.focus())
+  }
   return (
     <div className="bf-backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
@@ -25,7 +53,8 @@ function Dialog({ title, onClose, children, wide }: { title: string; onClose: ()
         aria-modal="true"
         aria-label={title}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') onClose()
+          trapTab(e)
+          // Typing in the dialog must not trigger the canvas's shortcuts.
           e.stopPropagation()
         }}
       >
@@ -62,9 +91,9 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     setError('')
     setProgress({ fraction: 0, label: 'Starting…' })
     try {
-      const { blob, name } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) => setProgress({ fraction, label }))
+      const { blob, name, note } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) => setProgress({ fraction, label }))
       download(blob, name)
-      setProgress({ fraction: 1, label: `Saved ${name}` })
+      setProgress({ fraction: 1, label: `Saved ${name}${note ? ` (${note})` : ''}` })
     } catch (err) {
       setProgress(undefined)
       setError((err as Error).message)
@@ -205,6 +234,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const [message, setMessage] = useState('')
   const [error, setError] = useState('')
   const [preview, setPreview] = useState<{ info: SnapshotInfo; snapshot: TLStoreSnapshot }>()
+  const nameField = useRef<HTMLInputElement>(null)
   const base = `/api/boards/${encodeURIComponent(boardId)}`
 
   const refresh = () =>
@@ -228,6 +258,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
     act(async () => {
       await apiCall(`${base}/snapshots`, { method: 'POST', body: JSON.stringify({ name, by: participant.name }) })
       setName('')
+      nameField.current?.focus()
       return `Saved “${name.trim()}”`
     })
   const restore = (s: SnapshotInfo) => {
@@ -261,7 +292,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
           if (name.trim()) take()
         }}
       >
-        <input aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+        <input ref={nameField} aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
         <button className="bf-primary" type="submit" disabled={!name.trim()}>
           Save snapshot
         </button>
