@@ -34,15 +34,17 @@ async function openBoard(page: Page, boardId: string, name = 'Ana') {
   await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
 }
 
-async function boardMenu(page: Page, item: string) {
+async function boardMenu(page: Page, item: string, screenshot?: string) {
   await page.getByTestId('main-menu.button').click()
+  if (screenshot) await page.getByRole('menuitem', { name: item }).waitFor()
+  if (screenshot) await page.screenshot({ path: path.join(ARTIFACTS, screenshot) })
   await page.getByRole('menuitem', { name: item }).click()
 }
 
 async function exportAs(page: Page, format: string, options: { area?: string; scale?: string } = {}): Promise<Download> {
   const dialog = page.getByRole('dialog', { name: 'Export' })
   // The dialog stays open after an export, for the next format.
-  if (!(await dialog.isVisible())) await boardMenu(page, 'Export…')
+  if (!(await dialog.isVisible())) await boardMenu(page, 'Export…', 'board-menu.png')
   await dialog.getByLabel(format).check()
   if (options.area) await dialog.getByLabel('Area').selectOption(options.area)
   if (options.scale) await dialog.getByLabel('Scale').selectOption(options.scale)
@@ -62,6 +64,14 @@ async function seedBoard(boardId: string, records: TLRecord[]) {
   })
   await new Promise((r) => setTimeout(r, 300))
   client.destroy()
+}
+
+/** A .tldr written by tldraw's own serializer (not ours), as tldraw.com would save it. */
+async function writeWorkshopTldr(): Promise<string> {
+  const { store } = testBoardRecords()
+  const file = path.join(ARTIFACTS, 'workshop.tldr')
+  fs.writeFileSync(file, await serializeTldrawJson({ store } as unknown as Editor))
+  return file
 }
 
 function notes(page: Page) {
@@ -201,10 +211,7 @@ describe('export from the board menu', () => {
 
 describe('import', () => {
   it('opens a .tldr made by tldraw’s own serializer through the file picker, into a new board and beside the current one', async () => {
-    const { store } = testBoardRecords()
-    const tldr = await serializeTldrawJson({ store } as unknown as Editor)
-    const file = path.join(ARTIFACTS, 'workshop.tldr')
-    fs.writeFileSync(file, tldr)
+    const file = await writeWorkshopTldr()
 
     const page = await newPage()
     await openBoard(page, newBoardId())
@@ -250,7 +257,17 @@ describe('import', () => {
   it('opens a file from the landing page', async () => {
     const page = await newPage()
     await page.goto(server.url)
-    await page.getByLabel('Open a file…').setInputFiles(path.join(ARTIFACTS, 'workshop.tldr'))
+    // A file from a newer tldraw: a clear message, no board is made.
+    const workshop = await writeWorkshopTldr()
+    const newer = JSON.parse(fs.readFileSync(workshop, 'utf8'))
+    newer.schema.sequences['com.tldraw.shape.note'] += 1
+    fs.writeFileSync(path.join(ARTIFACTS, 'newer.tldr'), JSON.stringify(newer))
+    await page.getByLabel('Open a file…').setInputFiles(path.join(ARTIFACTS, 'newer.tldr'))
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('newer version')
+    await page.screenshot({ path: path.join(ARTIFACTS, 'landing-open-error.png') })
+    expect(new URL(page.url()).pathname).toBe('/')
+
+    await page.getByLabel('Open a file…').setInputFiles(workshop)
     const nameField = page.getByLabel('Your name')
     await nameField.fill('Ben')
     await page.getByRole('button', { name: 'Join board' }).click()
@@ -282,16 +299,25 @@ describe('snapshots in the browser', () => {
     await expect.poll(() => notes(ana).count()).toBe(5)
 
     await boardMenu(ana, 'Snapshots…')
-    const row = dialog.getByRole('listitem').filter({ hasText: 'after clustering' })
+    const row = dialog.getByRole('listitem').filter({ has: ana.getByText('after clustering', { exact: true }) })
     await row.getByRole('button', { name: 'Preview' }).click()
     await dialog.getByRole('region', { name: 'Preview of after clustering' }).locator('img, svg').first().waitFor({ timeout: 15_000 })
     await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-preview.png') })
-    ana.once('dialog', (d) => d.accept())
     await row.getByRole('button', { name: 'Restore' }).click()
+    await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-confirm.png') })
+    await dialog.getByRole('button', { name: 'Restore for everyone' }).click()
     await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Restored')
     // Ben sees the note come back without doing anything.
     await expect.poll(() => notes(ben).count()).toBe(6)
     await expect.poll(() => dialog.getByRole('list', { name: 'Snapshots' }).textContent()).toContain('Before restoring')
     await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-restored.png') })
+
+    // Fork: a new board starting from the snapshot; this one stays as it is.
+    const before = ana.url()
+    await row.getByRole('button', { name: 'Fork' }).click()
+    await expect.poll(() => ana.url()).not.toBe(before)
+    await ana.locator('.tl-canvas').waitFor()
+    await expect.poll(() => notes(ana).count()).toBe(6)
+    expect(await notes(ben).count()).toBe(6)
   })
 })

@@ -2,7 +2,10 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import {
   Tldraw,
   DefaultMainMenu,
-  DefaultMainMenuContent,
+  EditSubmenu,
+  ExtrasGroup,
+  PreferencesGroup,
+  ViewSubmenu,
   PeopleMenu,
   TldrawUiMenuGroup,
   TldrawUiMenuItem,
@@ -84,7 +87,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
 
   const components = useMemo<TLComponents>(
     () => ({
-      // The board menu: tldraw's own, with the board's files and snapshots first.
+      // The board menu: tldraw's own, with the board's files and snapshots first (our Export
+      // replaces tldraw's "Export" submenu: same renderer, plus frame, scale and file formats).
       MainMenu: () => (
         <DefaultMainMenu>
           <TldrawUiMenuGroup id="roundtable-board">
@@ -92,7 +96,12 @@ export function BoardPage({ boardId }: { boardId: string }) {
             <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
             <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('history')} />
           </TldrawUiMenuGroup>
-          <DefaultMainMenuContent />
+          <TldrawUiMenuGroup id="basic">
+            <EditSubmenu />
+            <ViewSubmenu />
+            <ExtrasGroup />
+          </TldrawUiMenuGroup>
+          <PreferencesGroup />
         </DefaultMainMenu>
       ),
       SharePanel: () => (

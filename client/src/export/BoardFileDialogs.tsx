@@ -11,15 +11,17 @@ import './export.css'
 export type BoardDialog = 'export' | 'import' | 'history'
 
 /**
- * A small modal panel: closes on Escape (wherever focus is), on its close button or a click
- * outside; Tab stays inside while it is open; focus returns to the canvas when it closes.
+ * A small panel. Modal (export, import): closes on Escape wherever focus is, on its close button
+ * or a click outside, and Tab stays inside. Docked (history): sits at the right edge without
+ * covering the board, so people watch a restore happen; Escape inside it closes it.
  */
-function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+function Dialog({ title, onClose, children, docked }: { title: string; onClose: () => void; children: ReactNode; docked?: boolean }) {
   const ref = useRef<HTMLDivElement>(null)
   const close = useRef(onClose)
   close.current = onClose
   useEffect(() => {
     ref.current?.querySelector<HTMLElement>('input, select, button:not(.bf-close)')?.focus()
+    if (docked) return
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.preventDefault()
@@ -36,36 +38,41 @@ function Dialog({ title, onClose, children, wide }: { title: string; onClose: ()
     }
     window.addEventListener('keydown', onKey, true)
     return () => window.removeEventListener('keydown', onKey, true)
-  }, [])
+  }, [docked])
   const trapTab = (e: ReactKeyboardEvent) => {
-    if (e.key !== 'Tab') return
+    if (e.key !== 'Tab' || docked) return
     const focusable = [...ref.current!.querySelectorAll<HTMLElement>('input:not(:disabled), select:not(:disabled), button:not(:disabled)')]
     const [first, last] = [focusable[0], focusable[focusable.length - 1]]
     if (e.shiftKey && document.activeElement === first) (e.preventDefault(), last.focus())
     else if (!e.shiftKey && document.activeElement === last) (e.preventDefault(), first.focus())
   }
+  const panel = (
+    <div
+      ref={ref}
+      className={`bf-dialog${docked ? ' bf-docked' : ''}`}
+      role="dialog"
+      aria-modal={!docked}
+      aria-label={title}
+      onKeyDown={(e) => {
+        if (docked && e.key === 'Escape') onClose()
+        trapTab(e)
+        // Typing in the panel must not trigger the canvas's shortcuts.
+        e.stopPropagation()
+      }}
+    >
+      <header>
+        <h2>{title}</h2>
+        <button className="bf-close" aria-label="Close" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {children}
+    </div>
+  )
+  if (docked) return panel
   return (
     <div className="bf-backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div
-        ref={ref}
-        className={`bf-dialog${wide ? ' bf-wide' : ''}`}
-        role="dialog"
-        aria-modal="true"
-        aria-label={title}
-        onKeyDown={(e) => {
-          trapTab(e)
-          // Typing in the dialog must not trigger the canvas's shortcuts.
-          e.stopPropagation()
-        }}
-      >
-        <header>
-          <h2>{title}</h2>
-          <button className="bf-close" aria-label="Close" onClick={onClose}>
-            ×
-          </button>
-        </header>
-        {children}
-      </div>
+      {panel}
     </div>
   )
 }
@@ -234,7 +241,9 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const [message, setMessage] = useState('')
   const [error, setError] = useState('')
   const [preview, setPreview] = useState<{ info: SnapshotInfo; snapshot: TLStoreSnapshot }>()
+  const [confirming, setConfirming] = useState<SnapshotInfo>()
   const nameField = useRef<HTMLInputElement>(null)
+  const confirmButton = useRef<HTMLButtonElement>(null)
   const base = `/api/boards/${encodeURIComponent(boardId)}`
 
   const refresh = () =>
@@ -242,6 +251,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       .then((r) => setSnapshots(r.snapshots))
       .catch((err) => (setSnapshots([]), setError(err.message)))
   useEffect(() => void refresh(), [boardId])
+  useEffect(() => confirmButton.current?.focus(), [confirming])
 
   const act = async (fn: () => Promise<string>) => {
     setError('')
@@ -261,14 +271,13 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       nameField.current?.focus()
       return `Saved “${name.trim()}”`
     })
-  const restore = (s: SnapshotInfo) => {
-    if (!confirm(`Restore “${s.name}”? Everyone sees the board go back to that moment; the current state is kept as a snapshot.`)) return
+  const restore = (s: SnapshotInfo) =>
     act(async () => {
+      setConfirming(undefined)
       await apiCall(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
       setPreview(undefined)
-      return `Restored “${s.name}”`
+      return `Restored “${s.name}” for everyone. What was there before is saved as “Before restoring”.`
     })
-  }
   const fork = (s: SnapshotInfo) =>
     act(async () => {
       const { id } = await apiCall<{ id: string }>(`${base}/fork`, { method: 'POST', body: JSON.stringify({ snapshotId: s.id }) })
@@ -284,7 +293,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
     })
 
   return (
-    <Dialog title="Snapshots" onClose={onClose} wide={!!preview}>
+    <Dialog title="Snapshots" onClose={onClose} docked>
       <form
         className="bf-row"
         onSubmit={(e) => {
@@ -305,12 +314,27 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       <p className="bf-status" role="status">
         {message}
       </p>
+      {confirming && (
+        <div className="bf-confirm" role="group" aria-label="Confirm restore">
+          <span>
+            Restore “{confirming.name}” for everyone? What is on the board now is saved as a snapshot first.
+          </span>
+          <div className="bf-confirm-actions">
+            <button ref={confirmButton} className="bf-primary" onClick={() => restore(confirming)}>
+              Restore for everyone
+            </button>
+            <button onClick={() => setConfirming(undefined)}>Cancel</button>
+          </div>
+        </div>
+      )}
       {preview && (
         <section className="bf-preview" aria-label={`Preview of ${preview.info.name}`}>
           <div className="bf-preview-head">
-            <strong>{preview.info.name}</strong> <span className="bf-muted">(read-only preview)</span>
-            <button onClick={() => restore(preview.info)}>Restore</button>
-            <button onClick={() => setPreview(undefined)}>Close preview</button>
+            <strong>{preview.info.name}</strong>
+            <span className="bf-muted">read-only</span>
+            <button className="bf-close" aria-label="Close preview" onClick={() => setPreview(undefined)}>
+              ×
+            </button>
           </div>
           <div className="bf-preview-image">
             <TldrawImage snapshot={preview.snapshot} background padding={16} />
@@ -324,17 +348,19 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       ) : (
         <ul className="bf-snapshots" aria-label="Snapshots">
           {snapshots.map((s) => (
-            <li key={s.id}>
+            <li key={s.id} className={preview?.info.id === s.id ? 'bf-previewing' : undefined}>
               <div className="bf-snapshot-text">
                 <span className="bf-snapshot-name">{s.name}</span>
                 <span className="bf-muted">
-                  {new Date(s.createdAt).toLocaleString()} · {s.createdBy ?? (s.kind === 'auto' ? 'automatic' : 'someone')}
+                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> · {s.createdBy ?? (s.kind === 'auto' ? 'automatic' : 'someone')}
                 </span>
               </div>
               <div className="bf-snapshot-actions">
-                <button onClick={() => showPreview(s)}>Preview</button>
-                <button onClick={() => restore(s)}>Restore</button>
-                <button onClick={() => fork(s)} title="A new board starting from this snapshot">
+                <button onClick={() => showPreview(s)} aria-pressed={preview?.info.id === s.id}>
+                  Preview
+                </button>
+                <button onClick={() => setConfirming(s)}>Restore</button>
+                <button onClick={() => fork(s)} title="Start a new board from this snapshot; this board stays as it is">
                   Fork
                 </button>
               </div>
@@ -344,6 +370,15 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       )}
     </Dialog>
   )
+}
+
+/** "14:05" today, "Mon 14:05" this week, "3 Mar 14:05" otherwise: short enough for a narrow list. */
+function formatWhen(at: number, now = Date.now()): string {
+  const date = new Date(at)
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  if (new Date(now).toDateString() === date.toDateString()) return `today ${time}`
+  if (now - at < 6 * 24 * 3600_000) return `${date.toLocaleDateString(undefined, { weekday: 'short' })} ${time}`
+  return `${date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: now - at > 300 * 24 * 3600_000 ? 'numeric' : undefined })} ${time}`
 }
 
 export function BoardFileDialogs({ open, onClose }: { open: BoardDialog | undefined; onClose: () => void }) {
