@@ -15,6 +15,17 @@ export interface ServerConfig {
   logLevel: string
   /** An automatic snapshot this long after a board's first change since the last one. */
   autoSnapshotMs: number
+  /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
+  accessToken: string | undefined
+  /** Token bucket per connection: sustained messages per second and burst. */
+  maxMessagesPerSecond: number
+  messageBurst: number
+  maxConnectionsPerBoard: number
+  maxConnectionsPerIp: number
+  /** Largest encoded board state; an update that would exceed it is refused. */
+  maxBoardBytes: number
+  /** Boards held in memory; beyond it the least recently used idle board is unloaded. */
+  maxBoardsLoaded: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
 }
@@ -46,6 +57,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     logLevel: env.LOG_LEVEL || 'info',
     autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
+    accessToken: env.ACCESS_TOKEN || undefined,
+    maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
+    messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),
+    maxConnectionsPerBoard: intFromEnv(env, 'MAX_CONNECTIONS_PER_BOARD', 200, 1, 1_000_000),
+    maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
+    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
   }
 }

@@ -204,8 +204,9 @@ describe('export from the board menu', () => {
     expect(lastNote).not.toEqual(background)
     expect(lastNote[2]).toBeLessThan(lastNote[0] - 40) // yellow: much less blue than red
     expect(jsonGap).toBeLessThan(500)
-    // Drawn in passes: the page answers between them (one pass is a few hundred ms on a slow machine).
-    expect(pngGap).toBeLessThan(2500)
+    // Drawn in passes, the page answers between them (a pass is a few hundred ms; a busy machine
+    // and garbage collection add some). In one call, tldraw froze this page for 15-18 s here.
+    expect(pngGap).toBeLessThan(3000)
   })
 })
 
@@ -311,6 +312,24 @@ describe('snapshots in the browser', () => {
     await expect.poll(() => notes(ben).count()).toBe(6)
     await expect.poll(() => dialog.getByRole('list', { name: 'Snapshots' }).textContent()).toContain('Before restoring')
     await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-restored.png') })
+
+    // Someone with the view-only link sees the snapshots and previews them, but cannot change anything.
+    const { path: viewPath } = await (await fetch(`${server.url}/api/boards/${boardId}/view-link`)).json()
+    const viewer = await newPage()
+    await viewer.goto(`${server.url}${viewPath}`)
+    await viewer.getByLabel('Your name').fill('Val')
+    await viewer.getByRole('button', { name: 'Join board' }).click()
+    await expect.poll(() => notes(viewer).count()).toBe(6)
+    await viewer.getByTestId('main-menu.button').click()
+    await viewer.getByRole('menuitem', { name: 'Export…' }).waitFor()
+    expect(await viewer.getByRole('menuitem', { name: 'Import…' }).count()).toBe(0)
+    await viewer.getByRole('menuitem', { name: 'Snapshots…' }).click()
+    const viewerPanel = viewer.getByRole('dialog', { name: 'Snapshots' })
+    await expect.poll(() => viewerPanel.getByRole('list', { name: 'Snapshots' }).textContent()).toContain('after clustering')
+    expect(await viewerPanel.getByRole('button', { name: /Restore|Fork|Save snapshot/ }).count()).toBe(0)
+    await viewerPanel.getByRole('button', { name: 'Preview' }).first().click()
+    await viewerPanel.getByRole('region').locator('img, svg').first().waitFor({ timeout: 15_000 })
+    await viewer.screenshot({ path: path.join(ARTIFACTS, 'snapshot-view-only.png') })
 
     // Fork: a new board starting from the snapshot; this one stays as it is.
     const before = ana.url()

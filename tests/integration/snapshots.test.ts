@@ -185,3 +185,60 @@ describe('snapshots over HTTP', () => {
     expect((await api('GET', `/api/boards/${id}/snapshots/${left.id}`)).json.meta.title).toBe('Before leaving')
   })
 })
+
+describe('access to the board API', () => {
+  it('a view-only token reads exports and snapshots but cannot take, restore or fork, and learns no board id', async () => {
+    const { id } = await seededBoard()
+    const sid = (await api('POST', `/api/boards/${id}/snapshots`, { name: 'agreed', by: 'Ana' })).json.snapshot.id
+    const { token } = (await api('GET', `/api/boards/${id}/view-link`)).json
+    const view = `/api/boards/${token}`
+
+    const list = await api('GET', `${view}/snapshots`)
+    expect(list.status).toBe(200)
+    expect(list.json.snapshots.map((s: { name: string }) => s.name)).toContain('agreed')
+    expect((await api('GET', `${view}/export?format=md`)).text).toMatch(/^# Q2 planning\n/)
+    const one = await api('GET', `${view}/snapshots/${sid}?format=json`)
+    expect(one.status).toBe(200)
+    for (const res of [list, one, await api('GET', `${view}/export`)]) expect(res.text).not.toContain(id)
+
+    for (const [path, body] of [
+      [`${view}/snapshots`, { name: 'sneaky' }],
+      [`${view}/snapshots/${sid}/restore`, {}],
+      [`${view}/fork`, { snapshotId: sid }],
+      [`${view}/fork`, {}],
+    ] as const) {
+      const res = await api('POST', path, body)
+      expect(res.status, path).toBe(403)
+      expect(res.json.error, path).toMatch(/view-only/)
+    }
+    // Nothing was written.
+    expect((await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.map((s: { name: string }) => s.name)).not.toContain('sneaky')
+  })
+
+  it('with ACCESS_TOKEN set, every board API request must present it', async () => {
+    const TOKEN = 'workshop-token-3c9e1b77'
+    const gated = await startServerProcess({ env: { ACCESS_TOKEN: TOKEN } })
+    try {
+      const id = newBoardId()
+      const c = connectClient(gated.wsUrl, id, new Y.Doc(), { params: { access_token: TOKEN } })
+      clients.push(c)
+      await whenSynced(c)
+      Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(testBoardDoc()))
+      const auth = { authorization: `Bearer ${TOKEN}` }
+      await eventuallyAsync(async () => expect((await fetch(`${gated.url}/api/boards/${id}/export`, { headers: auth })).status).toBe(200))
+      for (const [method, path] of [
+        ['GET', `/api/boards/${id}/export`],
+        ['GET', `/api/boards/${id}/snapshots`],
+        ['POST', `/api/boards/${id}/snapshots`],
+        ['POST', `/api/boards/${id}/fork`],
+      ] as const) {
+        const res = await fetch(`${gated.url}${path}`, { method, body: method === 'POST' ? '{"name":"x"}' : undefined })
+        expect(res.status, `${method} ${path}`).toBe(401)
+      }
+      const taken = await fetch(`${gated.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'with token' }) })
+      expect(taken.status).toBe(201)
+    } finally {
+      await gated.stop()
+    }
+  })
+})

@@ -235,7 +235,8 @@ async function apiCall<T>(path: string, init?: RequestInit): Promise<T> {
 }
 
 export function HistoryDialog({ onClose }: { onClose: () => void }) {
-  const { boardId, participant } = useBoardContext()
+  // With a view-only link, boardId is the view token: the server lets it read snapshots, not write.
+  const { boardId, participant, viewOnly } = useBoardContext()
   const [snapshots, setSnapshots] = useState<SnapshotInfo[]>()
   const [name, setName] = useState('')
   const [message, setMessage] = useState('')
@@ -294,18 +295,22 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <Dialog title="Snapshots" onClose={onClose} docked>
-      <form
-        className="bf-row"
-        onSubmit={(e) => {
-          e.preventDefault()
-          if (name.trim()) take()
-        }}
-      >
-        <input ref={nameField} aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
-        <button className="bf-primary" type="submit" disabled={!name.trim()}>
-          Save snapshot
-        </button>
-      </form>
+      {viewOnly ? (
+        <p className="bf-muted">You opened a view-only link: you can preview snapshots, not save, restore or fork them.</p>
+      ) : (
+        <form
+          className="bf-row"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (name.trim()) take()
+          }}
+        >
+          <input ref={nameField} aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+          <button className="bf-primary" type="submit" disabled={!name.trim()}>
+            Save snapshot
+          </button>
+        </form>
+      )}
       {error && (
         <p className="bf-error" role="alert">
           {error}
@@ -359,10 +364,14 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
                 <button onClick={() => showPreview(s)} aria-pressed={preview?.info.id === s.id}>
                   Preview
                 </button>
-                <button onClick={() => setConfirming(s)}>Restore</button>
-                <button onClick={() => fork(s)} title="Start a new board from this snapshot; this board stays as it is">
-                  Fork
-                </button>
+                {!viewOnly && (
+                  <>
+                    <button onClick={() => setConfirming(s)}>Restore</button>
+                    <button onClick={() => fork(s)} title="Start a new board from this snapshot; this board stays as it is">
+                      Fork
+                    </button>
+                  </>
+                )}
               </div>
             </li>
           ))}

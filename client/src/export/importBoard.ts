@@ -20,6 +20,7 @@ import {
   type JsonRecord,
   type ParsedBoardFile,
 } from '@roundtable/shared'
+import { zoomToUncovered } from '../board/viewport.ts'
 
 /**
  * The file's document records migrated to our tldraw schema and validated by it. Session
@@ -121,6 +122,7 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
     }
     editor.select(...added)
   })
-  if (added.length) editor.zoomToSelection({ animation: { duration: 200 } })
+  const bounds = editor.getSelectionPageBounds()
+  if (added.length && bounds) zoomToUncovered(editor, bounds)
   return added.length
 }

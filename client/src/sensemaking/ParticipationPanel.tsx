@@ -6,9 +6,11 @@ import {
   participation,
   recordParticipant,
   withEditor,
+  leadershipTimeline,
   type BatonInterval,
   type ParticipantInfo,
 } from '@roundtable/shared'
+import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import './sensemaking.css'
 
@@ -20,18 +22,22 @@ interface PresentUser {
 
 /**
  * How contribution is spread, to invite quieter voices: rows stay in arrival order and nobody
- * is ranked. `baton` comes from the facilitation log once the board has one.
+ * is ranked. Baton time comes from the facilitation log's leadership timeline.
  */
-export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[] }) {
-  const { editor, doc, awareness, participant } = useBoardContext()
+export function ParticipationPanel() {
+  const { editor, doc, awareness, participant, viewOnly } = useBoardContext()
+  const { log } = useFacilitationState(doc)
+  const baton: BatonInterval[] = leadershipTimeline(log, Date.now()).flatMap((s) =>
+    s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
+  )
   const [open, setOpen] = useState(true)
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
 
   // Keep our name in the doc so it still shows after we leave.
   useEffect(() => {
-    recordParticipant(doc, participant.id, participant, Date.now())
-  }, [doc, participant.id, participant.name, participant.color])
+    if (!viewOnly) recordParticipant(doc, participant.id, participant, Date.now())
+  }, [doc, participant.id, participant.name, participant.color, viewOnly])
 
   useEffect(() => {
     const map = boardParticipants(doc)
@@ -71,7 +77,7 @@ export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[]
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
     ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
-    : summary.notHeardFrom.length
+    : summary.notHeardFrom.length && !viewOnly
       ? 'You have not added anything yet: jump in whenever you are ready.'
       : ''
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

@@ -36,6 +36,15 @@ export class BoardSnapshots {
     rooms.listen({ onOpen: (room) => this.watch(room), onEmpty: (room) => this.onEmpty(room) })
   }
 
+  /** The board a view-only token stands for, if any. */
+  boardForViewToken(token: string): string | undefined {
+    try {
+      return this.storage.boardForViewToken(token)
+    } catch {
+      throw new ApiError(503, 'storage is unavailable; try again')
+    }
+  }
+
   /** A board exists once something was stored for it (or it is loaded right now). */
   exists(boardId: string): boolean {
     if (this.rooms.has(boardId)) return true
@@ -120,7 +129,8 @@ export class BoardSnapshots {
       const title = typeof meta.get('title') === 'string' && meta.get('title') ? String(meta.get('title')) : 'Untitled board'
       doc.transact(() => {
         meta.set('title', `${title} (fork)`)
-        meta.set('forkedFrom', { boardId, ...(snapshotId ? { snapshotId } : {}) })
+        // Not the source board's id: that is its edit link, and a fork may be shared view-only.
+        meta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
       })
       const id = newBoardId()
       this.storage.compact(id, Y.encodeStateAsUpdate(doc))

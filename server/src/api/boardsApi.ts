@@ -4,10 +4,16 @@ import { createTLSchema } from '@tldraw/tlschema'
 import { boardToFile, boardToTldr, buildReport, docFromUpdate, isValidBoardId, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
+import { VIEW_TOKEN_PATTERN } from '../access.ts'
+import { BoardsFullError } from '../rooms.ts'
+import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
 
 /**
- * The board HTTP API (no browser needed): exports, snapshots, restore and fork.
+ * The board HTTP API (no browser needed): exports, snapshots, restore and fork. `:id` is a
+ * board id (the edit capability) or a view-only token: a view token reads (export, list, one
+ * snapshot) but every write (take, restore, fork) is refused with 403, like its sync socket.
+ * ACCESS_TOKEN is checked before any of this, in http.ts.
  *   GET  /api/boards/:id/export?format=json|md|tldr
  *   GET  /api/boards/:id/snapshots              POST {name, by?} takes one
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
@@ -102,10 +108,24 @@ function boardUrl(req: IncomingMessage, id: string): string {
   return `http://${host}/b/${id}`
 }
 
+/** What a client sees of a snapshot: not the board id, which a view-only visitor must not learn. */
+const publicInfo = ({ boardId: _boardId, ...info }: SnapshotInfo) => info
+
 export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
-  const board = (params: Record<string, string>) => {
+  /** The board `:id` names and whether it was named by a view-only token. */
+  const resolve = (params: Record<string, string>): { id: string; viewOnly: boolean } => {
+    if (VIEW_TOKEN_PATTERN.test(params.id)) {
+      const id = snapshots.boardForViewToken(params.id)
+      if (id) return { id, viewOnly: true }
+    }
     if (!isValidBoardId(params.id)) throw new ApiError(404, `no board ${params.id}`)
-    return params.id
+    return { id: params.id, viewOnly: false }
+  }
+  const board = (params: Record<string, string>) => resolve(params).id
+  const editableBoard = (params: Record<string, string>, what: string) => {
+    const { id, viewOnly } = resolve(params)
+    if (viewOnly) throw new ApiError(403, `a view-only link cannot ${what}`)
+    return id
   }
   const router = new Router()
     .add('GET', '/api/boards/:id/export', ({ res, url, params }) => {
@@ -114,13 +134,13 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       if (!snapshots.exists(id)) throw new ApiError(404, `no board ${id}`)
       sendBoard(res, snapshots.currentState(id), format)
     })
-    .add('GET', '/api/boards/:id/snapshots', ({ res, params }) => sendJson(res, 200, { snapshots: snapshots.list(board(params)) }))
+    .add('GET', '/api/boards/:id/snapshots', ({ res, params }) => sendJson(res, 200, { snapshots: snapshots.list(board(params)).map(publicInfo) }))
     .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
-      const id = board(params)
+      const id = editableBoard(params, 'take snapshots')
       const body = await readJsonBody(req)
       const name = optionalString(body, 'name')
       if (!name) throw new ApiError(400, 'a snapshot needs a "name"')
-      sendJson(res, 201, { snapshot: snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') }) })
+      sendJson(res, 201, { snapshot: publicInfo(snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
     })
     .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
       const format = formatOf(url)
@@ -128,12 +148,13 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       sendBoard(res, snapshot.state, format, `-${snapshot.name}`)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
-      const id = board(params)
+      const id = editableBoard(params, 'restore snapshots')
       const body = await readJsonBody(req)
-      sendJson(res, 200, snapshots.restore(id, params.sid, optionalString(body, 'by')))
+      const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      sendJson(res, 200, { restored: publicInfo(restored), before: publicInfo(before), changed })
     })
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
-      const id = board(params)
+      const id = editableBoard(params, 'fork the board')
       const body = await readJsonBody(req)
       const forkId = snapshots.fork(id, optionalString(body, 'snapshotId', 64))
       sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
@@ -152,6 +173,7 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       .catch((err: unknown) => {
         if (res.headersSent) return res.destroy()
         if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message })
+        if (err instanceof BoardsFullError) return sendJson(res, 503, { error: 'the server has too many boards open; try again soon' })
         log.error({ err, path: url.pathname }, 'board API request failed')
         sendJson(res, 500, { error: 'internal error' })
       })
