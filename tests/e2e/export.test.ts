@@ -252,6 +252,17 @@ describe('import', () => {
       return (await res.json()).records.filter((r: { type?: string; parentId: string }) => r.type === 'frame' && r.parentId.startsWith('page:'))
     }, imported)
     expect(boxes).toHaveLength(4)
+    type Frame = { x: number; y: number; props: { w: number; h: number } }
+    const overlap = (a: Frame, b: Frame) => a.x < b.x + b.props.w && b.x < a.x + a.props.w && a.y < b.y + b.props.h && b.y < a.y + a.props.h
+    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) expect(overlap(a, b)).toBe(false)
+    // What was added is shown whole, clear of the panels and the toolbar.
+    const toolbarTop = (await page.locator('.tlui-main-toolbar').boundingBox())!.y
+    const dockRight = (await page.locator('.fac-dock').boundingBox())!.x + (await page.locator('.fac-dock').boundingBox())!.width
+    const shown = await notes(page).evaluateAll(
+      (els, [left, bottom]) => els.filter((e) => { const r = e.getBoundingClientRect(); return r.left >= left && r.right <= innerWidth && r.top >= 0 && r.bottom <= bottom }).length,
+      [dockRight, toolbarTop],
+    )
+    expect(shown).toBeGreaterThanOrEqual(6)
     await page.screenshot({ path: path.join(ARTIFACTS, 'import-merged.png') })
   })
 
