@@ -164,7 +164,7 @@ async function exportImage(editor: Editor, opts: { format: 'png' | 'svg'; area: 
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="${background}"/>${svgs.join('')}</svg>`
     return { blob: new Blob([svg], { type: 'image/svg+xml' }) }
   }
-  // The browser encodes off the page's main work, but a large image still takes a while.
+  // Encoding gives no progress of its own; a large image takes a while, so say so.
   progress(0.92, `Encoding the ${width}×${height} px PNG${width * height > 20_000_000 ? ' (a big image: this can take a minute)' : ''}…`)
   const blob = await new Promise<Blob | null>((resolve) => canvas!.toBlob(resolve, 'image/png'))
   if (!blob) throw new Error('The browser could not encode an image this large; try a smaller scale or area.')
