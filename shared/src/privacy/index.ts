@@ -1,0 +1,3 @@
+export * from './protocol.ts'
+export * from './voting.ts'
+export * from './brainstorm.ts'
