@@ -4,7 +4,15 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { WebSocket } from 'ws'
-import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '@roundtable/shared'
+import {
+  CloseCode,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_ROUNDTABLE,
+  MESSAGE_SYNC,
+  readRoundtablePayload,
+} from '@roundtable/shared'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -21,6 +29,8 @@ export interface RoomOptions {
   onEmpty: (room: Room) => void
   /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
   onFailed: (room: Room) => void
+  /** Handles Roundtable requests (votes, anonymous reveal); without it they are refused as unknown. */
+  onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
 }
 
 /**
@@ -108,6 +118,16 @@ export class Room {
     }
   }
 
+  /** Each open connection with the awareness client ids it controls. */
+  connections(): ReadonlyMap<WebSocket, ReadonlySet<number>> {
+    return this.conns
+  }
+
+  /** A message for one connection only (replies to Roundtable requests). */
+  sendTo(conn: WebSocket, message: Uint8Array) {
+    this.send(conn, message)
+  }
+
   private send(conn: WebSocket, message: Uint8Array) {
     if (conn.readyState !== conn.OPEN) return
     conn.send(message, (err) => {
@@ -151,6 +171,13 @@ export class Room {
       case MESSAGE_QUERY_AWARENESS:
         this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
         break
+      case MESSAGE_ROUNDTABLE: {
+        if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
+        const request = readRoundtablePayload(decoder)
+        if (decoder.pos !== data.length) throw new ProtocolError('trailing bytes after message')
+        this.opts.onRoundtable(this, conn, request)
+        return
+      }
       case MESSAGE_AUTH:
         // Stock clients never send auth; access is decided at upgrade time.
         break

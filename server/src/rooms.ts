@@ -1,4 +1,4 @@
-import { Room } from './room.ts'
+import { Room, type RoomOptions } from './room.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -12,7 +12,7 @@ export class Rooms {
     private storage: BoardStorage,
     private fanout: Fanout,
     private log: Logger,
-    private opts: { roomIdleMs: number; compactAfterUpdates: number },
+    private opts: { roomIdleMs: number; compactAfterUpdates: number; onRoundtable?: RoomOptions['onRoundtable'] },
   ) {}
 
   get size(): number {
@@ -33,6 +33,7 @@ export class Rooms {
         compactAfterUpdates: this.opts.compactAfterUpdates,
         onEmpty: (r) => this.scheduleUnload(r),
         onFailed: (r) => this.forget(r),
+        onRoundtable: this.opts.onRoundtable,
       })
       this.rooms.set(boardId, room)
       this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')

@@ -9,6 +9,8 @@ import { Rooms } from './rooms.ts'
 import { SqliteStorage } from './storage/sqliteStorage.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
+import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
+import { RoundtableService } from './roundtable/service.ts'
 
 const HEARTBEAT_MS = 30_000
 const SHUTDOWN_GRACE_MS = 1_000
@@ -37,12 +39,14 @@ function toBytes(data: RawData): Uint8Array {
 
 export async function startServer(
   config: ServerConfig,
-  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout } = {},
+  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout; ballots?: BallotStore } = {},
 ): Promise<RoundtableServer> {
   const log = deps.logger ?? createLogger(config.logLevel)
   const storage = deps.storage ?? new SqliteStorage(config.dataDir)
   const fanout = deps.fanout ?? new InProcessFanout()
-  const rooms = new Rooms(storage, fanout, log, config)
+  const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
+  const roundtable = new RoundtableService(ballots, log)
+  const rooms = new Rooms(storage, fanout, log, { ...config, onRoundtable: roundtable.handle })
   const httpServer = http.createServer(createRequestHandler(config, { storage, rooms }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   let nextConnId = 1
@@ -120,6 +124,8 @@ export async function startServer(
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       // Everything in memory is already on disk (appended before broadcast); compacting on the
       // way out makes the next start load one state per board.
+      // Anonymous notes waiting for the rest of the group are published, not dropped.
+      roundtable.flushAll()
       rooms.shutdown(CloseCode.restarting, 'server restarting')
       // Let the close frames reach clients so they know to reconnect soon, then cut stragglers.
       const deadline = Date.now() + SHUTDOWN_GRACE_MS
@@ -127,6 +133,7 @@ export async function startServer(
       for (const ws of wss.clients) ws.terminate()
       httpServer.closeAllConnections()
       storage.close()
+      ballots.close()
       await stopped
     })()
     return closing

@@ -89,7 +89,7 @@ export function rankResults(shapeIds: readonly string[], totals: Dots): RankedRe
   const sorted = shapeIds
     .map((shapeId, order) => ({ shapeId, votes: totals[shapeId] ?? 0, order }))
     .sort((a, b) => b.votes - a.votes || a.order - b.order)
-  return sorted.map(({ shapeId, votes }, i) => ({
+  return sorted.map(({ shapeId, votes }) => ({
     shapeId,
     votes,
     rank: sorted.findIndex((s) => s.votes === votes) + 1,
