@@ -16,6 +16,7 @@ import { NameDialog } from './NameDialog.tsx'
 import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
+import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -133,6 +134,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
           {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
           <SenseMakingToolbar />
           <ParticipationPanel />
+          <PrivacyDock />
         </BoardContext.Provider>
       )}
       {askName && (

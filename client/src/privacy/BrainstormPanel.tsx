@@ -1,0 +1,268 @@
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
+import {
+  brainstormMap,
+  DRAFTS_AWARENESS_FIELD,
+  plainText,
+  revealAnchor,
+  revealSlotPosition,
+  type DraftCount,
+  type RoundState,
+} from '@roundtable/shared'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { DraftKeeper } from './drafts.ts'
+import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
+
+interface Counted {
+  clientId: number
+  name: string
+  color: string
+  count: number
+}
+
+/**
+ * Silent brainstorm: while a round runs, new sticky notes are private drafts on this device;
+ * others see only how many each person has. At the reveal every client publishes its drafts
+ * (anonymously through the server when the round says so).
+ */
+export function BrainstormPanel() {
+  const { boardId, doc, awareness, provider, participant, editor } = useBoardContext()
+  const rpc = useRoundtable(provider)
+  const connected = useConnected(provider)
+  const state = useYMap<unknown>(brainstormMap(doc))
+  const round = state.round as RoundState | undefined
+  const active = !!round && round.revealedAt === null
+  const now = useNow(active && round.endsAt !== null)
+  const [starting, setStarting] = useState(false)
+  const [message, setMessage] = useState('')
+  const [keeper, setKeeper] = useState<DraftKeeper>()
+  const roundRef = useRef(round)
+  roundRef.current = round
+
+  useEffect(() => {
+    const k = new DraftKeeper(boardId, editor)
+    let live = true
+    k.whenLoaded.then(() => live && setKeeper(k))
+    return () => {
+      live = false
+      k.dispose()
+    }
+  }, [boardId, editor])
+
+  // During a round, every note this person makes is a draft.
+  useEffect(
+    () =>
+      editor.sideEffects.registerBeforeCreateHandler('shape', (shape, source) => {
+        const r = roundRef.current
+        if (source !== 'user' || shape.type !== 'note' || !r || r.revealedAt !== null || shape.meta.draft) return shape
+        return { ...shape, meta: { ...shape.meta, draft: r.roundId } }
+      }),
+    [editor],
+  )
+
+  // Drafts kept from before a reload come back while the round is on.
+  useEffect(() => {
+    if (keeper && active) keeper.show(round.roundId)
+  }, [keeper, active, round?.roundId])
+
+  const myDrafts = useValue(
+    'my drafts',
+    () => (round ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === round.roundId) : []),
+    [editor, round?.roundId],
+  )
+
+  useEffect(() => {
+    const field: DraftCount | null = active ? { roundId: round.roundId, count: myDrafts.length } : null
+    awareness.setLocalStateField(DRAFTS_AWARENESS_FIELD, field)
+  }, [awareness, active, round?.roundId, myDrafts.length])
+
+  const others = useAwarenessCounts(round?.roundId)
+
+  // The timer reveals for everyone: any client that sees it run out flips the round.
+  useEffect(() => {
+    if (active && round.endsAt !== null && now >= round.endsAt) reveal()
+  }, [active, now])
+
+  // At (or after, for someone who comes back late) the reveal, publish what this device holds.
+  const publishing = useRef(false)
+  useEffect(() => {
+    if (!keeper || !round || round.revealedAt === null || !connected || publishing.current) return
+    const drafts = keeper.list(round.roundId)
+    if (drafts.length === 0) return
+    publishing.current = true
+    publish(round, drafts)
+      .then((n) => setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}`))
+      .catch((err) => setMessage(`Could not publish your drafts yet: ${(err as Error).message}`))
+      .finally(() => (publishing.current = false))
+  }, [keeper, round?.roundId, round?.revealedAt, connected])
+
+  async function publish(r: RoundState, drafts: TLShape[]): Promise<number> {
+    const texts = drafts.map((d) => plainText((d.props as { richText?: unknown }).richText))
+    if (r.anonymous) {
+      await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: texts })
+    } else {
+      const { firstSlot } = await rpc.request('round.claim', { roundId: r.roundId, count: drafts.length })
+      const pageId = (editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
+      editor.run(() => {
+        editor.createShapes(
+          drafts.map((d, i) => ({
+            id: createShapeId(),
+            type: 'note' as const,
+            parentId: pageId,
+            ...revealSlotPosition(r.anchor, firstSlot + i),
+            props: d.props,
+            meta: { createdBy: participant.id },
+          })),
+        )
+      })
+    }
+    keeper!.forget(drafts.map((d) => d.id))
+    return drafts.length
+  }
+
+  function reveal() {
+    const current = brainstormMap(doc).get('round') as RoundState | undefined
+    if (current && current.revealedAt === null) brainstormMap(doc).set('round', { ...current, revealedAt: Date.now() })
+  }
+
+  function start(prompt: string, minutes: number | null, anonymous: boolean) {
+    const viewport = editor.getViewportPageBounds()
+    const next: RoundState = {
+      roundId: createShapeId().slice('shape:'.length),
+      prompt,
+      startedAt: Date.now(),
+      endsAt: minutes ? Date.now() + minutes * 60_000 : null,
+      anonymous,
+      revealedAt: null,
+      pageId: editor.getCurrentPageId(),
+      anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }),
+    }
+    brainstormMap(doc).set('round', next)
+    setStarting(false)
+    setMessage('')
+  }
+
+  return (
+    <section className="pv-panel" aria-label="Silent brainstorm">
+      <h2>Silent brainstorm</h2>
+      {active ? (
+        <>
+          {round.prompt && <p className="pv-prompt">{round.prompt}</p>}
+          <p className="pv-line">
+            {round.endsAt !== null && <span className="pv-timer">{formatRemaining(round.endsAt - now)} left · </span>}
+            {round.anonymous ? 'Anonymous reveal' : 'Reveal with names'}
+          </p>
+          <p className="pv-private" data-testid="my-draft-count">
+            🔒 Your private drafts: <strong>{myDrafts.length}</strong>
+            <span className="muted"> — press N and click to add one; only you can see them</span>
+          </p>
+          <ul className="pv-counts" aria-label="Drafts per person">
+            {others.map((o) => (
+              <li key={o.clientId} data-drafts-of={o.name}>
+                <span className="dot" style={{ background: o.color }} /> {o.name}: {o.count} draft{o.count === 1 ? '' : 's'}
+              </li>
+            ))}
+          </ul>
+          <button className="primary" onClick={reveal}>
+            Reveal everyone’s notes
+          </button>
+        </>
+      ) : starting ? (
+        <StartRound onStart={start} onCancel={() => setStarting(false)} />
+      ) : (
+        <>
+          {round && <p className="pv-line muted">Last round revealed at {new Date(round.revealedAt!).toLocaleTimeString()}</p>}
+          <button onClick={() => setStarting(true)}>Start a silent round…</button>
+        </>
+      )}
+      <p className="pv-message" role="status" aria-live="polite">
+        {message}
+      </p>
+      {active && <DraftOverlay drafts={myDrafts} />}
+    </section>
+  )
+
+  function useAwarenessCounts(roundId: string | undefined): Counted[] {
+    const [counts, setCounts] = useState<Counted[]>([])
+    useEffect(() => {
+      const update = () => {
+        const list: Counted[] = []
+        awareness.getStates().forEach((s, clientId) => {
+          const drafts = s[DRAFTS_AWARENESS_FIELD] as DraftCount | undefined
+          if (clientId === awareness.clientID || !drafts || drafts.roundId !== roundId) return
+          const user = s.user as { name?: string; color?: string } | undefined
+          list.push({ clientId, name: user?.name ?? 'Someone', color: user?.color ?? '#868e96', count: drafts.count })
+        })
+        setCounts(list.sort((a, b) => a.name.localeCompare(b.name)))
+      }
+      update()
+      awareness.on('change', update)
+      return () => awareness.off('change', update)
+    }, [roundId])
+    return counts
+  }
+}
+
+function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: number | null, anonymous: boolean): void; onCancel(): void }) {
+  const [prompt, setPrompt] = useState('')
+  const [minutes, setMinutes] = useState('5')
+  const [anonymous, setAnonymous] = useState(false)
+  return (
+    <form
+      className="pv-form"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const m = Number(minutes)
+        onStart(prompt.trim(), minutes.trim() && m > 0 ? m : null, anonymous)
+      }}
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+    >
+      <label>
+        Prompt (shown to everyone)
+        <input autoFocus value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. What slows us down?" />
+      </label>
+      <label>
+        Timebox in minutes (empty: none)
+        <input type="number" min="0" step="0.5" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+      </label>
+      <label className="pv-check">
+        <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> Publish anonymously
+      </label>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Start round
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** A dashed frame and a lock over each draft: it is visibly only on this screen. */
+function DraftOverlay({ drafts }: { drafts: TLShape[] }) {
+  const { editor } = useBoardContext()
+  const ids = useMemo(() => drafts.map((d) => d.id), [drafts])
+  const boxes = useValue(
+    'draft boxes',
+    () =>
+      ids.flatMap((id) => {
+        const b = editor.getShapePageBounds(id)
+        if (!b) return []
+        const tl = editor.pageToViewport({ x: b.minX, y: b.minY })
+        const zoom = editor.getZoomLevel()
+        return [{ id, x: tl.x - 5, y: tl.y - 5, w: b.w * zoom + 10, h: b.h * zoom + 10 }]
+      }),
+    [editor, ids],
+  )
+  return (
+    <div className="pv-overlay" aria-hidden>
+      {boxes.map((b) => (
+        <div key={b.id} className="pv-draft" style={{ left: b.x, top: b.y, width: b.w, height: b.h }}>
+          <span>🔒 Private draft</span>
+        </div>
+      ))}
+    </div>
+  )
+}

@@ -1,0 +1,51 @@
+import { useEffect, useMemo, useState } from 'react'
+import type * as Y from 'yjs'
+import type { WebsocketProvider } from 'y-websocket'
+import { roundtableClient, type RoundtableClient } from '@roundtable/shared'
+
+/** A Y.Map's current contents, re-rendered on every change. */
+export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
+  const [value, setValue] = useState(() => map.toJSON() as Record<string, T>)
+  useEffect(() => {
+    const update = () => setValue(map.toJSON() as Record<string, T>)
+    update()
+    map.observe(update)
+    return () => map.unobserve(update)
+  }, [map])
+  return value
+}
+
+/** The clock, ticking every `ms` while a timebox runs. */
+export function useNow(active: boolean, ms = 500): number {
+  const [now, setNow] = useState(Date.now)
+  useEffect(() => {
+    if (!active) return
+    const timer = setInterval(() => setNow(Date.now()), ms)
+    return () => clearInterval(timer)
+  }, [active, ms])
+  return now
+}
+
+/** Roundtable requests over the board's sync socket. */
+export function useRoundtable(provider: WebsocketProvider): RoundtableClient {
+  const client = useMemo(() => roundtableClient(provider), [provider])
+  useEffect(() => () => client.dispose(), [client])
+  return client
+}
+
+/** Whether the sync socket is open right now (requests need it). */
+export function useConnected(provider: WebsocketProvider): boolean {
+  const [connected, setConnected] = useState(provider.wsconnected)
+  useEffect(() => {
+    const update = () => setConnected(provider.wsconnected)
+    provider.on('status', update)
+    update()
+    return () => provider.off('status', update)
+  }, [provider])
+  return connected
+}
+
+export function formatRemaining(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000))
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+}
