@@ -1,9 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
-import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
 import {
   boardRecords,
   brainstormMap,
@@ -24,6 +21,7 @@ import {
 } from '@roundtable/shared'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+import { clientIdsWriting, docText, observe, type Observer } from '../support/observer.ts'
 
 let server: ServerProcess
 const open: { destroy(): void }[] = []
@@ -55,41 +53,10 @@ async function join(boardId: string, name: string): Promise<Person> {
   return person
 }
 
-/**
- * A hostile peer: a raw socket that records every frame it receives and keeps its own copy of
- * the doc from them (it asks for the full state, as any y-websocket client does).
- */
-async function observe(boardId: string) {
-  const ws = new WebSocket(`${server.wsUrl}/${boardId}`)
-  const frames: Buffer[] = []
-  const doc = new Y.Doc()
-  ws.on('message', (data: Buffer) => {
-    frames.push(data)
-    const decoder = decoding.createDecoder(new Uint8Array(data))
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return
-    const reply = encoding.createEncoder()
-    encoding.writeVarUint(reply, MESSAGE_SYNC)
-    syncProtocol.readSyncMessage(decoder, reply, doc, 'observer')
-  })
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-  const step1 = encoding.createEncoder()
-  encoding.writeVarUint(step1, MESSAGE_SYNC)
-  syncProtocol.writeSyncStep1(step1, doc)
-  ws.send(encoding.toUint8Array(step1))
-  open.push({ destroy: () => ws.close() })
-  return {
-    ws,
-    doc,
-    frames,
-    /** Every frame as text, so a secret written anywhere in it would show. */
-    text: () => frames.map((f) => f.toString('latin1')).join('\n'),
-    typesSeen: () => new Set(frames.map((f) => decoding.readVarUint(decoding.createDecoder(new Uint8Array(f))))),
-  }
-}
-
-/** Everything in a doc, as text: every shared type's JSON. */
-function docText(doc: Y.Doc): string {
-  return JSON.stringify([...doc.share.keys()].map((k) => [k, doc.get(k).toJSON()]))
+async function watch(boardId: string): Promise<Observer> {
+  const o = await observe(server.wsUrl, boardId)
+  open.push({ destroy: () => o.close() })
+  return o
 }
 
 function addNotes(person: Person, texts: string[]): string[] {
@@ -124,23 +91,12 @@ function reveal(person: Person) {
   map.set('round', { ...(map.get('round') as RoundState), revealedAt: Date.now() })
 }
 
-/** Client ids of the Yjs items whose content holds `text`. */
-function clientIdsWriting(doc: Y.Doc, text: string): Set<number> {
-  const { structs } = Y.decodeUpdate(Y.encodeStateAsUpdate(doc))
-  const ids = new Set<number>()
-  for (const s of structs) {
-    const content = (s as Y.Item).content
-    if (content && JSON.stringify((content as { getContent?: () => unknown[] }).getContent?.() ?? []).includes(text)) ids.add(s.id.client)
-  }
-  return ids
-}
-
 describe('silent brainstorm', () => {
   it('anonymous reveal: no draft leaves a device before the reveal, then all notes arrive in one update with no author', async () => {
     const boardId = newBoardId()
     const alice = await join(boardId, 'Alice')
     const bob = await join(boardId, 'Bob')
-    const observer = await observe(boardId)
+    const observer = await watch(boardId)
     addNotes(alice, ['an existing note'])
     const round = startRound(alice, true)
     await eventually(() => expect(readRound(bob.doc)?.roundId).toBe(round.roundId))
@@ -242,7 +198,7 @@ describe('secret dot voting', () => {
     const alice = await join(boardId, 'Alice')
     const bob = await join(boardId, 'Bob')
     const carol = await join(boardId, 'Carol')
-    const observer = await observe(boardId)
+    const observer = await watch(boardId)
     const notes = addNotes(alice, ['ship weekly', 'fewer meetings', 'pair more'])
     await eventually(() => expect(boardRecords(carol.doc).map.size).toBe(4))
     await new Promise((r) => setTimeout(r, 100))
@@ -328,6 +284,28 @@ describe('secret dot voting', () => {
     expect(await closedToo).toBe(4400)
     // Everyone else is still connected.
     expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true)
+  })
+
+  it('several panels on one connection each get their own answers', async () => {
+    const { alice, notes } = await setup()
+    // The app's brainstorm and vote panels share one provider: replies must not cross.
+    const second = roundtableClient(alice.provider)
+    try {
+      const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })
+      const [a, b, c] = await Promise.all([
+        cast(alice, voteId, { [notes[0]]: 1 }),
+        second.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret }),
+        second.request('vote.close', { voteId: 'nope' }).catch((e: Error) => e.message),
+      ])
+      expect(a.dots).toEqual({ [notes[0]]: 1 })
+      expect(b.dots).toBeDefined()
+      expect(c).toBe('there is no such vote on this board')
+      second.dispose()
+      // The first client still hears its replies after the second is gone.
+      expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({ [notes[0]]: 1 })
+    } finally {
+      second.dispose()
+    }
   })
 
   it('timeboxed votes close themselves to new ballots', async () => {

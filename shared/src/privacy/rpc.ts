@@ -15,43 +15,87 @@ export interface RoundtableClient {
   dispose(): void
 }
 
+interface Pending {
+  resolve(v: unknown): void
+  reject(e: Error): void
+  timer: ReturnType<typeof setTimeout>
+}
+
+/**
+ * A provider has one handler slot per message type, so every client on a provider shares one
+ * channel: one reply handler and one id sequence (two handlers would steal each other's replies).
+ */
+interface Channel {
+  nextId: number
+  pending: Map<number, Pending>
+  users: number
+}
+const channels = new WeakMap<ProviderLike, Channel>()
+
+function openChannel(provider: ProviderLike): Channel {
+  let channel = channels.get(provider)
+  if (!channel) {
+    const created: Channel = { nextId: 1, pending: new Map(), users: 0 }
+    provider.messageHandlers[MESSAGE_ROUNDTABLE] = (_encoder: unknown, decoder: decoding.Decoder) => {
+      const reply = readRoundtablePayload(decoder) as RoundtableReply
+      const waiting = created.pending.get(reply.id)
+      if (!waiting) return
+      created.pending.delete(reply.id)
+      clearTimeout(waiting.timer)
+      if (reply.ok) waiting.resolve(reply.result)
+      else waiting.reject(new RoundtableError(reply.error))
+    }
+    channels.set(provider, (channel = created))
+  }
+  channel.users++
+  return channel
+}
+
 /**
  * Sends Roundtable requests over a y-websocket provider's socket and resolves with the server's
  * reply (rejects with RoundtableError carrying the server's message when it refuses).
  */
 export function roundtableClient(provider: ProviderLike, timeoutMs = 10_000): RoundtableClient {
-  let nextId = 1
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: ReturnType<typeof setTimeout> }>()
-  provider.messageHandlers[MESSAGE_ROUNDTABLE] = (_encoder: unknown, decoder: decoding.Decoder) => {
-    const reply = readRoundtablePayload(decoder) as RoundtableReply
-    const waiting = pending.get(reply.id)
-    if (!waiting) return
-    pending.delete(reply.id)
-    clearTimeout(waiting.timer)
-    if (reply.ok) waiting.resolve(reply.result)
-    else waiting.reject(new RoundtableError(reply.error))
-  }
+  const channel = openChannel(provider)
+  const mine = new Set<number>()
+  let disposed = false
   return {
     request(op, args) {
       const ws = provider.ws
+      if (disposed) return Promise.reject(new RoundtableError('closed'))
       if (!ws || !provider.wsconnected) return Promise.reject(new RoundtableError('not connected to the server'))
-      const id = nextId++
+      const id = channel.nextId++
       return new Promise((resolve, reject) => {
+        const settle = () => mine.delete(id)
         const timer = setTimeout(() => {
-          pending.delete(id)
+          channel.pending.delete(id)
+          settle()
           reject(new RoundtableError('the server did not answer in time'))
         }, timeoutMs)
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
+        channel.pending.set(id, {
+          resolve: (v) => (settle(), resolve(v as never)),
+          reject: (e) => (settle(), reject(e)),
+          timer,
+        })
+        mine.add(id)
         ws.send(encodeRoundtable({ id, op, ...args }))
       })
     },
     dispose() {
-      delete provider.messageHandlers[MESSAGE_ROUNDTABLE]
-      for (const { reject, timer } of pending.values()) {
-        clearTimeout(timer)
-        reject(new RoundtableError('closed'))
+      if (disposed) return
+      disposed = true
+      for (const id of mine) {
+        const waiting = channel.pending.get(id)
+        if (!waiting) continue
+        channel.pending.delete(id)
+        clearTimeout(waiting.timer)
+        waiting.reject(new RoundtableError('closed'))
       }
-      pending.clear()
+      mine.clear()
+      if (--channel.users === 0) {
+        channels.delete(provider)
+        delete provider.messageHandlers[MESSAGE_ROUNDTABLE]
+      }
     },
   }
 }
