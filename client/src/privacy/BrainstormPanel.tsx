@@ -1,24 +1,19 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
+import { Box, createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
 import {
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
   plainText,
   revealAnchor,
+  revealArea,
   revealSlotPosition,
   type DraftCount,
+  type RoundSlots,
   type RoundState,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { DraftKeeper } from './drafts.ts'
-import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
-
-interface Counted {
-  clientId: number
-  name: string
-  color: string
-  count: number
-}
+import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, useYMap } from './hooks.ts'
 
 /**
  * Silent brainstorm: while a round runs, new sticky notes are private drafts on this device;
@@ -76,7 +71,14 @@ export function BrainstormPanel() {
     awareness.setLocalStateField(DRAFTS_AWARENESS_FIELD, field)
   }, [awareness, active, round?.roundId, myDrafts.length])
 
-  const others = useAwarenessCounts(round?.roundId)
+  const others = useDraftCounts(awareness, round?.roundId)
+
+  // Good news fades; a problem stays until something changes.
+  useEffect(() => {
+    if (!message.startsWith('Published')) return
+    const timer = setTimeout(() => setMessage(''), 10_000)
+    return () => clearTimeout(timer)
+  }, [message])
 
   // The timer reveals for everyone: any client that sees it run out flips the round.
   useEffect(() => {
@@ -91,21 +93,23 @@ export function BrainstormPanel() {
     if (drafts.length === 0) return
     publishing.current = true
     publish(round, drafts)
-      .then((n) => setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}`))
+      .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}.`))
       .catch((err) => setMessage(`Could not publish your drafts yet: ${(err as Error).message}`))
       .finally(() => (publishing.current = false))
   }, [keeper, round?.roundId, round?.revealedAt, connected])
 
   async function publish(r: RoundState, drafts: TLShape[]): Promise<number> {
-    const texts = drafts.map((d) => plainText((d.props as { richText?: unknown }).richText))
-    if (r.anonymous) {
-      await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: texts })
-    } else {
-      const { firstSlot } = await rpc.request('round.claim', { roundId: r.roundId, count: drafts.length })
+    const text = (d: TLShape) => plainText((d.props as { richText?: unknown }).richText).trim()
+    // An empty draft is a note started and abandoned: it is dropped, not published.
+    const written = drafts.filter((d) => text(d))
+    if (r.anonymous && written.length) {
+      await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text) })
+    } else if (written.length) {
+      const { firstSlot } = await rpc.request('round.claim', { roundId: r.roundId, count: written.length })
       const pageId = (editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
       editor.run(() => {
         editor.createShapes(
-          drafts.map((d, i) => ({
+          written.map((d, i) => ({
             id: createShapeId(),
             type: 'note' as const,
             parentId: pageId,
@@ -117,7 +121,7 @@ export function BrainstormPanel() {
       })
     }
     keeper!.forget(drafts.map((d) => d.id))
-    return drafts.length
+    return written.length
   }
 
   function reveal() {
@@ -142,6 +146,40 @@ export function BrainstormPanel() {
     setMessage('')
   }
 
+  const slots = state.slots as RoundSlots | undefined
+  const notesRevealed = round && slots?.roundId === round.roundId ? slots.used : 0
+  // Show the reveal to people who were here for it, until they move on.
+  const [revealSeen, setRevealSeen] = useState<string>()
+  const wasActive = useRef(active)
+  useEffect(() => {
+    if (wasActive.current && !active && round?.revealedAt) setRevealSeen(round.roundId)
+    wasActive.current = active
+  }, [active, round?.roundId])
+  const showReveal = !active && !starting && round && revealSeen === round.roundId
+
+  function showRevealedNotes() {
+    if (!round || !notesRevealed) return
+    const area = revealArea(round.anchor, notesRevealed)
+    if (editor.getCurrentPageId() !== round.pageId && editor.getPage(round.pageId as TLPageId)) editor.setCurrentPage(round.pageId as TLPageId)
+    editor.zoomToBounds(new Box(area.x, area.y, area.w, area.h), { inset: 64, targetZoom: 1, animation: { duration: 300 } })
+  }
+
+  const status = (
+    <p className="pv-message" role="status" aria-live="polite">
+      {message}
+    </p>
+  )
+
+  if (!active && !starting && !showReveal) {
+    return (
+      <section className="pv-panel pv-compact" aria-label="Silent brainstorm">
+        <button onClick={() => setStarting(true)} title="Everyone writes sticky notes privately, then all are revealed at once">
+          🤫 Start a silent round…
+        </button>
+        {status}
+      </section>
+    )
+  }
   return (
     <section className="pv-panel" aria-label="Silent brainstorm">
       <h2>Silent brainstorm</h2>
@@ -156,13 +194,15 @@ export function BrainstormPanel() {
             🔒 Your private drafts: <strong>{myDrafts.length}</strong>
             <span className="muted"> — press N and click to add one; only you can see them</span>
           </p>
-          <ul className="pv-counts" aria-label="Drafts per person">
-            {others.map((o) => (
-              <li key={o.clientId} data-drafts-of={o.name}>
-                <span className="dot" style={{ background: o.color }} /> {o.name}: {o.count} draft{o.count === 1 ? '' : 's'}
-              </li>
-            ))}
-          </ul>
+          {others.length > 0 && (
+            <ul className="pv-counts" aria-label="Drafts per person">
+              {others.map((o) => (
+                <li key={o.clientId} data-drafts-of={o.name}>
+                  <span className="dot" style={{ background: o.color }} /> {o.name}: {o.count} draft{o.count === 1 ? '' : 's'}
+                </li>
+              ))}
+            </ul>
+          )}
           <button className="primary" onClick={reveal}>
             Reveal everyone’s notes
           </button>
@@ -171,36 +211,22 @@ export function BrainstormPanel() {
         <StartRound onStart={start} onCancel={() => setStarting(false)} />
       ) : (
         <>
-          {round && <p className="pv-line muted">Last round revealed at {new Date(round.revealedAt!).toLocaleTimeString()}</p>}
-          <button onClick={() => setStarting(true)}>Start a silent round…</button>
+          <p className="pv-line" data-testid="revealed-count">
+            Revealed {notesRevealed} note{notesRevealed === 1 ? '' : 's'}
+            {round!.anonymous ? ', with no names' : ''}.
+          </p>
+          <div className="pv-actions">
+            <button onClick={() => setRevealSeen(undefined)}>Done</button>
+            <button className="primary" disabled={!notesRevealed} onClick={showRevealedNotes}>
+              Show the notes
+            </button>
+          </div>
         </>
       )}
-      <p className="pv-message" role="status" aria-live="polite">
-        {message}
-      </p>
+      {status}
       {active && <DraftOverlay drafts={myDrafts} />}
     </section>
   )
-
-  function useAwarenessCounts(roundId: string | undefined): Counted[] {
-    const [counts, setCounts] = useState<Counted[]>([])
-    useEffect(() => {
-      const update = () => {
-        const list: Counted[] = []
-        awareness.getStates().forEach((s, clientId) => {
-          const drafts = s[DRAFTS_AWARENESS_FIELD] as DraftCount | undefined
-          if (clientId === awareness.clientID || !drafts || drafts.roundId !== roundId) return
-          const user = s.user as { name?: string; color?: string } | undefined
-          list.push({ clientId, name: user?.name ?? 'Someone', color: user?.color ?? '#868e96', count: drafts.count })
-        })
-        setCounts(list.sort((a, b) => a.name.localeCompare(b.name)))
-      }
-      update()
-      awareness.on('change', update)
-      return () => awareness.off('change', update)
-    }, [roundId])
-    return counts
-  }
 }
 
 function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: number | null, anonymous: boolean): void; onCancel(): void }) {
@@ -223,7 +249,7 @@ function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: nu
       </label>
       <label>
         Timebox in minutes (empty: none)
-        <input type="number" min="0" step="0.5" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
       </label>
       <label className="pv-check">
         <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> Publish anonymously

@@ -71,8 +71,27 @@ export function VotePanel() {
     }
   }
 
-  const showResults = vote && !open && dismissed !== vote.id && vote.totals
+  const showResults = vote && !open && !starting && dismissed !== vote.id && vote.totals
   const left = open ? vote.perPerson - dotsUsed(myDots) : 0
+  const status = (
+    <p className="pv-message" role="status" aria-live="polite">
+      {message}
+    </p>
+  )
+  if (!open && !starting && !showResults) {
+    return (
+      <section className="pv-panel pv-compact" aria-label="Dot vote">
+        <button
+          onClick={() => setStarting(true)}
+          disabled={pageNotes.length === 0}
+          title={pageNotes.length ? 'Everyone places dots on notes in secret; totals show when the vote closes' : 'Add sticky notes first'}
+        >
+          ● Start a dot vote…
+        </button>
+        {status}
+      </section>
+    )
+  }
   return (
     <section className="pv-panel" aria-label="Dot vote">
       <h2>Dot vote</h2>
@@ -88,18 +107,17 @@ export function VotePanel() {
             🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
             <span className="muted"> — only you see where they are</span>
           </p>
-          <p className="pv-line muted">{vote.showLive ? 'Totals are shown live.' : 'Totals stay hidden until the vote closes.'}</p>
+          <p className="pv-line muted">
+            {vote.shapeIds.length} notes · {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
+            {vote.showLive ? 'totals shown live' : 'totals hidden until the vote closes'}
+          </p>
           <button className="primary" onClick={() => rpc.request('vote.close', { voteId: vote.id }).catch(fail)}>
             Close vote and show results
           </button>
         </>
       ) : starting ? (
         <StartVote selected={selectedNotes.length} all={pageNotes.length} onStart={start} onCancel={() => setStarting(false)} />
-      ) : (
-        <button onClick={() => setStarting(true)} disabled={pageNotes.length === 0} title={pageNotes.length ? '' : 'Add sticky notes first'}>
-          Start a dot vote…
-        </button>
-      )}
+      ) : null}
       {showResults && (
         <div className="pv-results">
           <h3>Results</h3>
@@ -119,12 +137,15 @@ export function VotePanel() {
               )
             })}
           </ol>
-          <button onClick={() => setDismissed(vote.id)}>Hide results</button>
+          <div className="pv-actions">
+            <button onClick={() => setDismissed(vote.id)}>Hide results</button>
+            <button onClick={() => setStarting(true)} disabled={pageNotes.length === 0}>
+              New vote…
+            </button>
+          </div>
         </div>
       )}
-      <p className="pv-message" role="status" aria-live="polite">
-        {message}
-      </p>
+      {status}
       {vote && (open || showResults) && <VoteOverlay vote={vote} myDots={myDots} onCast={cast} canAdd={left > 0} />}
     </section>
   )
@@ -178,7 +199,7 @@ function StartVote({
       </label>
       <label>
         Timebox in minutes (empty: none)
-        <input type="number" min="0" step="0.5" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
       </label>
       <div className="actions">
         <button type="button" onClick={onCancel}>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import type { WebsocketProvider } from 'y-websocket'
-import { roundtableClient, type RoundtableClient } from '@roundtable/shared'
+import { DRAFTS_AWARENESS_FIELD, roundtableClient, type DraftCount, type RoundtableClient } from '@roundtable/shared'
 
 /** A Y.Map's current contents, re-rendered on every change. */
 export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
@@ -48,4 +48,32 @@ export function useConnected(provider: WebsocketProvider): boolean {
 export function formatRemaining(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000))
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+}
+
+export interface DraftCountOf {
+  clientId: number
+  name: string
+  color: string
+  count: number
+}
+
+/** How many drafts each other person holds in this round, from awareness (never what they say). */
+export function useDraftCounts(awareness: WebsocketProvider['awareness'], roundId: string | undefined): DraftCountOf[] {
+  const [counts, setCounts] = useState<DraftCountOf[]>([])
+  useEffect(() => {
+    const update = () => {
+      const list: DraftCountOf[] = []
+      awareness.getStates().forEach((s, clientId) => {
+        const drafts = s[DRAFTS_AWARENESS_FIELD] as DraftCount | undefined
+        if (clientId === awareness.clientID || !drafts || drafts.roundId !== roundId) return
+        const user = s.user as { name?: string; color?: string } | undefined
+        list.push({ clientId, name: user?.name ?? 'Someone', color: user?.color ?? '#868e96', count: drafts.count })
+      })
+      setCounts(list.sort((a, b) => a.name.localeCompare(b.name)))
+    }
+    update()
+    awareness.on('change', update)
+    return () => awareness.off('change', update)
+  }, [awareness, roundId])
+  return counts
 }

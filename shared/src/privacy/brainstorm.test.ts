@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createShapeId, createTLStore, defaultBindingUtils, defaultShapeUtils, PageRecordType, type TLRecord } from 'tldraw'
-import { indexKeysAbove, noteRecord, REVEAL_NOTE_SIZE, revealAnchor, revealSlotPosition } from './brainstorm.ts'
+import { indexKeysAbove, noteRecord, REVEAL_NOTE_SIZE, revealAnchor, revealArea, revealSlotPosition } from './brainstorm.ts'
 
 describe('reveal layout', () => {
   it('gives distinct places that never overlap', () => {
@@ -12,6 +12,18 @@ describe('reveal layout', () => {
       expect(overlap, `slot ${i} overlaps slot ${j}`).toBe(false)
     }
     expect(places[0]).toEqual(anchor)
+  })
+  it('knows the area the used places cover', () => {
+    const anchor = { x: 10, y: 20 }
+    for (const used of [1, 5, 6, 7, 13]) {
+      const area = revealArea(anchor, used)
+      for (let i = 0; i < used; i++) {
+        const p = revealSlotPosition(anchor, i)
+        expect(p.x >= area.x && p.x + REVEAL_NOTE_SIZE <= area.x + area.w, `slot ${i} of ${used} (x)`).toBe(true)
+        expect(p.y >= area.y && p.y + REVEAL_NOTE_SIZE <= area.y + area.h, `slot ${i} of ${used} (y)`).toBe(true)
+      }
+    }
+    expect(revealArea(anchor, 2).w).toBe(2 * REVEAL_NOTE_SIZE + 30)
   })
   it('starts below what the page already holds', () => {
     expect(revealAnchor({ minX: 10, maxY: 500 }, { x: 0, y: 0 })).toEqual({ x: 10, y: 620 })

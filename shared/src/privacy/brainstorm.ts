@@ -62,6 +62,13 @@ export function revealSlotPosition(anchor: Point, slot: number): Point {
   }
 }
 
+/** The page area the first `used` reveal places cover (where to look after a reveal). */
+export function revealArea(anchor: Point, used: number): { x: number; y: number; w: number; h: number } {
+  const columns = Math.min(Math.max(used, 1), REVEAL_COLUMNS)
+  const rows = Math.max(1, Math.ceil(used / REVEAL_COLUMNS))
+  return { x: anchor.x, y: anchor.y, w: columns * (REVEAL_NOTE_SIZE + REVEAL_GAP) - REVEAL_GAP, h: (rows - 1) * REVEAL_ROW + REVEAL_NOTE_SIZE }
+}
+
 /** The anchor for a new round: below everything already on the page, or at the given point if the page is empty. */
 export function revealAnchor(pageBounds: { minX: number; maxY: number } | undefined, fallback: Point): Point {
   if (!pageBounds) return { x: Math.round(fallback.x - (REVEAL_COLUMNS * (REVEAL_NOTE_SIZE + REVEAL_GAP)) / 2), y: Math.round(fallback.y) }
