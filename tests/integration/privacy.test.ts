@@ -43,7 +43,7 @@ interface Person extends YClient {
 /** A stock y-websocket client that also speaks Roundtable requests, present in awareness like the app. */
 async function join(boardId: string, name: string): Promise<Person> {
   const client = connectClient(server.wsUrl, boardId)
-  const id = `${name.toLowerCase()}-participant-id`
+  const id = `${name.toLowerCase()}-${Math.random().toString(36).slice(2)}`
   const secret = `${name}-secret-${Math.random().toString(36).slice(2)}-long-enough`
   client.provider.awareness.setLocalStateField('user', { id, name })
   const rpc = roundtableClient(client.provider)
@@ -284,6 +284,22 @@ describe('secret dot voting', () => {
     expect(await closedToo).toBe(4400)
     // Everyone else is still connected.
     expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true)
+  })
+
+  it('an id claimed with its secret on one board cannot be taken over on another', async () => {
+    const { alice, notes } = await setup()
+    await alice.rpc.request('hello', { participantId: alice.id, secret: alice.secret })
+    // Someone who saw Alice's public id here opens a new board first and tries to claim it.
+    const elsewhere = newBoardId()
+    const mallory = await join(elsewhere, 'Mallory')
+    await expect(mallory.rpc.request('hello', { participantId: alice.id, secret: mallory.secret })).rejects.toThrow('wrong secret')
+    const malloryNotes = addNotes(mallory, ['a'])
+    const { voteId } = await mallory.rpc.request('vote.start', { shapeIds: malloryNotes, perPerson: 1, allowMultiple: false, showLive: false, durationMs: null })
+    await expect(mallory.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: mallory.secret, dots: { [malloryNotes[0]]: 1 } })).rejects.toThrow('wrong secret')
+    // Alice, arriving later, is still herself there.
+    const aliceThere = { ...(await join(elsewhere, 'Alice')), id: alice.id, secret: alice.secret }
+    expect((await cast(aliceThere, voteId, { [malloryNotes[0]]: 1 })).dots).toEqual({ [malloryNotes[0]]: 1 })
+    expect(notes).toHaveLength(3)
   })
 
   it('several panels on one connection each get their own answers', async () => {

@@ -23,6 +23,11 @@ export function VotePanel() {
   const [message, setMessage] = useState('')
   const auth = { participantId: participant.id, secret: participant.secret }
 
+  // Claim our participant id with our secret as soon as we connect, so nobody else can.
+  useEffect(() => {
+    if (connected) rpc.request('hello', auth).catch((err) => setMessage((err as Error).message))
+  }, [connected])
+
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
     setMyDots({})

@@ -9,12 +9,13 @@ export type StoredVote = Omit<VoteState, 'voterCount' | 'totals'> & { totals?: D
 
 /**
  * Secret ballots and who may cast them. Ballots live here only: they never enter a board's doc.
- * Participants are trusted on first use: the first secret seen for an id on a board is the one
- * that id must present from then on.
+ * Participants are trusted on first use, server-wide: the first secret seen for an id is the one
+ * that id must present from then on. Server-wide because ids are public on every board a person
+ * visits: per board, someone who met them elsewhere could claim their id on a new board first.
  */
 export interface BallotStore {
-  /** True if `secret` is this participant's on this board (recording it on first use). */
-  verifyParticipant(boardId: string, participantId: string, secret: string): boolean
+  /** True if `secret` is this participant's (recording it on first use). */
+  verifyParticipant(participantId: string, secret: string): boolean
   createVote(boardId: string, vote: StoredVote): void
   getVote(boardId: string, voteId: string): StoredVote | undefined
   closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): void
@@ -37,11 +38,9 @@ export class SqliteBallotStore implements BallotStore {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS participants (
-        board_id TEXT NOT NULL,
-        participant_id TEXT NOT NULL,
-        secret_hash BLOB NOT NULL,
-        PRIMARY KEY (board_id, participant_id)
+      CREATE TABLE IF NOT EXISTS identities (
+        participant_id TEXT PRIMARY KEY,
+        secret_hash BLOB NOT NULL
       );
       CREATE TABLE IF NOT EXISTS votes (
         board_id TEXT NOT NULL,
@@ -59,14 +58,12 @@ export class SqliteBallotStore implements BallotStore {
     `)
   }
 
-  verifyParticipant(boardId: string, participantId: string, secret: string): boolean {
+  verifyParticipant(participantId: string, secret: string): boolean {
     const given = hash(secret)
-    this.db
-      .prepare('INSERT INTO participants (board_id, participant_id, secret_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(boardId, participantId, given)
+    this.db.prepare('INSERT INTO identities (participant_id, secret_hash) VALUES (?, ?) ON CONFLICT DO NOTHING').run(participantId, given)
     const row = this.db
-      .prepare<[string, string], { secret_hash: Buffer }>('SELECT secret_hash FROM participants WHERE board_id = ? AND participant_id = ?')
-      .get(boardId, participantId)
+      .prepare<[string], { secret_hash: Buffer }>('SELECT secret_hash FROM identities WHERE participant_id = ?')
+      .get(participantId)
     return !!row && crypto.timingSafeEqual(row.secret_hash, given)
   }
 

@@ -87,12 +87,15 @@ export class RoundtableService {
 
   private dispatch(room: RoundtableRoom, conn: WebSocket, r: Record<string, unknown>): unknown {
     switch (r.op) {
+      case 'hello':
+        this.verify(r)
+        return {}
       case 'vote.start':
         return this.startVote(room, r)
       case 'vote.cast':
         return this.castVote(room, r)
       case 'vote.mine': {
-        const participantId = this.verify(room, r)
+        const participantId = this.verify(r)
         const vote = this.openVote(room, r.voteId, { allowClosed: true })
         return { dots: this.ballots.getBallot(room.id, vote.id, participantId) }
       }
@@ -124,10 +127,10 @@ export class RoundtableService {
 
   // --- dot votes -------------------------------------------------------------------------
 
-  private verify(room: RoundtableRoom, r: Record<string, unknown>): string {
+  private verify(r: Record<string, unknown>): string {
     const participantId = str(r.participantId, 'participantId', 100)
     const secret = str(r.secret, 'secret', 200)
-    if (!this.ballots.verifyParticipant(room.id, participantId, secret)) {
+    if (!this.ballots.verifyParticipant(participantId, secret)) {
       throw new RequestError('wrong secret for this participant: ballots can only be cast from the device that joined as them')
     }
     return participantId
@@ -168,7 +171,7 @@ export class RoundtableService {
   }
 
   private castVote(room: RoundtableRoom, r: Record<string, unknown>) {
-    const participantId = this.verify(room, r)
+    const participantId = this.verify(r)
     const vote = this.openVote(room, r.voteId)
     const checked = validateBallot(vote, r.dots)
     if (!checked.ok) throw new RequestError(checked.error)

@@ -21,6 +21,11 @@ export interface VoteStartArgs {
 
 /** Every request and what it answers with. */
 export interface RoundtableOps {
+  /**
+   * Sent on every connect: records this participant's secret the first time the server sees
+   * the id (trust on first use), before anyone could learn the id from presence and claim it.
+   */
+  hello: { args: { participantId: string; secret: string }; result: Record<string, never> }
   'vote.start': { args: VoteStartArgs; result: { voteId: string } }
   'vote.cast': { args: { voteId: string; participantId: string; secret: string; dots: Dots }; result: { dots: Dots } }
   'vote.mine': { args: { voteId: string; participantId: string; secret: string }; result: { dots: Dots } }
