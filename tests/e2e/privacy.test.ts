@@ -108,7 +108,7 @@ afterAll(async () => {
 })
 
 describe('safe to speak', () => {
-  it('an anonymous silent round: private drafts (kept across a reload), counts for others, one reveal for all, late drafts published on return', async () => {
+  it('an anonymous silent round: private drafts (kept across a reload), counts for others, one reveal for all, late drafts published on return by choice', async () => {
     const boardId = newBoardId()
     const alice = await openBoard(boardId, 'Alice')
     const bob = await openBoard(boardId, 'Bob')
@@ -156,6 +156,8 @@ describe('safe to speak', () => {
 
     await bob.page.getByRole('button', { name: 'Reveal everyone’s notes' }).click()
     const present = drafts.slice(0, 3)
+    await alice.page.getByText('Published your 2 notes anonymously.').waitFor({ timeout: 10_000 })
+    await bob.page.getByText('Published your 1 note anonymously.').waitFor({ timeout: 10_000 })
     for (const page of [alice.page, bob.page]) {
       await page.getByTestId('revealed-count').filter({ hasText: 'Revealed 3 notes, with no names' }).waitFor({ timeout: 10_000 })
       await page.getByRole('button', { name: 'Show the notes' }).click()
@@ -164,7 +166,6 @@ describe('safe to speak', () => {
       await expectNoOverlap(page, present)
     }
     await expect.poll(() => alice.page.locator('.pv-draft').count()).toBe(0)
-    await alice.page.getByText('Published your 2 notes anonymously.').waitFor()
     await shot(bob.page, 'privacy-revealed-bob')
 
     // No author link: no id in meta, and Yjs says the server wrote them, not any person's client.
@@ -177,8 +178,13 @@ describe('safe to speak', () => {
     }
     for (const t of present) for (const writer of clientIdsWriting(peer.doc, t)) expect(people.has(writer), `${t} written by a person`).toBe(false)
 
-    // Carol comes back after the reveal: her draft is published then, away from the others.
+    // Carol comes back after the reveal. Publishing alone would give her away, so she is asked;
+    // she publishes, and her note goes into the grid, clear of the others.
     const carolAgain = await comeBack(carol, boardId)
+    await carolAgain.page.getByTestId('late-drafts').filter({ hasText: 'Your 1 draft is still only on this device' }).waitFor({ timeout: 10_000 })
+    expect(peer.text()).not.toContain('Slow code review')
+    await shot(carolAgain.page, 'privacy-late-carol')
+    await carolAgain.page.getByRole('button', { name: 'Publish anyway' }).click()
     await carolAgain.page.getByText('Published your 1 note anonymously.').waitFor({ timeout: 10_000 })
     await noteWithText(alice.page, 'Slow code review').waitFor({ timeout: 10_000 })
     await alice.page.getByTestId('revealed-count').filter({ hasText: 'Revealed 4 notes' }).waitFor()

@@ -85,18 +85,33 @@ export function BrainstormPanel() {
     if (active && round.endsAt !== null && now >= round.endsAt) reveal()
   }, [active, now])
 
+  // Rounds this device saw running: their reveal happened while we were here.
+  const seenRunning = useRef(new Set<string>())
+  if (active) seenRunning.current.add(round.roundId)
+  // Someone who was away at an anonymous reveal would publish alone, which gives them away:
+  // they choose (this round id) instead of it happening by itself.
+  const [lateChoice, setLateChoice] = useState<{ roundId: string; publish: boolean }>()
+
   // At (or after, for someone who comes back late) the reveal, publish what this device holds.
   const publishing = useRef(false)
+  const [lateDrafts, setLateDrafts] = useState(0)
   useEffect(() => {
     if (!keeper || !round || round.revealedAt === null || !connected || publishing.current) return
     const drafts = keeper.list(round.roundId)
-    if (drafts.length === 0) return
+    if (drafts.length === 0) return setLateDrafts(0)
+    const late = round.anonymous && !seenRunning.current.has(round.roundId)
+    if (late && lateChoice?.roundId !== round.roundId) return setLateDrafts(drafts.length)
+    setLateDrafts(0)
+    if (late && !lateChoice!.publish) {
+      keeper.forget(drafts.map((d) => d.id))
+      return setMessage('Your drafts were deleted from this device.')
+    }
     publishing.current = true
     publish(round, drafts)
       .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}.`))
       .catch((err) => setMessage(`Could not publish your drafts yet: ${(err as Error).message}`))
       .finally(() => (publishing.current = false))
-  }, [keeper, round?.roundId, round?.revealedAt, connected])
+  }, [keeper, round?.roundId, round?.revealedAt, connected, lateChoice])
 
   async function publish(r: RoundState, drafts: TLShape[]): Promise<number> {
     const text = (d: TLShape) => plainText((d.props as { richText?: unknown }).richText).trim()
@@ -170,6 +185,27 @@ export function BrainstormPanel() {
     </p>
   )
 
+  if (lateDrafts > 0 && round) {
+    const choose = (publish: boolean) => setLateChoice({ roundId: round.roundId, publish })
+    return (
+      <section className="pv-panel" aria-label="Silent brainstorm">
+        <h2>Silent brainstorm</h2>
+        {round.prompt && <p className="pv-prompt">{round.prompt}</p>}
+        <p className="pv-private" data-testid="late-drafts">
+          🔒 You were away when this anonymous round was revealed. Your {lateDrafts} draft{lateDrafts === 1 ? ' is' : 's are'} still
+          only on this device.
+          <span className="muted"> Published now, on {lateDrafts === 1 ? 'its' : 'their'} own, others could guess they are yours.</span>
+        </p>
+        <div className="pv-actions">
+          <button onClick={() => choose(false)}>Delete {lateDrafts === 1 ? 'it' : 'them'}</button>
+          <button className="primary" onClick={() => choose(true)}>
+            Publish anyway
+          </button>
+        </div>
+        {status}
+      </section>
+    )
+  }
   if (!active && !starting && !showReveal) {
     return (
       <section className="pv-panel pv-compact" aria-label="Silent brainstorm">
