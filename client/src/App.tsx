@@ -17,6 +17,8 @@ export function App() {
     return () => window.removeEventListener('popstate', onPop)
   }, [])
 
+  const view = /^\/v\/([A-Za-z0-9_-]{24})$/.exec(path)
+  if (view) return <BoardPage key={view[1]} boardId={view[1]} viewOnly />
   const match = /^\/b\/([^/]*)$/.exec(path)
   if (!match) return <Landing />
   const boardId = decodeURIComponent(match[1])

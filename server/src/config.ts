@@ -13,6 +13,17 @@ export interface ServerConfig {
   /** Compact a board's update log into one state after this many appended updates. */
   compactAfterUpdates: number
   logLevel: string
+  /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
+  accessToken: string | undefined
+  /** Token bucket per connection: sustained messages per second and burst. */
+  maxMessagesPerSecond: number
+  messageBurst: number
+  maxConnectionsPerBoard: number
+  maxConnectionsPerIp: number
+  /** Largest encoded board state; an update that would exceed it is refused. */
+  maxBoardBytes: number
+  /** Boards held in memory; beyond it the least recently used idle board is unloaded. */
+  maxBoardsLoaded: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
 }
@@ -43,6 +54,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     logLevel: env.LOG_LEVEL || 'info',
+    accessToken: env.ACCESS_TOKEN || undefined,
+    maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
+    messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),
+    maxConnectionsPerBoard: intFromEnv(env, 'MAX_CONNECTIONS_PER_BOARD', 200, 1, 1_000_000),
+    maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
+    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
   }
 }

@@ -2,9 +2,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import sirv from 'sirv'
+import { ACCESS_TOKEN_PARAM, isValidBoardId } from '@roundtable/shared'
 import type { ServerConfig } from './config.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Rooms } from './rooms.ts'
+import type { Metrics } from './metrics.ts'
+import { ACCESS_COOKIE, accessAllowed, presentedAccessToken, viewTokenFor } from './access.ts'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
@@ -33,10 +36,23 @@ function indexHtmlLoader(config: ServerConfig): () => string | undefined {
   }
 }
 
-/** Paths that the single-page client renders. */
-const SPA_ROUTE = /^\/(?:b\/[^/]*)?$/
+/** A request target as a URL, or undefined when it is not a valid one (never throws). */
+export function parseRequestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    return undefined
+  }
+}
 
-export function createRequestHandler(config: ServerConfig, deps: { storage: BoardStorage; rooms: Rooms }) {
+/** Paths that the single-page client renders: landing, a board, a board's view-only link. */
+const SPA_ROUTE = /^\/(?:[bv]\/[^/]*)?$/
+const VIEW_LINK_ROUTE = /^\/api\/boards\/([^/]+)\/view-link$/
+
+export function createRequestHandler(
+  config: ServerConfig,
+  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer },
+) {
   const indexHtml = indexHtmlLoader(config)
   const assets =
     config.clientDist && fs.existsSync(config.clientDist)
@@ -53,13 +69,64 @@ export function createRequestHandler(config: ServerConfig, deps: { storage: Boar
       : undefined
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const pathname = url.pathname
+    const url = parseRequestUrl(req.url)
+    if (url === undefined) return sendJson(res, 400, { error: 'malformed request target' })
+    const { pathname } = url
 
+    // Liveness says nothing about boards, so probes need no token.
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' })
+
+    if (config.accessToken !== undefined) {
+      const presented = presentedAccessToken(req, url)
+      if (!accessAllowed(config.accessToken, presented.token)) {
+        deps.metrics.limitRejections.inc({ limit: 'access_token' })
+        return sendJson(res, 401, { error: 'this server requires an access token: open the link you were given, which ends in ?access_token=…' })
+      }
+      if (presented.via === 'query' && (req.method === 'GET' || req.method === 'HEAD') && SPA_ROUTE.test(pathname)) {
+        // Remember the token in a cookie (sent with every later request and the sync socket) and
+        // drop it from the address bar, so it is not shared along with a board link.
+        url.searchParams.delete(ACCESS_TOKEN_PARAM)
+        res.writeHead(303, {
+          location: url.pathname + url.search,
+          'set-cookie': `${ACCESS_COOKIE}=${encodeURIComponent(config.accessToken)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000`,
+          'cache-control': 'no-store',
+        })
+        return res.end()
+      }
+    }
+
     if (pathname === '/readyz') {
       const ready = deps.storage.isReachable()
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'storage unreachable', boardsLoaded: deps.rooms.size })
+    }
+    // The server's clock, so clients can agree on shared timers whatever their own clocks say.
+    if (pathname === '/api/time') {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
+      return sendJson(res, 200, { now: Date.now() })
+    }
+    if (pathname === '/metrics') {
+      deps.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' })
+          res.end(text)
+        },
+        () => sendJson(res, 500, { error: 'could not collect metrics' }),
+      )
+      return
+    }
+    const viewLink = VIEW_LINK_ROUTE.exec(pathname)
+    if (viewLink) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
+      const boardId = viewLink[1]
+      if (!isValidBoardId(boardId)) return sendJson(res, 400, { error: 'invalid board id' })
+      // Knowing the board id (the edit capability) is what entitles one to its view link.
+      const token = viewTokenFor(deps.secret, boardId)
+      try {
+        deps.storage.saveViewToken(token, boardId)
+      } catch {
+        return sendJson(res, 503, { error: 'storage is unavailable; try again' })
+      }
+      return sendJson(res, 200, { token, path: `/v/${token}` })
     }
     if (pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no such endpoint: ${pathname}` })
 

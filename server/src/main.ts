@@ -32,6 +32,6 @@ try {
 } catch (err) {
   const e = err as NodeJS.ErrnoException
   if (e.code === 'EADDRINUSE') log.fatal(`port ${config.port} on ${config.host} is in use; set PORT to another port`)
-  else log.fatal({ err }, 'could not start')
+  else log.fatal({ err }, `could not start: ${e.message}`)
   process.exit(1)
 }

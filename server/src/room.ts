@@ -11,20 +11,36 @@ import {
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_ROUNDTABLE,
   MESSAGE_SYNC,
+  fitsWithin,
   readRoundtablePayload,
 } from '@roundtable/shared'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
+import { inspectUpdate, updateChangesDoc } from './updateChanges.ts'
 
 /** A frame the protocol cannot make sense of; closes only the connection that sent it. */
 export class ProtocolError extends Error {}
+
+/** A well-formed message that a limit or the connection's access refuses; closes only that connection. */
+export class RefusedError extends Error {
+  constructor(
+    readonly code: number,
+    readonly limit: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
 
 /** Transaction origin for updates that arrive from other processes through the fan-out. */
 const FANOUT_ORIGIN = Symbol('fanout')
 
 export interface RoomOptions {
   compactAfterUpdates: number
+  maxBoardBytes: number
+  metrics: Metrics
   /** Called when the last connection leaves, so the owner can schedule an unload. */
   onEmpty: (room: Room) => void
   /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
@@ -33,18 +49,31 @@ export interface RoomOptions {
   onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
 }
 
+interface Conn {
+  /** Awareness client ids this connection controls. */
+  controlled: Set<number>
+  readOnly: boolean
+}
+
 /**
- * One loaded board: its Y.Doc, awareness and connections. Each update is appended to storage
- * before it is broadcast, and each broadcast is encoded once and the same bytes sent to all.
+ * One loaded board: its Y.Doc, awareness and connections. Updates received in one event-loop
+ * tick are merged, appended to storage in one transaction, and only then broadcast; each
+ * broadcast is encoded once and the same bytes sent to all.
  */
 export class Room {
   readonly doc = new Y.Doc()
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
-  /** Each connection with the awareness client ids it controls. */
-  private conns = new Map<WebSocket, Set<number>>()
+  private conns = new Map<WebSocket, Conn>()
+  /** Which connection writes as each Yjs client id (see applyFrom). */
+  private writers = new Map<number, WebSocket>()
   private appendedSinceCompact = 0
+  /** Upper bound of the board's encoded size: stored state plus every update appended since. */
+  private estimatedBytes = 0
+  /** Updates applied in memory this tick, not yet stored nor sent to anyone. */
+  private pending: { update: Uint8Array; origin: unknown }[] = []
   private unsubscribeFanout: () => void
   private failed = false
+  private destroyed = false
 
   constructor(
     readonly id: string,
@@ -56,11 +85,25 @@ export class Room {
     // The server holds no presence of its own.
     this.awareness.setLocalState(null)
     const stored = storage.load(id)
+    if (stored.corrupt.length > 0) {
+      opts.metrics.corruptRows.inc(stored.corrupt.length)
+      this.log.error(
+        { boardId: id, corrupt: stored.corrupt },
+        'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
+      )
+    }
     Y.transact(this.doc, () => {
-      if (stored.state) Y.applyUpdate(this.doc, stored.state)
-      for (const update of stored.updates) Y.applyUpdate(this.doc, update)
+      for (const update of stored.state ? [stored.state, ...stored.updates] : stored.updates) {
+        try {
+          Y.applyUpdate(this.doc, update)
+        } catch (err) {
+          opts.metrics.errors.inc({ kind: 'undecodable_row' })
+          this.log.error({ boardId: id, err }, 'a stored row passed its checksum but could not be applied; skipped')
+        }
+        this.estimatedBytes += update.length
+      }
     })
-    this.appendedSinceCompact = stored.updates.length
+    this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
     if (this.appendedSinceCompact >= opts.compactAfterUpdates) this.compact()
 
     this.doc.on('update', this.onDocUpdate)
@@ -78,21 +121,44 @@ export class Room {
 
   private onDocUpdate = (update: Uint8Array, origin: unknown) => {
     if (this.failed) return
-    if (origin !== FANOUT_ORIGIN) {
-      try {
-        this.storage.appendUpdate(this.id, update)
-      } catch (err) {
-        this.fail(err)
-        return
-      }
-      this.appendedSinceCompact++
+    if (origin === FANOUT_ORIGIN) {
+      // Another process stored it already.
+      this.broadcast(this.encodeUpdate(update), origin)
+      return
     }
+    if (this.pending.length === 0) setImmediate(this.flush)
+    this.pending.push({ update, origin })
+  }
+
+  /**
+   * Store this tick's updates in one transaction, then send each to everyone but its sender.
+   * Nothing is sent before it is stored, so anything a peer has seen survives a kill -9.
+   */
+  flush = () => {
+    if (this.pending.length === 0 || this.failed || this.destroyed) return
+    const batch = this.pending
+    this.pending = []
+    const merged = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((p) => p.update))
+    const timer = this.opts.metrics.persistSeconds.startTimer()
+    try {
+      this.storage.appendUpdate(this.id, merged)
+    } catch (err) {
+      this.fail(err)
+      return
+    }
+    timer()
+    this.appendedSinceCompact++
+    this.estimatedBytes += merged.length
+    for (const { update, origin } of batch) this.broadcast(this.encodeUpdate(update), origin)
+    this.fanout.publish(this.id, merged, this.onFanoutUpdate)
+    if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
+  }
+
+  private encodeUpdate(update: Uint8Array): Uint8Array {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     syncProtocol.writeUpdate(encoder, update)
-    this.broadcast(encoding.toUint8Array(encoder), origin)
-    if (origin !== FANOUT_ORIGIN) this.fanout.publish(this.id, update, this.onFanoutUpdate)
-    if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
+    return encoding.toUint8Array(encoder)
   }
 
   private onAwarenessUpdate = (
@@ -100,15 +166,12 @@ export class Room {
     origin: unknown,
   ) => {
     const changed = added.concat(updated, removed)
-    const controlled = this.conns.get(origin as WebSocket)
-    if (controlled) {
-      for (const id of added) controlled.add(id)
-      for (const id of removed) controlled.delete(id)
+    const conn = this.conns.get(origin as WebSocket)
+    if (conn) {
+      for (const id of added) conn.controlled.add(id)
+      for (const id of removed) conn.controlled.delete(id)
     }
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_AWARENESS)
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
-    this.broadcast(encoding.toUint8Array(encoder), origin)
+    this.broadcast(this.encodeAwareness(changed), origin)
   }
 
   /** Send the same encoded bytes to every connection except the one they came from. */
@@ -120,7 +183,12 @@ export class Room {
 
   /** Each open connection with the awareness client ids it controls. */
   connections(): ReadonlyMap<WebSocket, ReadonlySet<number>> {
-    return this.conns
+    return new Map([...this.conns].map(([ws, c]) => [ws, c.controlled]))
+  }
+
+  /** Whether this connection came in through a view-only link. */
+  isReadOnly(conn: WebSocket): boolean {
+    return this.conns.get(conn)?.readOnly ?? true
   }
 
   /** A message for one connection only (replies to Roundtable requests). */
@@ -130,13 +198,15 @@ export class Room {
 
   private send(conn: WebSocket, message: Uint8Array) {
     if (conn.readyState !== conn.OPEN) return
+    this.opts.metrics.messagesOut.inc()
+    this.opts.metrics.bytesOut.inc(message.length)
     conn.send(message, (err) => {
       if (err) conn.terminate()
     })
   }
 
-  join(conn: WebSocket) {
-    this.conns.set(conn, new Set())
+  join(conn: WebSocket, access: { readOnly: boolean }) {
+    this.conns.set(conn, { controlled: new Set(), readOnly: access.readOnly })
     // Start the sync handshake: our state vector, and everyone's presence.
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
@@ -153,30 +223,50 @@ export class Room {
     return encoding.toUint8Array(encoder)
   }
 
-  /** Handle one binary frame. Throws ProtocolError (or a decoding error) on malformed input. */
+  /**
+   * Handle one binary frame. Throws ProtocolError (or a decoding error) on malformed input and
+   * RefusedError when access or a limit refuses it; nothing is applied in either case.
+   */
   handleMessage(conn: WebSocket, data: Uint8Array) {
     const decoder = decoding.createDecoder(data)
     const type = decoding.readVarUint(decoder)
     switch (type) {
       case MESSAGE_SYNC: {
-        const encoder = encoding.createEncoder()
-        encoding.writeVarUint(encoder, MESSAGE_SYNC)
-        syncProtocol.readSyncMessage(decoder, encoder, this.doc, conn)
-        if (encoding.length(encoder) > 1) this.send(conn, encoding.toUint8Array(encoder))
+        const syncType = decoding.readVarUint(decoder)
+        if (syncType === syncProtocol.messageYjsSyncStep1) {
+          const stateVector = decoding.readVarUint8Array(decoder)
+          this.checkEnd(decoder, data)
+          // Answer only with what is stored.
+          this.flush()
+          const encoder = encoding.createEncoder()
+          encoding.writeVarUint(encoder, MESSAGE_SYNC)
+          syncProtocol.writeSyncStep2(encoder, this.doc, stateVector)
+          this.send(conn, encoding.toUint8Array(encoder))
+        } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+          const update = decoding.readVarUint8Array(decoder)
+          this.checkEnd(decoder, data)
+          this.applyFrom(conn, update)
+        } else {
+          throw new ProtocolError(`unknown sync message type ${syncType}`)
+        }
         break
       }
-      case MESSAGE_AWARENESS:
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), conn)
+      case MESSAGE_AWARENESS: {
+        const update = decoding.readVarUint8Array(decoder)
+        this.checkEnd(decoder, data)
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn)
         break
+      }
       case MESSAGE_QUERY_AWARENESS:
+        this.checkEnd(decoder, data)
         this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
         break
       case MESSAGE_ROUNDTABLE: {
         if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
         const request = readRoundtablePayload(decoder)
-        if (decoder.pos !== data.length) throw new ProtocolError('trailing bytes after message')
+        this.checkEnd(decoder, data)
         this.opts.onRoundtable(this, conn, request)
-        return
+        break
       }
       case MESSAGE_AUTH:
         // Stock clients never send auth; access is decided at upgrade time.
@@ -184,34 +274,77 @@ export class Room {
       default:
         throw new ProtocolError(`unknown message type ${type}`)
     }
+  }
+
+  private checkEnd(decoder: decoding.Decoder, data: Uint8Array) {
     if (decoder.pos !== data.length) throw new ProtocolError('trailing bytes after message')
   }
 
+  private applyFrom(conn: WebSocket, update: Uint8Array) {
+    if (this.conns.get(conn)?.readOnly) {
+      // A view-only client's sync step 2 is usually an empty diff; anything that would change
+      // the board is refused.
+      if (updateChangesDoc(this.doc, update)) throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
+      return
+    }
+    if (this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
+    const inspected = inspectUpdate(this.doc, update)
+    if (inspected.gap) throw new ProtocolError('update depends on changes the server does not have')
+    // Only the connection that writes as a Yjs client may extend that client's clock while it is
+    // connected: a forged struct at another client's next clock would make its real edit look
+    // known and be dropped. The code is transient: a client relaying someone else's edits (two
+    // tabs sharing storage) reconnects and finds them already on the server.
+    for (const client of inspected.extends) {
+      const writer = this.writers.get(client)
+      if (writer && writer !== conn && this.conns.has(writer)) {
+        throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
+      }
+    }
+    if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes)) {
+      // The estimate only grows; measure before refusing.
+      this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
+      if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes) && updateChangesDoc(this.doc, update)) {
+        throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)
+      }
+    }
+    Y.applyUpdate(this.doc, update, conn)
+    for (const client of inspected.extends) this.writers.set(client, conn)
+  }
+
   leave(conn: WebSocket) {
-    const controlled = this.conns.get(conn)
-    if (!controlled) return
+    const c = this.conns.get(conn)
+    if (!c) return
     this.conns.delete(conn)
-    if (controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], null)
+    for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
+    if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }
 
   /** Fold the update log into one stored state so a cold load does not replay history. */
   compact() {
-    if (this.failed || this.appendedSinceCompact === 0) return
+    this.flush()
+    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
     try {
-      this.storage.compact(this.id, Y.encodeStateAsUpdate(this.doc))
+      const state = Y.encodeStateAsUpdate(this.doc)
+      this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0
+      this.estimatedBytes = state.length
+      this.opts.metrics.compactions.inc()
     } catch (err) {
+      this.opts.metrics.errors.inc({ kind: 'compaction' })
       this.log.error({ boardId: this.id, err }, 'compaction failed; the update log is kept')
     }
   }
 
   /**
-   * Storage refused an update: the doc in memory now holds something that is not on disk, so
-   * drop it and everyone. Clients keep their edits locally and resend them on reconnect.
+   * Storage refused an update: the doc in memory now holds something that is not on disk and
+   * that nobody else was sent, so drop it and everyone. Clients keep their edits locally and
+   * resend them on reconnect, when the board is loaded again from what storage holds.
    */
   private fail(err: unknown) {
     this.failed = true
+    this.pending = []
+    this.opts.metrics.errors.inc({ kind: 'storage' })
     this.log.error({ boardId: this.id, err }, 'storage failed; closing the board so nothing unsaved is acknowledged')
     this.closeAll(CloseCode.storageFailed, 'storage failed, retrying')
     this.opts.onFailed(this)
@@ -222,6 +355,8 @@ export class Room {
   }
 
   destroy() {
+    this.flush()
+    this.destroyed = true
     this.unsubscribeFanout()
     this.doc.off('update', this.onDocUpdate)
     this.awareness.destroy()

@@ -1,10 +1,20 @@
+import { boardsToEvict } from '@roundtable/shared'
 import { Room, type RoomOptions } from './room.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
 
-/** Loads boards on first connection and unloads them once they have been empty for a while. */
+/** No room for another board: every loaded board has people on it. */
+export class BoardsFullError extends Error {}
+
+/**
+ * Loads boards on first connection and unloads them once they have been empty for a while, or
+ * sooner when MAX_BOARDS_LOADED is reached and another board needs the room (least recently
+ * used idle board first).
+ */
 export class Rooms {
+  /** Loaded rooms, least recently opened first (re-inserted on every open). */
   private rooms = new Map<string, Room>()
   private unloadTimers = new Map<string, NodeJS.Timeout>()
 
@@ -12,7 +22,14 @@ export class Rooms {
     private storage: BoardStorage,
     private fanout: Fanout,
     private log: Logger,
-    private opts: { roomIdleMs: number; compactAfterUpdates: number; onRoundtable?: RoomOptions['onRoundtable'] },
+    private metrics: Metrics,
+    private opts: {
+      roomIdleMs: number
+      compactAfterUpdates: number
+      maxBoardBytes: number
+      maxBoardsLoaded: number
+      onRoundtable?: RoomOptions['onRoundtable']
+    },
   ) {}
 
   get size(): number {
@@ -23,21 +40,37 @@ export class Rooms {
     return this.rooms.has(boardId)
   }
 
-  /** The loaded room for a board, loading it from storage if needed. */
+  get(boardId: string): Room | undefined {
+    return this.rooms.get(boardId)
+  }
+
+  /** The loaded room for a board, loading it from storage if needed. Throws BoardsFullError. */
   open(boardId: string): Room {
     this.cancelUnload(boardId)
     let room = this.rooms.get(boardId)
-    if (!room) {
-      const started = performance.now()
-      room = new Room(boardId, this.storage, this.fanout, this.log, {
-        compactAfterUpdates: this.opts.compactAfterUpdates,
-        onEmpty: (r) => this.scheduleUnload(r),
-        onFailed: (r) => this.forget(r),
-        onRoundtable: this.opts.onRoundtable,
-      })
+    if (room) {
+      this.rooms.delete(boardId)
       this.rooms.set(boardId, room)
-      this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
+      return room
     }
+    const evict = boardsToEvict(
+      [...this.rooms.values()].map((r) => ({ room: r, idle: r.connectionCount === 0 })),
+      this.opts.maxBoardsLoaded,
+    )
+    if (!evict) throw new BoardsFullError(`${this.rooms.size} boards are open and none is idle`)
+    for (const { room: idle } of evict) this.unload(idle, 'to make room')
+    const started = performance.now()
+    room = new Room(boardId, this.storage, this.fanout, this.log, {
+      compactAfterUpdates: this.opts.compactAfterUpdates,
+      maxBoardBytes: this.opts.maxBoardBytes,
+      metrics: this.metrics,
+      onEmpty: (r) => this.scheduleUnload(r),
+      onFailed: (r) => this.forget(r),
+      onRoundtable: this.opts.onRoundtable,
+    })
+    this.rooms.set(boardId, room)
+    this.metrics.boardsLoaded.set(this.rooms.size)
+    this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
     return room
   }
 
@@ -50,28 +83,30 @@ export class Rooms {
   private scheduleUnload(room: Room) {
     if (this.rooms.get(room.id) !== room) return
     this.cancelUnload(room.id)
-    const timer = setTimeout(() => this.unload(room), this.opts.roomIdleMs)
+    const timer = setTimeout(() => this.unload(room, 'idle'), this.opts.roomIdleMs)
     timer.unref()
     this.unloadTimers.set(room.id, timer)
   }
 
-  private unload(room: Room) {
+  private unload(room: Room, why: string) {
     this.unloadTimers.delete(room.id)
     if (this.rooms.get(room.id) !== room || room.connectionCount > 0) return
     room.compact()
     this.forget(room)
-    this.log.debug({ boardId: room.id }, 'board unloaded')
+    this.log.debug({ boardId: room.id, why }, 'board unloaded')
   }
 
   private forget(room: Room) {
     if (this.rooms.get(room.id) === room) this.rooms.delete(room.id)
     this.cancelUnload(room.id)
     room.destroy()
+    this.metrics.boardsLoaded.set(this.rooms.size)
   }
 
   /** Close every connection with the given code and fold every board's log into its state. */
   shutdown(code: number, reason: string) {
     for (const room of this.rooms.values()) {
+      room.flush()
       room.closeAll(code, reason)
       room.compact()
     }

@@ -1,14 +1,17 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket, type RawData } from 'ws'
-import { CloseCode, SYNC_PATH, isValidBoardId } from '@roundtable/shared'
+import { CloseCode, SYNC_PATH, VIEW_SYNC_PATH, isValidBoardId, newTokenBucket, takeToken } from '@roundtable/shared'
 import type { ServerConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRequestHandler } from './http.ts'
-import { Rooms } from './rooms.ts'
+import { createRequestHandler, parseRequestUrl } from './http.ts'
+import { BoardsFullError, Rooms } from './rooms.ts'
+import { RefusedError, type Room } from './room.ts'
 import { SqliteStorage } from './storage/sqliteStorage.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PATTERN } from './access.ts'
 import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
 import { RoundtableService } from './roundtable/service.ts'
 
@@ -20,6 +23,7 @@ export interface RoundtableServer {
   url: string
   port: number
   rooms: Rooms
+  metrics: Metrics
   /** Stop accepting, close every socket with "restarting", compact, close storage. */
   close(): Promise<void>
 }
@@ -44,35 +48,82 @@ export async function startServer(
   const log = deps.logger ?? createLogger(config.logLevel)
   const storage = deps.storage ?? new SqliteStorage(config.dataDir)
   const fanout = deps.fanout ?? new InProcessFanout()
+  const metrics = createMetrics()
+  const secret = loadOrCreateSecret(config.dataDir)
   const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
   const roundtable = new RoundtableService(ballots, log)
-  const rooms = new Rooms(storage, fanout, log, { ...config, onRoundtable: roundtable.handle })
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms }))
+  const rooms = new Rooms(storage, fanout, log, metrics, { ...config, onRoundtable: roundtable.handle })
+  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
 
   httpServer.on('upgrade', (req, socket, head) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const url = parseRequestUrl(req.url)
+    if (url === undefined) return refuseUpgrade(socket, 400, 'Malformed request target\n')
+    const { pathname } = url
+    if (!accessAllowed(config.accessToken, presentedAccessToken(req, url).token)) {
+      metrics.limitRejections.inc({ limit: 'access_token' })
+      return refuseUpgrade(socket, 401, 'This server requires an access token\n')
+    }
+    if (pathname.startsWith(`${VIEW_SYNC_PATH}/`)) {
+      const token = pathname.slice(VIEW_SYNC_PATH.length + 1)
+      if (!VIEW_TOKEN_PATTERN.test(token)) return refuseUpgrade(socket, 400, 'Invalid view link\n')
+      let boardId: string | undefined
+      try {
+        boardId = storage.boardForViewToken(token)
+      } catch {
+        return refuseUpgrade(socket, 503, 'Storage is unavailable\n')
+      }
+      if (!boardId) return refuseUpgrade(socket, 404, 'No board has this view link\n')
+      const id = boardId
+      return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, id, true))
+    }
     if (!pathname.startsWith(`${SYNC_PATH}/`)) return refuseUpgrade(socket, 404, `Nothing to upgrade at ${pathname}\n`)
-    const boardId = decodeURIComponent(pathname.slice(SYNC_PATH.length + 1))
+    let boardId: string
+    try {
+      boardId = decodeURIComponent(pathname.slice(SYNC_PATH.length + 1))
+    } catch {
+      return refuseUpgrade(socket, 400, 'Invalid board id: malformed percent-encoding\n')
+    }
     // Checked before anything touches storage, so a bad id never reaches the file system.
     if (!isValidBoardId(boardId)) {
       return refuseUpgrade(socket, 400, 'Invalid board id: expected 16-64 characters of A-Z, a-z, 0-9, _ or -\n')
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, boardId))
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, false))
   })
 
-  function onConnection(ws: WebSocket, boardId: string) {
+  function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
     const connId = nextConnId++
-    const clog = log.child({ boardId, connId })
-    let room
+    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}) })
+    const refuse = (code: number, limit: string, reason: string) => {
+      metrics.limitRejections.inc({ limit })
+      clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
+      ws.close(code, reason)
+    }
+
+    const ip = req.socket.remoteAddress ?? 'unknown'
+    const fromIp = connectionsPerIp.get(ip) ?? 0
+    if (fromIp >= config.maxConnectionsPerIp) {
+      return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
+    }
+    let room: Room
     try {
       room = rooms.open(boardId)
     } catch (err) {
+      if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
+      metrics.errors.inc({ kind: 'load' })
       clog.error({ err }, 'could not load board')
       ws.close(CloseCode.storageFailed, 'could not load board')
       return
     }
+    if (room.connectionCount >= config.maxConnectionsPerBoard) {
+      return refuse(CloseCode.boardFull, 'connections_per_board', 'too many people on this board')
+    }
+    connectionsPerIp.set(ip, fromIp + 1)
+    const access = readOnly ? 'view' : 'edit'
+    metrics.connections.inc({ access })
+
     let alive = true
     ws.on('pong', () => (alive = true))
     const heartbeat = setInterval(() => {
@@ -80,29 +131,45 @@ export async function startServer(
       alive = false
       ws.ping()
     }, HEARTBEAT_MS)
+    const bucket = newTokenBucket(config.messageBurst, performance.now())
 
     ws.on('message', (data, isBinary) => {
+      const bytes = toBytes(data)
+      metrics.messagesIn.inc()
+      metrics.bytesIn.inc(bytes.length)
+      if (ws.readyState !== ws.OPEN) return
+      if (!takeToken(bucket, config.maxMessagesPerSecond, config.messageBurst, performance.now())) {
+        return refuse(CloseCode.rateLimited, 'messages_per_second', 'too many messages; slow down')
+      }
       if (!isBinary) {
+        metrics.errors.inc({ kind: 'malformed' })
         clog.warn('closing connection: text frame on a binary protocol')
         return ws.close(CloseCode.malformed, 'expected binary frames')
       }
       try {
-        room.handleMessage(ws, toBytes(data))
+        room.handleMessage(ws, bytes)
       } catch (err) {
+        if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
+        metrics.errors.inc({ kind: 'malformed' })
         clog.warn({ reason: (err as Error).message }, 'closing connection: malformed message')
         ws.close(CloseCode.malformed, 'malformed message')
       }
     })
     ws.on('error', (err) => {
       // ws reports oversized frames here and closes with 1009 itself.
+      if (/max payload/i.test(err.message)) metrics.limitRejections.inc({ limit: 'frame_bytes' })
       clog.warn({ reason: err.message }, 'connection error')
     })
     ws.on('close', (code) => {
       clearInterval(heartbeat)
+      metrics.connections.dec({ access })
+      const left = (connectionsPerIp.get(ip) ?? 1) - 1
+      if (left > 0) connectionsPerIp.set(ip, left)
+      else connectionsPerIp.delete(ip)
       room.leave(ws)
       clog.debug({ code }, 'connection closed')
     })
-    room.join(ws)
+    room.join(ws, { readOnly })
     clog.debug('connection opened')
   }
 
@@ -139,5 +206,5 @@ export async function startServer(
     return closing
   }
 
-  return { url, port, rooms, close }
+  return { url, port, rooms, metrics, close }
 }

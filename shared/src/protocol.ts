@@ -9,6 +9,10 @@ export const MESSAGE_QUERY_AWARENESS = 3
 
 /** Path prefix the server upgrades to WebSocket: `/sync/<boardId>`. */
 export const SYNC_PATH = '/sync'
+/** View-only sync: `/sync/view/<viewToken>`; the server refuses document updates on it. */
+export const VIEW_SYNC_PATH = '/sync/view'
+/** Query parameter (and cookie) carrying the deployment-wide ACCESS_TOKEN, when one is set. */
+export const ACCESS_TOKEN_PARAM = 'access_token'
 
 /**
  * Close codes. y-websocket treats 4400-4499 as permanent (no reconnect); everything else
@@ -21,8 +25,22 @@ export const CloseCode = {
   tooLarge: 1009,
   /** The client sent a frame we could not decode. Reconnecting would repeat it. */
   malformed: 4400,
+  /** A view-only connection sent a document update. */
+  viewOnly: 4403,
+  /** The update would make the board larger than MAX_BOARD_BYTES. */
+  boardTooLarge: 4413,
   /** The board's storage failed; the server refuses writes it could not persist. */
   storageFailed: 4500,
+  /** An update wrote as a Yjs client id another open connection writes as; reconnect and resync. */
+  clientIdInUse: 4519,
+  /** Too many boards are open and none is idle; try again later. */
+  serverBusy: 4503,
+  /** MAX_CONNECTIONS_PER_BOARD reached; try again later. */
+  boardFull: 4508,
+  /** MAX_CONNECTIONS_PER_IP reached; try again later. */
+  tooManyFromAddress: 4509,
+  /** The connection sent more messages than MAX_MESSAGES_PER_SECOND allows; reconnect after a pause. */
+  rateLimited: 4529,
 } as const
 
 /** Default maximum size of one WebSocket frame, in bytes. */

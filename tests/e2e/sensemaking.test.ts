@@ -128,6 +128,11 @@ describe('sense-making together', () => {
     await writeSticky(bob, { x: goals.x + goals.width / 2, y: goals.y + goals.height / 2 }, 'Ship every week')
     await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('1 note')
     await expect.poll(() => alice.locator('.sm-invite').count()).toBe(0)
+
+    // Time holding the baton, from the facilitation log, shows for whoever led.
+    await bob.getByRole('button', { name: 'Step forward' }).click()
+    await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('baton')
+    expect(await participantRow(alice, 'Alice').textContent()).not.toContain('baton')
     await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-alice-after.png') })
     await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-after.png') })
   })

@@ -302,6 +302,42 @@ describe('secret dot voting', () => {
     expect(notes).toHaveLength(3)
   })
 
+  it('a view-only link can watch but not vote, start, close or publish', async () => {
+    const { alice, bob, notes, boardId, observer } = await setup()
+    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: true, durationMs: null })
+    await cast(alice, voteId, { [notes[0]]: 2 })
+    const res = await fetch(`${server.url}/api/boards/${boardId}/view-link`)
+    const { token } = (await res.json()) as { token: string }
+    const viewer = connectClient(`${server.wsUrl}/view`, token)
+    const rpc = roundtableClient(viewer.provider)
+    open.push({ destroy: () => (rpc.dispose(), viewer.destroy()) })
+    await whenSynced(viewer)
+    // It sees what is public: the vote and its live totals.
+    await eventually(() => expect((votesMap(viewer.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 2, [notes[1]]: 0, [notes[2]]: 0 }))
+    const round = startRound(alice, true)
+    reveal(alice)
+    await eventually(() => expect(readRound(viewer.doc)?.revealedAt).not.toBeNull())
+
+    const me = { participantId: `viewer-${Math.random().toString(36).slice(2)}`, secret: 'viewer-secret-long-enough' }
+    const attempts: [string, Promise<unknown>][] = [
+      ['hello', rpc.request('hello', me)],
+      ['cast', rpc.request('vote.cast', { voteId, ...me, dots: { [notes[1]]: 3 } })],
+      ['start', rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })],
+      ['close', rpc.request('vote.close', { voteId })],
+      ['claim', rpc.request('round.claim', { roundId: round.roundId, count: 3 })],
+      ['publish', rpc.request('round.publishAnonymous', { roundId: round.roundId, notes: ['VIEWER-NOTE'] })],
+    ]
+    for (const [what, attempt] of attempts) await expect(attempt, what).rejects.toThrow('view-only link')
+    // Nothing changed: the vote is open with Alice's dots only, no note was published, and the
+    // viewer is still connected (a refusal is an answer, not a dropped connection).
+    expect(viewer.provider.wsconnected).toBe(true)
+    const vote = votesMap(bob.doc).get(voteId) as VoteState
+    expect(vote.status).toBe('open')
+    expect(vote.totals).toEqual({ [notes[0]]: 2, [notes[1]]: 0, [notes[2]]: 0 })
+    expect(docText(observer.doc)).not.toContain('VIEWER-NOTE')
+    expect((await bob.rpc.request('vote.close', { voteId })).totals).toEqual({ [notes[0]]: 2, [notes[1]]: 0, [notes[2]]: 0 })
+  })
+
   it('several panels on one connection each get their own answers', async () => {
     const { alice, notes } = await setup()
     // The app's brainstorm and vote panels share one provider: replies must not cross.
@@ -328,6 +364,9 @@ describe('secret dot voting', () => {
     const { alice, notes } = await setup()
     const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: 1000 })
     await cast(alice, voteId, { [notes[0]]: 1 })
+    // A device whose clock runs ahead cannot end it early.
+    await expect(alice.rpc.request('vote.close', { voteId, onlyIfEnded: true })).rejects.toThrow('the timebox has not ended yet')
+    expect((votesMap(alice.doc).get(voteId) as VoteState).status).toBe('open')
     await new Promise((r) => setTimeout(r, 1100))
     await expect(cast(alice, voteId, { [notes[1]]: 1 })).rejects.toThrow('this vote is closed')
     await eventually(() => expect((votesMap(alice.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 0, [notes[2]]: 0 }))

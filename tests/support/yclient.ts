@@ -9,10 +9,11 @@ export interface YClient {
 }
 
 /** A stock y-websocket client in Node, exactly as any third-party client would connect. */
-export function connectClient(wsUrl: string, boardId: string, doc = new Y.Doc()): YClient {
+export function connectClient(wsUrl: string, boardId: string, doc = new Y.Doc(), opts: { params?: Record<string, string> } = {}): YClient {
   const provider = new WebsocketProvider(wsUrl, boardId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params: opts.params,
   })
   return {
     doc,
@@ -36,11 +37,11 @@ export function whenSynced(client: YClient, timeoutMs = 10_000): Promise<void> {
 }
 
 /** Polls until `check` passes or the time runs out (then throws its last error). */
-export async function eventually(check: () => void, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      check()
+      await check()
       return
     } catch (err) {
       if (Date.now() > deadline) throw err

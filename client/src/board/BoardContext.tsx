@@ -12,6 +12,8 @@ export interface BoardContextValue {
   provider: WebsocketProvider
   participant: Participant
   editor: Editor
+  /** Opened with a view-only link: the server refuses every change, so panels must not write. */
+  viewOnly: boolean
 }
 
 export const BoardContext = createContext<BoardContextValue | null>(null)

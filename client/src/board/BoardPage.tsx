@@ -13,9 +13,11 @@ import { useBoard, type ConnectionState } from '../sync/useBoard.ts'
 import { loadParticipant, saveParticipant, type Participant } from '../identity.ts'
 import { rememberBoard } from '../recentBoards.ts'
 import { NameDialog } from './NameDialog.tsx'
+import { ShareDialog } from './ShareDialog.tsx'
 import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
+import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
@@ -44,14 +46,18 @@ const CONNECTION_LABEL: Record<ConnectionState, string> = {
   offline: 'Offline — changes are kept on this device',
 }
 
-export function BoardPage({ boardId }: { boardId: string }) {
+/** `boardId` is the board's id, or its view token when `viewOnly` (the edit id is then unknown). */
+export function BoardPage({ boardId, viewOnly = false }: { boardId: string; viewOnly?: boolean }) {
+  const [sharing, setSharing] = useState(false)
   const [participant, setParticipant] = useState<Participant>(loadParticipant)
   const [prefs, setPrefs] = useState<Partial<TLUserPreferences>>(loadPreferences)
   const [askName, setAskName] = useState(!participant.named)
   const [editor, setEditor] = useState<Editor>()
-  const { storeWithStatus, connection, newerDocReason, provider } = useBoard(boardId, participant)
+  const { storeWithStatus, connection, newerDocReason, provider } = useBoard(boardId, participant, viewOnly)
 
-  useEffect(() => rememberBoard(boardId), [boardId])
+  useEffect(() => {
+    if (!viewOnly) rememberBoard(boardId)
+  }, [boardId, viewOnly])
 
   const updateParticipant = useCallback((next: Participant) => {
     saveParticipant(next)
@@ -81,6 +87,14 @@ export function BoardPage({ boardId }: { boardId: string }) {
       SharePanel: () => (
         <div className="tlui-share-zone roundtable-share-zone" draggable={false}>
           <ConnectionBadge state={connection} />
+          {viewOnly && (
+            <span className="view-only-chip" title="Opened with a view-only link: you see changes live but cannot edit">
+              View only
+            </span>
+          )}
+          <button className="share-button" onClick={() => setSharing(true)} title="Share links to this board">
+            Share
+          </button>
           <button className="name-chip" onClick={() => setAskName(true)} title="Change your name and colour">
             <span className="dot" style={{ background: participant.color }} />
             {participant.name}
@@ -89,7 +103,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
         </div>
       ),
     }),
-    [connection, participant.name, participant.color],
+    [connection, participant.name, participant.color, viewOnly],
   )
 
   const onMount = useCallback(
@@ -106,16 +120,24 @@ export function BoardPage({ boardId }: { boardId: string }) {
 
   // A client older than the board must not write records its schema cannot describe.
   useEffect(() => {
-    if (editor && newerDocReason) editor.updateInstanceState({ isReadonly: true })
-  }, [editor, newerDocReason])
+    if (editor && (newerDocReason || viewOnly)) editor.updateInstanceState({ isReadonly: true })
+  }, [editor, newerDocReason, viewOnly])
 
   const boardContext = useMemo<BoardContextValue | null>(
-    () => (provider && editor ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor } : null),
-    [boardId, provider, editor, participant],
+    () => (provider && editor
+        ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor, viewOnly }
+        : null),
+    [boardId, provider, editor, participant, viewOnly],
   )
 
   return (
     <div className="board">
+      {viewOnly && !newerDocReason && (
+        <div className="banner banner-info" role="note">
+          You are viewing this board with a view-only link: changes show live; you cannot edit.
+        </div>
+      )}
+      {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
       {newerDocReason && (
         <div className="banner" role="alert">
           {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
@@ -132,9 +154,13 @@ export function BoardPage({ boardId }: { boardId: string }) {
       {boardContext && (
         <BoardContext.Provider value={boardContext}>
           {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
-          <SenseMakingToolbar />
+          {!viewOnly && <SenseMakingToolbar />}
           <ParticipationPanel />
-          <PrivacyDock />
+          {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
+          <fieldset className="panels-fieldset" disabled={viewOnly}>
+            <FacilitationPanels />
+            <PrivacyDock />
+          </fieldset>
         </BoardContext.Provider>
       )}
       {askName && (

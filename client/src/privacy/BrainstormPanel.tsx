@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { Box, createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
+import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
 import {
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
@@ -12,6 +12,7 @@ import {
   type RoundState,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { zoomToUncovered } from '../board/viewport.ts'
 import { DraftKeeper } from './drafts.ts'
 import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, useYMap } from './hooks.ts'
 
@@ -20,14 +21,14 @@ import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, u
  * others see only how many each person has. At the reveal every client publishes its drafts
  * (anonymously through the server when the round says so).
  */
-export function BrainstormPanel() {
-  const { boardId, doc, awareness, provider, participant, editor } = useBoardContext()
+export function BrainstormPanel({ clock }: { clock: () => number }) {
+  const { boardId, doc, awareness, provider, participant, editor, viewOnly } = useBoardContext()
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
   const state = useYMap<unknown>(brainstormMap(doc))
   const round = state.round as RoundState | undefined
   const active = !!round && round.revealedAt === null
-  const now = useNow(active && round.endsAt !== null)
+  const now = useNow(clock, active && round.endsAt !== null)
   const [starting, setStarting] = useState(false)
   const [message, setMessage] = useState('')
   const [keeper, setKeeper] = useState<DraftKeeper>()
@@ -82,12 +83,25 @@ export function BrainstormPanel() {
 
   // The timer reveals for everyone: any client that sees it run out flips the round.
   useEffect(() => {
-    if (active && round.endsAt !== null && now >= round.endsAt) reveal()
+    if (active && round.endsAt !== null && now >= round.endsAt && !viewOnly) reveal()
   }, [active, now])
 
-  // Rounds this device saw running: their reveal happened while we were here.
-  const seenRunning = useRef(new Set<string>())
-  if (active) seenRunning.current.add(round.roundId)
+  // Rounds whose reveal reached us live, while synced with the server: our drafts join the
+  // group's. A reveal that arrives while loading or catching up after an offline stretch means
+  // we were away, and publishing now would be publishing alone.
+  const witnessed = useRef(new Set<string>())
+  useEffect(() => {
+    const map = brainstormMap(doc)
+    let last = map.get('round') as RoundState | undefined
+    const onChange = () => {
+      const now = map.get('round') as RoundState | undefined
+      const revealedLive = now && now.revealedAt !== null && last?.roundId === now.roundId && last.revealedAt === null
+      if (revealedLive && provider.synced) witnessed.current.add(now.roundId)
+      last = now
+    }
+    map.observe(onChange)
+    return () => map.unobserve(onChange)
+  }, [doc, provider])
   // Someone who was away at an anonymous reveal would publish alone, which gives them away:
   // they choose (this round id) instead of it happening by itself.
   const [lateChoice, setLateChoice] = useState<{ roundId: string; publish: boolean }>()
@@ -99,7 +113,7 @@ export function BrainstormPanel() {
     if (!keeper || !round || round.revealedAt === null || !connected || publishing.current) return
     const drafts = keeper.list(round.roundId)
     if (drafts.length === 0) return setLateDrafts(0)
-    const late = round.anonymous && !seenRunning.current.has(round.roundId)
+    const late = round.anonymous && !witnessed.current.has(round.roundId)
     if (late && lateChoice?.roundId !== round.roundId) return setLateDrafts(drafts.length)
     setLateDrafts(0)
     if (late && !lateChoice!.publish) {
@@ -141,7 +155,7 @@ export function BrainstormPanel() {
 
   function reveal() {
     const current = brainstormMap(doc).get('round') as RoundState | undefined
-    if (current && current.revealedAt === null) brainstormMap(doc).set('round', { ...current, revealedAt: Date.now() })
+    if (current && current.revealedAt === null) brainstormMap(doc).set('round', { ...current, revealedAt: clock() })
   }
 
   function start(prompt: string, minutes: number | null, anonymous: boolean) {
@@ -149,8 +163,8 @@ export function BrainstormPanel() {
     const next: RoundState = {
       roundId: createShapeId().slice('shape:'.length),
       prompt,
-      startedAt: Date.now(),
-      endsAt: minutes ? Date.now() + minutes * 60_000 : null,
+      startedAt: clock(),
+      endsAt: minutes ? clock() + Math.round(minutes * 60_000) : null,
       anonymous,
       revealedAt: null,
       pageId: editor.getCurrentPageId(),
@@ -176,7 +190,7 @@ export function BrainstormPanel() {
     if (!round || !notesRevealed) return
     const area = revealArea(round.anchor, notesRevealed)
     if (editor.getCurrentPageId() !== round.pageId && editor.getPage(round.pageId as TLPageId)) editor.setCurrentPage(round.pageId as TLPageId)
-    editor.zoomToBounds(new Box(area.x, area.y, area.w, area.h), { inset: 64, targetZoom: 1, animation: { duration: 300 } })
+    zoomToUncovered(editor, area, { inset: 48, rightColumn: true })
   }
 
   const status = (
@@ -207,6 +221,8 @@ export function BrainstormPanel() {
     )
   }
   if (!active && !starting && !showReveal) {
+    // A viewer cannot start one: nothing to show until a round runs.
+    if (viewOnly) return null
     return (
       <section className="pv-panel pv-compact" aria-label="Silent brainstorm">
         <button onClick={() => setStarting(true)} title="Everyone writes sticky notes privately, then all are revealed at once">
@@ -226,10 +242,14 @@ export function BrainstormPanel() {
             {round.endsAt !== null && <span className="pv-timer">{formatRemaining(round.endsAt - now)} left · </span>}
             {round.anonymous ? 'Anonymous reveal' : 'Reveal with names'}
           </p>
-          <p className="pv-private" data-testid="my-draft-count">
-            🔒 Your private drafts: <strong>{myDrafts.length}</strong>
-            <span className="muted"> — press N and click to add one; only you can see them</span>
-          </p>
+          {viewOnly ? (
+            <p className="pv-line muted">You are viewing: people with the edit link are writing privately.</p>
+          ) : (
+            <p className="pv-private" data-testid="my-draft-count">
+              🔒 Your private drafts: <strong>{myDrafts.length}</strong>
+              <span className="muted"> — press N and click to add one; only you can see them</span>
+            </p>
+          )}
           {others.length > 0 && (
             <ul className="pv-counts" aria-label="Drafts per person">
               {others.map((o) => (

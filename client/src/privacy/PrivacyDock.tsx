@@ -1,30 +1,23 @@
-import { useEffect, useRef } from 'react'
+import { useRef } from 'react'
+import { usePublishedHeight } from '../board/publishHeight.ts'
+import { useServerClock } from '../facilitation/hooks.ts'
 import { BrainstormPanel } from './BrainstormPanel.tsx'
 import { VotePanel } from './VotePanel.tsx'
 import './privacy.css'
 
 /**
  * Safe-to-speak tools, top right under the connection badge: silent brainstorm and secret dot
- * voting. tldraw's style panel lives in the same corner, so the dock publishes its height
- * (`--pv-dock-height` on the board) and the style panel moves down below it.
+ * voting. tldraw's style panel shares the corner and moves below (see styles.css).
  */
 export function PrivacyDock() {
   const ref = useRef<HTMLDivElement>(null)
-  useEffect(() => {
-    const dock = ref.current
-    const board = dock?.closest<HTMLElement>('.board')
-    if (!dock || !board) return
-    const observer = new ResizeObserver(() => board.style.setProperty('--pv-dock-height', `${dock.offsetHeight}px`))
-    observer.observe(dock)
-    return () => {
-      observer.disconnect()
-      board.style.removeProperty('--pv-dock-height')
-    }
-  }, [])
+  usePublishedHeight(ref, '--pv-dock-height')
+  // Timeboxes are in server time, so every device sees the same end whatever its own clock says.
+  const clock = useServerClock()
   return (
     <div className="pv-dock" ref={ref}>
-      <BrainstormPanel />
-      <VotePanel />
+      <BrainstormPanel clock={clock.now} />
+      <VotePanel clock={clock.now} />
     </div>
   )
 }

@@ -9,14 +9,14 @@ import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from '.
  * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
  * doc; the doc shows a vote's settings, how many have voted and, once closed, the totals.
  */
-export function VotePanel() {
-  const { doc, provider, participant, editor } = useBoardContext()
+export function VotePanel({ clock }: { clock: () => number }) {
+  const { doc, provider, participant, editor, viewOnly } = useBoardContext()
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
   const votes = useYMap<VoteState>(votesMap(doc))
   const vote = Object.values(votes).sort((a, b) => b.startedAt - a.startedAt)[0]
   const open = vote?.status === 'open'
-  const now = useNow(open && vote.endsAt !== null)
+  const now = useNow(clock, open && vote.endsAt !== null)
   const [myDots, setMyDots] = useState<Dots>({})
   const [starting, setStarting] = useState(false)
   const [dismissed, setDismissed] = useState<string>()
@@ -25,13 +25,13 @@ export function VotePanel() {
 
   // Claim our participant id with our secret as soon as we connect, so nobody else can.
   useEffect(() => {
-    if (connected) rpc.request('hello', auth).catch((err) => setMessage((err as Error).message))
+    if (connected && !viewOnly) rpc.request('hello', auth).catch((err) => setMessage((err as Error).message))
   }, [connected])
 
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
     setMyDots({})
-    if (!vote || !connected) return
+    if (!vote || !connected || viewOnly) return
     rpc.request('vote.mine', { voteId: vote.id, ...auth }).then(
       (r) => setMyDots(r.dots),
       () => {},
@@ -40,7 +40,7 @@ export function VotePanel() {
 
   // The timebox closes the vote: any client that sees it run out asks the server.
   useEffect(() => {
-    if (open && vote.endsAt !== null && now >= vote.endsAt && connected) rpc.request('vote.close', { voteId: vote.id }).catch(() => {})
+    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly) rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
   }, [open, now, connected])
 
   const fail = (err: unknown) => setMessage((err as Error).message)
@@ -84,6 +84,8 @@ export function VotePanel() {
     </p>
   )
   if (!open && !starting && !showResults) {
+    // A viewer cannot start one: nothing to show until a vote runs.
+    if (viewOnly) return null
     return (
       <section className="pv-panel pv-compact" aria-label="Dot vote">
         <button
@@ -108,10 +110,14 @@ export function VotePanel() {
               {vote.voterCount} {vote.voterCount === 1 ? 'person has' : 'people have'} voted
             </span>
           </p>
-          <p className="pv-private" data-testid="dots-left">
-            🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
-            <span className="muted"> — only you see where they are</span>
-          </p>
+          {viewOnly ? (
+            <p className="pv-line muted">You are viewing: voting needs the board’s edit link.</p>
+          ) : (
+            <p className="pv-private" data-testid="dots-left">
+              🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
+              <span className="muted"> — only you see where they are</span>
+            </p>
+          )}
           <p className="pv-line muted">
             {vote.shapeIds.length} notes · {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
             {vote.showLive ? 'totals shown live' : 'totals hidden until the vote closes'}
@@ -151,7 +157,7 @@ export function VotePanel() {
         </div>
       )}
       {status}
-      {vote && (open || showResults) && <VoteOverlay vote={vote} myDots={myDots} onCast={cast} canAdd={left > 0} />}
+      {vote && (open || showResults) && <VoteOverlay vote={vote} myDots={myDots} onCast={cast} canAdd={left > 0} canVote={!viewOnly} />}
     </section>
   )
 }
@@ -219,7 +225,19 @@ function StartVote({
 }
 
 /** Under each note in the vote: my dots and +/- while open; the total once known. */
-function VoteOverlay({ vote, myDots, onCast, canAdd }: { vote: VoteState; myDots: Dots; onCast(id: string, delta: number): void; canAdd: boolean }) {
+function VoteOverlay({
+  vote,
+  myDots,
+  onCast,
+  canAdd,
+  canVote,
+}: {
+  vote: VoteState
+  myDots: Dots
+  onCast(id: string, delta: number): void
+  canAdd: boolean
+  canVote: boolean
+}) {
   const { editor } = useBoardContext()
   const boxes = useValue(
     'vote boxes',
@@ -234,7 +252,7 @@ function VoteOverlay({ vote, myDots, onCast, canAdd }: { vote: VoteState; myDots
       }),
     [editor, vote.shapeIds],
   )
-  const open = vote.status === 'open'
+  const open = vote.status === 'open' && canVote
   return (
     <div className="pv-overlay">
       {boxes.map((b) => {

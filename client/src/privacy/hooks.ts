@@ -15,15 +15,15 @@ export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
   return value
 }
 
-/** The clock, ticking every `ms` while a timebox runs. */
-export function useNow(active: boolean, ms = 500): number {
-  const [now, setNow] = useState(Date.now)
+/** `clock` read now and every `ms` while a timebox runs. */
+export function useNow(clock: () => number, active: boolean, ms = 500): number {
+  const [, tick] = useState(0)
   useEffect(() => {
     if (!active) return
-    const timer = setInterval(() => setNow(Date.now()), ms)
+    const timer = setInterval(() => tick((n) => n + 1), ms)
     return () => clearInterval(timer)
   }, [active, ms])
-  return now
+  return clock()
 }
 
 /** Roundtable requests over the board's sync socket. */

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   boardParticipants,
@@ -6,10 +6,13 @@ import {
   participation,
   recordParticipant,
   withEditor,
+  leadershipTimeline,
   type BatonInterval,
   type ParticipantInfo,
 } from '@roundtable/shared'
+import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 
 interface PresentUser {
@@ -20,18 +23,24 @@ interface PresentUser {
 
 /**
  * How contribution is spread, to invite quieter voices: rows stay in arrival order and nobody
- * is ranked. `baton` comes from the facilitation log once the board has one.
+ * is ranked. Baton time comes from the facilitation log's leadership timeline.
  */
-export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[] }) {
-  const { editor, doc, awareness, participant } = useBoardContext()
+export function ParticipationPanel() {
+  const { editor, doc, awareness, participant, viewOnly } = useBoardContext()
+  const { log } = useFacilitationState(doc)
+  const baton: BatonInterval[] = leadershipTimeline(log, Date.now()).flatMap((s) =>
+    s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
+  )
   const [open, setOpen] = useState(true)
+  const ref = useRef<HTMLElement>(null)
+  usePublishedHeight(ref, '--participation-height')
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
 
   // Keep our name in the doc so it still shows after we leave.
   useEffect(() => {
-    recordParticipant(doc, participant.id, participant, Date.now())
-  }, [doc, participant.id, participant.name, participant.color])
+    if (!viewOnly) recordParticipant(doc, participant.id, participant, Date.now())
+  }, [doc, participant.id, participant.name, participant.color, viewOnly])
 
   useEffect(() => {
     const map = boardParticipants(doc)
@@ -72,13 +81,13 @@ export function ParticipationPanel({ baton }: { baton?: readonly BatonInterval[]
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
     ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
-    : summary.notHeardFrom.length
+    : summary.notHeardFrom.length && !viewOnly
       ? 'You have not added anything yet: jump in whenever you are ready.'
       : ''
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
-    <section className="sm-panel sm-participation" aria-label="Participation balance">
+    <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
       <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         Participation {open ? '▾' : '▸'}
       </button>

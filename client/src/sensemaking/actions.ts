@@ -10,6 +10,7 @@ import {
   type TLShapeId,
 } from 'tldraw'
 import { frameAround, packGrid, plainText, type Box, type Template } from '@roundtable/shared'
+import { zoomToUncovered } from '../board/viewport.ts'
 
 /** Frames made by grouping notes into a theme carry this in their meta. */
 export const THEME_META = 'theme'
@@ -32,7 +33,7 @@ export function insertTemplate(editor: Editor, template: Template): TLShapeId[] 
     editor.select(...ids)
   })
   const bounds = editor.getShapesPageBounds(ids)
-  if (bounds) editor.zoomToBounds(bounds, { inset: 80, targetZoom: 1 })
+  if (bounds) zoomToUncovered(editor, bounds)
   return ids
 }
 

@@ -22,6 +22,8 @@ export interface BindingHandle {
 export interface BindingOptions {
   /** Called when the doc holds records this client's schema cannot read (written by a newer version). */
   onNewerDoc(reason: string): void
+  /** A view-only client shows the doc and never writes to it (the server would refuse it). */
+  readOnly?: boolean
 }
 
 /**
@@ -60,7 +62,7 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
     } else {
       const migrated = result.value as Record<string, TLRecord>
       store.mergeRemoteChanges(() => store.put(Object.values(migrated)))
-      if (JSON.stringify(theirSchema) !== JSON.stringify(ourSchema)) {
+      if (!opts.readOnly && JSON.stringify(theirSchema) !== JSON.stringify(ourSchema)) {
         doc.transact(() => {
           for (const record of Object.values(migrated)) records.set(record.id, record as unknown as JsonRecord)
           writeSchema()
@@ -71,7 +73,7 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
 
   const stopListening = store.listen(
     ({ changes }) => {
-      if (frozen) return
+      if (frozen || opts.readOnly) return
       const shared = (r: TLRecord) => !isPrivateRecord(store, r)
       doc.transact(() => {
         for (const record of Object.values(changes.added)) if (shared(record)) records.set(record.id, record as unknown as JsonRecord)

@@ -16,7 +16,7 @@ import {
   type TLRecord,
   type TLStoreWithStatus,
 } from 'tldraw'
-import { boardRecords, SYNC_PATH } from '@roundtable/shared'
+import { boardRecords, SYNC_PATH, VIEW_SYNC_PATH } from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
 import type { Participant } from '../identity.ts'
 
@@ -33,16 +33,16 @@ export interface BoardConnection {
 /** How long a board with nothing on this device waits for the server before opening empty. */
 const FIRST_SYNC_WAIT_MS = 3000
 
-function syncUrl(): string {
+function syncUrl(viewOnly: boolean): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${proto}//${location.host}${SYNC_PATH}`
+  return `${proto}//${location.host}${viewOnly ? VIEW_SYNC_PATH : SYNC_PATH}`
 }
 
 /**
  * The one place tldraw meets Yjs: a Y.Doc per board, kept on this device by y-indexeddb and
  * synced by y-websocket; the tldraw store bound to the doc; presence through awareness.
  */
-export function useBoard(boardId: string, participant: Participant): BoardConnection {
+export function useBoard(boardId: string, participant: Participant, viewOnly = false): BoardConnection {
   const [storeWithStatus, setStoreWithStatus] = useState<TLStoreWithStatus>({ status: 'loading' })
   const [connection, setConnection] = useState<ConnectionState>('connecting')
   const [newerDocReason, setNewerDocReason] = useState<string>()
@@ -57,8 +57,9 @@ export function useBoard(boardId: string, participant: Participant): BoardConnec
     let disposed = false
     const cleanups: (() => void)[] = []
     const doc = new Y.Doc()
-    const local = new IndexeddbPersistence(`roundtable:${boardId}`, doc)
-    const ws = new WebsocketProvider(syncUrl(), boardId, doc, { connect: true })
+    // For a view-only link `boardId` is the view token; the edit id is never known here.
+    const local = new IndexeddbPersistence(viewOnly ? `roundtable:view:${boardId}` : `roundtable:${boardId}`, doc)
+    const ws = new WebsocketProvider(syncUrl(viewOnly), boardId, doc, { connect: true })
     setProvider(ws)
     const { awareness } = ws
     awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
@@ -79,7 +80,7 @@ export function useBoard(boardId: string, participant: Participant): BoardConnec
 
     const start = () => {
       if (disposed) return
-      const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason })
+      const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly })
       cleanups.push(() => binding.dispose())
       cleanups.push(bindPresence(store, awareness, doc.clientID, user$))
       setStoreWithStatus({ status: 'synced-remote', connectionStatus: 'online', store })
@@ -104,7 +105,7 @@ export function useBoard(boardId: string, participant: Participant): BoardConnec
       local.destroy()
       doc.destroy()
     }
-  }, [boardId])
+  }, [boardId, viewOnly])
 
   useEffect(() => {
     provider?.awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })

@@ -30,6 +30,10 @@ export interface RoundtableRoom {
   readonly awareness: { getStates(): Map<number, Record<string, unknown>> }
   /** Each open connection with the awareness client ids it controls. */
   connections(): ReadonlyMap<WebSocket, ReadonlySet<number>>
+  /** Whether the connection came in through a view-only link. */
+  isReadOnly(conn: WebSocket): boolean
+  /** Stores (then broadcasts) what was written to the doc so far. */
+  flush(): void
   sendTo(conn: WebSocket, message: Uint8Array): void
 }
 
@@ -70,13 +74,20 @@ export class RoundtableService {
   ) {}
 
   handle = (room: RoundtableRoom, conn: WebSocket, request: { id: number; [key: string]: unknown }) => {
-    const answer = (reply: object) => room.sendTo(conn, encodeRoundtable({ id: request.id, ...reply }))
+    const answer = (reply: object) => {
+      // What a reply reports (a vote started, notes published) is stored before the asker hears of it.
+      room.flush()
+      room.sendTo(conn, encodeRoundtable({ id: request.id, ...reply }))
+    }
     const fail = (err: unknown) => {
       if (err instanceof RequestError) return answer({ ok: false, error: err.message })
       this.log.error({ boardId: room.id, err }, 'roundtable request failed')
       answer({ ok: false, error: 'the server could not handle this request' })
     }
     try {
+      // A view-only link may watch a vote or a reveal, never take part: no ballots, no drafts,
+      // nothing the server would write into the board on its behalf.
+      if (room.isReadOnly(conn)) throw new RequestError('view-only link: voting and publishing notes need the board’s edit link')
       const result = this.dispatch(room, conn, request)
       if (result instanceof Promise) result.then((r) => answer({ ok: true, result: r }), fail)
       else answer({ ok: true, result })
@@ -99,8 +110,11 @@ export class RoundtableService {
         const vote = this.openVote(room, r.voteId, { allowClosed: true })
         return { dots: this.ballots.getBallot(room.id, vote.id, participantId) }
       }
-      case 'vote.close':
+      case 'vote.close': {
+        if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestError('onlyIfEnded must be true or false')
+        if (r.onlyIfEnded) this.openVote(room, r.voteId, { allowClosed: true, refuseIfRunning: true })
         return this.closeVote(room, r.voteId)
+      }
       case 'round.claim': {
         const round = this.revealedRound(room, r.roundId)
         return { firstSlot: this.claimSlots(room, round.roundId, this.count(r.count)) }
@@ -161,10 +175,11 @@ export class RoundtableService {
   }
 
   /** The vote, closing it first if its timebox ran out; refuses a closed one unless asked not to. */
-  private openVote(room: RoundtableRoom, voteId: unknown, opts: { allowClosed?: boolean } = {}): StoredVote {
+  private openVote(room: RoundtableRoom, voteId: unknown, opts: { allowClosed?: boolean; refuseIfRunning?: boolean } = {}): StoredVote {
     const vote = this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
     if (!vote) throw new RequestError('there is no such vote on this board')
     if (vote.status === 'open' && !isVoteOpen(vote, Date.now())) this.closeVote(room, vote.id)
+    else if (vote.status === 'open' && opts.refuseIfRunning) throw new RequestError('the timebox has not ended yet')
     else if (vote.status === 'open') return vote
     if (!opts.allowClosed) throw new RequestError('this vote is closed')
     return this.ballots.getVote(room.id, vote.id)!

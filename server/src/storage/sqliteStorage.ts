@@ -1,7 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import Database from 'better-sqlite3'
-import type { BoardStorage, StoredBoard } from './storage.ts'
+import type { BoardStorage, CorruptRow, StoredBoard } from './storage.ts'
+
+/** Checksum stored beside every blob, so a torn or bit-rotted row is detected on load. */
+export function checksum(data: Uint8Array): number {
+  return zlib.crc32(data)
+}
+
+type Row = { seq?: number; data: Buffer; crc: number | null }
 
 /**
  * SQLite in WAL mode under DATA_DIR. synchronous=NORMAL makes each committed append survive a
@@ -11,16 +19,25 @@ import type { BoardStorage, StoredBoard } from './storage.ts'
 export class SqliteStorage implements BoardStorage {
   private db: Database.Database
   private stmts: {
-    loadState: Database.Statement<[string], { data: Buffer }>
-    loadUpdates: Database.Statement<[string], { data: Buffer }>
-    append: Database.Statement<[string, Uint8Array, number]>
-    upsertState: Database.Statement<[string, Uint8Array, number]>
+    loadState: Database.Statement<[string], Row>
+    loadUpdates: Database.Statement<[string], Row>
+    append: Database.Statement<[string, Uint8Array, number, number]>
+    upsertState: Database.Statement<[string, Uint8Array, number, number]>
     clearUpdates: Database.Statement<[string]>
+    saveViewToken: Database.Statement<[string, string, number]>
+    boardForViewToken: Database.Statement<[string], { board_id: string }>
   }
   private compactTx: (boardId: string, state: Uint8Array) => void
+  private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[]) => void
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true })
+    try {
+      fs.accessSync(dataDir, fs.constants.W_OK)
+    } catch (err) {
+      // SQLite would only say "unable to open database file"; say what is wrong.
+      throw new Error(`DATA_DIR ${dataDir} is not writable (${(err as NodeJS.ErrnoException).code}): Roundtable stores boards there`)
+    }
     this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
@@ -38,35 +55,93 @@ export class SqliteStorage implements BoardStorage {
         created_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS board_updates_by_board ON board_updates (board_id, seq);
+      CREATE TABLE IF NOT EXISTS view_tokens (
+        token TEXT PRIMARY KEY,
+        board_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS corrupt_rows (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        board_id TEXT NOT NULL,
+        source_table TEXT NOT NULL,
+        source_seq INTEGER,
+        data BLOB NOT NULL,
+        crc INTEGER,
+        detected_at INTEGER NOT NULL
+      );
     `)
+    // Databases written before checksums: add the column; their old rows (crc NULL) are trusted.
+    for (const table of ['board_state', 'board_updates']) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
+      if (!columns.some((c) => c.name === 'crc')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`)
+    }
     this.stmts = {
-      loadState: this.db.prepare('SELECT data FROM board_state WHERE board_id = ?'),
-      loadUpdates: this.db.prepare('SELECT data FROM board_updates WHERE board_id = ? ORDER BY seq'),
-      append: this.db.prepare('INSERT INTO board_updates (board_id, data, created_at) VALUES (?, ?, ?)'),
+      loadState: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
+      loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
+      append: this.db.prepare('INSERT INTO board_updates (board_id, data, crc, created_at) VALUES (?, ?, ?, ?)'),
       upsertState: this.db.prepare(
-        `INSERT INTO board_state (board_id, data, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+        `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,
       ),
       clearUpdates: this.db.prepare('DELETE FROM board_updates WHERE board_id = ?'),
+      saveViewToken: this.db.prepare('INSERT OR IGNORE INTO view_tokens (token, board_id, created_at) VALUES (?, ?, ?)'),
+      boardForViewToken: this.db.prepare('SELECT board_id FROM view_tokens WHERE token = ?'),
     }
     this.compactTx = this.db.transaction((boardId: string, state: Uint8Array) => {
-      this.stmts.upsertState.run(boardId, state, Date.now())
+      this.stmts.upsertState.run(boardId, state, checksum(state), Date.now())
       this.stmts.clearUpdates.run(boardId)
+    })
+    const keep = this.db.prepare(
+      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    const dropState = this.db.prepare('DELETE FROM board_state WHERE board_id = ?')
+    const dropUpdate = this.db.prepare('DELETE FROM board_updates WHERE seq = ?')
+    this.quarantineTx = this.db.transaction((boardId, rows) => {
+      for (const { table, row } of rows) {
+        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now())
+        if (table === 'board_state') dropState.run(boardId)
+        else dropUpdate.run(row.seq!)
+      }
     })
   }
 
+  /**
+   * Loads what verifies. A row whose checksum does not match is moved to `corrupt_rows` (so a
+   * later compaction cannot erase the evidence) and reported in `corrupt`.
+   */
   load(boardId: string): StoredBoard {
-    const state = this.stmts.loadState.get(boardId)?.data
-    const updates = this.stmts.loadUpdates.all(boardId).map((row) => row.data)
-    return { state, updates }
+    const bad: { table: CorruptRow['table']; row: Row }[] = []
+    const verifies = (row: Row) => row.crc === null || checksum(row.data) === row.crc
+    let state: Uint8Array | undefined
+    const stateRow = this.stmts.loadState.get(boardId)
+    if (stateRow) {
+      if (verifies(stateRow)) state = stateRow.data
+      else bad.push({ table: 'board_state', row: stateRow })
+    }
+    const updates: Uint8Array[] = []
+    for (const row of this.stmts.loadUpdates.all(boardId)) {
+      if (verifies(row)) updates.push(row.data)
+      else bad.push({ table: 'board_updates', row })
+    }
+    if (bad.length > 0) this.quarantineTx(boardId, bad)
+    const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq ?? null, bytes: row.data.length }))
+    return { state, updates, corrupt }
   }
 
   appendUpdate(boardId: string, update: Uint8Array): void {
-    this.stmts.append.run(boardId, update, Date.now())
+    this.stmts.append.run(boardId, update, checksum(update), Date.now())
   }
 
   compact(boardId: string, state: Uint8Array): void {
     this.compactTx(boardId, state)
+  }
+
+  saveViewToken(token: string, boardId: string): void {
+    this.stmts.saveViewToken.run(token, boardId, Date.now())
+  }
+
+  boardForViewToken(token: string): string | undefined {
+    return this.stmts.boardForViewToken.get(token)?.board_id
   }
 
   isReachable(): boolean {

@@ -8,14 +8,29 @@ export interface StoredBoard {
   state: Uint8Array | undefined
   /** Updates appended since that state, oldest first. */
   updates: Uint8Array[]
+  /**
+   * Rows whose checksum did not match what was written. They are left out of `state`/`updates`
+   * and moved aside (kept, never deleted) so an operator can inspect them.
+   */
+  corrupt: CorruptRow[]
+}
+
+export interface CorruptRow {
+  table: 'board_state' | 'board_updates'
+  seq: number | null
+  bytes: number
 }
 
 export interface BoardStorage {
   load(boardId: string): StoredBoard
-  /** Durably append one Yjs update to the board's log. Throws if it could not be stored. */
+  /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */
   appendUpdate(boardId: string, update: Uint8Array): void
   /** Replace the board's log with one state that includes everything appended so far. */
   compact(boardId: string, state: Uint8Array): void
+  /** Remember that a view token stands for a board (idempotent). */
+  saveViewToken(token: string, boardId: string): void
+  /** The board a view token stands for, if it was ever handed out. */
+  boardForViewToken(token: string): string | undefined
   /** True when storage answers (readiness). */
   isReachable(): boolean
   close(): void

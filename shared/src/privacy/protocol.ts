@@ -29,7 +29,8 @@ export interface RoundtableOps {
   'vote.start': { args: VoteStartArgs; result: { voteId: string } }
   'vote.cast': { args: { voteId: string; participantId: string; secret: string; dots: Dots }; result: { dots: Dots } }
   'vote.mine': { args: { voteId: string; participantId: string; secret: string }; result: { dots: Dots } }
-  'vote.close': { args: { voteId: string }; result: { totals: Dots } }
+  /** `onlyIfEnded`: sent when a device's timer runs out; refused while the server's clock says time is left. */
+  'vote.close': { args: { voteId: string; onlyIfEnded?: boolean }; result: { totals: Dots } }
   /** Reserve `count` non-overlapping places in the reveal layout for a named reveal. */
   'round.claim': { args: { roundId: string; count: number }; result: { firstSlot: number } }
   /** Hand drafts to the server, which publishes everyone's at once with no author. */

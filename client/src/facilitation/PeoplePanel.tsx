@@ -1,0 +1,99 @@
+import type * as Y from 'yjs'
+import { createUserId, useValue, type Editor } from 'tldraw'
+import { isIdle, passBaton, putBatonDown, stepForward, type Actor, type BatonHolder, type PresentParticipant } from '@roundtable/shared'
+import { useTick, type AwarenessView, type ServerClock } from './hooks.ts'
+
+interface Props {
+  doc: Y.Doc
+  me: Actor
+  people: PresentParticipant[]
+  aware: AwarenessView
+  holder: BatonHolder | undefined
+  holderPresent: boolean
+  clock: ServerClock
+  editor: Editor
+  myClientId: number
+}
+
+/** Who is here, who holds the baton, and following anyone's view with one click. */
+export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clock, editor, myClientId }: Props) {
+  useTick(10_000)
+  const followingUserId = useValue('following', () => editor.getInstanceState().followingUserId, [editor])
+  const iHold = holder?.id === me.id
+  const now = Date.now()
+
+  // Whom each person follows, from their tldraw presence.
+  const followsOf = (clientId: number) => {
+    const presence = aware.states.get(clientId)?.presence as { followingUserId?: string | null } | null | undefined
+    const target = presence?.followingUserId
+    return target ? people.find((p) => createUserId(p.user.id) === target)?.user.name : undefined
+  }
+
+  return (
+    <section className="fac-panel fac-people" aria-label="People and baton">
+      <div className="fac-baton" data-baton-holder={holderPresent ? holder!.id : ''}>
+        <span className="fac-baton-icon" aria-hidden>
+          🎙️
+        </span>
+        <span className="fac-baton-text" role="status">
+          {holder && holderPresent
+            ? iHold
+              ? 'You are facilitating'
+              : `${holder.name} is facilitating`
+            : holder
+              ? `Baton free (${holder.name} left)`
+              : 'Nobody is facilitating'}
+        </span>
+        {iHold ? (
+          <button onClick={() => putBatonDown(doc, me, clock.now())}>Put it down</button>
+        ) : (
+          <button className="fac-primary" onClick={() => stepForward(doc, me, clock.now())}>
+            Step forward
+          </button>
+        )}
+      </div>
+      <ul className="fac-people-list">
+        {people.map(({ clientId, user }) => {
+          const isMe = user.id === me.id
+          const idle = !isMe && isIdle(aware.lastActive.get(clientId), now)
+          const following = followingUserId === createUserId(user.id)
+          const follows = followsOf(clientId)
+          return (
+            <li key={user.id} data-person={user.name}>
+              <span className="fac-dot" style={{ background: user.color, opacity: idle ? 0.4 : 1 }} aria-hidden />
+              <span className="fac-person">
+                <span className="fac-name">
+                  {user.name}
+                  {isMe && <span className="fac-muted"> (you)</span>}
+                  {holder?.id === user.id && <span title="Holds the baton"> 🎙️</span>}
+                </span>
+                <span className="fac-sub">
+                  {idle ? 'idle' : 'active'}
+                  {follows && ` · following ${follows}`}
+                </span>
+              </span>
+              {!isMe && clientId !== myClientId && (
+                <span className="fac-row-actions">
+                  {(iHold || !holder) && (
+                    <button className="fac-small" onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())} aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}>
+                      Pass 🎙️
+                    </button>
+                  )}
+                  <button
+                    className="fac-small"
+                    aria-pressed={following}
+                    aria-label={following ? `Stop following ${user.name}` : `Follow ${user.name}`}
+                    onClick={() => (following ? editor.stopFollowingUser() : editor.startFollowingUser(createUserId(user.id)))}
+                  >
+                    {following ? 'Following' : 'Follow'}
+                  </button>
+                </span>
+              )}
+            </li>
+          )
+        })}
+      </ul>
+      {followingUserId && <p className="fac-hint">Move the canvas to stop following.</p>}
+    </section>
+  )
+}

@@ -1,0 +1,204 @@
+import * as Y from 'yjs'
+import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
+import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
+import {
+  addTime,
+  MINUTE_MS,
+  pauseTimer,
+  readTimer,
+  resumeTimer,
+  startTimer,
+  stopTimer,
+  type TimerState,
+} from './facilitation/timer.ts'
+
+/**
+ * Facilitation state in the board's Y.Doc (beside `records` and `meta`, see boardDoc.ts):
+ * - `facilitation` (Y.Map): `timer` (TimerState, server-clock times), `phase` (current phase).
+ *   Concurrent writes to one key resolve the same way on every device (Yjs picks one).
+ * - `agenda` (Y.Map): phases by id, ordered by their `order` field.
+ * - `sessionLog` (Y.Array): every facilitation act; the baton holder is derived from it.
+ * Every write here is one transaction: the act and its log entry arrive together.
+ */
+export const FACILITATION_KEY = 'facilitation'
+export const AGENDA_KEY = 'agenda'
+export const SESSION_LOG_KEY = 'sessionLog'
+
+export interface Actor {
+  id: string
+  name: string
+}
+
+export interface CurrentPhase {
+  id: string
+  startedAt: number
+}
+
+export interface FacilitationState {
+  timer: TimerState
+  phase: CurrentPhase | undefined
+  agenda: AgendaItem[]
+  log: LogEntry[]
+}
+
+export function facilitationMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(FACILITATION_KEY)
+}
+export function agendaMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(AGENDA_KEY)
+}
+export function sessionLog(doc: Y.Doc): Y.Array<unknown> {
+  return doc.getArray(SESSION_LOG_KEY)
+}
+
+export function readLog(doc: Y.Doc): LogEntry[] {
+  return sortLog(sessionLog(doc).toArray().flatMap((v) => readEntry(v) ?? []))
+}
+
+export function readAgenda(doc: Y.Doc): AgendaItem[] {
+  const items: AgendaItem[] = []
+  agendaMap(doc).forEach((value, id) => {
+    const item = readAgendaItem(id, value)
+    if (item) items.push(item)
+  })
+  return sortAgenda(items)
+}
+
+function readPhase(value: unknown): CurrentPhase | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  const v = value as Record<string, unknown>
+  return typeof v.id === 'string' && typeof v.startedAt === 'number' ? { id: v.id, startedAt: v.startedAt } : undefined
+}
+
+export function readFacilitation(doc: Y.Doc): FacilitationState {
+  const map = facilitationMap(doc)
+  return { timer: readTimer(map.get('timer')), phase: readPhase(map.get('phase')), agenda: readAgenda(doc), log: readLog(doc) }
+}
+
+/** Calls `onChange` whenever anything facilitation-related in the doc changes. */
+export function observeFacilitation(doc: Y.Doc, onChange: () => void): () => void {
+  const map = facilitationMap(doc)
+  const agenda = agendaMap(doc)
+  const log = sessionLog(doc)
+  map.observe(onChange)
+  agenda.observe(onChange)
+  log.observe(onChange)
+  return () => {
+    map.unobserve(onChange)
+    agenda.unobserve(onChange)
+    log.unobserve(onChange)
+  }
+}
+
+function appendLog(doc: Y.Doc, actor: Actor, fields: Omit<LogEntry, 'id' | 'at' | 'by' | 'byName'>, serverNow: number): LogEntry {
+  const entry = makeEntry(readLog(doc), { by: actor.id, byName: actor.name, ...fields }, serverNow)
+  sessionLog(doc).push([entry])
+  return entry
+}
+
+// The baton -----------------------------------------------------------------------------------
+
+export function stepForward(doc: Y.Doc, actor: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'baton.take' }, serverNow))
+}
+
+export function passBaton(doc: Y.Doc, actor: Actor, to: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'baton.pass', to: to.id, toName: to.name }, serverNow))
+}
+
+export function putBatonDown(doc: Y.Doc, actor: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'baton.drop' }, serverNow))
+}
+
+// The timer -----------------------------------------------------------------------------------
+
+export type TimerAction =
+  | { type: 'start'; durationMs: number; label?: string }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'add'; ms?: number }
+  | { type: 'stop' }
+
+/** Applies a timer action; does nothing (and logs nothing) when it does not apply. */
+export function timerAct(doc: Y.Doc, actor: Actor, action: TimerAction, serverNow: number) {
+  const map = facilitationMap(doc)
+  doc.transact(() => {
+    const current = readTimer(map.get('timer'))
+    let next: TimerState
+    switch (action.type) {
+      case 'start':
+        next = startTimer(action.durationMs, serverNow, action.label)
+        break
+      case 'pause':
+        next = pauseTimer(current, serverNow)
+        break
+      case 'resume':
+        next = resumeTimer(current, serverNow)
+        break
+      case 'add':
+        next = addTime(current, action.ms ?? MINUTE_MS, serverNow)
+        break
+      case 'stop':
+        next = current.status === 'idle' ? current : stopTimer()
+        break
+    }
+    if (next === current) return
+    map.set('timer', next)
+    const durationMs = action.type === 'start' ? next.status !== 'idle' ? next.durationMs : undefined : action.type === 'add' ? (action.ms ?? MINUTE_MS) : undefined
+    appendLog(doc, actor, { kind: `timer.${action.type}`, durationMs }, serverNow)
+  })
+}
+
+// The agenda ----------------------------------------------------------------------------------
+
+export function addAgendaItem(doc: Y.Doc, input: { title: string; minutes?: number | string; notes?: string }, id = randomId()): string {
+  const fields = normalizeItem(input)
+  doc.transact(() => agendaMap(doc).set(id, { ...fields, order: orderAtEnd(readAgenda(doc)) }))
+  return id
+}
+
+export function updateAgendaItem(doc: Y.Doc, id: string, input: { title: string; minutes?: number | string; notes?: string }) {
+  const fields = normalizeItem(input)
+  const existing = readAgenda(doc).find((i) => i.id === id)
+  if (!existing) throw new Error('That phase was removed')
+  doc.transact(() => agendaMap(doc).set(id, { ...fields, order: existing.order }))
+}
+
+export function removeAgendaItem(doc: Y.Doc, id: string) {
+  doc.transact(() => {
+    agendaMap(doc).delete(id)
+    if (readPhase(facilitationMap(doc).get('phase'))?.id === id) facilitationMap(doc).delete('phase')
+  })
+}
+
+export function moveAgendaItem(doc: Y.Doc, id: string, direction: -1 | 1) {
+  const items = readAgenda(doc)
+  const order = orderForMove(items, id, direction)
+  const item = items.find((i) => i.id === id)
+  if (order === undefined || !item) return
+  const { id: _id, ...fields } = item
+  doc.transact(() => agendaMap(doc).set(id, { ...fields, order }))
+}
+
+/** Makes a phase current and, if it has a timebox, starts its timer (else stops the timer). */
+export function startPhase(doc: Y.Doc, actor: Actor, id: string, serverNow: number) {
+  const item = readAgenda(doc).find((i) => i.id === id)
+  if (!item) throw new Error('That phase was removed')
+  const map = facilitationMap(doc)
+  doc.transact(() => {
+    const entry = appendLog(doc, actor, { kind: 'phase.start', phaseId: id, phaseTitle: item.title, durationMs: item.minutes ? item.minutes * MINUTE_MS : undefined }, serverNow)
+    map.set('phase', { id, startedAt: entry.at })
+    map.set('timer', item.minutes ? startTimer(item.minutes * MINUTE_MS, serverNow, item.title) : stopTimer())
+  })
+}
+
+export function endSession(doc: Y.Doc) {
+  doc.transact(() => facilitationMap(doc).delete('phase'))
+}
+
+// Summon --------------------------------------------------------------------------------------
+
+/** Summons travel by awareness; the log only remembers that one happened. */
+export function logSummon(doc: Y.Doc, actor: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'summon' }, serverNow))
+}

@@ -1,0 +1,49 @@
+/**
+ * Pure limit math used by the server. Kept free of timers and I/O so it can be tested exactly.
+ */
+
+/**
+ * A token bucket: `ratePerSecond` tokens drip in continuously up to `burst`; each message takes
+ * one. A connection may send `burst` messages at once, then `ratePerSecond` on average.
+ */
+export interface TokenBucket {
+  tokens: number
+  /** Time of the last refill, in milliseconds (any monotonic clock). */
+  at: number
+}
+
+export function newTokenBucket(burst: number, now: number): TokenBucket {
+  return { tokens: burst, at: now }
+}
+
+/** Refills for the time elapsed and takes one token. Returns false (and takes none) when empty. */
+export function takeToken(bucket: TokenBucket, ratePerSecond: number, burst: number, now: number): boolean {
+  const elapsed = Math.max(0, now - bucket.at)
+  bucket.tokens = Math.min(burst, bucket.tokens + (elapsed * ratePerSecond) / 1000)
+  bucket.at = Math.max(bucket.at, now)
+  if (bucket.tokens < 1) return false
+  bucket.tokens -= 1
+  return true
+}
+
+/**
+ * Whether accepting `incomingBytes` more keeps a board within `maxBytes`. `estimatedBytes` is an
+ * upper bound (stored state plus every update appended since), so when it says "over" the caller
+ * should measure the real encoded size before refusing.
+ */
+export function fitsWithin(estimatedBytes: number, incomingBytes: number, maxBytes: number): boolean {
+  return estimatedBytes + incomingBytes <= maxBytes
+}
+
+/**
+ * Which loaded boards to unload so that one more fits under `maxLoaded`: the least recently used
+ * idle ones (no connections). `boards` is ordered least recently used first. Returns undefined
+ * when not enough are idle, i.e. the new board must be refused.
+ */
+export function boardsToEvict<T extends { idle: boolean }>(boards: readonly T[], maxLoaded: number): T[] | undefined {
+  const excess = boards.length + 1 - maxLoaded
+  if (excess <= 0) return []
+  const idle = boards.filter((b) => b.idle)
+  if (idle.length < excess) return undefined
+  return idle.slice(0, excess)
+}

@@ -1,0 +1,241 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { newBoardId } from '@roundtable/shared'
+import { launchBrowser } from '../support/browser.ts'
+import { startServerProcess, type ServerProcess } from '../support/server.ts'
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
+const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
+const SEVEN_MINUTES = 7 * 60_000
+
+let server: ServerProcess
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+/** Opens the board as a new person; `clockShiftMs` makes this computer's clock wrong by that much. */
+async function openBoard(boardId: string, name: string, clockShiftMs = 0): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  contexts.push(context)
+  if (clockShiftMs) {
+    await context.addInitScript((shift: number) => {
+      const realNow = Date.now.bind(Date)
+      Date.now = () => realNow() + shift
+    }, clockShiftMs)
+  }
+  const page = await context.newPage()
+  await page.goto(`${server.url}/b/${boardId}`)
+  await page.getByLabel('Your name').fill(name)
+  await page.getByRole('button', { name: 'Join board' }).click()
+  await page.locator('.tl-canvas').waitFor()
+  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  await page.getByRole('region', { name: 'People and baton' }).waitFor()
+  return page
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `facilitation-${name}.png`) })
+}
+
+function remaining(page: Page): Promise<number> {
+  return page.locator('[role="timer"]').getAttribute('data-remaining-ms').then(Number)
+}
+
+function batonText(page: Page) {
+  return page.locator('.fac-baton-text').textContent()
+}
+
+async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
+  await page.mouse.move(at.x, at.y)
+  await page.keyboard.press('n')
+  await page.mouse.click(at.x, at.y)
+  await page.locator('[contenteditable="true"]').waitFor()
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape')
+  await page.keyboard.press('Escape')
+}
+
+function note(page: Page, text: string) {
+  return page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
+}
+
+async function centreOf(page: Page, text: string) {
+  const box = await note(page, text).boundingBox()
+  return box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : undefined
+}
+
+function onScreen(p: { x: number; y: number } | undefined) {
+  return !!p && p.x > 0 && p.x < 1280 && p.y > 0 && p.y < 800
+}
+
+/** Pans the canvas as a person does, with the scroll wheel over empty canvas. */
+async function pan(page: Page, dx: number, dy: number) {
+  await page.mouse.move(900, 500)
+  for (let i = 0; i < 5; i++) await page.mouse.wheel(dx / 5, dy / 5)
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  server = await startServerProcess()
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {})
+  await browser?.close()
+  await server?.stop()
+})
+
+describe('facilitation across two browsers whose clocks disagree', () => {
+  it('shared timer, baton, summon, moving away and reactions', async () => {
+    const boardId = newBoardId()
+    const alice = await openBoard(boardId, 'Alice')
+    const bob = await openBoard(boardId, 'Bob', SEVEN_MINUTES)
+    expect(await bob.evaluate(() => Date.now())).toBeGreaterThan(Date.now() + SEVEN_MINUTES - 5000)
+
+    // Alice starts a 2-minute timer; Bob, whose clock is 7 minutes fast, sees the same time left.
+    await alice.getByLabel('Custom timer length').fill('2')
+    await alice.getByLabel('Custom timer length').press('Enter')
+    await bob.locator('[role="timer"]').waitFor({ timeout: 5000 })
+    // Let Bob's clock estimate settle (it samples the server a few times at start-up).
+    await bob.waitForTimeout(500)
+    const [a, b] = await Promise.all([remaining(alice), remaining(bob)])
+    console.log(`timer: Alice sees ${a} ms left, Bob ${b} ms (Bob's clock is 7 min fast)`)
+    expect(a).toBeGreaterThan(110_000)
+    expect(a).toBeLessThanOrEqual(120_000)
+    expect(Math.abs(a - b)).toBeLessThan(1000)
+    await expect.poll(() => bob.locator('[role="timer"]').textContent()).toMatch(/^1:5\d$/)
+    await shot(alice, '1-timer-alice')
+    await shot(bob, '1-timer-bob')
+
+    // Bob steps forward; Alice sees Bob holding the baton.
+    await bob.getByRole('button', { name: 'Step forward' }).click()
+    await expect.poll(() => batonText(alice)).toBe('Bob is facilitating')
+    expect(await batonText(bob)).toBe('You are facilitating')
+    await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('🎙️')
+    await shot(alice, '2-baton-alice')
+
+    // Alice goes somewhere else on the board and writes a note there; Bob cannot see it.
+    await pan(alice, 1600, 1200)
+    await writeSticky(alice, { x: 900, y: 450 }, 'Over here')
+    const onAlice = await centreOf(alice, 'Over here')
+    await note(bob, 'Over here').waitFor({ state: 'attached', timeout: 5000 })
+    expect(onScreen(await centreOf(bob, 'Over here'))).toBe(false)
+
+    // Alice brings everyone there: Bob's view moves to hers.
+    await alice.getByRole('button', { name: /Bring everyone here/ }).click()
+    await expect.poll(async () => {
+      const p = await centreOf(bob, 'Over here')
+      return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
+    }, { timeout: 5000 }).toBeLessThan(20)
+    await bob.getByText('Alice brought everyone here').waitFor()
+    await shot(alice, '3-summon-alice')
+    await shot(bob, '3-summon-bob')
+
+    // Bob moves away freely: nothing pulls him back.
+    await pan(bob, -800, -500)
+    await bob.waitForTimeout(800)
+    const afterMove = await centreOf(bob, 'Over here')
+    expect(!afterMove || Math.hypot(afterMove.x - onAlice!.x, afterMove.y - onAlice!.y) > 300).toBe(true)
+    await shot(bob, '4-moved-away-bob')
+
+    // Alice reacts; it floats up on Bob's screen with her name.
+    await alice.mouse.move(640, 400)
+    await alice.getByRole('button', { name: 'React 🎉' }).click()
+    const floating = bob.locator('.fac-floating[data-reaction="🎉"]')
+    await floating.waitFor({ timeout: 5000 })
+    expect(await floating.textContent()).toContain('Alice')
+    await bob.waitForTimeout(500)
+    await shot(bob, '5-reaction-bob')
+
+    // Bob follows Alice with one click; her moves carry his view; his own move ends it.
+    await bob.getByRole('button', { name: 'Follow Alice' }).click()
+    await expect.poll(async () => {
+      const p = await centreOf(bob, 'Over here')
+      return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
+    }, { timeout: 5000 }).toBeLessThan(20)
+    await pan(alice, 300, 200)
+    const aliceNow = await centreOf(alice, 'Over here')
+    await expect.poll(async () => {
+      const p = await centreOf(bob, 'Over here')
+      return p && Math.hypot(p.x - aliceNow!.x, p.y - aliceNow!.y)
+    }, { timeout: 5000 }).toBeLessThan(20)
+    await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('following Alice')
+    await shot(alice, '6-followed-alice')
+    await pan(bob, -400, 0)
+    await bob.getByRole('button', { name: 'Follow Alice' }).waitFor({ timeout: 5000 })
+
+    // A timer reaching zero is unmistakable on every screen.
+    await alice.getByRole('button', { name: 'Stop' }).click()
+    await alice.getByLabel('Custom timer length').fill('2s')
+    await alice.getByLabel('Custom timer length').press('Enter')
+    await expect.poll(() => bob.locator('[data-timer-status]').getAttribute('data-timer-status'), { timeout: 6000 }).toBe('done')
+    expect(await bob.locator('[role="timer"]').textContent()).toBe("Time's up")
+    await shot(bob, '7-time-up-bob')
+  })
+})
+
+describe('a phased session with three people', () => {
+  it('runs an agenda with the lead changing hands and shows who led when', async () => {
+    const boardId = newBoardId()
+    const ann = await openBoard(boardId, 'Ann')
+    const ben = await openBoard(boardId, 'Ben', -4 * 60_000)
+    const cat = await openBoard(boardId, 'Cat')
+
+    // Ann plans the session with the keyboard.
+    await ann.getByLabel('Phase title').fill('Check-in')
+    await ann.getByLabel('Timebox in minutes').fill('1')
+    await ann.getByLabel('Timebox in minutes').press('Enter')
+    await ann.getByLabel('Phase title').fill('Ideas')
+    await ann.getByLabel('Timebox in minutes').fill('3')
+    await ann.getByLabel('Phase notes').fill('Silent writing first')
+    await ann.getByLabel('Phase title').press('Enter')
+    await expect.poll(() => cat.locator('[data-phase]').allTextContents()).toEqual([expect.stringContaining('Check-in'), expect.stringContaining('Ideas')])
+
+    // Ann takes the baton and begins; everyone sees the phase and its timebox.
+    await ann.getByRole('button', { name: 'Step forward' }).click()
+    await ann.getByRole('button', { name: 'Next phase' }).click()
+    for (const p of [ann, ben, cat]) {
+      await expect.poll(() => p.locator('.fac-timer-label').textContent()).toBe('Check-in')
+      await expect.poll(() => remaining(p)).toBeGreaterThan(55_000)
+    }
+    await ann.waitForTimeout(1200)
+
+    // Ann passes the baton to Ben, who moves the group on.
+    await ann.getByRole('button', { name: 'Pass the baton to Ben' }).click()
+    await expect.poll(() => cat.locator('.fac-baton-text').textContent()).toBe('Ben is facilitating')
+    await ben.getByRole('button', { name: 'Next phase' }).click()
+    await expect.poll(() => cat.locator('.fac-timer-label').textContent()).toBe('Ideas')
+    expect(Math.abs((await remaining(cat)) - (await remaining(ben)))).toBeLessThan(1000)
+    await ben.waitForTimeout(1200)
+
+    // Cat steps forward and pauses the timer.
+    await cat.getByRole('button', { name: 'Step forward' }).click()
+    await cat.getByRole('button', { name: 'Pause' }).click()
+    await expect.poll(() => ann.locator('.fac-baton-text').textContent()).toBe('Cat is facilitating')
+    await expect.poll(() => ann.locator('[data-timer-status]').getAttribute('data-timer-status')).toBe('paused')
+
+    // The timeline, seen by anyone, shows who led and for how long, in order.
+    await ben.getByText('Leadership timeline').click()
+    const totals = ben.locator('[data-total]')
+    await expect.poll(() => totals.evaluateAll((els) => els.map((e) => e.getAttribute('data-total')).sort())).toEqual(['Ann', 'Ben', 'Cat'])
+    const acts = (await ben.getByRole('list', { name: 'Session log' }).locator('.fac-act').allTextContents()).reverse()
+    expect(acts).toEqual([
+      'Ann stepped forward',
+      'Ann started “Check-in”',
+      'Ann passed the baton to Ben',
+      'Ben started “Ideas”',
+      'Cat stepped forward',
+      'Cat paused the timer',
+    ])
+    await shot(ben, '8-timeline-ben')
+
+    // Cat leaves with the baton: the others see it free and anyone can pick it up.
+    await cat.context().close()
+    await expect.poll(() => ann.locator('.fac-baton-text').textContent(), { timeout: 10_000 }).toBe('Baton free (Cat left)')
+    await ann.getByRole('button', { name: 'Step forward' }).click()
+    await expect.poll(() => ben.locator('.fac-baton-text').textContent()).toBe('Ann is facilitating')
+  })
+})

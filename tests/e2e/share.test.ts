@@ -1,0 +1,111 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { newBoardId } from '@roundtable/shared'
+import { launchBrowser } from '../support/browser.ts'
+import { startServerProcess, type ServerProcess } from '../support/server.ts'
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
+
+let server: ServerProcess
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+async function open(pathname: string, name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  contexts.push(context)
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+  const page = await context.newPage()
+  await page.goto(`${server.url}${pathname}`)
+  await page.getByLabel('Your name').fill(name)
+  await page.getByRole('button', { name: 'Join board' }).click()
+  await page.locator('.tl-canvas').waitFor()
+  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  return page
+}
+
+async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
+  await page.mouse.move(at.x, at.y)
+  await page.keyboard.press('n')
+  await page.mouse.click(at.x, at.y)
+  await page.locator('[contenteditable="true"]').waitFor()
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape')
+}
+
+const notes = (page: Page) => page.locator('.tl-shape[data-shape-type="note"]')
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  server = await startServerProcess()
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {})
+  await browser?.close()
+  await server?.stop()
+})
+
+describe('sharing a board', () => {
+  it('offers an edit link and a view-only link; the viewer sees the board live but cannot change it', async () => {
+    const boardId = newBoardId()
+    const alice = await open(`/b/${boardId}`, 'Alice')
+    await writeSticky(alice, { x: 500, y: 350 }, 'Agenda')
+    await notes(alice).filter({ hasText: 'Agenda' }).waitFor()
+
+    await alice.getByRole('button', { name: 'Share' }).click()
+    const dialog = alice.getByRole('dialog', { name: 'Share this board' })
+    const editLink = await dialog.getByRole('textbox', { name: 'Edit link' }).inputValue()
+    expect(editLink).toBe(`${server.url}/b/${boardId}`)
+    const viewInput = dialog.getByRole('textbox', { name: 'View-only link' })
+    await viewInput.waitFor()
+    const viewLink = await viewInput.inputValue()
+    expect(viewLink).toMatch(new RegExp(`^${server.url}/v/[A-Za-z0-9_-]{24}$`))
+    expect(viewLink).not.toContain(boardId)
+    await dialog.getByRole('button', { name: 'Copy view-only link' }).click()
+    await expect.poll(() => dialog.getByRole('button', { name: 'Copy view-only link' }).textContent()).toBe('Copied')
+    expect(await alice.evaluate(() => navigator.clipboard.readText())).toBe(viewLink)
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'share-dialog.png') })
+    await dialog.getByRole('button', { name: 'Done' }).click()
+    await dialog.waitFor({ state: 'detached' })
+
+    const viewer = await open(new URL(viewLink).pathname, 'Victor')
+    await notes(viewer).filter({ hasText: 'Agenda' }).waitFor({ timeout: 10_000 })
+    await viewer.getByText('View only', { exact: true }).waitFor()
+    await viewer.getByText(/viewing this board with a view-only link/).waitFor()
+    // The viewer's share dialog offers only the view-only link.
+    await viewer.getByRole('button', { name: 'Share' }).click()
+    const viewerDialog = viewer.getByRole('dialog', { name: 'Share this board' })
+    expect(await viewerDialog.getByRole('textbox', { name: 'View-only link' }).inputValue()).toBe(viewLink)
+    expect(await viewerDialog.getByRole('textbox', { name: 'Edit link' }).count()).toBe(0)
+    await viewerDialog.getByRole('button', { name: 'Done' }).click()
+
+    // Live: Alice's next sticky shows up for the viewer.
+    await writeSticky(alice, { x: 800, y: 350 }, 'Live for viewers')
+    await notes(viewer).filter({ hasText: 'Live for viewers' }).waitFor({ timeout: 5000 })
+    // Alice sees the viewer's cursor (presence works for viewers).
+    await viewer.mouse.move(600, 500)
+    await viewer.mouse.move(620, 520)
+    await alice.locator('.tl-nametag', { hasText: 'Victor' }).waitFor({ timeout: 5000 })
+
+    // The viewer tries to add a sticky and to delete one: nothing changes anywhere.
+    await viewer.mouse.move(400, 600)
+    await viewer.keyboard.press('n')
+    await viewer.mouse.click(400, 600)
+    await viewer.keyboard.type('should not exist')
+    await notes(viewer).filter({ hasText: 'Agenda' }).click()
+    await viewer.keyboard.press('Delete')
+    await new Promise((r) => setTimeout(r, 800))
+    expect(await notes(viewer).count()).toBe(2)
+    expect(await notes(alice).count()).toBe(2)
+    // Facilitation stays visible to a viewer, but its controls are off and sense-making tools absent.
+    expect(await viewer.getByRole('button', { name: 'Step forward' }).isDisabled()).toBe(true)
+    expect(await viewer.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(0)
+    expect(await alice.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(1)
+    await viewer.screenshot({ path: path.join(ARTIFACTS, 'view-only.png') })
+    // It never even tried: the server did not have to refuse anything.
+    expect(await viewer.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+    expect(server.output()).not.toMatch(/"limit":"view_only"/)
+  })
+})

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  batonHolder,
+  estimateOffset,
+  newBoardId,
+  passBaton,
+  readFacilitation,
+  remainingMs,
+  stepForward,
+  timerAct,
+  type ClockSample,
+} from '@roundtable/shared'
+import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+
+let server: ServerProcess
+const clients: YClient[] = []
+
+function client(boardId: string): YClient {
+  const c = connectClient(server.wsUrl, boardId)
+  clients.push(c)
+  return c
+}
+
+beforeAll(async () => {
+  server = await startServerProcess()
+})
+
+afterAll(async () => {
+  for (const c of clients) c.destroy()
+  await server?.stop()
+})
+
+const ann = { id: 'ann', name: 'Ann' }
+const bob = { id: 'bob', name: 'Bob' }
+const cat = { id: 'cat', name: 'Cat' }
+
+describe('facilitation through the real server', () => {
+  it('GET /api/time gives the server clock; a client estimates its offset from it', async () => {
+    const samples: ClockSample[] = []
+    for (let i = 0; i < 4; i++) {
+      const t0 = Date.now()
+      const res = await fetch(`${server.url}/api/time`)
+      const t1 = Date.now()
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      const body = (await res.json()) as { now: number }
+      expect(typeof body.now).toBe('number')
+      // Same machine, same clock: the answer falls inside the round trip.
+      expect(body.now).toBeGreaterThanOrEqual(t0 - 1)
+      expect(body.now).toBeLessThanOrEqual(t1 + 1)
+      samples.push({ t0, t1, serverNow: body.now })
+    }
+    expect(Math.abs(estimateOffset(samples)!.offsetMs)).toBeLessThan(50)
+    const post = await fetch(`${server.url}/api/time`, { method: 'POST' })
+    expect(post.status).toBe(405)
+    expect(await post.json()).toEqual({ error: 'use GET' })
+  })
+
+  it('two people stepping forward at once converge on one holder for everyone', async () => {
+    const boardId = newBoardId()
+    const [a, b, c] = [client(boardId), client(boardId), client(boardId)]
+    await Promise.all([whenSynced(a), whenSynced(b), whenSynced(c)])
+    // Neither has seen the other's act: both write before any update crosses.
+    const now = Date.now()
+    stepForward(a.doc, ann, now)
+    stepForward(b.doc, bob, now)
+    await eventually(() => {
+      for (const x of [a, b, c]) expect(readFacilitation(x.doc).log).toHaveLength(2)
+    })
+    const holders = [a, b, c].map((x) => batonHolder(readFacilitation(x.doc).log)?.id)
+    expect(new Set(holders).size).toBe(1)
+    // Same millisecond: the tie-break by participant id picks Bob everywhere.
+    expect(holders[0]).toBe('bob')
+
+    // The holder passes on; everyone sees it, in the same log order.
+    passBaton(b.doc, bob, cat, Date.now())
+    await eventually(() => {
+      for (const x of [a, b, c]) expect(batonHolder(readFacilitation(x.doc).log)?.id).toBe('cat')
+    })
+    const orders = [a, b, c].map((x) => readFacilitation(x.doc).log.map((e) => e.id).join())
+    expect(new Set(orders).size).toBe(1)
+  })
+
+  it('concurrent step-forwards while disconnected converge once both reconnect', async () => {
+    const boardId = newBoardId()
+    const [a, b] = [client(boardId), client(boardId)]
+    await Promise.all([whenSynced(a), whenSynced(b)])
+    a.provider.disconnect()
+    b.provider.disconnect()
+    stepForward(a.doc, ann, Date.now())
+    stepForward(b.doc, bob, Date.now() + 5)
+    a.provider.connect()
+    b.provider.connect()
+    await eventually(() => {
+      expect(batonHolder(readFacilitation(a.doc).log)?.id).toBe('bob')
+      expect(batonHolder(readFacilitation(b.doc).log)?.id).toBe('bob')
+    })
+  })
+
+  it('two people starting a timer at once end up with the same timer', async () => {
+    const boardId = newBoardId()
+    const [a, b] = [client(boardId), client(boardId)]
+    await Promise.all([whenSynced(a), whenSynced(b)])
+    a.provider.disconnect()
+    b.provider.disconnect()
+    const t = Date.now()
+    timerAct(a.doc, ann, { type: 'start', durationMs: 60_000 }, t)
+    timerAct(b.doc, bob, { type: 'start', durationMs: 300_000 }, t)
+    a.provider.connect()
+    b.provider.connect()
+    await eventually(() => {
+      expect(readFacilitation(a.doc).log).toHaveLength(2)
+      expect(readFacilitation(b.doc).log).toHaveLength(2)
+    })
+    const timerA = readFacilitation(a.doc).timer
+    expect(readFacilitation(b.doc).timer).toEqual(timerA)
+    expect([60_000, 300_000]).toContain(remainingMs(timerA, t))
+  })
+
+  it('a late joiner sees the timer and the log exactly as the others do', async () => {
+    const boardId = newBoardId()
+    const a = client(boardId)
+    await whenSynced(a)
+    const t = Date.now()
+    timerAct(a.doc, ann, { type: 'start', durationMs: 120_000 }, t)
+    stepForward(a.doc, ann, t + 1)
+    timerAct(a.doc, ann, { type: 'pause' }, t + 20_000)
+    timerAct(a.doc, ann, { type: 'add' }, t + 21_000)
+    timerAct(a.doc, ann, { type: 'resume' }, t + 22_000)
+    // Let the server store it, then a newcomer who was never there connects.
+    await new Promise((r) => setTimeout(r, 200))
+    const late = client(boardId)
+    await whenSynced(late)
+    await eventually(() => expect(readFacilitation(late.doc).log).toHaveLength(5))
+    const mine = readFacilitation(a.doc)
+    const theirs = readFacilitation(late.doc)
+    expect(theirs.timer).toEqual(mine.timer)
+    expect(theirs.timer).toEqual({ status: 'running', endsAt: t + 22_000 + 160_000, durationMs: 180_000 })
+    expect(remainingMs(theirs.timer, t + 30_000)).toBe(152_000)
+    expect(theirs.log.map((e) => e.kind)).toEqual(['timer.start', 'baton.take', 'timer.pause', 'timer.add', 'timer.resume'])
+    expect(theirs.log).toEqual(mine.log)
+  })
+
+  it('facilitation state survives a server restart', async () => {
+    const boardId = newBoardId()
+    const a = client(boardId)
+    await whenSynced(a)
+    stepForward(a.doc, ann, Date.now())
+    timerAct(a.doc, ann, { type: 'start', durationMs: 300_000 }, Date.now())
+    await new Promise((r) => setTimeout(r, 200))
+    // Nobody who saw it stays connected: what the newcomer gets comes from the server's storage.
+    a.destroy()
+    clients.splice(clients.indexOf(a), 1)
+    const { dataDir, port } = server
+    expect(await server.stop('SIGTERM')).toBe(0)
+    server = await startServerProcess({ dataDir, port })
+    const late = client(boardId)
+    await whenSynced(late)
+    await eventually(() => {
+      const s = readFacilitation(late.doc)
+      expect(batonHolder(s.log)?.id).toBe('ann')
+      expect(s.timer.status).toBe('running')
+    })
+  })
+})
