@@ -22,10 +22,14 @@ interface Person {
 
 /** Opens the board in a fresh browser profile and joins under `name`. */
 async function openBoard(boardId: string, name: string): Promise<Person> {
+  return openPath(`/b/${boardId}`, name)
+}
+
+async function openPath(pathname: string, name: string): Promise<Person> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   contexts.push(context)
   const page = await context.newPage()
-  await page.goto(`${server.url}/b/${boardId}`)
+  await page.goto(`${server.url}${pathname}`)
   await page.getByLabel('Your name').fill(name)
   await page.getByRole('button', { name: 'Join board' }).click()
   await ready(page)
@@ -246,6 +250,14 @@ describe('safe to speak', () => {
     await bob.page.getByRole('button', { name: 'Add a dot to “Pair more”' }).click()
 
     await bob.page.getByTestId('voter-count').filter({ hasText: '2 people have voted' }).waitFor()
+    // Someone with the view-only link follows the vote but has no dots to place.
+    const { path: viewPath } = (await (await fetch(`${server.url}/api/boards/${boardId}/view-link`)).json()) as { path: string }
+    const viewer = await openPath(viewPath, 'Victor')
+    await viewer.page.getByTestId('voter-count').filter({ hasText: '2 people have voted' }).waitFor()
+    await viewer.page.getByText('You are viewing: voting needs the board’s edit link.').waitFor()
+    expect(await viewer.page.getByRole('button', { name: /Add a dot/ }).count()).toBe(0)
+    expect(await viewer.page.getByRole('button', { name: 'Close vote and show results' }).count()).toBe(0)
+    await shot(viewer.page, 'privacy-vote-viewer')
     // Bob does not see Alice's dots, and nobody sees totals while the vote is open.
     expect(await bob.page.locator('[data-vote-note="Fewer meetings"] [data-my-dots]').getAttribute('data-my-dots')).toBe('0')
     expect(await alice.page.locator('[data-total]').count()).toBe(0)
@@ -258,11 +270,14 @@ describe('safe to speak', () => {
     await shot(bob.page, 'privacy-vote-open-bob')
 
     await alice.page.getByRole('button', { name: 'Close vote and show results' }).click()
-    for (const page of [alice.page, bob.page]) {
+    for (const page of [alice.page, bob.page, viewer.page]) {
       const ranked = page.getByRole('list', { name: 'Ranked results' }).getByRole('listitem')
       await expect.poll(() => ranked.allTextContents()).toEqual(['#1Pair more3 votes', '#2Fewer meetings1 vote', '#3Ship weekly0 votes'])
       expect(await page.locator('[data-vote-note="Pair more"] [data-total]').getAttribute('data-total')).toBe('3')
     }
+    expect(await viewer.page.getByRole('button', { name: 'New vote…' }).count()).toBe(0)
+    await viewer.page.getByRole('button', { name: 'Hide results' }).click()
+    await viewer.page.getByRole('list', { name: 'Ranked results' }).waitFor({ state: 'detached' })
     await shot(bob.page, 'privacy-vote-results-bob')
     // The peer saw totals, never a ballot: the published vote names nobody, no request or reply
     // reached it, and no secret crossed its socket.

@@ -159,8 +159,9 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
           <fieldset className="panels-fieldset" disabled={viewOnly}>
             <FacilitationPanels />
-            <PrivacyDock />
           </fieldset>
+          {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
+          <PrivacyDock />
         </BoardContext.Provider>
       )}
       {askName && (

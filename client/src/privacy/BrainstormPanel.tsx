@@ -259,9 +259,11 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
               ))}
             </ul>
           )}
-          <button className="primary" onClick={reveal}>
-            Reveal everyone’s notes
-          </button>
+          {!viewOnly && (
+            <button className="primary" onClick={reveal}>
+              Reveal everyone’s notes
+            </button>
+          )}
         </>
       ) : starting ? (
         <StartRound onStart={start} onCancel={() => setStarting(false)} />

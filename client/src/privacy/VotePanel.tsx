@@ -122,9 +122,11 @@ export function VotePanel({ clock }: { clock: () => number }) {
             {vote.shapeIds.length} notes · {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
             {vote.showLive ? 'totals shown live' : 'totals hidden until the vote closes'}
           </p>
-          <button className="primary" onClick={() => rpc.request('vote.close', { voteId: vote.id }).catch(fail)}>
-            Close vote and show results
-          </button>
+          {!viewOnly && (
+            <button className="primary" onClick={() => rpc.request('vote.close', { voteId: vote.id }).catch(fail)}>
+              Close vote and show results
+            </button>
+          )}
         </>
       ) : starting ? (
         <StartVote selected={selectedNotes.length} all={pageNotes.length} onStart={start} onCancel={() => setStarting(false)} />
@@ -150,9 +152,11 @@ export function VotePanel({ clock }: { clock: () => number }) {
           </ol>
           <div className="pv-actions">
             <button onClick={() => setDismissed(vote.id)}>Hide results</button>
-            <button onClick={() => setStarting(true)} disabled={pageNotes.length === 0}>
-              New vote…
-            </button>
+            {!viewOnly && (
+              <button onClick={() => setStarting(true)} disabled={pageNotes.length === 0}>
+                New vote…
+              </button>
+            )}
           </div>
         </div>
       )}
@@ -258,6 +262,7 @@ function VoteOverlay({
       {boxes.map((b) => {
         const mine = myDots[b.id] ?? 0
         const total = vote.totals?.[b.id]
+        if (!open && total === undefined) return null
         const label = b.text.slice(0, 40) || 'note'
         return (
           <div key={b.id} className="pv-vote" style={{ left: b.x, top: b.y }} data-vote-note={b.text}>
