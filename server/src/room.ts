@@ -4,7 +4,16 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { WebSocket } from 'ws'
-import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, fitsWithin } from '@roundtable/shared'
+import {
+  CloseCode,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_ROUNDTABLE,
+  MESSAGE_SYNC,
+  fitsWithin,
+  readRoundtablePayload,
+} from '@roundtable/shared'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -36,6 +45,8 @@ export interface RoomOptions {
   onEmpty: (room: Room) => void
   /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
   onFailed: (room: Room) => void
+  /** Handles Roundtable requests (votes, anonymous reveal); without it they are refused as unknown. */
+  onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
 }
 
 interface Conn {
@@ -170,6 +181,21 @@ export class Room {
     }
   }
 
+  /** Each open connection with the awareness client ids it controls. */
+  connections(): ReadonlyMap<WebSocket, ReadonlySet<number>> {
+    return new Map([...this.conns].map(([ws, c]) => [ws, c.controlled]))
+  }
+
+  /** Whether this connection came in through a view-only link. */
+  isReadOnly(conn: WebSocket): boolean {
+    return this.conns.get(conn)?.readOnly ?? true
+  }
+
+  /** A message for one connection only (replies to Roundtable requests). */
+  sendTo(conn: WebSocket, message: Uint8Array) {
+    this.send(conn, message)
+  }
+
   private send(conn: WebSocket, message: Uint8Array) {
     if (conn.readyState !== conn.OPEN) return
     this.opts.metrics.messagesOut.inc()
@@ -235,6 +261,13 @@ export class Room {
         this.checkEnd(decoder, data)
         this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
         break
+      case MESSAGE_ROUNDTABLE: {
+        if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
+        const request = readRoundtablePayload(decoder)
+        this.checkEnd(decoder, data)
+        this.opts.onRoundtable(this, conn, request)
+        break
+      }
       case MESSAGE_AUTH:
         // Stock clients never send auth; access is decided at upgrade time.
         break

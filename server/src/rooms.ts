@@ -1,5 +1,5 @@
 import { boardsToEvict } from '@roundtable/shared'
-import { Room } from './room.ts'
+import { Room, type RoomOptions } from './room.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -30,7 +30,13 @@ export class Rooms {
     private fanout: Fanout,
     private log: Logger,
     private metrics: Metrics,
-    private opts: { roomIdleMs: number; compactAfterUpdates: number; maxBoardBytes: number; maxBoardsLoaded: number },
+    private opts: {
+      roomIdleMs: number
+      compactAfterUpdates: number
+      maxBoardBytes: number
+      maxBoardsLoaded: number
+      onRoundtable?: RoomOptions['onRoundtable']
+    },
   ) {}
 
   get size(): number {
@@ -85,6 +91,7 @@ export class Rooms {
         this.scheduleUnload(r)
       },
       onFailed: (r) => this.forget(r),
+      onRoundtable: this.opts.onRoundtable,
     })
     this.rooms.set(boardId, room)
     for (const h of this.hooks) h.onOpen?.(room)

@@ -26,6 +26,7 @@ import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
 import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
+import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -186,6 +187,8 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
             <FacilitationPanels />
           </fieldset>
           <BoardFileDialogs open={dialog} onClose={() => (setDialog(undefined), editor?.focus())} />
+          {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
+          <PrivacyDock />
         </BoardContext.Provider>
       )}
       {askName && (

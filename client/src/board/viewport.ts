@@ -7,16 +7,21 @@ const OVERLAYS: [selector: string, side: 'left' | 'top' | 'bottom'][] = [
   ['.sm-toolbar', 'top'],
   ['.tlui-main-toolbar', 'bottom'],
 ]
+/** The right column (our dock and tldraw's style panel), for views that must clear it too. */
+const RIGHT_SELECTORS = ['.pv-dock', '.tlui-style-panel__wrapper']
 
 /**
  * The part of the canvas (screen coordinates, relative to the editor) that no panel covers,
  * reduced to the rectangle right of the left dock, below the top bars and above the toolbar.
  * Sides are fixed per panel: guessing from the size misread a short dock (collapsed sections)
  * as a top bar, and `.tlui-toolbar` first matched tldraw's top-left bar, not the toolbar.
+ *
+ * With `rightColumn`, also left of the right column (the privacy dock and tldraw's style panel).
  */
-export function uncoveredScreenArea(editor: Editor): { x: number; y: number; w: number; h: number } {
+export function uncoveredScreenArea(editor: Editor, { rightColumn = false } = {}): { x: number; y: number; w: number; h: number } {
   const screen = editor.getViewportScreenBounds()
   let left = 0
+  let right = screen.w
   let top = 0
   let bottom = screen.h
   for (const [selector, side] of OVERLAYS) {
@@ -28,12 +33,16 @@ export function uncoveredScreenArea(editor: Editor): { x: number; y: number; w: 
     else if (side === 'top') top = Math.max(top, r.bottom - screen.y)
     else bottom = Math.min(bottom, r.y - screen.y)
   }
-  return { x: left, y: top, w: Math.max(1, screen.w - left), h: Math.max(1, bottom - top) }
+  for (const selector of rightColumn ? RIGHT_SELECTORS : []) {
+    const el = document.querySelector(selector)
+    if (el) right = Math.min(right, el.getBoundingClientRect().x - screen.x)
+  }
+  return { x: left, y: top, w: Math.max(1, right - left), h: Math.max(1, bottom - top) }
 }
 
 /** Like zoomToBounds, but fits the bounds into the part of the screen the panels leave free. */
-export function zoomToUncovered(editor: Editor, bounds: BoxLike, { inset = 40, maxZoom = 1 } = {}) {
-  const free = uncoveredScreenArea(editor)
+export function zoomToUncovered(editor: Editor, bounds: BoxLike, { inset = 40, maxZoom = 1, rightColumn = false } = {}) {
+  const free = uncoveredScreenArea(editor, { rightColumn })
   const zoom = Math.min(maxZoom, (free.w - inset * 2) / bounds.w, (free.h - inset * 2) / bounds.h)
   const centre = { x: free.x + free.w / 2, y: free.y + free.h / 2 }
   // tldraw's camera: screen = (page + camera) * zoom.

@@ -123,6 +123,6 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
     editor.select(...added)
   })
   const bounds = editor.getSelectionPageBounds()
-  if (added.length && bounds) zoomToUncovered(editor, bounds)
+  if (added.length && bounds) zoomToUncovered(editor, bounds, { rightColumn: true })
   return added.length
 }

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
 import { PARTICIPANTS_KEY } from '../participation.ts'
 import { AGENDA_KEY, FACILITATION_KEY, SESSION_LOG_KEY } from '../facilitationDoc.ts'
+import { VOTES_KEY } from '../privacy/brainstorm.ts'
 
 /**
  * Board files: tldraw's own `.tldr` format (opens in tldraw) and Roundtable's JSON snapshot
@@ -24,8 +25,11 @@ export interface TldrFile {
   records: JsonRecord[]
 }
 
-/** Doc maps copied as they are (plain JSON values keyed by id). */
-export const DOC_MAPS: readonly string[] = [PARTICIPANTS_KEY, FACILITATION_KEY, AGENDA_KEY]
+/**
+ * Doc maps copied as they are (plain JSON values keyed by id). Published vote results come
+ * along; ballots never were in the doc, and a silent brainstorm's round state stays behind.
+ */
+export const DOC_MAPS: readonly string[] = [PARTICIPANTS_KEY, FACILITATION_KEY, AGENDA_KEY, VOTES_KEY]
 /** Doc arrays copied as they are (append-only histories). */
 export const DOC_ARRAYS: readonly string[] = [SESSION_LOG_KEY]
 
@@ -36,7 +40,7 @@ export interface BoardFile {
   /** The doc's `meta` map: title, createdAt, tldraw `schema` the records were written with. */
   meta: Record<string, unknown>
   records: JsonRecord[]
-  /** Facilitation and people: `participants`, `facilitation`, `agenda` maps and the `sessionLog`. */
+  /** Facilitation and people: `participants`, `facilitation`, `agenda`, `votes` maps and the `sessionLog`. */
   maps: Record<string, Record<string, unknown>>
   arrays: Record<string, unknown[]>
 }
@@ -129,6 +133,8 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
     checkSchema(meta.schema)
     const maps: BoardFile['maps'] = {}
     if (isPlainObject(data.maps)) for (const key of DOC_MAPS) if (isPlainObject(data.maps[key])) maps[key] = data.maps[key]
+    // Only closed votes' results: an open vote's ballots are on the server that ran it.
+    if (maps[VOTES_KEY]) maps[VOTES_KEY] = Object.fromEntries(Object.entries(maps[VOTES_KEY]).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
     const arrays: BoardFile['arrays'] = {}
     if (isPlainObject(data.arrays)) for (const key of DOC_ARRAYS) if (Array.isArray(data.arrays[key])) arrays[key] = data.arrays[key]
     return {

@@ -6,6 +6,8 @@ import { readAgenda, readLog } from '../facilitationDoc.ts'
 import type { AgendaItem } from '../facilitation/agenda.ts'
 import { leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
 import { shapeText } from './richText.ts'
+import { votesMap } from '../privacy/brainstorm.ts'
+import type { VoteState } from '../privacy/voting.ts'
 
 /**
  * The Markdown session report: what a group takes to its wiki. Built from plain records and
@@ -25,6 +27,20 @@ export interface ReportInput {
   voteTotals?: Readonly<Record<string, number>>
 }
 
+/**
+ * Vote totals per note from the votes the group closed: for a note in several votes, the last
+ * one closed counts. Undefined before any vote closed (open votes' live totals are interim).
+ */
+export function closedVoteTotals(doc: Y.Doc): Record<string, number> | undefined {
+  const closed = Object.values(votesMap(doc).toJSON() as Record<string, Partial<VoteState>>)
+    .filter((v) => v?.status === 'closed' && v.totals && typeof v.totals === 'object')
+    .sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0))
+  if (closed.length === 0) return undefined
+  const totals: Record<string, number> = {}
+  for (const vote of closed) for (const [id, n] of Object.entries(vote.totals!)) if (typeof n === 'number') totals[id] = n
+  return totals
+}
+
 export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: string; voteTotals?: Record<string, number> } = {}): ReportInput {
   const meta = readMeta(doc)
   const participants = Object.entries(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>).map(([id, p]) => ({ ...p, id }))
@@ -35,6 +51,7 @@ export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: 
     records: [...boardRecords(doc).map.values()].map((e) => e.val),
     agenda: readAgenda(doc),
     log: readLog(doc),
+    voteTotals: closedVoteTotals(doc),
     ...extra,
   }
 }

@@ -19,6 +19,8 @@ import {
 import { boardMeta, type JsonRecord } from '../boardDoc.ts'
 import { boardParticipants } from '../participation.ts'
 import { agendaMap, sessionLog } from '../facilitationDoc.ts'
+import { votesMap } from '../privacy/brainstorm.ts'
+import type { VoteState } from '../privacy/voting.ts'
 import { replaceBoardContent } from './boardFile.ts'
 import { indexKey } from '../templates/records.ts'
 
@@ -81,7 +83,7 @@ export function testBoardRecords(): { store: TLStore; records: TLRecord[] } {
   return { store, records: store.allRecords() }
 }
 
-/** The fixed board as a Roundtable doc, with people, an agenda and a session log. */
+/** The fixed board as a Roundtable doc, with people, an agenda, a session log and votes. */
 export function testBoardDoc(): Y.Doc {
   const { store, records } = testBoardRecords()
   const doc = new Y.Doc()
@@ -103,6 +105,17 @@ export function testBoardDoc(): Y.Doc {
       { id: 'e4', kind: 'phase.start', at: T0 + 13 * MIN, by: 'p-ben', byName: 'Ben', phaseId: 'ph-ideas', phaseTitle: 'Silent ideas', durationMs: 15 * MIN },
       { id: 'e5', kind: 'baton.drop', at: T0 + 30 * MIN, by: 'p-ben', byName: 'Ben' },
     ])
+    // A closed vote over every note, then a second one still open (its live totals are interim).
+    const notes = ['v1', 'v2', 'd1', 'd2', 'r1', 'loose'].map((id) => `shape:${id}`)
+    const vote = { perPerson: 3, allowMultiple: true, showLive: false, endsAt: null, shapeIds: notes }
+    votesMap(doc).set('vote-1', {
+      ...vote, id: 'vote-1', startedAt: T0 + 31 * MIN, status: 'closed', closedAt: T0 + 36 * MIN, voterCount: 3,
+      totals: { 'shape:v1': 1, 'shape:v2': 3, 'shape:d1': 0, 'shape:d2': 2, 'shape:r1': 0, 'shape:loose': 0 },
+    } satisfies VoteState)
+    votesMap(doc).set('vote-2', {
+      ...vote, id: 'vote-2', showLive: true, startedAt: T0 + 40 * MIN, status: 'open', voterCount: 1,
+      totals: { 'shape:v1': 0, 'shape:v2': 0, 'shape:d1': 1, 'shape:d2': 0, 'shape:r1': 0, 'shape:loose': 0 },
+    } satisfies VoteState)
   })
   return doc
 }
