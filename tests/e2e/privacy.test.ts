@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { boardRecords, MESSAGE_ROUNDTABLE, newBoardId, plainText, votesMap, type JsonRecord } from '@roundtable/shared'
 import { launchBrowser } from '../support/browser.ts'
+import { joinBoard, noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { clientIdsWriting, observe, type Observer } from '../support/observer.ts'
 
@@ -29,10 +30,7 @@ async function openPath(pathname: string, name: string): Promise<Person> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   contexts.push(context)
   const page = await context.newPage()
-  await page.goto(`${server.url}${pathname}`)
-  await page.getByLabel('Your name').fill(name)
-  await page.getByRole('button', { name: 'Join board' }).click()
-  await ready(page)
+  await joinBoard(page, `${server.url}${pathname}`, name)
   return { page, context }
 }
 
@@ -40,26 +38,12 @@ async function openPath(pathname: string, name: string): Promise<Person> {
 async function comeBack(person: Person, boardId: string): Promise<Person> {
   const page = await person.context.newPage()
   await page.goto(`${server.url}/b/${boardId}`)
-  await ready(page)
+  await waitUntilOnBoard(page)
   return { page, context: person.context }
 }
 
-async function ready(page: Page) {
-  await page.locator('.tl-canvas').waitFor()
-  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
-}
 
-async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
-  await page.mouse.move(at.x, at.y)
-  await page.keyboard.press('n')
-  await page.mouse.click(at.x, at.y)
-  await page.locator('[contenteditable="true"]').waitFor()
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-  await page.keyboard.press('Escape')
-}
 
-const noteWithText = (page: Page, text: string) => page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
 
 async function shot(page: Page, name: string) {
   await page.waitForTimeout(250)
@@ -145,7 +129,7 @@ describe('safe to speak', () => {
 
     // A reload keeps Alice's drafts (IndexedDB on her device).
     await alice.page.reload()
-    await ready(alice.page)
+    await waitUntilOnBoard(alice.page)
     await noteWithText(alice.page, 'Too many meetings').waitFor({ timeout: 10_000 })
     await noteWithText(alice.page, 'Flaky deploys').waitFor()
     await bob.page.locator('[data-drafts-of="Alice"]', { hasText: 'Alice: 2 drafts' }).waitFor()
@@ -264,7 +248,7 @@ describe('safe to speak', () => {
     expect(await bob.page.locator('[data-total]').count()).toBe(0)
     // Alice's dots survive her reload: they come back from the server, to her only.
     await alice.page.reload()
-    await ready(alice.page)
+    await waitUntilOnBoard(alice.page)
     await expect.poll(() => alice.page.locator('[data-vote-note="Pair more"] [data-my-dots]').getAttribute('data-my-dots')).toBe('2')
     await shot(alice.page, 'privacy-vote-open-alice')
     await shot(bob.page, 'privacy-vote-open-bob')
