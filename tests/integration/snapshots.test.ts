@@ -186,6 +186,38 @@ describe('snapshots over HTTP', () => {
   })
 })
 
+describe('automatic snapshot retention', () => {
+  it('keeps only the newest AUTO_SNAPSHOTS_KEPT automatic snapshots and every named one', async () => {
+    const own = await startServerProcess({ env: { AUTO_SNAPSHOT_MS: '60000', AUTO_SNAPSHOTS_KEPT: '2', ROOM_IDLE_MS: '60000' } })
+    try {
+      const id = newBoardId()
+      const list = async () => {
+        const res = await fetch(`${own.url}/api/boards/${id}/snapshots`)
+        return ((await res.json()) as { snapshots: { name: string; kind: string }[] }).snapshots
+      }
+      // Each visit with an edit ends in an automatic snapshot when the visitor leaves.
+      for (let visit = 1; visit <= 4; visit++) {
+        const c = connectClient(own.wsUrl, id)
+        await whenSynced(c)
+        c.doc.transact(() => boardMeta(c.doc).set('title', `visit ${visit}`))
+        if (visit === 1) {
+          await eventually(async () => expect((await list()).length).toBe(0))
+          const named = await fetch(`${own.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }) })
+          expect(named.status).toBe(201)
+        }
+        await new Promise((r) => setTimeout(r, 100))
+        c.destroy()
+        await eventually(async () => expect((await list()).filter((s) => s.kind === 'auto').length).toBe(Math.min(visit, 2)))
+      }
+      const snapshots = await list()
+      expect(snapshots.filter((s) => s.kind === 'named').map((s) => s.name)).toEqual(['kept'])
+      expect(snapshots.filter((s) => s.kind === 'auto')).toHaveLength(2)
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
 describe('access to the board API', () => {
   it('a view-only token reads exports and snapshots but cannot take, restore or fork, and learns no board id', async () => {
     const { id } = await seededBoard()

@@ -31,7 +31,7 @@ export class BoardSnapshots {
     private snapshots: SnapshotStorage,
     private rooms: Rooms,
     private log: Logger,
-    private opts: { autoSnapshotMs: number },
+    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number },
   ) {
     rooms.listen({ onOpen: (room) => this.watch(room), onEmpty: (room) => this.onEmpty(room) })
   }
@@ -173,6 +173,7 @@ export class BoardSnapshots {
     try {
       if (this.rooms.get(room.id) !== room) return
       this.snapshots.add(room.id, { name, kind: 'auto', state: Y.encodeStateAsUpdate(room.doc) })
+      this.snapshots.pruneAutomatic(room.id, this.opts.autoSnapshotsKept)
       this.log.debug({ boardId: room.id, name }, 'automatic snapshot')
     } catch (err) {
       this.log.error({ boardId: room.id, err }, 'automatic snapshot failed')

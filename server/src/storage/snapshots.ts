@@ -30,6 +30,8 @@ export interface SnapshotStorage {
   /** Newest first. */
   list(boardId: string): SnapshotInfo[]
   get(boardId: string, snapshotId: string): Snapshot | undefined
+  /** Drops all but the newest `keep` automatic snapshots of a board; named ones stay. */
+  pruneAutomatic(boardId: string, keep: number): void
   close(): void
 }
 
@@ -78,6 +80,10 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       ),
       list: this.db.prepare<[string], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC`),
       get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
+      pruneAutomatic: this.db.prepare<[string, string, number]>(
+        `DELETE FROM board_snapshots WHERE board_id = ? AND kind = 'auto' AND id NOT IN
+           (SELECT id FROM board_snapshots WHERE board_id = ? AND kind = 'auto' ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      ),
     }
   }
 
@@ -102,6 +108,10 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
   get(boardId: string, snapshotId: string): Snapshot | undefined {
     const row = this.stmts.get.get(boardId, snapshotId)
     return row ? { ...info(row), state: new Uint8Array(row.data) } : undefined
+  }
+
+  pruneAutomatic(boardId: string, keep: number): void {
+    this.stmts.pruneAutomatic.run(boardId, boardId, keep)
   }
 
   close(): void {
