@@ -2,9 +2,23 @@ import { useState } from 'react'
 import { newBoardId } from '@roundtable/shared'
 import { forgetBoard, loadRecentBoards } from './recentBoards.ts'
 import { navigate } from './App.tsx'
+import { readImportFile, setPendingImport } from './export/pendingImport.ts'
 
 export function Landing() {
   const [recent, setRecent] = useState(loadRecentBoards)
+  const [openError, setOpenError] = useState('')
+  const openFile = async (file: File | undefined) => {
+    if (!file) return
+    setOpenError('')
+    try {
+      const ready = await readImportFile(file)
+      const id = newBoardId()
+      setPendingImport(id, ready)
+      navigate(`/b/${id}`)
+    } catch (err) {
+      setOpenError((err as Error).message)
+    }
+  }
   return (
     <main className="landing">
       <header>
@@ -13,9 +27,20 @@ export function Landing() {
           A shared whiteboard for workshops where anyone can lead. Map ideas together, live — no accounts, no owner.
         </p>
       </header>
-      <button className="primary" onClick={() => navigate(`/b/${newBoardId()}`)}>
-        New board
-      </button>
+      <div className="landing-actions">
+        <button className="primary" onClick={() => navigate(`/b/${newBoardId()}`)}>
+          New board
+        </button>
+        <label className="open-file">
+          Open a file…
+          <input type="file" accept=".tldr,.json,application/json" onChange={(e) => (openFile(e.target.files?.[0]), (e.target.value = ''))} />
+        </label>
+      </div>
+      {openError && (
+        <p className="open-error" role="alert">
+          {openError}
+        </p>
+      )}
       <section aria-labelledby="recent-heading">
         <h2 id="recent-heading">Recently opened in this browser</h2>
         {recent.length === 0 ? (

@@ -15,6 +15,10 @@ export interface ServerConfig {
   /** A loaded board nobody has edited for this long is kept encoded rather than decoded (0: never). */
   docIdleMs: number
   logLevel: string
+  /** An automatic snapshot this long after a board's first change since the last one. */
+  autoSnapshotMs: number
+  /** Automatic snapshots kept per board (the newest); named ones are never dropped. */
+  autoSnapshotsKept: number
   /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
   accessToken: string | undefined
   /** Token bucket per connection: sustained messages per second and burst. */
@@ -57,6 +61,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     docIdleMs: intFromEnv(env, 'DOC_IDLE_MS', 10_000, 0, 24 * 3600_000),
     logLevel: env.LOG_LEVEL || 'info',
+    autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
+    autoSnapshotsKept: intFromEnv(env, 'AUTO_SNAPSHOTS_KEPT', 100, 1, 1_000_000),
     accessToken: env.ACCESS_TOKEN || undefined,
     maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
     messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),

@@ -8,6 +8,7 @@ import type { BoardStorage } from './storage/storage.ts'
 import type { Rooms } from './rooms.ts'
 import type { Metrics } from './metrics.ts'
 import { ACCESS_COOKIE, accessAllowed, presentedAccessToken, viewTokenFor } from './access.ts'
+import type { ApiHandler } from './api/index.ts'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
@@ -51,7 +52,7 @@ const VIEW_LINK_ROUTE = /^\/api\/boards\/([^/]+)\/view-link$/
 
 export function createRequestHandler(
   config: ServerConfig,
-  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer },
+  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler },
 ) {
   const indexHtml = indexHtmlLoader(config)
   const assets =
@@ -128,6 +129,8 @@ export function createRequestHandler(
       }
       return sendJson(res, 200, { token, path: `/v/${token}` })
     }
+    // The board API (exports, snapshots, restore, fork) sits behind the same ACCESS_TOKEN gate.
+    if (pathname.startsWith('/api/') && deps.api?.(req, res, url)) return
     if (pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no such endpoint: ${pathname}` })
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -5,7 +5,16 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { WebSocket } from 'ws'
-import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, fitsWithin } from '@roundtable/shared'
+import {
+  CloseCode,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_ROUNDTABLE,
+  MESSAGE_SYNC,
+  fitsWithin,
+  readRoundtablePayload,
+} from '@roundtable/shared'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
@@ -43,6 +52,8 @@ export interface RoomOptions {
   onDecoded?: (room: Room) => void
   /** Called when the room let go of its decoded doc, with the doc's encoded size. */
   onHibernated?: (room: Room, encodedBytes: number) => void
+  /** Handles Roundtable requests (votes, anonymous reveal); without it they are refused as unknown. */
+  onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
 }
 
 interface Conn {
@@ -94,6 +105,8 @@ export class Room {
   private live: Y.Doc | undefined
   private encoded: Encoded | undefined
   private lastChange = 0
+  private updateListeners = new Set<(update: Uint8Array, origin: unknown) => void>()
+  private destroyListeners = new Set<() => void>()
   private lastFlush = -Infinity
   private flushTimer: NodeJS.Timeout | undefined
   private idleTimer: NodeJS.Timeout | undefined
@@ -145,6 +158,20 @@ export class Room {
   /** The board's doc, decoded from its bytes if it was at rest. */
   get doc(): Y.Doc {
     return this.live ?? this.decode()
+  }
+
+  /**
+   * Calls `listener` with every update to the board, whichever doc instance holds it (the doc
+   * is dropped when idle and decoded again on the next edit). Returns a function that stops it.
+   */
+  onUpdate(listener: (update: Uint8Array, origin: unknown) => void): () => void {
+    this.updateListeners.add(listener)
+    return () => this.updateListeners.delete(listener)
+  }
+
+  /** Calls `listener` once when the room is unloaded. */
+  onDestroy(listener: () => void) {
+    this.destroyListeners.add(listener)
   }
 
   /** Whether the doc is decoded in memory (rather than kept as bytes). */
@@ -215,6 +242,7 @@ export class Room {
   }
 
   private onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    for (const listener of this.updateListeners) listener(update, origin)
     if (this.failed) return
     if (origin === FANOUT_ORIGIN) {
       // Another process stored it already.
@@ -307,6 +335,21 @@ export class Room {
     let sent = 0
     for (const conn of this.conns.keys()) if (conn !== except && this.sendRaw(conn, message)) sent++
     this.count(sent, message.length)
+  }
+
+  /** Each open connection with the awareness client ids it controls. */
+  connections(): ReadonlyMap<WebSocket, ReadonlySet<number>> {
+    return new Map([...this.conns].map(([ws, c]) => [ws, c.controlled]))
+  }
+
+  /** Whether this connection came in through a view-only link. */
+  isReadOnly(conn: WebSocket): boolean {
+    return this.conns.get(conn)?.readOnly ?? true
+  }
+
+  /** A message for one connection only (replies to Roundtable requests). */
+  sendTo(conn: WebSocket, message: Uint8Array) {
+    this.send(conn, message)
   }
 
   private send(conn: WebSocket, message: Uint8Array) {
@@ -415,6 +458,13 @@ export class Room {
         this.checkEnd(decoder, data)
         this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
         break
+      case MESSAGE_ROUNDTABLE: {
+        if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
+        const request = readRoundtablePayload(decoder)
+        this.checkEnd(decoder, data)
+        this.opts.onRoundtable(this, conn, request)
+        break
+      }
       case MESSAGE_AUTH:
         // Stock clients never send auth; access is decided at upgrade time.
         break
@@ -521,6 +571,9 @@ export class Room {
     this.encoded = undefined
     this.awareness.destroy()
     this.awareness.doc.destroy()
+    for (const listener of this.destroyListeners) listener()
+    this.destroyListeners.clear()
+    this.updateListeners.clear()
   }
 }
 

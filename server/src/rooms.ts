@@ -1,5 +1,5 @@
 import { boardsToEvict } from '@roundtable/shared'
-import { Room } from './room.ts'
+import { Room, type RoomOptions } from './room.ts'
 import { collectGarbage } from './gc.ts'
 import type { BoardStorage } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
@@ -8,6 +8,12 @@ import type { Metrics } from './metrics.ts'
 
 /** Collect garbage once boards whose encoded docs add up to this much went idle. */
 const COLLECT_AFTER_BYTES = 4 * 1024 * 1024
+
+export interface RoomHooks {
+  onOpen?(room: Room): void
+  /** The last connection left (before the unload is scheduled). */
+  onEmpty?(room: Room): void
+}
 
 /** No room for another board: every loaded board has people on it. */
 export class BoardsFullError extends Error {}
@@ -25,13 +31,21 @@ export class Rooms {
   private collectDueBy: number | undefined
   /** Encoded size of the docs dropped since the last collection (decoded, they weigh a few times more). */
   private droppedBytes = 0
+  private hooks: RoomHooks[] = []
 
   constructor(
     private storage: BoardStorage,
     private fanout: Fanout,
     private log: Logger,
     private metrics: Metrics,
-    private opts: { roomIdleMs: number; compactAfterUpdates: number; docIdleMs: number; maxBoardBytes: number; maxBoardsLoaded: number },
+    private opts: {
+      roomIdleMs: number
+      compactAfterUpdates: number
+      docIdleMs: number
+      maxBoardBytes: number
+      maxBoardsLoaded: number
+      onRoundtable?: RoomOptions['onRoundtable']
+    },
   ) {}
 
   get size(): number {
@@ -42,8 +56,23 @@ export class Rooms {
     return this.rooms.has(boardId)
   }
 
+  /** The room if the board is loaded, without loading it. */
   get(boardId: string): Room | undefined {
     return this.rooms.get(boardId)
+  }
+
+  listen(hooks: RoomHooks) {
+    this.hooks.push(hooks)
+  }
+
+  /** Runs `fn` with the board loaded (e.g. an API request), then lets it unload if nobody is on it. */
+  use<T>(boardId: string, fn: (room: Room) => T): T {
+    const room = this.open(boardId)
+    try {
+      return fn(room)
+    } finally {
+      if (room.connectionCount === 0) this.scheduleUnload(room)
+    }
   }
 
   /** The loaded room for a board, loading it from storage if needed. Throws BoardsFullError. */
@@ -67,15 +96,20 @@ export class Rooms {
       docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
       metrics: this.metrics,
-      onEmpty: (r) => this.scheduleUnload(r),
+      onEmpty: (r) => {
+        for (const h of this.hooks) h.onEmpty?.(r)
+        this.scheduleUnload(r)
+      },
       onFailed: (r) => this.forget(r),
       onDecoded: () => this.metrics.boardsDecoded.inc(),
       onHibernated: (_, bytes) => {
         this.metrics.boardsDecoded.dec()
         this.collectSoon(bytes)
       },
+      onRoundtable: this.opts.onRoundtable,
     })
     this.rooms.set(boardId, room)
+    for (const h of this.hooks) h.onOpen?.(room)
     this.metrics.boardsLoaded.set(this.rooms.size)
     this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
     return room

@@ -12,6 +12,10 @@ import type { BoardStorage } from './storage/storage.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PATTERN } from './access.ts'
+import { createApi } from './api/index.ts'
+import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
+import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
+import { RoundtableService } from './roundtable/service.ts'
 
 const HEARTBEAT_MS = 30_000
 const SHUTDOWN_GRACE_MS = 1_000
@@ -41,15 +45,19 @@ function toBytes(data: RawData): Uint8Array {
 
 export async function startServer(
   config: ServerConfig,
-  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout } = {},
+  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout; snapshots?: SnapshotStorage; ballots?: BallotStore } = {},
 ): Promise<RoundtableServer> {
   const log = deps.logger ?? createLogger(config.logLevel)
   const storage = deps.storage ?? new SqliteStorage(config.dataDir)
   const fanout = deps.fanout ?? new InProcessFanout()
   const metrics = createMetrics()
   const secret = loadOrCreateSecret(config.dataDir)
-  const rooms = new Rooms(storage, fanout, log, metrics, config)
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret }))
+  const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
+  const roundtable = new RoundtableService(ballots, log)
+  const rooms = new Rooms(storage, fanout, log, metrics, { ...config, onRoundtable: roundtable.handle })
+  const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
+  const api = createApi(config, { storage, snapshots, rooms, log })
+  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
@@ -187,6 +195,8 @@ export async function startServer(
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       // Everything in memory is already on disk (appended before broadcast); compacting on the
       // way out makes the next start load one state per board.
+      // Anonymous notes waiting for the rest of the group are published, not dropped.
+      roundtable.flushAll()
       rooms.shutdown(CloseCode.restarting, 'server restarting')
       // Let the close frames reach clients so they know to reconnect soon, then cut stragglers.
       const deadline = Date.now() + SHUTDOWN_GRACE_MS
@@ -194,6 +204,8 @@ export async function startServer(
       for (const ws of wss.clients) ws.terminate()
       httpServer.closeAllConnections()
       storage.close()
+      snapshots.close()
+      ballots.close()
       await stopped
     })()
     return closing

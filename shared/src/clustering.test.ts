@@ -103,9 +103,9 @@ describe('notesByFrame', () => {
     ]
     expect(notesByFrame(shapes, text)).toEqual([
       // Goals (y 5) before Deployment (y 10 + 2 inside Vision): page space, not local.
-      { path: ['Goals'], notes: ['ship weekly'] },
-      { path: ['Vision', 'Deployment'], notes: ['automate it', 'takes hours'] },
-      { path: [], notes: ['stray idea'] },
+      { path: ['Goals'], notes: ['ship weekly'], ids: ['n3'] },
+      { path: ['Vision', 'Deployment'], notes: ['automate it', 'takes hours'], ids: ['n1', 'n2'] },
+      { path: [], notes: ['stray idea'], ids: ['loose'] },
     ])
   })
 })

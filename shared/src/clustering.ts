@@ -207,6 +207,8 @@ export interface FrameGroup {
   /** Frame names from the outermost in, e.g. ["Vision", "Deployment"]; empty for loose notes. */
   path: string[]
   notes: string[]
+  /** The notes' shape ids, in the same order as `notes`. */
+  ids: string[]
 }
 
 /**
@@ -234,11 +236,12 @@ export function notesByFrame(
   for (const note of notes) {
     const key = String(note.parentId)
     const frame = byId.get(key)
-    const group = groups.get(key) ?? { path: pathOf(key), notes: [], order: frame?.type === 'frame' ? reading(frame) : [Infinity, Infinity] }
+    const group = groups.get(key) ?? { path: pathOf(key), notes: [], ids: [], order: frame?.type === 'frame' ? reading(frame) : [Infinity, Infinity] }
     group.notes.push(textOf(note.props))
+    group.ids.push(note.id)
     groups.set(key, group)
   }
   return [...groups.values()]
     .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1])
-    .map(({ path, notes }) => ({ path, notes }))
+    .map(({ path, notes, ids }) => ({ path, notes, ids }))
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
 import { launchBrowser } from '../support/browser.ts'
+import { writeSticky, noteWithText, joinBoard } from '../support/e2e.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
@@ -26,28 +27,11 @@ async function openBoard(boardId: string, name: string): Promise<{ page: Page; c
   page.on('websocket', (ws) => {
     if (new URL(ws.url()).hostname !== '127.0.0.1') outsideRequests.push(ws.url())
   })
-  await page.goto(`${server.url}/b/${boardId}`)
-  // First visit in this browser: we are asked for a name once.
-  await page.getByLabel('Your name').fill(name)
-  await page.getByRole('button', { name: 'Join board' }).click()
-  await page.locator('.tl-canvas').waitFor()
-  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  await joinBoard(page, `${server.url}/b/${boardId}`, name)
   return { page, context }
 }
 
-async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
-  await page.mouse.move(at.x, at.y)
-  await page.keyboard.press('n')
-  await page.mouse.click(at.x, at.y)
-  // The note's text editor takes focus once the shape exists; type only then.
-  await page.locator('[contenteditable="true"]').waitFor()
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-}
 
-function noteWithText(page: Page, text: string) {
-  return page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
-}
 
 beforeAll(async () => {
   if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')

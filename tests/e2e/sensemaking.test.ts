@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
 import { launchBrowser } from '../support/browser.ts'
+import { writeSticky, noteWithText, joinBoard } from '../support/e2e.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
@@ -17,26 +18,11 @@ async function openBoard(boardId: string, name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   contexts.push(context)
   const page = await context.newPage()
-  await page.goto(`${server.url}/b/${boardId}`)
-  await page.getByLabel('Your name').fill(name)
-  await page.getByRole('button', { name: 'Join board' }).click()
-  await page.locator('.tl-canvas').waitFor()
-  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  await joinBoard(page, `${server.url}/b/${boardId}`, name)
   return page
 }
 
-async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
-  await page.mouse.move(at.x, at.y)
-  await page.keyboard.press('n')
-  await page.mouse.click(at.x, at.y)
-  await page.locator('[contenteditable="true"]').waitFor()
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-  await page.keyboard.press('Escape')
-  await noteWithText(page, text).waitFor()
-}
 
-const noteWithText = (page: Page, text: string) => page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
 const frameNamed = (page: Page, name: string) => page.locator('.tl-shape[data-shape-type="frame"]', { hasText: name })
 const participantRow = (page: Page, name: string) => page.locator(`.sm-participation li[data-participant="${name}"]`)
 

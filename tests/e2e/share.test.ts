@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
 import { launchBrowser } from '../support/browser.ts'
+import { writeSticky, joinBoard } from '../support/e2e.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
@@ -17,22 +18,10 @@ async function open(pathname: string, name: string): Promise<Page> {
   contexts.push(context)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
   const page = await context.newPage()
-  await page.goto(`${server.url}${pathname}`)
-  await page.getByLabel('Your name').fill(name)
-  await page.getByRole('button', { name: 'Join board' }).click()
-  await page.locator('.tl-canvas').waitFor()
-  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+  await joinBoard(page, `${server.url}${pathname}`, name)
   return page
 }
 
-async function writeSticky(page: Page, at: { x: number; y: number }, text: string) {
-  await page.mouse.move(at.x, at.y)
-  await page.keyboard.press('n')
-  await page.mouse.click(at.x, at.y)
-  await page.locator('[contenteditable="true"]').waitFor()
-  await page.keyboard.type(text)
-  await page.keyboard.press('Escape')
-}
 
 const notes = (page: Page) => page.locator('.tl-shape[data-shape-type="note"]')
 

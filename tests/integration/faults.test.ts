@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 import { CloseCode, newBoardId } from '@roundtable/shared'
+import { metric } from './helpers.ts'
 import { startServerProcess, tempDataDir, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { canMount, fill, mountSmallFs, type SmallFs } from '../support/tmpfs.ts'
@@ -21,11 +22,6 @@ function client(server: ServerProcess, boardId: string, doc?: Y.Doc) {
   const c = connectClient(server.wsUrl, boardId, doc)
   clients.push(c)
   return c
-}
-async function metric(server: ServerProcess, line: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '))
-  return found ? Number(found.split(' ')[1]) : 0
 }
 
 afterEach(async () => {

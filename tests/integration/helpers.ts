@@ -192,3 +192,10 @@ export function countRows(db: Database.Database, table: 'board_state' | 'board_u
     : (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number })
   return row.n
 }
+
+/** A sample's value from the server's Prometheus text (`name{labels}`), 0 when absent. */
+export async function metric(server: ServerProcess, sample: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  const found = text.split('\n').find((l) => l.startsWith(sample + ' '))
+  return found ? Number(found.split(' ')[1]) : 0
+}

@@ -202,7 +202,7 @@ describe('bad board ids and plain HTTP', () => {
 
   it('an upgrade to /sync/<bad id> is refused with 400 and creates nothing in DATA_DIR', async () => {
     const before = fs.readdirSync(server.dataDir).sort()
-    expect(before.every((name) => name.startsWith('roundtable.sqlite') || name === 'server-secret')).toBe(true)
+    expect(before.every((name) => name.startsWith('roundtable.sqlite') || name.startsWith('ballots.sqlite') || name === 'server-secret')).toBe(true)
 
     for (const id of badIds) {
       const res = await rawHttp(server.port, upgradeRequest(`/sync/${id}`))

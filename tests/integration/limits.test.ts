@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
+import { metric } from './helpers.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { openRaw, type RawClient } from '../support/raw.ts'
@@ -22,11 +23,6 @@ async function raw(url: string, localAddress?: string) {
   const r = await openRaw(url, {}, localAddress)
   raws.push(r)
   return r
-}
-async function metric(server: ServerProcess, line: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '))
-  return found ? Number(found.split(' ')[1]) : 0
 }
 /** Both clients still sync with each other. */
 async function stillSyncing(a: YClient, b: YClient, text: string) {

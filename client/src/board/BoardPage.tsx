@@ -1,7 +1,14 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import {
   Tldraw,
+  DefaultMainMenu,
+  EditSubmenu,
+  ExtrasGroup,
+  PreferencesGroup,
+  ViewSubmenu,
   PeopleMenu,
+  TldrawUiMenuGroup,
+  TldrawUiMenuItem,
   useTldrawCurrentUser,
   type Editor,
   type TLComponents,
@@ -18,6 +25,8 @@ import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
+import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
+import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -52,6 +61,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
   const [prefs, setPrefs] = useState<Partial<TLUserPreferences>>(loadPreferences)
   const [askName, setAskName] = useState(!participant.named)
   const [editor, setEditor] = useState<Editor>()
+  const [dialog, setDialog] = useState<BoardDialog>()
   const { storeWithStatus, connection, newerDocReason, provider } = useBoard(boardId, participant, viewOnly)
 
   useEffect(() => {
@@ -83,6 +93,23 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
 
   const components = useMemo<TLComponents>(
     () => ({
+      // The board menu: tldraw's own, with the board's files and snapshots first (our Export
+      // replaces tldraw's "Export" submenu: same renderer, plus frame, scale and file formats).
+      MainMenu: () => (
+        <DefaultMainMenu>
+          <TldrawUiMenuGroup id="roundtable-board">
+            <TldrawUiMenuItem id="roundtable-export" label="Export…" readonlyOk onSelect={() => setDialog('export')} />
+            <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
+            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('history')} />
+          </TldrawUiMenuGroup>
+          <TldrawUiMenuGroup id="basic">
+            <EditSubmenu />
+            <ViewSubmenu />
+            <ExtrasGroup />
+          </TldrawUiMenuGroup>
+          <PreferencesGroup />
+        </DefaultMainMenu>
+      ),
       SharePanel: () => (
         <div className="tlui-share-zone roundtable-share-zone" draggable={false}>
           <ConnectionBadge state={connection} />
@@ -159,6 +186,9 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           <fieldset className="panels-fieldset" disabled={viewOnly}>
             <FacilitationPanels />
           </fieldset>
+          <BoardFileDialogs open={dialog} onClose={() => (setDialog(undefined), editor?.focus())} />
+          {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
+          <PrivacyDock />
         </BoardContext.Provider>
       )}
       {askName && (

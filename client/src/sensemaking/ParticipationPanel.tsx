@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   boardParticipants,
@@ -12,6 +12,7 @@ import {
 } from '@roundtable/shared'
 import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 
 interface PresentUser {
@@ -31,6 +32,8 @@ export function ParticipationPanel() {
     s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
   )
   const [open, setOpen] = useState(true)
+  const ref = useRef<HTMLElement>(null)
+  usePublishedHeight(ref, '--participation-height')
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
 
@@ -72,7 +75,8 @@ export function ParticipationPanel() {
     [editor, participant.id],
   )
 
-  const shapes = useValue('all shapes', () => editor.store.query.records('shape').get(), [editor])
+  // Silent-brainstorm drafts are private until the reveal: they count for nobody yet.
+  const shapes = useValue('all shapes', () => editor.store.query.records('shape').get().filter((s) => !s.meta.draft), [editor])
   const summary = participation({ shapes, participants: known, present, baton, now: Date.now() })
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
@@ -83,7 +87,7 @@ export function ParticipationPanel() {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
-    <section className="sm-panel sm-participation" aria-label="Participation balance">
+    <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
       <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         Participation {open ? '▾' : '▸'}
       </button>

@@ -108,6 +108,33 @@ describe('tldraw store -> YKeyValue', () => {
   })
 })
 
+describe('silent-brainstorm drafts', () => {
+  it('never reach the doc: not when created, edited, moved, bound to, or deleted', () => {
+    const store = newStore()
+    const doc = new Y.Doc()
+    bind(store, doc)
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    const draft = { ...note('draft-1', 'PRIVATE idea'), meta: { draft: 'round-1' } } as TLNoteShape
+    store.put([note('public', 'shared idea', 600), draft])
+    store.update(draft.id, (r) => ({ ...r, x: 250, props: { ...(r as TLNoteShape).props, richText: toRichText('PRIVATE edited') } }) as TLNoteShape)
+    // An arrow from a public note to the draft: the arrow may be shared, its binding to the draft not.
+    const arrow = store.schema.types.shape.create({ id: createShapeId('arrow'), type: 'arrow', parentId: 'page:page', index: 'a3', x: 0, y: 0, props: new (defaultShapeUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps() } as never)
+    store.put([arrow])
+    const binding = store.schema.types.binding.create({ type: 'arrow', fromId: arrow.id, toId: draft.id, props: { ...new (defaultBindingUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps(), terminal: 'end' } } as never)
+    store.put([binding])
+    store.remove([binding.id, draft.id])
+
+    expect(docRecord(doc, 'shape:public')).toBeDefined()
+    expect(docRecord(doc, 'shape:draft-1')).toBeUndefined()
+    expect(docRecord(doc, binding.id)).toBeUndefined()
+    const everything = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('latin1') + updates.map((u) => Buffer.from(u).toString('latin1')).join('')
+    expect(everything).toContain('shared idea')
+    expect(everything).not.toContain('PRIVATE')
+    expect(everything).not.toContain('draft-1')
+  })
+})
+
 describe('YKeyValue -> tldraw store', () => {
   it('applies a peer change as a remote change, outside the local undo history', () => {
     const [storeA, storeB] = [newStore(), newStore()]

@@ -5,6 +5,16 @@ import { boardMeta, boardRecords, MODEL_VERSION, type JsonRecord } from '@roundt
 /** Transaction origin of writes this binding makes, so it can ignore its own echoes. */
 export const BINDING_ORIGIN = Symbol('tldraw-binding')
 
+/**
+ * Silent-brainstorm drafts are shapes marked `meta.draft`: they live on this device only, so the
+ * binding never writes them (or bindings attached to them) to the shared doc.
+ */
+export function isPrivateRecord(store: TLStore, record: TLRecord): boolean {
+  if (record.typeName === 'shape') return !!record.meta.draft
+  if (record.typeName === 'binding') return [record.fromId, record.toId].some((id) => !!store.get(id)?.meta.draft)
+  return false
+}
+
 export interface BindingHandle {
   dispose(): void
 }
@@ -64,10 +74,11 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
   const stopListening = store.listen(
     ({ changes }) => {
       if (frozen || opts.readOnly) return
+      const shared = (r: TLRecord) => !isPrivateRecord(store, r)
       doc.transact(() => {
-        for (const record of Object.values(changes.added)) records.set(record.id, record as unknown as JsonRecord)
-        for (const [, to] of Object.values(changes.updated)) records.set(to.id, to as unknown as JsonRecord)
-        for (const record of Object.values(changes.removed)) records.delete(record.id)
+        for (const record of Object.values(changes.added)) if (shared(record)) records.set(record.id, record as unknown as JsonRecord)
+        for (const [, to] of Object.values(changes.updated)) if (shared(to)) records.set(to.id, to as unknown as JsonRecord)
+        for (const record of Object.values(changes.removed)) if (shared(record)) records.delete(record.id)
         if (JSON.stringify(meta.get('schema')) !== JSON.stringify(ourSchema)) writeSchema()
       }, BINDING_ORIGIN)
     },

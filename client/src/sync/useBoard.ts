@@ -18,6 +18,8 @@ import {
 } from 'tldraw'
 import { boardRecords, SYNC_PATH, VIEW_SYNC_PATH } from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
+import { takePendingImport } from '../export/pendingImport.ts'
+import { loadIntoEmptyBoard } from '../export/importBoard.ts'
 import type { Participant } from '../identity.ts'
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline'
@@ -80,6 +82,9 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
 
     const start = () => {
       if (disposed) return
+      // A file opened "into a new board" is written to the doc before the canvas reads it.
+      const imported = takePendingImport(boardId)
+      if (imported && !viewOnly) loadIntoEmptyBoard(doc, store.schema, imported.parsed, imported.records)
       const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly })
       cleanups.push(() => binding.dispose())
       cleanups.push(bindPresence(store, awareness, doc.clientID, user$))

@@ -1,0 +1,116 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { serializeTldrawJson, type Editor } from 'tldraw'
+import {
+  boardMeta,
+  boardRecords,
+  boardToFile,
+  boardToTldr,
+  docFromUpdate,
+  parseBoardFile,
+  BoardFileError,
+  MAX_IMPORT_BYTES,
+  type JsonRecord,
+} from '@roundtable/shared'
+import { newTestStore, testBoardDoc, testBoardRecords } from '../../../shared/src/export/testBoard.ts'
+import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
+
+const schema = newTestStore().schema
+
+function recordsOf(doc: Y.Doc): Record<string, JsonRecord> {
+  return Object.fromEntries([...boardRecords(doc).map.entries()].map(([id, e]) => [id, e.val]))
+}
+
+/** What the import menu does with a file's text for a new board. */
+function importText(text: string): Y.Doc {
+  const parsed = parseBoardFile(text)
+  const records = migrateImport(schema, parsed)
+  const doc = new Y.Doc()
+  loadIntoEmptyBoard(doc, schema, parsed, records)
+  return doc
+}
+
+describe('import and export round trips', () => {
+  it('board -> .tldr -> import gives the same records', () => {
+    const board = testBoardDoc()
+    const file = JSON.stringify(boardToTldr(board))
+    const imported = importText(file)
+    expect(recordsOf(imported)).toEqual(recordsOf(board))
+    expect(Object.keys(recordsOf(imported)).length).toBe(15)
+  })
+
+  it('board -> JSON snapshot -> import gives the same board, title and facilitation state', () => {
+    const board = testBoardDoc()
+    const imported = importText(JSON.stringify(boardToFile(board)))
+    expect(recordsOf(imported)).toEqual(recordsOf(board))
+    expect(boardMeta(imported).get('title')).toBe('Q2 planning')
+    for (const key of ['participants', 'agenda', 'facilitation']) expect(imported.getMap(key).toJSON()).toEqual(board.getMap(key).toJSON())
+    // Vote results come along; a vote still open stays behind (its ballots are on the old server).
+    expect(Object.keys(imported.getMap('votes').toJSON())).toEqual(['vote-1'])
+    expect(imported.getMap('votes').get('vote-1')).toEqual(board.getMap('votes').get('vote-1'))
+    expect(imported.getArray('sessionLog').toJSON()).toEqual(board.getArray('sessionLog').toJSON())
+    expect(imported.getArray('sessionLog').length).toBe(5)
+  })
+
+  it('imports a .tldr written by tldraw’s own serializer, leaving out its session records', async () => {
+    const { store, records } = testBoardRecords()
+    // tldraw's serializer only reads the editor's store for a board without remote assets.
+    const text = await serializeTldrawJson({ store } as unknown as Editor)
+    expect(JSON.parse(text).tldrawFileFormatVersion).toBe(1)
+    const imported = importText(text)
+    const byId = Object.fromEntries(records.map((r) => [r.id, r]))
+    expect(recordsOf(imported)).toEqual(JSON.parse(JSON.stringify(byId)))
+  })
+
+  it('migrates a board written with an older tldraw schema on the way in', () => {
+    const old = docFromUpdate(fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/board-note-v8.ydoc')))
+    const imported = importText(JSON.stringify(boardToTldr(old)))
+    const note = Object.values(recordsOf(imported)).find((r) => (r as { type?: string }).type === 'note') as unknown as { props: Record<string, unknown> }
+    expect(note.props.text).toBeUndefined()
+    expect(JSON.stringify(note.props.richText)).toContain('Written before rich text')
+    expect(boardMeta(imported).get('schema')).toEqual(schema.serialize())
+  })
+})
+
+describe('bad files get a clear message', () => {
+  const fail = (text: string, byteLength?: number) => {
+    try {
+      const parsed = parseBoardFile(text, byteLength)
+      migrateImport(schema, parsed)
+    } catch (err) {
+      expect(err).toBeInstanceOf(BoardFileError)
+      return (err as Error).message
+    }
+    throw new Error('expected the file to be refused')
+  }
+
+  it('refuses what is not a board file', () => {
+    expect(fail('not json {')).toMatch(/not JSON/)
+    expect(fail('[1,2]')).toMatch(/not a board file/)
+    expect(fail('{"hello":"world"}')).toMatch(/not a board/)
+    expect(fail('{"document":{"version":1}}')).toMatch(/tldraw version 1/)
+    expect(fail('{"tldrawFileFormatVersion":1,"schema":{"schemaVersion":2,"sequences":{}},"records":[{"nope":1}]}')).toMatch(/damaged/)
+  })
+
+  it('refuses a file that is too big before parsing it', () => {
+    expect(fail('{}', MAX_IMPORT_BYTES + 1)).toMatch(/too big/)
+  })
+
+  it('refuses a newer file format or a newer schema than we know', () => {
+    const file = boardToTldr(testBoardDoc()) as { tldrawFileFormatVersion: number; schema: { sequences: Record<string, number> } }
+    expect(fail(JSON.stringify({ ...file, tldrawFileFormatVersion: 2 }))).toMatch(/newer tldraw/)
+    const newer = structuredClone(file)
+    newer.schema.sequences['com.tldraw.shape.note'] += 1
+    expect(fail(JSON.stringify(newer))).toMatch(/newer version/)
+    expect(fail(JSON.stringify({ ...boardToFile(testBoardDoc()), version: 99 }))).toMatch(/newer version of Roundtable/)
+  })
+
+  it('refuses records tldraw would not accept', () => {
+    const file = structuredClone(boardToTldr(testBoardDoc())) as { records: (JsonRecord & { props?: Record<string, unknown> })[] }
+    const note = file.records.find((r) => r.type === 'note')!
+    note.props = { ...note.props, color: 'not-a-colour' }
+    expect(fail(JSON.stringify(file))).toMatch(/cannot show/)
+  })
+})

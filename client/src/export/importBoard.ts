@@ -1,0 +1,128 @@
+import type * as Y from 'yjs'
+import {
+  Box,
+  type Editor,
+  type SerializedSchema,
+  type TLAsset,
+  type TLBinding,
+  type TLRecord,
+  type TLSchema,
+  type TLShape,
+  type TLShapeId,
+} from 'tldraw'
+import {
+  BoardFileError,
+  DOC_ARRAYS,
+  DOC_MAPS,
+  MODEL_VERSION,
+  boardMeta,
+  replaceBoardContent,
+  type JsonRecord,
+  type ParsedBoardFile,
+} from '@roundtable/shared'
+import { zoomToUncovered } from '../board/viewport.ts'
+
+/**
+ * The file's document records migrated to our tldraw schema and validated by it. Session
+ * records a .tldr may carry (camera, instance state, pointer) are left out: they belong to the
+ * device that wrote the file. Throws BoardFileError with a message for people.
+ */
+export function migrateImport(schema: TLSchema, parsed: ParsedBoardFile): TLRecord[] {
+  const store: Record<string, TLRecord> = {}
+  for (const record of parsed.records) {
+    const type = schema.types[record.typeName as TLRecord['typeName']]
+    if (type && type.scope === 'document') store[record.id] = record as unknown as TLRecord
+  }
+  // A schema with migrations we do not have was written by a newer tldraw or Roundtable.
+  if (!schema.getMigrationsSince(parsed.schema as SerializedSchema).ok) {
+    throw new BoardFileError('This file was made by a newer version of tldraw or Roundtable than this one; update to open it.')
+  }
+  let result
+  try {
+    result = schema.migrateStoreSnapshot({ store, schema: parsed.schema as SerializedSchema })
+  } catch (err) {
+    throw new BoardFileError(`The file’s records could not be read (${(err as Error).message}).`)
+  }
+  if (result.type === 'error') {
+    throw new BoardFileError(`The file could not be upgraded to this version (${result.reason}).`)
+  }
+  const records = Object.values(result.value) as TLRecord[]
+  for (const record of records) {
+    try {
+      schema.validateRecord(null as never, record, 'initialize', null)
+    } catch (err) {
+      throw new BoardFileError(`The file holds a record this version cannot show (${record.id}: ${(err as Error).message.split('\n')[0]}).`)
+    }
+  }
+  if (!records.some((r) => r.typeName === 'page')) throw new BoardFileError('The file has no page to show.')
+  return records
+}
+
+/**
+ * Loads an import into a board nobody has written yet, before the canvas binds to it: records
+ * keep their ids, and a Roundtable snapshot brings its title and facilitation state along.
+ */
+export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedBoardFile, records: TLRecord[]) {
+  replaceBoardContent(
+    doc,
+    { records: records as unknown as JsonRecord[], maps: parsed.maps, arrays: parsed.arrays },
+    { schema: schema.serialize(), title: parsed.title, maps: parsed.kind === 'roundtable' ? DOC_MAPS : [], arrays: parsed.kind === 'roundtable' ? DOC_ARRAYS : [] },
+  )
+  doc.transact(() => {
+    const meta = boardMeta(doc)
+    meta.set('modelVersion', MODEL_VERSION)
+    if (!meta.has('createdAt')) meta.set('createdAt', Date.now())
+  })
+}
+
+/** Gap between what the board holds and what is imported beside it. */
+const GAP = 200
+
+/**
+ * Adds an import to the current page with new ids, each of the file's pages to the right of
+ * everything already there, so nothing overlaps. Selects and shows what was added.
+ */
+export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): number {
+  const pages = records.filter((r) => r.typeName === 'page')
+  const shapes = records.filter((r): r is TLShape => r.typeName === 'shape')
+  const bindings = records.filter((r): r is TLBinding => r.typeName === 'binding')
+  const assets = records.filter((r): r is TLAsset => r.typeName === 'asset')
+  const byId = new Map(shapes.map((s) => [s.id, s]))
+  const pageOf = (s: TLShape): string => {
+    const parent = byId.get(s.parentId as TLShapeId)
+    return parent ? pageOf(parent) : s.parentId
+  }
+  const added: TLShapeId[] = []
+  editor.run(() => {
+    for (const page of pages) {
+      const pageShapes = shapes.filter((s) => pageOf(s) === page.id)
+      if (pageShapes.length === 0) continue
+      const ids = new Set(pageShapes.map((s) => s.id))
+      const before = new Set(editor.getCurrentPageShapeIds())
+      editor.selectNone()
+      editor.putContentOntoCurrentPage(
+        {
+          shapes: pageShapes,
+          rootShapeIds: pageShapes.filter((s) => !ids.has(s.parentId as TLShapeId)).map((s) => s.id),
+          bindings: bindings.filter((b) => ids.has(b.fromId) && ids.has(b.toId)),
+          assets,
+          schema: editor.store.schema.serialize(),
+        },
+        { preservePosition: true, select: false },
+      )
+      const fresh = [...editor.getCurrentPageShapeIds()].filter((id) => !before.has(id) && editor.getShape(id)?.parentId === editor.getCurrentPageId())
+      const bounds = (ids: Iterable<TLShapeId>) => [...ids].map((id) => editor.getShapePageBounds(id)).filter((b): b is Box => !!b)
+      const existing = bounds(before)
+      const incoming = bounds(fresh)
+      if (existing.length && incoming.length) {
+        const [was, now] = [Box.Common(existing), Box.Common(incoming)]
+        editor.nudgeShapes(fresh, { x: was.maxX + GAP - now.minX, y: was.minY - now.minY })
+      }
+      added.push(...fresh)
+    }
+    editor.select(...added)
+  })
+  const bounds = editor.getSelectionPageBounds()
+  if (added.length && bounds) zoomToUncovered(editor, bounds, { rightColumn: true })
+  return added.length
+}

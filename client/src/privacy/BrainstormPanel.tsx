@@ -1,0 +1,352 @@
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
+import {
+  brainstormMap,
+  DRAFTS_AWARENESS_FIELD,
+  plainText,
+  revealAnchor,
+  revealArea,
+  revealSlotPosition,
+  type DraftCount,
+  type RoundSlots,
+  type RoundState,
+} from '@roundtable/shared'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { zoomToUncovered } from '../board/viewport.ts'
+import { DraftKeeper } from './drafts.ts'
+import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, useYMap } from './hooks.ts'
+
+/**
+ * Silent brainstorm: while a round runs, new sticky notes are private drafts on this device;
+ * others see only how many each person has. At the reveal every client publishes its drafts
+ * (anonymously through the server when the round says so).
+ */
+export function BrainstormPanel({ clock }: { clock: () => number }) {
+  const { boardId, doc, awareness, provider, participant, editor, viewOnly } = useBoardContext()
+  const rpc = useRoundtable(provider)
+  const connected = useConnected(provider)
+  const state = useYMap<unknown>(brainstormMap(doc))
+  const round = state.round as RoundState | undefined
+  const active = !!round && round.revealedAt === null
+  const now = useNow(clock, active && round.endsAt !== null)
+  const [starting, setStarting] = useState(false)
+  const [message, setMessage] = useState('')
+  const [keeper, setKeeper] = useState<DraftKeeper>()
+  const roundRef = useRef(round)
+  roundRef.current = round
+
+  useEffect(() => {
+    const k = new DraftKeeper(boardId, editor)
+    let live = true
+    k.whenLoaded.then(() => live && setKeeper(k))
+    return () => {
+      live = false
+      k.dispose()
+    }
+  }, [boardId, editor])
+
+  // During a round, every note this person makes is a draft.
+  useEffect(
+    () =>
+      editor.sideEffects.registerBeforeCreateHandler('shape', (shape, source) => {
+        const r = roundRef.current
+        if (source !== 'user' || shape.type !== 'note' || !r || r.revealedAt !== null || shape.meta.draft) return shape
+        return { ...shape, meta: { ...shape.meta, draft: r.roundId } }
+      }),
+    [editor],
+  )
+
+  // Drafts kept from before a reload come back while the round is on.
+  useEffect(() => {
+    if (keeper && active) keeper.show(round.roundId)
+  }, [keeper, active, round?.roundId])
+
+  const myDrafts = useValue(
+    'my drafts',
+    () => (round ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === round.roundId) : []),
+    [editor, round?.roundId],
+  )
+
+  useEffect(() => {
+    const field: DraftCount | null = active ? { roundId: round.roundId, count: myDrafts.length } : null
+    awareness.setLocalStateField(DRAFTS_AWARENESS_FIELD, field)
+  }, [awareness, active, round?.roundId, myDrafts.length])
+
+  const others = useDraftCounts(awareness, round?.roundId)
+
+  // Good news fades; a problem stays until something changes.
+  useEffect(() => {
+    if (!message.startsWith('Published')) return
+    const timer = setTimeout(() => setMessage(''), 10_000)
+    return () => clearTimeout(timer)
+  }, [message])
+
+  // The timer reveals for everyone: any client that sees it run out flips the round.
+  useEffect(() => {
+    if (active && round.endsAt !== null && now >= round.endsAt && !viewOnly) reveal()
+  }, [active, now])
+
+  // Rounds whose reveal reached us live, while synced with the server: our drafts join the
+  // group's. A reveal that arrives while loading or catching up after an offline stretch means
+  // we were away, and publishing now would be publishing alone.
+  const witnessed = useRef(new Set<string>())
+  useEffect(() => {
+    const map = brainstormMap(doc)
+    let last = map.get('round') as RoundState | undefined
+    const onChange = () => {
+      const now = map.get('round') as RoundState | undefined
+      const revealedLive = now && now.revealedAt !== null && last?.roundId === now.roundId && last.revealedAt === null
+      if (revealedLive && provider.synced) witnessed.current.add(now.roundId)
+      last = now
+    }
+    map.observe(onChange)
+    return () => map.unobserve(onChange)
+  }, [doc, provider])
+  // Someone who was away at an anonymous reveal would publish alone, which gives them away:
+  // they choose (this round id) instead of it happening by itself.
+  const [lateChoice, setLateChoice] = useState<{ roundId: string; publish: boolean }>()
+
+  // At (or after, for someone who comes back late) the reveal, publish what this device holds.
+  const publishing = useRef(false)
+  const [lateDrafts, setLateDrafts] = useState(0)
+  useEffect(() => {
+    if (!keeper || !round || round.revealedAt === null || !connected || publishing.current) return
+    const drafts = keeper.list(round.roundId)
+    if (drafts.length === 0) return setLateDrafts(0)
+    const late = round.anonymous && !witnessed.current.has(round.roundId)
+    if (late && lateChoice?.roundId !== round.roundId) return setLateDrafts(drafts.length)
+    setLateDrafts(0)
+    if (late && !lateChoice!.publish) {
+      keeper.forget(drafts.map((d) => d.id))
+      return setMessage('Your drafts were deleted from this device.')
+    }
+    publishing.current = true
+    publish(round, drafts)
+      .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}.`))
+      .catch((err) => setMessage(`Could not publish your drafts yet: ${(err as Error).message}`))
+      .finally(() => (publishing.current = false))
+  }, [keeper, round?.roundId, round?.revealedAt, connected, lateChoice])
+
+  async function publish(r: RoundState, drafts: TLShape[]): Promise<number> {
+    const text = (d: TLShape) => plainText((d.props as { richText?: unknown }).richText).trim()
+    // An empty draft is a note started and abandoned: it is dropped, not published.
+    const written = drafts.filter((d) => text(d))
+    if (r.anonymous && written.length) {
+      await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text) })
+    } else if (written.length) {
+      const { firstSlot } = await rpc.request('round.claim', { roundId: r.roundId, count: written.length })
+      const pageId = (editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
+      editor.run(() => {
+        editor.createShapes(
+          written.map((d, i) => ({
+            id: createShapeId(),
+            type: 'note' as const,
+            parentId: pageId,
+            ...revealSlotPosition(r.anchor, firstSlot + i),
+            props: d.props,
+            meta: { createdBy: participant.id },
+          })),
+        )
+      })
+    }
+    keeper!.forget(drafts.map((d) => d.id))
+    return written.length
+  }
+
+  function reveal() {
+    const current = brainstormMap(doc).get('round') as RoundState | undefined
+    if (current && current.revealedAt === null) brainstormMap(doc).set('round', { ...current, revealedAt: clock() })
+  }
+
+  function start(prompt: string, minutes: number | null, anonymous: boolean) {
+    const viewport = editor.getViewportPageBounds()
+    const next: RoundState = {
+      roundId: createShapeId().slice('shape:'.length),
+      prompt,
+      startedAt: clock(),
+      endsAt: minutes ? clock() + Math.round(minutes * 60_000) : null,
+      anonymous,
+      revealedAt: null,
+      pageId: editor.getCurrentPageId(),
+      anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }),
+    }
+    brainstormMap(doc).set('round', next)
+    setStarting(false)
+    setMessage('')
+  }
+
+  const slots = state.slots as RoundSlots | undefined
+  const notesRevealed = round && slots?.roundId === round.roundId ? slots.used : 0
+  // Show the reveal to people who were here for it, until they move on.
+  const [revealSeen, setRevealSeen] = useState<string>()
+  const wasActive = useRef(active)
+  useEffect(() => {
+    if (wasActive.current && !active && round?.revealedAt) setRevealSeen(round.roundId)
+    wasActive.current = active
+  }, [active, round?.roundId])
+  const showReveal = !active && !starting && round && revealSeen === round.roundId
+
+  function showRevealedNotes() {
+    if (!round || !notesRevealed) return
+    const area = revealArea(round.anchor, notesRevealed)
+    if (editor.getCurrentPageId() !== round.pageId && editor.getPage(round.pageId as TLPageId)) editor.setCurrentPage(round.pageId as TLPageId)
+    zoomToUncovered(editor, area, { inset: 48, rightColumn: true })
+  }
+
+  const status = (
+    <p className="pv-message" role="status" aria-live="polite">
+      {message}
+    </p>
+  )
+
+  if (lateDrafts > 0 && round) {
+    const choose = (publish: boolean) => setLateChoice({ roundId: round.roundId, publish })
+    return (
+      <section className="pv-panel" aria-label="Silent brainstorm">
+        <h2>Silent brainstorm</h2>
+        {round.prompt && <p className="pv-prompt">{round.prompt}</p>}
+        <p className="pv-private" data-testid="late-drafts">
+          🔒 You were away when this anonymous round was revealed. Your {lateDrafts} draft{lateDrafts === 1 ? ' is' : 's are'} still
+          only on this device.
+          <span className="muted"> Published now, on {lateDrafts === 1 ? 'its' : 'their'} own, others could guess they are yours.</span>
+        </p>
+        <div className="pv-actions">
+          <button onClick={() => choose(false)}>Delete {lateDrafts === 1 ? 'it' : 'them'}</button>
+          <button className="primary" onClick={() => choose(true)}>
+            Publish anyway
+          </button>
+        </div>
+        {status}
+      </section>
+    )
+  }
+  if (!active && !starting && !showReveal) {
+    // A viewer cannot start one: nothing to show until a round runs.
+    if (viewOnly) return null
+    return (
+      <section className="pv-panel pv-compact" aria-label="Silent brainstorm">
+        <button onClick={() => setStarting(true)} title="Everyone writes sticky notes privately, then all are revealed at once">
+          🤫 Start a silent round…
+        </button>
+        {status}
+      </section>
+    )
+  }
+  return (
+    <section className="pv-panel" aria-label="Silent brainstorm">
+      <h2>Silent brainstorm</h2>
+      {active ? (
+        <>
+          {round.prompt && <p className="pv-prompt">{round.prompt}</p>}
+          <p className="pv-line">
+            {round.endsAt !== null && <span className="pv-timer">{formatRemaining(round.endsAt - now)} left · </span>}
+            {round.anonymous ? 'Anonymous reveal' : 'Reveal with names'}
+          </p>
+          {viewOnly ? (
+            <p className="pv-line muted">You are viewing: people with the edit link are writing privately.</p>
+          ) : (
+            <p className="pv-private" data-testid="my-draft-count">
+              🔒 Your private drafts: <strong>{myDrafts.length}</strong>
+              <span className="muted"> — press N and click to add one; only you can see them</span>
+            </p>
+          )}
+          {others.length > 0 && (
+            <ul className="pv-counts" aria-label="Drafts per person">
+              {others.map((o) => (
+                <li key={o.clientId} data-drafts-of={o.name}>
+                  <span className="dot" style={{ background: o.color }} /> {o.name}: {o.count} draft{o.count === 1 ? '' : 's'}
+                </li>
+              ))}
+            </ul>
+          )}
+          {!viewOnly && (
+            <button className="primary" onClick={reveal}>
+              Reveal everyone’s notes
+            </button>
+          )}
+        </>
+      ) : starting ? (
+        <StartRound onStart={start} onCancel={() => setStarting(false)} />
+      ) : (
+        <>
+          <p className="pv-line" data-testid="revealed-count">
+            Revealed {notesRevealed} note{notesRevealed === 1 ? '' : 's'}
+            {round!.anonymous ? ', with no names' : ''}.
+          </p>
+          <div className="pv-actions">
+            <button onClick={() => setRevealSeen(undefined)}>Done</button>
+            <button className="primary" disabled={!notesRevealed} onClick={showRevealedNotes}>
+              Show the notes
+            </button>
+          </div>
+        </>
+      )}
+      {status}
+      {active && <DraftOverlay drafts={myDrafts} />}
+    </section>
+  )
+}
+
+function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: number | null, anonymous: boolean): void; onCancel(): void }) {
+  const [prompt, setPrompt] = useState('')
+  const [minutes, setMinutes] = useState('5')
+  const [anonymous, setAnonymous] = useState(false)
+  return (
+    <form
+      className="pv-form"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const m = Number(minutes)
+        onStart(prompt.trim(), minutes.trim() && m > 0 ? m : null, anonymous)
+      }}
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+    >
+      <label>
+        Prompt (shown to everyone)
+        <input autoFocus value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. What slows us down?" />
+      </label>
+      <label>
+        Timebox in minutes (empty: none)
+        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+      </label>
+      <label className="pv-check">
+        <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> Publish anonymously
+      </label>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Start round
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** A dashed frame and a lock over each draft: it is visibly only on this screen. */
+function DraftOverlay({ drafts }: { drafts: TLShape[] }) {
+  const { editor } = useBoardContext()
+  const ids = useMemo(() => drafts.map((d) => d.id), [drafts])
+  const boxes = useValue(
+    'draft boxes',
+    () =>
+      ids.flatMap((id) => {
+        const b = editor.getShapePageBounds(id)
+        if (!b) return []
+        const tl = editor.pageToViewport({ x: b.minX, y: b.minY })
+        const zoom = editor.getZoomLevel()
+        return [{ id, x: tl.x - 5, y: tl.y - 5, w: b.w * zoom + 10, h: b.h * zoom + 10 }]
+      }),
+    [editor, ids],
+  )
+  return (
+    <div className="pv-overlay" aria-hidden>
+      {boxes.map((b) => (
+        <div key={b.id} className="pv-draft" style={{ left: b.x, top: b.y, width: b.w, height: b.h }}>
+          <span>🔒 Private draft</span>
+        </div>
+      ))}
+    </div>
+  )
+}

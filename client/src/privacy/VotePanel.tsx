@@ -1,0 +1,296 @@
+import { useEffect, useState } from 'react'
+import { useValue, type TLShapeId } from 'tldraw'
+import { dotsUsed, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { isNote, noteText } from '../sensemaking/actions.ts'
+import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
+
+/**
+ * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
+ * doc; the doc shows a vote's settings, how many have voted and, once closed, the totals.
+ */
+export function VotePanel({ clock }: { clock: () => number }) {
+  const { doc, provider, participant, editor, viewOnly } = useBoardContext()
+  const rpc = useRoundtable(provider)
+  const connected = useConnected(provider)
+  const votes = useYMap<VoteState>(votesMap(doc))
+  const vote = Object.values(votes).sort((a, b) => b.startedAt - a.startedAt)[0]
+  const open = vote?.status === 'open'
+  const now = useNow(clock, open && vote.endsAt !== null)
+  const [myDots, setMyDots] = useState<Dots>({})
+  const [starting, setStarting] = useState(false)
+  const [dismissed, setDismissed] = useState<string>()
+  const [message, setMessage] = useState('')
+  const auth = { participantId: participant.id, secret: participant.secret }
+
+  // Claim our participant id with our secret as soon as we connect, so nobody else can.
+  useEffect(() => {
+    if (connected && !viewOnly) rpc.request('hello', auth).catch((err) => setMessage((err as Error).message))
+  }, [connected])
+
+  // Our own dots come from the server (after a reload, too); nobody else's ever do.
+  useEffect(() => {
+    setMyDots({})
+    if (!vote || !connected || viewOnly) return
+    rpc.request('vote.mine', { voteId: vote.id, ...auth }).then(
+      (r) => setMyDots(r.dots),
+      () => {},
+    )
+  }, [vote?.id, connected])
+
+  // The timebox closes the vote: any client that sees it run out asks the server.
+  useEffect(() => {
+    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly) rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
+  }, [open, now, connected])
+
+  const fail = (err: unknown) => setMessage((err as Error).message)
+
+  async function cast(shapeId: string, delta: number) {
+    const next = { ...myDots, [shapeId]: Math.max(0, (myDots[shapeId] ?? 0) + delta) }
+    try {
+      const r = await rpc.request('vote.cast', { voteId: vote.id, ...auth, dots: next })
+      setMyDots(r.dots)
+      setMessage('')
+    } catch (err) {
+      fail(err)
+    }
+  }
+
+  const selectedNotes = useValue('selected notes', () => editor.getSelectedShapes().filter(isNote).filter((s) => !s.meta.draft).map((s) => s.id), [editor])
+  const pageNotes = useValue('page notes', () => editor.getCurrentPageShapesSorted().filter(isNote).filter((s) => !s.meta.draft).map((s) => s.id), [editor])
+
+  async function start(settings: { useSelection: boolean; perPerson: number; allowMultiple: boolean; showLive: boolean; minutes: number | null }) {
+    const shapeIds = settings.useSelection ? selectedNotes : pageNotes
+    try {
+      await rpc.request('vote.start', {
+        shapeIds,
+        perPerson: settings.perPerson,
+        allowMultiple: settings.allowMultiple,
+        showLive: settings.showLive,
+        durationMs: settings.minutes ? Math.round(settings.minutes * 60_000) : null,
+      })
+      setStarting(false)
+      setMessage('')
+    } catch (err) {
+      fail(err)
+    }
+  }
+
+  const showResults = vote && !open && !starting && dismissed !== vote.id && vote.totals
+  const left = open ? vote.perPerson - dotsUsed(myDots) : 0
+  const status = (
+    <p className="pv-message" role="status" aria-live="polite">
+      {message}
+    </p>
+  )
+  if (!open && !starting && !showResults) {
+    // A viewer cannot start one: nothing to show until a vote runs.
+    if (viewOnly) return null
+    return (
+      <section className="pv-panel pv-compact" aria-label="Dot vote">
+        <button
+          onClick={() => setStarting(true)}
+          disabled={pageNotes.length === 0}
+          title={pageNotes.length ? 'Everyone places dots on notes in secret; totals show when the vote closes' : 'Add sticky notes first'}
+        >
+          ● Start a dot vote…
+        </button>
+        {status}
+      </section>
+    )
+  }
+  return (
+    <section className="pv-panel" aria-label="Dot vote">
+      <h2>Dot vote</h2>
+      {open ? (
+        <>
+          <p className="pv-line">
+            {vote.endsAt !== null && <span className="pv-timer">{formatRemaining(vote.endsAt - now)} left · </span>}
+            <span data-testid="voter-count">
+              {vote.voterCount} {vote.voterCount === 1 ? 'person has' : 'people have'} voted
+            </span>
+          </p>
+          {viewOnly ? (
+            <p className="pv-line muted">You are viewing: voting needs the board’s edit link.</p>
+          ) : (
+            <p className="pv-private" data-testid="dots-left">
+              🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
+              <span className="muted"> — only you see where they are</span>
+            </p>
+          )}
+          <p className="pv-line muted">
+            {vote.shapeIds.length} notes · {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
+            {vote.showLive ? 'totals shown live' : 'totals hidden until the vote closes'}
+          </p>
+          {!viewOnly && (
+            <button className="primary" onClick={() => rpc.request('vote.close', { voteId: vote.id }).catch(fail)}>
+              Close vote and show results
+            </button>
+          )}
+        </>
+      ) : starting ? (
+        <StartVote selected={selectedNotes.length} all={pageNotes.length} onStart={start} onCancel={() => setStarting(false)} />
+      ) : null}
+      {showResults && (
+        <div className="pv-results">
+          <h3>Results</h3>
+          <ol aria-label="Ranked results">
+            {rankResults(vote.shapeIds, vote.totals!).map((r) => {
+              const shape = editor.getShape(r.shapeId as TLShapeId)
+              return (
+                <li key={r.shapeId}>
+                  <button className="pv-result" onClick={() => shape && editor.select(shape.id).zoomToSelection({ animation: { duration: 200 } })}>
+                    <span className="pv-rank">#{r.rank}</span>
+                    <span className="pv-text">{shape ? noteText(shape) || '(empty note)' : '(deleted note)'}</span>
+                    <span className="pv-votes">
+                      {r.votes} vote{r.votes === 1 ? '' : 's'}
+                    </span>
+                  </button>
+                </li>
+              )
+            })}
+          </ol>
+          <div className="pv-actions">
+            <button onClick={() => setDismissed(vote.id)}>Hide results</button>
+            {!viewOnly && (
+              <button onClick={() => setStarting(true)} disabled={pageNotes.length === 0}>
+                New vote…
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+      {status}
+      {vote && (open || showResults) && <VoteOverlay vote={vote} myDots={myDots} onCast={cast} canAdd={left > 0} canVote={!viewOnly} />}
+    </section>
+  )
+}
+
+function StartVote({
+  selected,
+  all,
+  onStart,
+  onCancel,
+}: {
+  selected: number
+  all: number
+  onStart(s: { useSelection: boolean; perPerson: number; allowMultiple: boolean; showLive: boolean; minutes: number | null }): void
+  onCancel(): void
+}) {
+  const [useSelection, setUseSelection] = useState(selected > 0)
+  const [perPerson, setPerPerson] = useState('3')
+  const [allowMultiple, setAllowMultiple] = useState(true)
+  const [showLive, setShowLive] = useState(false)
+  const [minutes, setMinutes] = useState('')
+  return (
+    <form
+      className="pv-form"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const m = Number(minutes)
+        onStart({ useSelection, perPerson: Number(perPerson), allowMultiple, showLive, minutes: minutes.trim() && m > 0 ? m : null })
+      }}
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+    >
+      <fieldset>
+        <legend>Vote on</legend>
+        <label className="pv-check">
+          <input type="radio" name="scope" checked={!useSelection} onChange={() => setUseSelection(false)} /> All {all} notes on this page
+        </label>
+        <label className="pv-check">
+          <input type="radio" name="scope" disabled={selected === 0} checked={useSelection} onChange={() => setUseSelection(true)} /> The {selected} selected note
+          {selected === 1 ? '' : 's'}
+        </label>
+      </fieldset>
+      <label>
+        Dots per person
+        <input type="number" min="1" max="50" value={perPerson} onChange={(e) => setPerPerson(e.target.value)} />
+      </label>
+      <label className="pv-check">
+        <input type="checkbox" checked={allowMultiple} onChange={(e) => setAllowMultiple(e.target.checked)} /> Several dots on one note
+      </label>
+      <label className="pv-check">
+        <input type="checkbox" checked={showLive} onChange={(e) => setShowLive(e.target.checked)} /> Show totals while open
+      </label>
+      <label>
+        Timebox in minutes (empty: none)
+        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+      </label>
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Start vote
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** Under each note in the vote: my dots and +/- while open; the total once known. */
+function VoteOverlay({
+  vote,
+  myDots,
+  onCast,
+  canAdd,
+  canVote,
+}: {
+  vote: VoteState
+  myDots: Dots
+  onCast(id: string, delta: number): void
+  canAdd: boolean
+  canVote: boolean
+}) {
+  const { editor } = useBoardContext()
+  const boxes = useValue(
+    'vote boxes',
+    () =>
+      vote.shapeIds.flatMap((id) => {
+        const shape = editor.getShape(id as TLShapeId)
+        if (!shape || shape.parentId !== editor.getCurrentPageId() && editor.getAncestorPageId(shape) !== editor.getCurrentPageId()) return []
+        const b = editor.getShapePageBounds(shape)
+        if (!b) return []
+        const p = editor.pageToViewport({ x: b.midX, y: b.maxY })
+        return [{ id, x: p.x, y: p.y, text: noteText(shape) }]
+      }),
+    [editor, vote.shapeIds],
+  )
+  const open = vote.status === 'open' && canVote
+  return (
+    <div className="pv-overlay">
+      {boxes.map((b) => {
+        const mine = myDots[b.id] ?? 0
+        const total = vote.totals?.[b.id]
+        if (!open && total === undefined) return null
+        const label = b.text.slice(0, 40) || 'note'
+        return (
+          <div key={b.id} className="pv-vote" style={{ left: b.x, top: b.y }} data-vote-note={b.text}>
+            {open && (
+              <>
+                <button aria-label={`Remove a dot from “${label}”`} disabled={mine === 0} onClick={() => onCast(b.id, -1)}>
+                  −
+                </button>
+                <span className="pv-dots" data-my-dots={mine} aria-label={`${mine} of your dots`}>
+                  {mine ? '●'.repeat(mine) : '○'}
+                </span>
+                <button
+                  aria-label={`Add a dot to “${label}”`}
+                  disabled={!canAdd || (!vote.allowMultiple && mine > 0)}
+                  onClick={() => onCast(b.id, +1)}
+                >
+                  +
+                </button>
+              </>
+            )}
+            {total !== undefined && (
+              <span className="pv-total" data-total={total}>
+                {total} vote{total === 1 ? '' : 's'}
+              </span>
+            )}
+          </div>
+        )
+      })}
+    </div>
+  )
+}

@@ -1,0 +1,182 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as Y from 'yjs'
+import { createTLSchema } from '@tldraw/tlschema'
+import { boardToFile, boardToTldr, buildReport, docFromUpdate, isValidBoardId, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import { Router } from './router.ts'
+import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
+import { VIEW_TOKEN_PATTERN } from '../access.ts'
+import { BoardsFullError } from '../rooms.ts'
+import type { SnapshotInfo } from '../storage/snapshots.ts'
+import type { Logger } from '../logger.ts'
+
+/**
+ * The board HTTP API (no browser needed): exports, snapshots, restore and fork. `:id` is a
+ * board id (the edit capability) or a view-only token: a view token reads (export, list, one
+ * snapshot) but every write (take, restore, fork) is refused with 403, like its sync socket.
+ * ACCESS_TOKEN is checked before any of this, in http.ts.
+ *   GET  /api/boards/:id/export?format=json|md|tldr
+ *   GET  /api/boards/:id/snapshots              POST {name, by?} takes one
+ *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
+ *   POST /api/boards/:id/snapshots/:sid/restore {by?}
+ *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
+ */
+const FORMATS = ['json', 'md', 'tldr'] as const
+type Format = (typeof FORMATS)[number]
+const MAX_BODY_BYTES = 16 * 1024
+const MAX_NAME_LENGTH = 120
+
+/** tldraw's schema, for a .tldr of a board no canvas has written yet. */
+let defaultSchema: unknown
+const fallbackSchema = () => (defaultSchema ??= createTLSchema().serialize())
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, `request body over ${MAX_BODY_BYTES} bytes`))
+        req.destroy()
+      } else chunks.push(chunk)
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim()
+      if (!text) return resolve({})
+      try {
+        const body = JSON.parse(text)
+        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error()
+        resolve(body)
+      } catch {
+        reject(new ApiError(400, 'the request body must be a JSON object'))
+      }
+    })
+  })
+}
+
+function optionalString(body: Record<string, unknown>, key: string, max = MAX_NAME_LENGTH): string | undefined {
+  const value = body[key]
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw new ApiError(400, `"${key}" must be a string`)
+  const trimmed = value.trim()
+  if (trimmed.length > max) throw new ApiError(400, `"${key}" must be at most ${max} characters`)
+  return trimmed || undefined
+}
+
+function formatOf(url: URL): Format {
+  const format = url.searchParams.get('format') ?? 'json'
+  if (!(FORMATS as readonly string[]).includes(format)) throw new ApiError(400, `format must be one of ${FORMATS.join(', ')}`)
+  return format as Format
+}
+
+function fileName(doc: Y.Doc, suffix: string): string {
+  const title = String(doc.getMap('meta').get('title') ?? '').trim() || 'board'
+  return `${title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60) || 'board'}${suffix}`
+}
+
+/** Sends a board (held as one Yjs update) in the asked format. */
+function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, nameSuffix = '') {
+  const doc = docFromUpdate(state)
+  try {
+    const now = Date.now()
+    const [type, body, ext] =
+      format === 'md'
+        ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, now)), '.md']
+        : format === 'tldr'
+          ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
+          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now)), '.json']
+    const name = fileName(doc, `${nameSuffix}${ext}`)
+    res.writeHead(200, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'content-disposition': `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    })
+    res.end(body)
+  } finally {
+    doc.destroy()
+  }
+}
+
+function boardUrl(req: IncomingMessage, id: string): string {
+  const host = req.headers.host && /^[\w.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost'
+  return `http://${host}/b/${id}`
+}
+
+/** What a client sees of a snapshot: not the board id, which a view-only visitor must not learn. */
+const publicInfo = ({ boardId: _boardId, ...info }: SnapshotInfo) => info
+
+export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
+  /** The board `:id` names and whether it was named by a view-only token. */
+  const resolve = (params: Record<string, string>): { id: string; viewOnly: boolean } => {
+    if (VIEW_TOKEN_PATTERN.test(params.id)) {
+      const id = snapshots.boardForViewToken(params.id)
+      if (id) return { id, viewOnly: true }
+    }
+    if (!isValidBoardId(params.id)) throw new ApiError(404, `no board ${params.id}`)
+    return { id: params.id, viewOnly: false }
+  }
+  const board = (params: Record<string, string>) => resolve(params).id
+  const editableBoard = (params: Record<string, string>, what: string) => {
+    const { id, viewOnly } = resolve(params)
+    if (viewOnly) throw new ApiError(403, `a view-only link cannot ${what}`)
+    return id
+  }
+  const router = new Router()
+    .add('GET', '/api/boards/:id/export', ({ res, url, params }) => {
+      const id = board(params)
+      const format = formatOf(url)
+      if (!snapshots.exists(id)) throw new ApiError(404, `no board ${id}`)
+      sendBoard(res, snapshots.currentState(id), format)
+    })
+    .add('GET', '/api/boards/:id/snapshots', ({ res, params }) => sendJson(res, 200, { snapshots: snapshots.list(board(params)).map(publicInfo) }))
+    .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'take snapshots')
+      const body = await readJsonBody(req)
+      const name = optionalString(body, 'name')
+      if (!name) throw new ApiError(400, 'a snapshot needs a "name"')
+      sendJson(res, 201, { snapshot: publicInfo(snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
+    })
+    .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
+      const format = formatOf(url)
+      const snapshot = snapshots.get(board(params), params.sid)
+      sendBoard(res, snapshot.state, format, `-${snapshot.name}`)
+    })
+    .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'restore snapshots')
+      const body = await readJsonBody(req)
+      const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      sendJson(res, 200, { restored: publicInfo(restored), before: publicInfo(before), changed })
+    })
+    .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'fork the board')
+      const body = await readJsonBody(req)
+      const forkId = snapshots.fork(id, optionalString(body, 'snapshotId', 64))
+      sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
+    })
+
+  /** Handles /api/boards/* requests; returns false for paths it does not serve. */
+  return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+    const found = router.match(req.method ?? 'GET', url.pathname)
+    if (!found) return false
+    if (found === 'method') {
+      sendJson(res, 405, { error: `${req.method} is not allowed on ${url.pathname}` })
+      return true
+    }
+    Promise.resolve()
+      .then(() => found.handler({ req, res, url, params: found.params }))
+      .catch((err: unknown) => {
+        if (res.headersSent) return res.destroy()
+        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message })
+        if (err instanceof BoardsFullError) return sendJson(res, 503, { error: 'the server has too many boards open; try again soon' })
+        log.error({ err, path: url.pathname }, 'board API request failed')
+        sendJson(res, 500, { error: 'internal error' })
+      })
+    return true
+  }
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+
+/**
+ * Named and automatic snapshots of boards: each is the board's whole Yjs state at one moment,
+ * so it can be previewed, exported, restored or forked without replaying anything.
+ */
+export type SnapshotKind = 'named' | 'auto'
+
+export interface SnapshotInfo {
+  id: string
+  boardId: string
+  name: string
+  kind: SnapshotKind
+  /** Who took it (their display name); undefined for automatic ones. */
+  createdBy?: string
+  createdAt: number
+  /** Size of the stored state in bytes. */
+  bytes: number
+}
+
+export interface Snapshot extends SnapshotInfo {
+  /** The board's state as one Yjs update. */
+  state: Uint8Array
+}
+
+export interface SnapshotStorage {
+  add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo
+  /** Newest first. */
+  list(boardId: string): SnapshotInfo[]
+  get(boardId: string, snapshotId: string): Snapshot | undefined
+  /** Drops all but the newest `keep` automatic snapshots of a board; named ones stay. */
+  pruneAutomatic(boardId: string, keep: number): void
+  close(): void
+}
+
+type Row = { id: string; board_id: string; name: string; kind: SnapshotKind; created_by: string | null; created_at: number; bytes: number }
+
+function info(row: Row): SnapshotInfo {
+  return {
+    id: row.id,
+    boardId: row.board_id,
+    name: row.name,
+    kind: row.kind,
+    ...(row.created_by ? { createdBy: row.created_by } : {}),
+    createdAt: row.created_at,
+    bytes: row.bytes,
+  }
+}
+
+/** Snapshots in their own table of the board database (own connection; WAL allows both). */
+export class SqliteSnapshotStorage implements SnapshotStorage {
+  private db: Database.Database
+  private stmts
+
+  constructor(dataDir: string) {
+    fs.mkdirSync(dataDir, { recursive: true })
+    this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS board_snapshots (
+        id TEXT PRIMARY KEY,
+        board_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_by TEXT,
+        created_at INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS board_snapshots_by_board ON board_snapshots (board_id, created_at);
+    `)
+    const columns = 'id, board_id, name, kind, created_by, created_at, bytes'
+    this.stmts = {
+      insert: this.db.prepare<[string, string, string, string, string | null, number, number, Uint8Array]>(
+        'INSERT INTO board_snapshots (id, board_id, name, kind, created_by, created_at, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      list: this.db.prepare<[string], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC`),
+      get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
+      pruneAutomatic: this.db.prepare<[string, string, number]>(
+        `DELETE FROM board_snapshots WHERE board_id = ? AND kind = 'auto' AND id NOT IN
+           (SELECT id FROM board_snapshots WHERE board_id = ? AND kind = 'auto' ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      ),
+    }
+  }
+
+  add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo {
+    const row: Row = {
+      id: Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join(''),
+      board_id: boardId,
+      name: input.name,
+      kind: input.kind,
+      created_by: input.createdBy ?? null,
+      created_at: Date.now(),
+      bytes: input.state.byteLength,
+    }
+    this.stmts.insert.run(row.id, boardId, row.name, row.kind, row.created_by, row.created_at, row.bytes, input.state)
+    return info(row)
+  }
+
+  list(boardId: string): SnapshotInfo[] {
+    return this.stmts.list.all(boardId).map(info)
+  }
+
+  get(boardId: string, snapshotId: string): Snapshot | undefined {
+    const row = this.stmts.get.get(boardId, snapshotId)
+    return row ? { ...info(row), state: new Uint8Array(row.data) } : undefined
+  }
+
+  pruneAutomatic(boardId: string, keep: number): void {
+    this.stmts.pruneAutomatic.run(boardId, boardId, keep)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}

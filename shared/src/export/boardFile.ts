@@ -1,0 +1,226 @@
+import * as Y from 'yjs'
+import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
+import { PARTICIPANTS_KEY } from '../participation.ts'
+import { AGENDA_KEY, FACILITATION_KEY, SESSION_LOG_KEY } from '../facilitationDoc.ts'
+import { VOTES_KEY } from '../privacy/brainstorm.ts'
+
+/**
+ * Board files: tldraw's own `.tldr` format (opens in tldraw) and Roundtable's JSON snapshot
+ * (the whole board including facilitation state, re-importable). Pure: no DOM, no tldraw, so
+ * the browser and the server build and read the same files.
+ */
+
+/** tldraw's file format version we write and the newest we read. */
+export const TLDR_FILE_FORMAT_VERSION = 1
+export const TLDR_MIME_TYPE = 'application/vnd.tldraw+json'
+export const BOARD_FILE_FORMAT = 'roundtable-board'
+/** Bumped when the JSON snapshot's layout changes; older versions stay readable. */
+export const BOARD_FILE_VERSION = 1
+/** Files larger than this are refused before parsing (a board with big images fits easily). */
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+export interface TldrFile {
+  tldrawFileFormatVersion: number
+  schema: unknown
+  records: JsonRecord[]
+}
+
+/**
+ * Doc maps copied as they are (plain JSON values keyed by id). Published vote results come
+ * along; ballots never were in the doc, and a silent brainstorm's round state stays behind.
+ */
+export const DOC_MAPS: readonly string[] = [PARTICIPANTS_KEY, FACILITATION_KEY, AGENDA_KEY, VOTES_KEY]
+/** Doc arrays copied as they are (append-only histories). */
+export const DOC_ARRAYS: readonly string[] = [SESSION_LOG_KEY]
+
+export interface BoardFile {
+  format: typeof BOARD_FILE_FORMAT
+  version: number
+  exportedAt: number
+  /** The doc's `meta` map: title, createdAt, tldraw `schema` the records were written with. */
+  meta: Record<string, unknown>
+  records: JsonRecord[]
+  /** Facilitation and people: `participants`, `facilitation`, `agenda`, `votes` maps and the `sessionLog`. */
+  maps: Record<string, Record<string, unknown>>
+  arrays: Record<string, unknown[]>
+}
+
+function sortedRecords(doc: Y.Doc): JsonRecord[] {
+  // Sorted by id so that the same board always serializes to the same bytes.
+  return [...boardRecords(doc).map.values()].map((e) => e.val).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+export function boardToFile(doc: Y.Doc, now = Date.now()): BoardFile {
+  const maps: BoardFile['maps'] = {}
+  for (const key of DOC_MAPS) {
+    const map = doc.getMap(key)
+    if (map.size > 0) maps[key] = map.toJSON()
+  }
+  const arrays: BoardFile['arrays'] = {}
+  for (const key of DOC_ARRAYS) {
+    const array = doc.getArray(key)
+    if (array.length > 0) arrays[key] = array.toJSON()
+  }
+  return { format: BOARD_FILE_FORMAT, version: BOARD_FILE_VERSION, exportedAt: now, meta: boardMeta(doc).toJSON(), records: sortedRecords(doc), maps, arrays }
+}
+
+/**
+ * The board as a `.tldr` file. `fallbackSchema` is used when no client has written the board
+ * yet (its meta has no schema): the server passes tldraw's current schema.
+ */
+export function boardToTldr(doc: Y.Doc, fallbackSchema?: unknown): TldrFile {
+  const schema = boardMeta(doc).get('schema') ?? fallbackSchema
+  if (!schema) throw new Error('the board has no tldraw schema to write')
+  return { tldrawFileFormatVersion: TLDR_FILE_FORMAT_VERSION, schema, records: sortedRecords(doc) }
+}
+
+/** What a file held, ready to be migrated to the reader's tldraw schema and written to a board. */
+export interface ParsedBoardFile {
+  kind: 'tldr' | 'roundtable'
+  /** The tldraw schema the records were written with. */
+  schema: unknown
+  records: JsonRecord[]
+  /** Roundtable files only: title and facilitation state. */
+  title?: string
+  maps?: BoardFile['maps']
+  arrays?: BoardFile['arrays']
+}
+
+/** A file we cannot import; `message` is for people. */
+export class BoardFileError extends Error {}
+
+function isRecord(value: unknown): value is JsonRecord {
+  return !!value && typeof value === 'object' && typeof (value as JsonRecord).id === 'string' && typeof (value as JsonRecord).typeName === 'string'
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value)
+}
+
+function checkSchema(schema: unknown) {
+  if (!isPlainObject(schema) || typeof schema.schemaVersion !== 'number') {
+    throw new BoardFileError('The file has no tldraw schema, so its shapes cannot be read.')
+  }
+}
+
+function checkRecords(records: unknown): JsonRecord[] {
+  if (!Array.isArray(records) || !records.every(isRecord)) throw new BoardFileError('The file’s records are damaged: each needs an id and a type.')
+  return records
+}
+
+/**
+ * Reads a `.tldr` or Roundtable JSON file's text. Checks size and shape only; whether the
+ * records migrate to (and validate under) our tldraw schema is the caller's next step.
+ * Throws BoardFileError with a message for people.
+ */
+export function parseBoardFile(text: string, byteLength = text.length): ParsedBoardFile {
+  if (byteLength > MAX_IMPORT_BYTES) {
+    throw new BoardFileError(`The file is too big (${(byteLength / 1024 / 1024).toFixed(1)} MB); the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    throw new BoardFileError('This is not a board file: it is not JSON. Choose a .tldr file or a Roundtable .json snapshot.')
+  }
+  if (!isPlainObject(data)) throw new BoardFileError('This is not a board file. Choose a .tldr file or a Roundtable .json snapshot.')
+
+  if (data.format === BOARD_FILE_FORMAT) {
+    if (typeof data.version !== 'number' || data.version > BOARD_FILE_VERSION) {
+      throw new BoardFileError(`This snapshot was made by a newer version of Roundtable (format ${String(data.version)}); update Roundtable to open it.`)
+    }
+    const meta = isPlainObject(data.meta) ? data.meta : {}
+    checkSchema(meta.schema)
+    const maps: BoardFile['maps'] = {}
+    if (isPlainObject(data.maps)) for (const key of DOC_MAPS) if (isPlainObject(data.maps[key])) maps[key] = data.maps[key]
+    // Only closed votes' results: an open vote's ballots are on the server that ran it.
+    if (maps[VOTES_KEY]) maps[VOTES_KEY] = Object.fromEntries(Object.entries(maps[VOTES_KEY]).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
+    const arrays: BoardFile['arrays'] = {}
+    if (isPlainObject(data.arrays)) for (const key of DOC_ARRAYS) if (Array.isArray(data.arrays[key])) arrays[key] = data.arrays[key]
+    return {
+      kind: 'roundtable',
+      schema: meta.schema,
+      records: checkRecords(data.records),
+      title: typeof meta.title === 'string' ? meta.title : undefined,
+      maps,
+      arrays,
+    }
+  }
+  if ('tldrawFileFormatVersion' in data) {
+    const version = data.tldrawFileFormatVersion
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new BoardFileError('The .tldr file is damaged: its format version is not a number.')
+    if (version > TLDR_FILE_FORMAT_VERSION) throw new BoardFileError(`This .tldr file was made by a newer tldraw (file format ${version}); we read up to ${TLDR_FILE_FORMAT_VERSION}.`)
+    checkSchema(data.schema)
+    return { kind: 'tldr', schema: data.schema, records: checkRecords(data.records) }
+  }
+  if (isPlainObject(data.document) && 'version' in data.document) {
+    throw new BoardFileError('This is a file from tldraw version 1, which we cannot read. Open it in tldraw.com and save it again.')
+  }
+  throw new BoardFileError('This JSON file is not a board: expected a .tldr file or a Roundtable snapshot.')
+}
+
+export interface WriteBoardOptions {
+  /** Which doc maps and arrays to replace with the content's too (default: records only). */
+  maps?: readonly string[]
+  arrays?: readonly string[]
+  /** Title for the board's meta. */
+  title?: string
+  /** The tldraw schema `records` are written with (recorded in meta). */
+  schema?: unknown
+}
+
+/**
+ * Makes the doc hold exactly `records` (and optionally the given facilitation state) in one
+ * transaction, writing only what differs: unchanged records are not rewritten, so the change is
+ * as small as the difference. Used for restoring a snapshot and for loading an import into a
+ * fresh board.
+ */
+export function replaceBoardContent(
+  doc: Y.Doc,
+  content: { records: readonly JsonRecord[]; maps?: BoardFile['maps']; arrays?: BoardFile['arrays'] },
+  opts: WriteBoardOptions = {},
+  origin?: unknown,
+): { put: number; removed: number } {
+  const kv = boardRecords(doc)
+  const wanted = new Map(content.records.map((r) => [r.id, r]))
+  let put = 0
+  let removed = 0
+  doc.transact(() => {
+    for (const id of [...kv.map.keys()]) {
+      if (!wanted.has(id)) {
+        kv.delete(id)
+        removed++
+      }
+    }
+    for (const [id, record] of wanted) {
+      const current = kv.get(id)
+      if (current && JSON.stringify(current) === JSON.stringify(record)) continue
+      kv.set(id, record)
+      put++
+    }
+    const meta = boardMeta(doc)
+    if (opts.schema !== undefined) meta.set('schema', opts.schema)
+    if (opts.title !== undefined && meta.get('title') !== opts.title) meta.set('title', opts.title)
+    for (const key of opts.maps ?? []) {
+      const map = doc.getMap(key)
+      const next = content.maps?.[key] ?? {}
+      for (const k of [...map.keys()]) if (!(k in next)) map.delete(k)
+      for (const [k, v] of Object.entries(next)) if (JSON.stringify(map.get(k)) !== JSON.stringify(v)) map.set(k, v)
+    }
+    for (const key of opts.arrays ?? []) {
+      const array = doc.getArray(key)
+      const next = content.arrays?.[key] ?? []
+      if (JSON.stringify(array.toJSON()) === JSON.stringify(next)) continue
+      array.delete(0, array.length)
+      array.push(next)
+    }
+  }, origin)
+  return { put, removed }
+}
+
+/** A Y.Doc holding a board stored as one Yjs update (a snapshot or a board's state). */
+export function docFromUpdate(update: Uint8Array): Y.Doc {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  return doc
+}

@@ -1,0 +1,41 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { buildReport, closedVoteTotals, mdEscape, reportInputFromDoc } from './report.ts'
+import { votesMap } from '../privacy/brainstorm.ts'
+import { T0, testBoardDoc } from './testBoard.ts'
+
+const GOLDEN = path.join(import.meta.dirname, 'testdata/report.golden.md')
+
+describe('Markdown session report', () => {
+  it('for a fixed board equals the reviewed golden file', () => {
+    // Ranked by the closed vote's published totals; the still-open vote is left out.
+    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    const report = buildReport(input)
+    // UPDATE_GOLDEN=1 rewrites the file; review the diff before committing it.
+    if (process.env.UPDATE_GOLDEN) fs.writeFileSync(GOLDEN, report)
+    expect(report).toBe(fs.readFileSync(GOLDEN, 'utf8'))
+  })
+
+  it('keeps reading order and shows no vote counts before a vote, and leaves out empty sections', () => {
+    const report = buildReport({ ...reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000), agenda: [], log: [], voteTotals: undefined })
+    expect(report).not.toMatch(/vote/)
+    expect(report).not.toMatch(/## Agenda|## Leadership timeline/)
+    expect(report.indexOf('Ship every week')).toBeLessThan(report.indexOf('Customers'))
+  })
+
+  it('takes vote totals from closed votes only, the last closed vote winning for a note', () => {
+    const doc = testBoardDoc()
+    expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 0 })
+    votesMap(doc).set('vote-3', { id: 'vote-3', status: 'closed', closedAt: T0 + 50 * 60_000, shapeIds: ['shape:d1'], totals: { 'shape:d1': 4 } })
+    expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 4 })
+    votesMap(doc).clear()
+    expect(closedVoteTotals(doc)).toBeUndefined()
+  })
+
+  it('escapes Markdown so notes read as they were written', () => {
+    expect(mdEscape('# title')).toBe('\\# title')
+    expect(mdEscape('a *b* [c](d)')).toBe('a \\*b\\* \\[c\\](d)')
+    expect(mdEscape('1. first')).toBe('1\\. first')
+  })
+})

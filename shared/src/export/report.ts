@@ -1,0 +1,170 @@
+import type * as Y from 'yjs'
+import { readMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
+import { notesByFrame } from '../clustering.ts'
+import { boardParticipants, type ParticipantInfo } from '../participation.ts'
+import { readAgenda, readLog } from '../facilitationDoc.ts'
+import type { AgendaItem } from '../facilitation/agenda.ts'
+import { leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { shapeText } from './richText.ts'
+import { votesMap } from '../privacy/brainstorm.ts'
+import type { VoteState } from '../privacy/voting.ts'
+
+/**
+ * The Markdown session report: what a group takes to its wiki. Built from plain records and
+ * doc state so the browser and the server write the same report.
+ */
+export interface ReportInput {
+  title: string
+  /** When the report is made; the timeline's open stretch ends here. */
+  now: number
+  /** IANA time zone for dates and times (the server uses UTC). */
+  timeZone?: string
+  participants: readonly (ParticipantInfo & { id: string })[]
+  records: readonly JsonRecord[]
+  agenda?: readonly AgendaItem[]
+  log?: readonly LogEntry[]
+  /** Published vote totals by shape id, once the group has voted. */
+  voteTotals?: Readonly<Record<string, number>>
+}
+
+/**
+ * Vote totals per note from the votes the group closed: for a note in several votes, the last
+ * one closed counts. Undefined before any vote closed (open votes' live totals are interim).
+ */
+export function closedVoteTotals(doc: Y.Doc): Record<string, number> | undefined {
+  const closed = Object.values(votesMap(doc).toJSON() as Record<string, Partial<VoteState>>)
+    .filter((v) => v?.status === 'closed' && v.totals && typeof v.totals === 'object')
+    .sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0))
+  if (closed.length === 0) return undefined
+  const totals: Record<string, number> = {}
+  for (const vote of closed) for (const [id, n] of Object.entries(vote.totals!)) if (typeof n === 'number') totals[id] = n
+  return totals
+}
+
+export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: string; voteTotals?: Record<string, number> } = {}): ReportInput {
+  const meta = readMeta(doc)
+  const participants = Object.entries(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>).map(([id, p]) => ({ ...p, id }))
+  return {
+    title: meta.title?.trim() || 'Untitled board',
+    now,
+    participants,
+    records: [...boardRecords(doc).map.values()].map((e) => e.val),
+    agenda: readAgenda(doc),
+    log: readLog(doc),
+    voteTotals: closedVoteTotals(doc),
+    ...extra,
+  }
+}
+
+/** Escapes what Markdown would otherwise treat as formatting, so notes read as written. */
+export function mdEscape(text: string): string {
+  return text
+    .replace(/([\\`*_[\]<>|~])/g, '\\$1')
+    .replace(/^(\s*)([#+-])(\s)/gm, '$1\\$2$3')
+    .replace(/^(\s*)(\d+)\.(\s)/gm, '$1$2\\.$3')
+}
+
+/** A list item whose continuation lines stay inside the item. */
+function item(text: string, suffix = ''): string {
+  const lines = mdEscape(text || '(empty)').split('\n')
+  return `- ${lines[0]}${lines.length === 1 ? suffix : ''}` + lines.slice(1).map((l, i) => `  \n  ${l}${i === lines.length - 2 ? suffix : ''}`).join('')
+}
+
+function formatters(timeZone: string) {
+  const date = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric' })
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  return { date: (ms: number) => date.format(ms), time: (ms: number) => time.format(ms) }
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+export function buildReport(input: ReportInput): string {
+  const timeZone = input.timeZone ?? 'UTC'
+  const fmt = formatters(timeZone)
+  const out: string[] = []
+  const section = (heading: string, lines: string[]) => {
+    if (lines.length) out.push('', `## ${heading}`, '', ...lines)
+  }
+
+  out.push(`# ${mdEscape(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
+
+  const people = [...input.participants].sort((a, b) => a.firstSeen - b.firstSeen || a.id.localeCompare(b.id))
+  section('Who took part', people.map((p) => item(p.name)))
+
+  const log = input.log ?? []
+  const phaseStarts = new Map<string, number>()
+  for (const e of log) if (e.kind === 'phase.start' && e.phaseId && !phaseStarts.has(e.phaseId)) phaseStarts.set(e.phaseId, e.at)
+  section(
+    'Agenda',
+    (input.agenda ?? []).map((a, i) => {
+      const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${fmt.time(phaseStarts.get(a.id)!)}` : ''].filter(Boolean)
+      const notes = a.notes ? `  \n   ${mdEscape(a.notes).replace(/\n/g, '  \n   ')}` : ''
+      return `${i + 1}. ${mdEscape(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
+    }),
+  )
+
+  const shapes = input.records.filter((r) => r.typeName === 'shape') as (JsonRecord & { type?: string; parentId?: string; props?: unknown })[]
+  const byId = new Map(shapes.map((s) => [s.id, s]))
+  const pages = input.records.filter((r) => r.typeName === 'page').sort((a, b) => String(a.index).localeCompare(String(b.index)))
+  const pageOf = (s: { parentId?: string }): string => {
+    const parent = s.parentId ? byId.get(s.parentId) : undefined
+    return parent ? pageOf(parent) : String(s.parentId)
+  }
+  const votes = input.voteTotals
+  const noteLines = (pageShapes: typeof shapes): string[] => {
+    const lines: string[] = []
+    for (const group of notesByFrame(pageShapes, shapeText)) {
+      let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] ?? 0 }))
+      // Stable sort: equal totals keep reading order.
+      if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => b.votes - a.votes || a.i - b.i)
+      const heading = group.path.length ? group.path.map((p) => mdEscape(p || 'Untitled frame')).join(' › ') : 'Not in a frame'
+      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, votes ? ` (${plural(n.votes, 'vote')})` : '')), '')
+    }
+    lines.pop()
+    return lines
+  }
+  const textLines = (pageShapes: typeof shapes) => pageShapes.filter((s) => s.type === 'text').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
+
+  const label = (id: string | undefined): string | undefined => {
+    const s = id ? byId.get(id) : undefined
+    if (!s) return undefined
+    const text = s.type === 'frame' ? String((s.props as { name?: unknown })?.name ?? '') : shapeText(s.props)
+    return text ? `“${mdEscape(text.replace(/\s+/g, ' '))}”` : `a ${s.type}`
+  }
+  const ends = new Map<string, { start?: string; end?: string }>()
+  for (const b of input.records) {
+    if (b.typeName !== 'binding' || b.type !== 'arrow') continue
+    const terminal = (b.props as { terminal?: string })?.terminal
+    const e = ends.get(String(b.fromId)) ?? {}
+    if (terminal === 'start') e.start = String(b.toId)
+    else if (terminal === 'end') e.end = String(b.toId)
+    ends.set(String(b.fromId), e)
+  }
+  const arrowLines = (pageShapes: typeof shapes) =>
+    pageShapes
+      .filter((s) => s.type === 'arrow')
+      .flatMap((s) => {
+        const text = shapeText(s.props)
+        const from = label(ends.get(s.id)?.start)
+        const to = label(ends.get(s.id)?.end)
+        if (!text) return []
+        return [item(text, from || to ? ` (${from ?? 'unconnected'} → ${to ?? 'unconnected'})` : '')]
+      })
+
+  const pageIds = pages.length ? pages.map((p) => p.id) : [...new Set(shapes.map(pageOf))]
+  const multiPage = pageIds.length > 1
+  for (const pageId of pageIds) {
+    const pageShapes = shapes.filter((s) => pageOf(s) === pageId)
+    const prefix = multiPage ? `${mdEscape(String(pages.find((p) => p.id === pageId)?.name ?? 'Page'))}: ` : ''
+    section(`${prefix}Notes`, noteLines(pageShapes))
+    section(`${prefix}Text`, textLines(pageShapes))
+    section(`${prefix}Arrows`, arrowLines(pageShapes))
+  }
+
+  const timeline = log.length ? leadershipTimeline(log, input.now) : []
+  section(
+    'Leadership timeline',
+    timeline.map((s) => `- ${fmt.time(s.start)}–${fmt.time(s.end)}: ${s.holder ? `${mdEscape(s.holder.name)} led` : 'nobody held the baton'}`),
+  )
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,141 @@
+import type * as Y from 'yjs'
+import { richText, type ShapeRecord } from '../templates/records.ts'
+import type { Point } from '../templates/records.ts'
+
+/**
+ * Silent brainstorm and dot-vote state in the board doc. Only public facts live here: the
+ * round's prompt and timing, and a vote's settings, voter count and (after close) totals.
+ * Drafts stay on each device; ballots stay on the server.
+ */
+export const BRAINSTORM_KEY = 'brainstorm'
+export const VOTES_KEY = 'votes'
+
+export interface RoundState {
+  roundId: string
+  prompt: string
+  startedAt: number
+  endsAt: number | null
+  anonymous: boolean
+  /** When the round was revealed; null while people are still writing. */
+  revealedAt: number | null
+  /** Page and top-left point where revealed notes are laid out. */
+  pageId: string
+  anchor: Point
+}
+
+/** Server-kept counter of reveal-layout places used, per round. */
+export interface RoundSlots {
+  roundId: string
+  used: number
+}
+
+export function brainstormMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(BRAINSTORM_KEY)
+}
+
+export function votesMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(VOTES_KEY)
+}
+
+export function readRound(doc: Y.Doc): RoundState | undefined {
+  return brainstormMap(doc).get('round') as RoundState | undefined
+}
+
+/** What each person shares in awareness during a round: how many drafts, never what they say. */
+export interface DraftCount {
+  roundId: string
+  count: number
+}
+export const DRAFTS_AWARENESS_FIELD = 'drafts'
+
+export const REVEAL_NOTE_SIZE = 200
+export const REVEAL_COLUMNS = 6
+const REVEAL_GAP = 30
+/** Rows are taller than a note so a note that grew with long text still clears the next row. */
+const REVEAL_ROW = REVEAL_NOTE_SIZE + 90
+
+/** Where the note in reveal place `slot` goes: a grid from the anchor, left to right. */
+export function revealSlotPosition(anchor: Point, slot: number): Point {
+  return {
+    x: anchor.x + (slot % REVEAL_COLUMNS) * (REVEAL_NOTE_SIZE + REVEAL_GAP),
+    y: anchor.y + Math.floor(slot / REVEAL_COLUMNS) * REVEAL_ROW,
+  }
+}
+
+/** The page area the first `used` reveal places cover (where to look after a reveal). */
+export function revealArea(anchor: Point, used: number): { x: number; y: number; w: number; h: number } {
+  const columns = Math.min(Math.max(used, 1), REVEAL_COLUMNS)
+  const rows = Math.max(1, Math.ceil(used / REVEAL_COLUMNS))
+  return { x: anchor.x, y: anchor.y, w: columns * (REVEAL_NOTE_SIZE + REVEAL_GAP) - REVEAL_GAP, h: (rows - 1) * REVEAL_ROW + REVEAL_NOTE_SIZE }
+}
+
+/** The anchor for a new round: below everything already on the page, or at the given point if the page is empty. */
+export function revealAnchor(pageBounds: { minX: number; maxY: number } | undefined, fallback: Point): Point {
+  if (!pageBounds) return { x: Math.round(fallback.x - (REVEAL_COLUMNS * (REVEAL_NOTE_SIZE + REVEAL_GAP)) / 2), y: Math.round(fallback.y) }
+  return { x: Math.round(pageBounds.minX), y: Math.round(pageBounds.maxY + 120) }
+}
+
+const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/**
+ * `count` valid, distinct tldraw index keys that sort above `highest` (a fractional-indexing
+ * key): appending digits other than '0' keeps a key valid and places it just after the original.
+ */
+export function indexKeysAbove(highest: string | undefined, count: number): string[] {
+  const base = highest ?? 'a1'
+  const keys: string[] = []
+  for (let i = 0; i < count; i++) {
+    let suffix = ''
+    let n = i + 1
+    // Bijective base 61 over '1'..'z': no digit is ever '0', so no key ends in '0'.
+    while (n > 0) {
+      const d = (n - 1) % 61
+      suffix = DIGITS[d + 1] + suffix
+      n = Math.floor((n - 1) / 61)
+    }
+    keys.push(base + suffix)
+  }
+  return keys
+}
+
+export interface NoteOptions {
+  id: string
+  parentId: string
+  index: string
+  at: Point
+  text: string
+  color?: string
+  meta?: Record<string, unknown>
+}
+
+/** A tldraw 5 note record as plain JSON (the server builds these for anonymous reveals). */
+export function noteRecord({ id, parentId, index, at, text, color = 'yellow', meta = {} }: NoteOptions): ShapeRecord {
+  return {
+    id,
+    typeName: 'shape',
+    type: 'note',
+    x: at.x,
+    y: at.y,
+    rotation: 0,
+    index,
+    parentId,
+    isLocked: false,
+    opacity: 1,
+    meta,
+    props: {
+      color,
+      richText: richText(text),
+      size: 'm',
+      font: 'draw',
+      align: 'middle',
+      verticalAlign: 'middle',
+      labelColor: 'black',
+      growY: 0,
+      fontSizeAdjustment: 1,
+      url: '',
+      scale: 1,
+      // Attribution of the last text edit: none for a revealed note.
+      textLastEditedBy: null,
+    },
+  }
+}

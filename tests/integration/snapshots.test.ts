@@ -1,0 +1,276 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { boardMeta, boardRecords, newBoardId, type JsonRecord } from '@roundtable/shared'
+import { testBoardDoc } from '../../shared/src/export/testBoard.ts'
+import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+
+let server: ServerProcess
+const clients: YClient[] = []
+
+async function client(boardId: string): Promise<YClient> {
+  const c = connectClient(server.wsUrl, boardId)
+  clients.push(c)
+  await whenSynced(c)
+  return c
+}
+
+async function api(method: string, path: string, body?: unknown, raw?: string) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  })
+  const text = await res.text()
+  const type = res.headers.get('content-type') ?? ''
+  return { status: res.status, type, text, json: type.startsWith('application/json') ? JSON.parse(text) : undefined }
+}
+
+/** Like `eventually`, for checks that await (an HTTP request). */
+async function eventuallyAsync(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+}
+
+const ids = (doc: Y.Doc) => [...boardRecords(doc).map.keys()].sort()
+
+/** A board on the server holding the fixed test board, written by a stock Yjs client. */
+async function seededBoard(): Promise<{ id: string; ann: YClient }> {
+  const id = newBoardId()
+  const ann = await client(id)
+  Y.applyUpdate(ann.doc, Y.encodeStateAsUpdate(testBoardDoc()))
+  await eventuallyAsync(async () => expect((await api('GET', `/api/boards/${id}/export`)).status).toBe(200))
+  return { id, ann }
+}
+
+beforeAll(async () => {
+  server = await startServerProcess({ env: { AUTO_SNAPSHOT_MS: '1500', ROOM_IDLE_MS: '300' } })
+})
+
+afterAll(async () => {
+  for (const c of clients) c.destroy()
+  await server?.stop()
+})
+
+describe('board export over HTTP', () => {
+  it('exports the current board as JSON, Markdown and .tldr', async () => {
+    const { id, ann } = await seededBoard()
+    await eventuallyAsync(async () => {
+      const json = (await api('GET', `/api/boards/${id}/export?format=json`)).json
+      expect(json.records.map((r: JsonRecord) => r.id).sort()).toEqual(ids(ann.doc))
+    })
+    const json = (await api('GET', `/api/boards/${id}/export`)).json
+    expect(json).toMatchObject({ format: 'roundtable-board', version: 1, meta: { title: 'Q2 planning' } })
+    expect(json.arrays.sessionLog).toHaveLength(5)
+    expect(Object.keys(json.maps.agenda)).toHaveLength(3)
+
+    const md = await api('GET', `/api/boards/${id}/export?format=md`)
+    expect(md.type).toMatch(/text\/markdown/)
+    expect(md.text).toMatch(/^# Q2 planning\n/)
+    expect(md.text).toContain('### Vision › Deployment')
+    expect(md.text).toContain('- 09:05–09:12: Ana led')
+
+    const tldr = await api('GET', `/api/boards/${id}/export?format=tldr`)
+    const file = JSON.parse(tldr.text)
+    expect(file.tldrawFileFormatVersion).toBe(1)
+    expect(file.schema).toEqual(boardMeta(ann.doc).get('schema'))
+    expect(file.records).toHaveLength(15)
+  })
+
+  it('answers bad requests with 4xx JSON errors and never creates a board', async () => {
+    const { id } = await seededBoard()
+    const unknown = newBoardId()
+    for (const [method, path, status] of [
+      ['GET', `/api/boards/${unknown}/export`, 404],
+      ['GET', `/api/boards/not-a-board/export`, 404],
+      ['GET', `/api/boards/${unknown}/snapshots`, 404],
+      ['GET', `/api/boards/${id}/export?format=pdf`, 400],
+      ['GET', `/api/boards/${id}/snapshots/nope`, 404],
+      ['POST', `/api/boards/${id}/snapshots/nope/restore`, 404],
+      ['POST', `/api/boards/${unknown}/fork`, 404],
+      ['DELETE', `/api/boards/${id}/snapshots`, 405],
+    ] as const) {
+      const res = await api(method, path)
+      expect(res.status, `${method} ${path}`).toBe(status)
+      expect(res.json.error, `${method} ${path}`).toEqual(expect.any(String))
+    }
+    expect((await api('POST', `/api/boards/${id}/snapshots`, {})).status).toBe(400)
+    expect((await api('POST', `/api/boards/${id}/snapshots`, { name: 42 })).status).toBe(400)
+    expect((await api('POST', `/api/boards/${id}/snapshots`, undefined, '{not json')).status).toBe(400)
+    expect((await api('POST', `/api/boards/${id}/snapshots`, undefined, '[1]')).status).toBe(400)
+    expect((await api('POST', `/api/boards/${id}/snapshots`, { name: 'x'.repeat(500) })).status).toBe(400)
+    expect((await api('POST', `/api/boards/${id}/fork`, { snapshotId: 'missing' })).status).toBe(404)
+    // Asking about a board does not create it.
+    expect((await api('GET', `/api/boards/${unknown}/export`)).status).toBe(404)
+  })
+})
+
+describe('snapshots over HTTP', () => {
+  it('take, list, restore (visible live to a connected client) and fork', async () => {
+    const { id, ann } = await seededBoard()
+    const ben = await client(id)
+    await eventually(() => expect(ids(ben.doc)).toEqual(ids(ann.doc)))
+    const original = ids(ann.doc)
+
+    const taken = await api('POST', `/api/boards/${id}/snapshots`, { name: 'after clustering', by: 'Ana' })
+    expect(taken.status).toBe(201)
+    const sid = taken.json.snapshot.id
+    expect(taken.json.snapshot).toMatchObject({ name: 'after clustering', createdBy: 'Ana', kind: 'named' })
+
+    // The group keeps working: a note is deleted and the title changes.
+    ann.doc.transact(() => {
+      boardRecords(ann.doc).delete('shape:r1')
+      boardMeta(ann.doc).set('title', 'Renamed')
+    })
+    await eventually(() => expect(ids(ben.doc)).not.toContain('shape:r1'))
+
+    const list = await api('GET', `/api/boards/${id}/snapshots`)
+    expect(list.json.snapshots.map((s: { name: string }) => s.name)).toContain('after clustering')
+
+    const preview = await api('GET', `/api/boards/${id}/snapshots/${sid}?format=md`)
+    expect(preview.text).toContain('Key person leaves')
+    const previewJson = await api('GET', `/api/boards/${id}/snapshots/${sid}`)
+    expect(previewJson.json.records.map((r: JsonRecord) => r.id).sort()).toEqual(original)
+
+    const restored = await api('POST', `/api/boards/${id}/snapshots/${sid}/restore`, { by: 'Ben' })
+    expect(restored.status).toBe(200)
+    expect(restored.json.changed).toBe(1)
+    // Ben, connected all along with a stock client, sees the note come back and the old title.
+    await eventually(() => {
+      expect(ids(ben.doc)).toEqual(original)
+      expect(boardMeta(ben.doc).get('title')).toBe('Q2 planning')
+    })
+    // Nothing is lost: the state before the restore was snapshotted.
+    const after = (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots
+    const before = after.find((s: { name: string }) => s.name === 'Before restoring “after clustering”')
+    expect(before).toMatchObject({ kind: 'auto', createdBy: 'Ben' })
+    const beforeJson = (await api('GET', `/api/boards/${id}/snapshots/${before.id}`)).json
+    expect(beforeJson.meta.title).toBe('Renamed')
+    expect(beforeJson.records.map((r: JsonRecord) => r.id)).not.toContain('shape:r1')
+
+    const fork = await api('POST', `/api/boards/${id}/fork`, { snapshotId: before.id })
+    expect(fork.status).toBe(201)
+    expect(fork.json.url).toBe(`${server.url}/b/${fork.json.id}`)
+    const cem = await client(fork.json.id)
+    await eventually(() => expect(ids(cem.doc)).toEqual(original.filter((r) => r !== 'shape:r1')))
+    expect(boardMeta(cem.doc).get('title')).toBe('Renamed (fork)')
+    // The original board is untouched by the fork.
+    expect(ids(ann.doc)).toEqual(original)
+
+    const forkNow = await api('POST', `/api/boards/${id}/fork`)
+    expect((await api('GET', `/api/boards/${forkNow.json.id}/export`)).json.records).toHaveLength(original.length)
+  })
+
+  it('takes automatic snapshots during activity and when the last person leaves', async () => {
+    const { id, ann } = await seededBoard()
+    const names = async () => (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.map((s: { name: string }) => s.name)
+    await eventuallyAsync(async () => expect(await names()).toContain('Automatic (during the session)'), 5000)
+    const during = (await names()).length
+    // No activity, no new snapshots.
+    await new Promise((r) => setTimeout(r, 2000))
+    expect((await names()).length).toBe(during)
+
+    ann.doc.transact(() => boardMeta(ann.doc).set('title', 'Before leaving'))
+    await new Promise((r) => setTimeout(r, 200))
+    ann.destroy()
+    await eventuallyAsync(async () => expect(await names()).toContain('Automatic (everyone left)'), 5000)
+    const left = (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.find((s: { name: string }) => s.name === 'Automatic (everyone left)')
+    expect((await api('GET', `/api/boards/${id}/snapshots/${left.id}`)).json.meta.title).toBe('Before leaving')
+  })
+})
+
+describe('automatic snapshot retention', () => {
+  it('keeps only the newest AUTO_SNAPSHOTS_KEPT automatic snapshots and every named one', async () => {
+    const own = await startServerProcess({ env: { AUTO_SNAPSHOT_MS: '60000', AUTO_SNAPSHOTS_KEPT: '2', ROOM_IDLE_MS: '60000' } })
+    try {
+      const id = newBoardId()
+      const list = async () => {
+        const res = await fetch(`${own.url}/api/boards/${id}/snapshots`)
+        return ((await res.json()) as { snapshots: { name: string; kind: string }[] }).snapshots
+      }
+      // Each visit with an edit ends in an automatic snapshot when the visitor leaves.
+      for (let visit = 1; visit <= 4; visit++) {
+        const c = connectClient(own.wsUrl, id)
+        await whenSynced(c)
+        c.doc.transact(() => boardMeta(c.doc).set('title', `visit ${visit}`))
+        if (visit === 1) {
+          await eventually(async () => expect((await list()).length).toBe(0))
+          const named = await fetch(`${own.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }) })
+          expect(named.status).toBe(201)
+        }
+        await new Promise((r) => setTimeout(r, 100))
+        c.destroy()
+        await eventually(async () => expect((await list()).filter((s) => s.kind === 'auto').length).toBe(Math.min(visit, 2)))
+      }
+      const snapshots = await list()
+      expect(snapshots.filter((s) => s.kind === 'named').map((s) => s.name)).toEqual(['kept'])
+      expect(snapshots.filter((s) => s.kind === 'auto')).toHaveLength(2)
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
+describe('access to the board API', () => {
+  it('a view-only token reads exports and snapshots but cannot take, restore or fork, and learns no board id', async () => {
+    const { id } = await seededBoard()
+    const sid = (await api('POST', `/api/boards/${id}/snapshots`, { name: 'agreed', by: 'Ana' })).json.snapshot.id
+    const { token } = (await api('GET', `/api/boards/${id}/view-link`)).json
+    const view = `/api/boards/${token}`
+
+    const list = await api('GET', `${view}/snapshots`)
+    expect(list.status).toBe(200)
+    expect(list.json.snapshots.map((s: { name: string }) => s.name)).toContain('agreed')
+    expect((await api('GET', `${view}/export?format=md`)).text).toMatch(/^# Q2 planning\n/)
+    const one = await api('GET', `${view}/snapshots/${sid}?format=json`)
+    expect(one.status).toBe(200)
+    for (const res of [list, one, await api('GET', `${view}/export`)]) expect(res.text).not.toContain(id)
+
+    for (const [path, body] of [
+      [`${view}/snapshots`, { name: 'sneaky' }],
+      [`${view}/snapshots/${sid}/restore`, {}],
+      [`${view}/fork`, { snapshotId: sid }],
+      [`${view}/fork`, {}],
+    ] as const) {
+      const res = await api('POST', path, body)
+      expect(res.status, path).toBe(403)
+      expect(res.json.error, path).toMatch(/view-only/)
+    }
+    // Nothing was written.
+    expect((await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.map((s: { name: string }) => s.name)).not.toContain('sneaky')
+  })
+
+  it('with ACCESS_TOKEN set, every board API request must present it', async () => {
+    const TOKEN = 'workshop-token-3c9e1b77'
+    const gated = await startServerProcess({ env: { ACCESS_TOKEN: TOKEN } })
+    try {
+      const id = newBoardId()
+      const c = connectClient(gated.wsUrl, id, new Y.Doc(), { params: { access_token: TOKEN } })
+      clients.push(c)
+      await whenSynced(c)
+      Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(testBoardDoc()))
+      const auth = { authorization: `Bearer ${TOKEN}` }
+      await eventuallyAsync(async () => expect((await fetch(`${gated.url}/api/boards/${id}/export`, { headers: auth })).status).toBe(200))
+      for (const [method, path] of [
+        ['GET', `/api/boards/${id}/export`],
+        ['GET', `/api/boards/${id}/snapshots`],
+        ['POST', `/api/boards/${id}/snapshots`],
+        ['POST', `/api/boards/${id}/fork`],
+      ] as const) {
+        const res = await fetch(`${gated.url}${path}`, { method, body: method === 'POST' ? '{"name":"x"}' : undefined })
+        expect(res.status, `${method} ${path}`).toBe(401)
+      }
+      const taken = await fetch(`${gated.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'with token' }) })
+      expect(taken.status).toBe(201)
+    } finally {
+      await gated.stop()
+    }
+  })
+})
