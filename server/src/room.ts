@@ -108,6 +108,8 @@ export class Room {
   private updateListeners = new Set<(update: Uint8Array, origin: unknown) => void>()
   private destroyListeners = new Set<() => void>()
   private lastFlush = -Infinity
+  private pendingAwareness = { clients: new Set<number>(), senders: new Set<unknown>() }
+  private lastAwarenessFlush = -Infinity
   private flushTimer: NodeJS.Timeout | undefined
   private idleTimer: NodeJS.Timeout | undefined
   private conns = new Map<WebSocket, Conn>()
@@ -303,13 +305,34 @@ export class Room {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ) => {
-    const changed = added.concat(updated, removed)
     const conn = this.conns.get(origin as WebSocket)
     if (conn) {
       for (const id of added) conn.controlled.add(id)
       for (const id of removed) conn.controlled.delete(id)
     }
-    this.broadcast(this.encodeAwareness(changed), origin)
+    const p = this.pendingAwareness
+    if (p.clients.size === 0) {
+      const wait = this.lastAwarenessFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
+      if (wait <= 0) setImmediate(this.flushAwareness)
+      else setTimeout(this.flushAwareness, wait)
+    }
+    for (const id of added) p.clients.add(id)
+    for (const id of updated) p.clients.add(id)
+    for (const id of removed) p.clients.add(id)
+    p.senders.add(origin)
+  }
+
+  /**
+   * Presence changes are batched like doc updates: each client's latest state, one message
+   * for everyone (a sender among several gets its own state back, which it ignores), so 50
+   * cursors moving cost a few broadcasts per frame rather than one per move.
+   */
+  private flushAwareness = () => {
+    const { clients, senders } = this.pendingAwareness
+    if (clients.size === 0 || this.destroyed) return
+    this.pendingAwareness = { clients: new Set(), senders: new Set() }
+    this.lastAwarenessFlush = performance.now()
+    this.broadcast(this.encodeAwareness([...clients]), senders.size === 1 ? [...senders][0] : undefined)
   }
 
   /**

@@ -103,7 +103,10 @@ describe('corrupt rows', () => {
     const fresh = client(restarted, boardId)
     await whenSynced(fresh)
     expect(fresh.doc.getMap('m').toJSON()).toEqual({ a: 'value a', c: 'value c' })
-    expect(restarted.output()).toMatch(new RegExp(`"boardId":"${boardId}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`))
+    // The log line is written before the client is answered, but reaches us through another pipe.
+    await eventually(() =>
+      expect(restarted.output()).toMatch(new RegExp(`"boardId":"${boardId}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`)),
+    )
     expect(await metric(restarted, 'roundtable_corrupt_rows_total')).toBe(1)
     await restarted.stop('SIGTERM')
 
