@@ -103,6 +103,11 @@ async function measure(browser: Browser, url: string, n: number, panMs: number, 
     await page.waitForFunction('window.__bench.tti !== undefined', null, { timeout: 60_000, polling: 50 })
     const ttiMs = (await page.evaluate('window.__bench.tti')) as number
     const panFps = await panFramesPerSecond(page, panMs)
+    // BENCH_SCREENSHOTS=dir keeps a picture of what was panned, to check it was the board.
+    if (process.env.BENCH_SCREENSHOTS) {
+      fs.mkdirSync(process.env.BENCH_SCREENSHOTS, { recursive: true })
+      await page.screenshot({ path: path.join(process.env.BENCH_SCREENSHOTS, `${new URL(url).pathname === '/' ? 'bare' : 'roundtable'}.png`) })
+    }
     return { ttiMs, panFps }
   } finally {
     await context.close()
