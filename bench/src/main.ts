@@ -21,6 +21,8 @@ process.setMaxListeners(0)
 const args = process.argv.slice(2)
 const smoke = args.includes('--smoke')
 const load = args.includes('--load')
+/** Only render RESULTS.md again from the JSON files already there. */
+const renderOnly = args.includes('--render')
 const outArg = args.find((a) => a.startsWith('--out='))
 const OUT = outArg ? path.resolve(outArg.slice('--out='.length)) : path.resolve(import.meta.dirname, '..')
 const onlyArg = args.find((a) => a.startsWith('--only='))
@@ -219,7 +221,9 @@ async function main() {
   const load0 = os.loadavg()[0]
   let results: BenchResults | undefined
   let loadResults: LoadResults | undefined
-  if (load) {
+  if (renderOnly) {
+    // Nothing to run.
+  } else if (load) {
     log(`load run: ${settings.load.boards * settings.load.perBoard} connections over ${settings.load.boards} boards for ${settings.load.seconds} s`)
     const r = await loadRun(settings.load)
     log(`load: ${r.editsPerSec.toFixed(0)} edits/s, p99 ${r.latencyP99Ms.toFixed(1)} ms, ${r.convergedBoards}/${r.boards} boards converged`)
@@ -262,6 +266,7 @@ async function main() {
   }
   const md = writeReport(read<BenchResults>(jsonName), read<LoadResults>(loadJsonName))
   fs.writeFileSync(path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md'), md)
+  if (renderOnly) return log(`rendered ${path.join(OUT, 'RESULTS.md')}`)
   log(`done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md')}`)
 }
 
