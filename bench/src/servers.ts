@@ -28,7 +28,10 @@ export interface RunningServer {
   cpuMs(): number
   rssBytes(): number
   output(): string
-  /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
+  /**
+   * SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. A data
+   * dir the server was not given is removed.
+   */
   stop(): Promise<void>
 }
 
@@ -135,6 +138,7 @@ export async function startServer(
         await exited
         clearTimeout(timer)
       }
+      if (!opts.dataDir) removeDir(dataDir)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { connect } from '../clients.ts'
-import { removeDir, startServer, type RunningServer, type ServerKind } from '../servers.ts'
+import { removeDir, startServer, tempDir, type RunningServer, type ServerKind } from '../servers.ts'
 import { newBoard } from '../board.ts'
 import { recordCount, stickyBoard, writeRecords } from '../records.ts'
 import { sleep, until } from '../stats.ts'
@@ -31,7 +31,7 @@ export interface ColdSeed {
 export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<ColdSeed> {
   const board = newBoard('cold')
   const records = stickyBoard(stickies)
-  const server = await startServer(kind)
+  const server = await startServer(kind, { dataDir: tempDir(kind) })
   try {
     const seeder = connect(server, board)
     await seeder.synced
