@@ -92,8 +92,9 @@ const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 /**
  * One loaded board: its Y.Doc, awareness and connections. Updates received in one event-loop
- * tick are merged, appended to storage in one transaction, and only then broadcast as one
- * message, encoded once and the same bytes sent to all.
+ * tick (on a busy board, a few milliseconds) are merged, appended to storage in one
+ * transaction, and only then broadcast: one message per sender, encoded once and the same
+ * bytes sent to all.
  *
  * The doc is decoded only when needed: a board is loaded as its stored bytes, a newcomer with
  * nothing gets those bytes as they are, and a board nobody edits for `docIdleMs` goes back to
@@ -143,8 +144,8 @@ export class Room {
     }
     const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
     for (const row of rows) this.estimatedBytes += row.length
-    // Without a log, the compacted state's vector is cheap to know only by decoding it; with one
-    // row or none, a newcomer is answered from the bytes and the doc decoded after (see join).
+    // Stored rows' state vector is known only by decoding them (but for an empty board); a
+    // newcomer is answered from the bytes first and the doc decoded after (see join).
     this.encoded = { rows, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
     if (this.appendedSinceCompact >= opts.compactAfterUpdates) this.compact()
@@ -174,11 +175,6 @@ export class Room {
   /** Calls `listener` once when the room is unloaded. */
   onDestroy(listener: () => void) {
     this.destroyListeners.add(listener)
-  }
-
-  /** Whether the doc is decoded in memory (rather than kept as bytes). */
-  get isDecoded(): boolean {
-    return this.live !== undefined
   }
 
   private decode(): Y.Doc {
