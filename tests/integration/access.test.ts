@@ -90,7 +90,7 @@ describe('view-only links', () => {
     expect(viewer.provider.wsconnected).toBe(false)
     expect(editor.doc.getText('t').toString()).toBe('hello world')
     expect(await boardAsSeenFresh(boardId)).toEqual({ text: 'hello world', keys: ['t'] })
-    expect(server.output()).toMatch(/"limit":"view_only"/)
+    await eventually(() => expect(server.output()).toMatch(/"limit":"view_only"/))
   })
 
   it('refuse every crafted message that would change the board, and allow read-only ones', async () => {

@@ -140,8 +140,10 @@ describe.skipIf(!canMount)('storage faults on a real small file system', () => {
     writer.doc.getText('t').insert(24, 'written while full '.repeat(2000))
     await eventually(() => expect(closes).toContain(CloseCode.storageFailed))
     expect(peer.doc.getText('t').toString()).toBe('before the disk filled. ')
-    expect(server.output()).toMatch(/storage failed; closing the board so nothing unsaved is acknowledged/)
-    expect(server.output()).toMatch(/SQLITE_FULL|disk is full/)
+    await eventually(() => {
+      expect(server.output()).toMatch(/storage failed; closing the board so nothing unsaved is acknowledged/)
+      expect(server.output()).toMatch(/SQLITE_FULL|disk is full/)
+    })
     expect(await metric(server, 'roundtable_errors_total{kind="storage"}')).toBeGreaterThanOrEqual(1)
     expect(peer.doc.getText('t').toString()).toBe('before the disk filled. ')
 
