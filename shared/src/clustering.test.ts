@@ -108,4 +108,33 @@ describe('notesByFrame', () => {
       { path: [], notes: ['stray idea'], ids: ['loose'] },
     ])
   })
+
+  it('counts a note inside a tldraw group as in the frame around the group, in one loose section otherwise', () => {
+    const text = (props: unknown) => (props as { t: string }).t
+    const shapes = [
+      { id: 'frame', type: 'frame', parentId: 'page:p', x: 0, y: 0, props: { name: 'Ideas' } },
+      { id: 'group', type: 'group', parentId: 'frame', x: 0, y: 0, props: {} },
+      { id: 'in-group', type: 'note', parentId: 'group', x: 0, y: 0, props: { t: 'grouped' } },
+      { id: 'loose-group', type: 'group', parentId: 'page:p', x: 0, y: 500, props: {} },
+      { id: 'a', type: 'note', parentId: 'page:p', x: 0, y: 400, props: { t: 'loose' } },
+      { id: 'b', type: 'note', parentId: 'loose-group', x: 0, y: 0, props: { t: 'loose in a group' } },
+    ]
+    expect(notesByFrame(shapes, text)).toEqual([
+      { path: ['Ideas'], notes: ['grouped'], ids: ['in-group'] },
+      { path: [], notes: ['loose', 'loose in a group'], ids: ['a', 'b'] },
+    ])
+  })
+
+  it('survives parent links a peer could write: a cycle, and a chain deeper than the stack', () => {
+    const text = () => 'x'
+    const cycle = [
+      { id: 'f1', type: 'frame', parentId: 'f2', props: { name: 'one' } },
+      { id: 'f2', type: 'frame', parentId: 'f1', props: { name: 'two' } },
+      { id: 'n', type: 'note', parentId: 'f1', props: {} },
+    ]
+    expect(notesByFrame(cycle, text)).toEqual([{ path: ['two', 'one'], notes: ['x'], ids: ['n'] }])
+    const deep = Array.from({ length: 50_000 }, (_, i) => ({ id: `f${i}`, type: 'frame', parentId: i ? `f${i - 1}` : 'page:p', props: { name: '' } }))
+    deep.push({ id: 'n', type: 'note', parentId: 'f49999', props: { name: '' } })
+    expect(notesByFrame(deep, text)[0].path).toHaveLength(50_000)
+  })
 })

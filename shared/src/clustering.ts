@@ -4,6 +4,8 @@
  * geometry of wrapping notes in a frame. Pure and local: no network, no model.
  */
 
+import { ancestorsOf } from './shapeTree.ts'
+
 export interface NoteText {
   id: string
   text: string
@@ -220,23 +222,18 @@ export function notesByFrame(
   textOf: (props: unknown) => string,
 ): FrameGroup[] {
   const byId = new Map(shapes.map((s) => [s.id, s]))
-  const pathOf = (id: unknown): string[] => {
-    const parent = byId.get(String(id))
-    if (!parent || parent.type !== 'frame') return []
-    return [...pathOf(parent.parentId), String((parent.props as { name?: unknown })?.name ?? '')]
-  }
+  const isFrame = (s: (typeof shapes)[number]) => s.type === 'frame'
+  const nameOf = (frame: (typeof shapes)[number]) => String((frame.props as { name?: unknown })?.name ?? '')
   const groups = new Map<string, FrameGroup & { order: [number, number] }>()
   // Page position (frames are rarely rotated; rotation is ignored for ordering).
-  const reading = (s: (typeof shapes)[number]): [number, number] => {
-    const parent = byId.get(String(s.parentId))
-    const [py, px] = parent ? reading(parent) : [0, 0]
-    return [py + (Number(s.y) || 0), px + (Number(s.x) || 0)]
-  }
+  const reading = (s: (typeof shapes)[number]): [number, number] =>
+    [s, ...ancestorsOf(byId, s.parentId)].reduce<[number, number]>(([y, x], a) => [y + (Number(a.y) || 0), x + (Number(a.x) || 0)], [0, 0])
   const notes = shapes.filter((s) => s.type === 'note').sort((a, b) => reading(a)[0] - reading(b)[0] || reading(a)[1] - reading(b)[1])
   for (const note of notes) {
-    const key = String(note.parentId)
-    const frame = byId.get(key)
-    const group = groups.get(key) ?? { path: pathOf(key), notes: [], ids: [], order: frame?.type === 'frame' ? reading(frame) : [Infinity, Infinity] }
+    // A note inside a tldraw group still belongs to the frame around that group.
+    const frames = ancestorsOf(byId, note.parentId).filter(isFrame)
+    const key = frames[0]?.id ?? ''
+    const group = groups.get(key) ?? { path: frames.map(nameOf).reverse(), notes: [], ids: [], order: frames[0] ? reading(frames[0]) : [Infinity, Infinity] }
     group.notes.push(textOf(note.props))
     group.ids.push(note.id)
     groups.set(key, group)

@@ -16,6 +16,7 @@ import {
   DOC_MAPS,
   MODEL_VERSION,
   boardMeta,
+  pageIdOf,
   replaceBoardContent,
   type JsonRecord,
   type ParsedBoardFile,
@@ -88,10 +89,7 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
   const bindings = records.filter((r): r is TLBinding => r.typeName === 'binding')
   const assets = records.filter((r): r is TLAsset => r.typeName === 'asset')
   const byId = new Map(shapes.map((s) => [s.id, s]))
-  const pageOf = (s: TLShape): string => {
-    const parent = byId.get(s.parentId as TLShapeId)
-    return parent ? pageOf(parent) : s.parentId
-  }
+  const pageOf = (s: TLShape) => pageIdOf(byId, s)
   const added: TLShapeId[] = []
   editor.run(() => {
     for (const page of pages) {

@@ -38,4 +38,16 @@ describe('Markdown session report', () => {
     expect(mdEscape('a *b* [c](d)')).toBe('a \\*b\\* \\[c\\](d)')
     expect(mdEscape('1. first')).toBe('1\\. first')
   })
+
+  it('reports a board whose shapes form a parent cycle or nest deeper than the stack, leaving the cycle out', () => {
+    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    const shape = (id: string, type: string, parentId: string, props: object = {}) => ({ id, typeName: 'shape', type, parentId, x: 0, y: 0, props })
+    const cyclic = [shape('shape:f1', 'frame', 'shape:f2', { name: 'one' }), shape('shape:f2', 'frame', 'shape:f1', { name: 'two' }), shape('shape:n', 'note', 'shape:f1', { text: 'lost in a loop' })]
+    let rich: object = { type: 'text', text: 'deep' }
+    for (let i = 0; i < 20_000; i++) rich = { type: 'paragraph', content: [rich] }
+    const deepText = shape('shape:deep', 'text', 'page:page', { richText: { type: 'doc', content: [rich] } })
+    const report = buildReport({ ...input, records: [...input.records, ...cyclic, deepText] })
+    expect(report).toContain('Ship every week')
+    expect(report).not.toContain('lost in a loop')
+  })
 })

@@ -6,6 +6,7 @@ import { readAgenda, readLog } from '../facilitationDoc.ts'
 import type { AgendaItem } from '../facilitation/agenda.ts'
 import { leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
 import { shapeText } from './richText.ts'
+import { pageIdOf } from '../shapeTree.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
 import type { VoteState } from '../privacy/voting.ts'
 
@@ -106,10 +107,7 @@ export function buildReport(input: ReportInput): string {
   const shapes = input.records.filter((r) => r.typeName === 'shape') as (JsonRecord & { type?: string; parentId?: string; props?: unknown })[]
   const byId = new Map(shapes.map((s) => [s.id, s]))
   const pages = input.records.filter((r) => r.typeName === 'page').sort((a, b) => String(a.index).localeCompare(String(b.index)))
-  const pageOf = (s: { parentId?: string }): string => {
-    const parent = s.parentId ? byId.get(s.parentId) : undefined
-    return parent ? pageOf(parent) : String(s.parentId)
-  }
+  const pageOf = (s: { parentId?: string }) => pageIdOf(byId, s)
   const votes = input.voteTotals
   const noteLines = (pageShapes: typeof shapes): string[] => {
     const lines: string[] = []
@@ -151,7 +149,7 @@ export function buildReport(input: ReportInput): string {
         return [item(text, from || to ? ` (${from ?? 'unconnected'} → ${to ?? 'unconnected'})` : '')]
       })
 
-  const pageIds = pages.length ? pages.map((p) => p.id) : [...new Set(shapes.map(pageOf))]
+  const pageIds = pages.length ? pages.map((p) => p.id) : [...new Set(shapes.map(pageOf).filter((id) => id !== undefined))]
   const multiPage = pageIds.length > 1
   for (const pageId of pageIds) {
     const pageShapes = shapes.filter((s) => pageOf(s) === pageId)

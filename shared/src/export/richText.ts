@@ -9,6 +9,8 @@ interface RichNode {
 }
 
 const BLOCKS = new Set(['paragraph', 'heading', 'listItem', 'blockquote', 'codeBlock'])
+/** Deeper than any editor nests; a peer can write anything, and the walk must not overflow the stack. */
+const MAX_DEPTH = 64
 
 export function richTextToPlain(richText: unknown): string {
   const lines: string[] = []
@@ -17,8 +19,8 @@ export function richTextToPlain(richText: unknown): string {
     lines.push(line)
     line = ''
   }
-  const walk = (node: RichNode, listDepth: number) => {
-    if (!node || typeof node !== 'object') return
+  const walk = (node: RichNode, listDepth: number, depth = 0) => {
+    if (!node || typeof node !== 'object' || depth > MAX_DEPTH) return
     if (node.type === 'text' && typeof node.text === 'string') {
       line += node.text
       return
@@ -28,7 +30,7 @@ export function richTextToPlain(richText: unknown): string {
     const isList = node.type === 'bulletList' || node.type === 'orderedList'
     if (node.type === 'listItem') line += `${'  '.repeat(Math.max(0, listDepth - 1))}• `
     children.forEach((child, i) => {
-      walk(child, listDepth + (isList ? 1 : 0))
+      walk(child, listDepth + (isList ? 1 : 0), depth + 1)
       // A list item's first paragraph shares the bullet's line; blocks end their line.
       if (BLOCKS.has(String(child?.type)) && child.type !== 'listItem' && (node.type !== 'listItem' || i < children.length - 1)) flush()
       else if (child?.type === 'listItem' && line) flush()
