@@ -1,7 +1,9 @@
+import { participantIdFromSecret } from '@roundtable/shared'
+
 /**
- * Identity without accounts: each browser keeps a participant id (public: awareness,
- * attribution), a secret (proves "same participant" to the server later) and a chosen
- * name and colour.
+ * Identity without accounts: each browser keeps a secret, the participant id derived from it
+ * (public: awareness, attribution; the secret proves it to the server) and a chosen name and
+ * colour.
  */
 export interface Participant {
   id: string
@@ -23,13 +25,19 @@ function randomToken(bytes: number): string {
 export function loadParticipant(): Participant {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<Participant> | null
-    if (saved?.id && saved.secret && saved.name && saved.color) return { named: false, ...saved } as Participant
+    if (saved?.secret && saved.name && saved.color) {
+      const id = participantIdFromSecret(saved.secret)
+      // An id saved by a version that did not derive it from the secret is replaced.
+      if (saved.id !== id) saveParticipant({ named: false, ...saved, id } as Participant)
+      return { named: false, ...saved, id } as Participant
+    }
   } catch {
     // A corrupt entry is replaced below.
   }
+  const secret = randomToken(24)
   const fresh: Participant = {
-    id: randomToken(12),
-    secret: randomToken(24),
+    id: participantIdFromSecret(secret),
+    secret,
     name: `Guest ${Math.floor(Math.random() * 900 + 100)}`,
     color: PARTICIPANT_COLORS[Math.floor(Math.random() * PARTICIPANT_COLORS.length)],
     named: false,

@@ -54,6 +54,10 @@ export interface RoomOptions {
   onHibernated?: (room: Room, encodedBytes: number) => void
   /** Handles Roundtable requests (votes, anonymous reveal); without it they are refused as unknown. */
   onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
+  /** Says why an editor's update must be refused (it writes what only the server may), or undefined. */
+  checkUpdate?: (room: Room, update: Uint8Array) => string | undefined
+  /** Called when a connection has left. */
+  onLeave?: (room: Room, conn: WebSocket) => void
 }
 
 interface Conn {
@@ -366,6 +370,11 @@ export class Room {
     return this.conns.get(conn)?.readOnly ?? true
   }
 
+  /** Whether `bytes` more would keep the board within MAX_BOARD_BYTES (for what the server writes itself). */
+  fits(bytes: number): boolean {
+    return fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)
+  }
+
   /** A message for one connection only (replies to Roundtable requests). */
   sendTo(conn: WebSocket, message: Uint8Array) {
     this.send(conn, message)
@@ -518,6 +527,8 @@ export class Room {
         throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
       }
     }
+    const refusal = this.opts.checkUpdate?.(this, update)
+    if (refusal) throw new RefusedError(CloseCode.serverOwned, 'server_owned', refusal)
     if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes)) {
       // The estimate only grows; measure before refusing.
       this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
@@ -536,6 +547,7 @@ export class Room {
     clearTimeout(c.step1Timer)
     for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
     if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
+    this.opts.onLeave?.(this, conn)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }
 

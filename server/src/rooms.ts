@@ -45,6 +45,8 @@ export class Rooms {
       maxBoardBytes: number
       maxBoardsLoaded: number
       onRoundtable?: RoomOptions['onRoundtable']
+      checkUpdate?: RoomOptions['checkUpdate']
+      onLeave?: RoomOptions['onLeave']
     },
   ) {}
 
@@ -107,6 +109,8 @@ export class Rooms {
         this.collectSoon(bytes)
       },
       onRoundtable: this.opts.onRoundtable,
+      checkUpdate: this.opts.checkUpdate,
+      onLeave: this.opts.onLeave,
     })
     this.rooms.set(boardId, room)
     for (const h of this.hooks) h.onOpen?.(room)

@@ -54,7 +54,12 @@ export async function startServer(
   const secret = loadOrCreateSecret(config.dataDir)
   const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
   const roundtable = new RoundtableService(ballots, log)
-  const rooms = new Rooms(storage, fanout, log, metrics, { ...config, onRoundtable: roundtable.handle })
+  const rooms = new Rooms(storage, fanout, log, metrics, {
+    ...config,
+    onRoundtable: roundtable.handle,
+    checkUpdate: roundtable.checkClientUpdate,
+    onLeave: roundtable.onLeave,
+  })
   const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
   const api = createApi(config, { storage, snapshots, rooms, log })
   const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api }))

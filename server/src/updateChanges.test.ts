@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { updateChangesDoc } from './updateChanges.ts'
+import { rootWrites, updateChangesDoc } from './updateChanges.ts'
 
 function serverWithText(text: string) {
   const doc = new Y.Doc()
@@ -95,5 +95,84 @@ describe('whose clock an update extends', () => {
     expect([...inspectUpdate(server, updates[0]).extends]).toEqual([client.clientID])
     expect([...inspectUpdate(server, Y.encodeStateAsUpdate(client)).extends]).toEqual([client.clientID])
     expect([...inspectUpdate(server, Y.encodeStateAsUpdate(server)).extends]).toEqual([])
+  })
+})
+
+describe('what an update writes into top-level types', () => {
+  const ROOTS = new Set(['votes', 'brainstorm'])
+  /** The updates `change` makes on a replica of `server`. */
+  function updatesOf(server: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array[] {
+    const doc = replica(server)
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    change(doc)
+    return updates
+  }
+
+  it('sees a new key, an overwrite (whose parent comes from its origin) and a deletion of a map entry', () => {
+    const server = new Y.Doc()
+    server.getMap('votes').set('v1', { status: 'open' })
+    server.getArray('records').push([{ id: 'shape:a' }])
+    const [added] = updatesOf(server, (d) => d.getMap('votes').set('v2', { status: 'closed' }))
+    expect(rootWrites(server, added, ROOTS)).toEqual([{ root: 'votes', key: 'v2', deleted: false, value: { status: 'closed' } }])
+    const [overwrite] = updatesOf(server, (d) => d.getMap('votes').set('v1', { status: 'closed', totals: { n: 99 } }))
+    expect(rootWrites(server, overwrite, ROOTS)).toEqual(
+      expect.arrayContaining([
+        { root: 'votes', key: 'v1', deleted: false, value: { status: 'closed', totals: { n: 99 } } },
+        { root: 'votes', key: 'v1', deleted: true },
+      ]),
+    )
+    const [removed] = updatesOf(server, (d) => d.getMap('votes').delete('v1'))
+    expect(rootWrites(server, removed, ROOTS)).toEqual([{ root: 'votes', key: 'v1', deleted: true }])
+  })
+
+  it('sees writes into a type nested in a protected map, in the same update or a later one', () => {
+    const server = new Y.Doc()
+    const [both] = updatesOf(server, (d) =>
+      d.transact(() => {
+        const inner = new Y.Map()
+        d.getMap('brainstorm').set('round', inner)
+        inner.set('anonymous', false)
+      }),
+    )
+    expect(rootWrites(server, both, ROOTS).map((w) => [w.root, w.key])).toEqual(
+      expect.arrayContaining([
+        ['brainstorm', 'round'],
+        ['brainstorm', null],
+      ]),
+    )
+    Y.applyUpdate(server, both)
+    const [later] = updatesOf(server, (d) => (d.getMap('brainstorm').get('round') as Y.Map<unknown>).set('anonymous', true))
+    expect(rootWrites(server, later, ROOTS).filter((w) => !w.deleted)).toEqual([{ root: 'brainstorm', key: null, deleted: false, value: true }])
+  })
+
+  it('ignores other types, and content the doc already has', () => {
+    const server = new Y.Doc()
+    server.getMap('votes').set('v1', { status: 'open' })
+    const updates = updatesOf(server, (d) => {
+      d.getArray('records').push([{ id: 'shape:a' }])
+      d.getArray('records').delete(0, 1)
+      d.getMap('meta').set('title', 'x')
+    })
+    for (const u of updates) expect(rootWrites(server, u, ROOTS)).toEqual([])
+    expect(rootWrites(server, Y.encodeStateAsUpdate(server), ROOTS)).toEqual([])
+  })
+
+  it('an entry that arrives already deleted (history in a sync step 2) writes nothing', () => {
+    const server = new Y.Doc()
+    const client = new Y.Doc()
+    client.getMap('votes').set('v-open', { status: 'open' })
+    client.getMap('votes').delete('v-open')
+    client.getArray('records').push([{ id: 'shape:a' }])
+    expect(rootWrites(server, Y.encodeStateAsUpdate(client), ROOTS)).toEqual([])
+  })
+
+  it('follows a long chain of origins inside one update without recursion', () => {
+    const server = new Y.Doc()
+    const [many] = updatesOf(server, (d) => {
+      const list = d.getArray('records')
+      for (let i = 0; i < 20_000; i++) list.insert(0, [i])
+    })
+    expect(rootWrites(server, many, ROOTS)).toEqual([])
   })
 })

@@ -64,3 +64,117 @@ export function inspectUpdate(doc: Y.Doc, update: Uint8Array): { gap: boolean; e
   }
   return { gap: false, extends: extended }
 }
+
+/** A new write an update makes into one of the doc's top-level types. */
+export interface RootWrite {
+  root: string
+  /** The map key written or deleted, when it sits directly in a top-level map; null when nested. */
+  key: string | null
+  deleted: boolean
+  /** What an insertion puts there, when it is plain JSON (a map entry's value). */
+  value?: unknown
+}
+
+type AnyItem = Y.Item & { parent: unknown; parentSub: string | null; origin: Y.ID | null; rightOrigin: Y.ID | null }
+
+/**
+ * What `update` newly writes into the top-level types named in `roots`: insertions the doc does
+ * not have yet and deletions of what it has not deleted. An item's parent is resolved the way
+ * Yjs integrates it: from the item, or else from its origin, found in the doc or in the update.
+ */
+export function rootWrites(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<string>): RootWrite[] {
+  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
+  const { structs, ds } = Y.decodeUpdate(update)
+  const inUpdate = new Map<number, AnyItem[]>()
+  for (const s of structs) if (s instanceof Y.Item) (inUpdate.get(s.id.client) ?? inUpdate.set(s.id.client, []).get(s.id.client)!).push(s as AnyItem)
+
+  type Place = { root: string | undefined; key: string | null }
+  const placeOfDocType = (type: Y.AbstractType<unknown>, key: string | null): Place => {
+    let t = type
+    let direct = true
+    while (t._item) {
+      t = t._item.parent as Y.AbstractType<unknown>
+      direct = false
+    }
+    return { root: Y.findRootTypeKey(t), key: direct ? key : null }
+  }
+  const findInUpdate = (id: Y.ID): AnyItem | undefined => {
+    // An update lists each client's structs in clock order.
+    const items = inUpdate.get(id.client) ?? []
+    let lo = 0
+    let hi = items.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const s = items[mid]
+      if (id.clock < s.id.clock) hi = mid - 1
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1
+      else return s
+    }
+    return undefined
+  }
+  const findInDoc = (id: Y.ID): AnyItem | undefined => {
+    if (id.clock >= (known.get(id.client) ?? 0)) return undefined
+    const s = Y.getItem(doc.store, id)
+    return s instanceof Y.Item ? (s as AnyItem) : undefined
+  }
+  const resolved = new Map<AnyItem, Place>()
+  // Iterative over the chain of origins, which a long run of inserts in one update can make deep.
+  const placeOf = (start: AnyItem): Place => {
+    const chain = new Set<AnyItem>()
+    let place: Place | undefined
+    for (let item: AnyItem | undefined = start; item && !place; ) {
+      place = resolved.get(item)
+      if (place || chain.has(item)) break
+      chain.add(item)
+      if (typeof item.parent === 'string') place = { root: item.parent, key: item.parentSub }
+      else if (item.parent instanceof Y.AbstractType) place = placeOfDocType(item.parent, item.parentSub)
+      else if (item.parent) {
+        const owner = findInDoc(item.parent as Y.ID)
+        const ownerType = owner?.content instanceof Y.ContentType ? owner.content.type : undefined
+        if (ownerType) place = placeOfDocType(ownerType, null)
+        else {
+          const pending = findInUpdate(item.parent as Y.ID)
+          place = pending ? { root: placeOf(pending).root, key: null } : { root: undefined, key: null }
+        }
+      } else {
+        const neighbour: Y.ID | null = item.origin ?? item.rightOrigin
+        const next: AnyItem | undefined = neighbour ? (findInDoc(neighbour) ?? findInUpdate(neighbour)) : undefined
+        if (!next) place = { root: undefined, key: null }
+        item = next
+      }
+    }
+    place ??= { root: undefined, key: null }
+    for (const item of chain) resolved.set(item, place)
+    return place
+  }
+
+  const deletes = (ds as unknown as { clients: Map<number, DeleteItem[]> }).clients
+  // An item that arrives already deleted (a step 2 carries the sender's history) writes nothing.
+  const deletedHere = (item: AnyItem) =>
+    deletes.get(item.id.client)?.some(({ clock, len }) => clock <= item.id.clock && item.id.clock + item.length <= clock + len) ?? false
+
+  const writes: RootWrite[] = []
+  for (const [client, items] of inUpdate) {
+    for (const item of items) {
+      if (item.id.clock + item.length <= (known.get(client) ?? 0) || deletedHere(item)) continue
+      const { root, key } = placeOf(item)
+      if (root === undefined || !roots.has(root)) continue
+      const value = item.content instanceof Y.ContentAny ? (item.content as unknown as { arr: unknown[] }).arr[0] : undefined
+      writes.push({ root, key, deleted: false, value })
+    }
+  }
+  for (const [client, ranges] of deletes) {
+    for (const { clock, len } of ranges) {
+      for (let c = clock; c < clock + len; ) {
+        // Only what the doc holds can be deleted from it; the update's own items were seen above.
+        const item = findInDoc(Y.createID(client, c))
+        if (!item) break
+        c = item.id.clock + item.length
+        if (item.deleted) continue
+        const { root, key } = placeOf(item)
+        if (root !== undefined && roots.has(root)) writes.push({ root, key, deleted: true })
+      }
+    }
+  }
+  return writes
+}

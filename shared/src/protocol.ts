@@ -27,6 +27,8 @@ export const CloseCode = {
   malformed: 4400,
   /** A view-only connection sent a document update. */
   viewOnly: 4403,
+  /** The update writes what only the server may (vote state, the silent round); a stale or forged client. */
+  serverOwned: 4409,
   /** The update would make the board larger than MAX_BOARD_BYTES. */
   boardTooLarge: 4413,
   /** The board's storage failed; the server refuses writes it could not persist. */

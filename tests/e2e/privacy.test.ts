@@ -234,6 +234,12 @@ describe('safe to speak', () => {
     await bob.page.getByRole('button', { name: 'Add a dot to “Pair more”' }).click()
 
     await bob.page.getByTestId('voter-count').filter({ hasText: '2 people have voted' }).waitFor()
+    // Nobody's cursor is shared while the vote is open: one hovering a note's dots would give the voter away.
+    await alice.page.mouse.move(560, 430)
+    await alice.page.mouse.move(580, 440)
+    const present = () => [...peer.awareness.getStates().values()].filter((s) => s.presence).length
+    await expect.poll(present).toBe(0)
+    expect(peer.awareness.getStates().size).toBeGreaterThanOrEqual(2)
     // Someone with the view-only link follows the vote but has no dots to place.
     const { path: viewPath } = (await (await fetch(`${server.url}/api/boards/${boardId}/view-link`)).json()) as { path: string }
     const viewer = await openPath(viewPath, 'Victor')
@@ -260,6 +266,9 @@ describe('safe to speak', () => {
       expect(await page.locator('[data-vote-note="Pair more"] [data-total]').getAttribute('data-total')).toBe('3')
     }
     expect(await viewer.page.getByRole('button', { name: 'New vote…' }).count()).toBe(0)
+    // Closed: cursors are back.
+    await alice.page.mouse.move(600, 500)
+    await expect.poll(present).toBeGreaterThan(0)
     await viewer.page.getByRole('button', { name: 'Hide results' }).click()
     await viewer.page.getByRole('list', { name: 'Ranked results' }).waitFor({ state: 'detached' })
     await shot(bob.page, 'privacy-vote-results-bob')

@@ -77,7 +77,10 @@ export function clientIdsWriting(doc: Y.Doc, text: string): Set<number> {
   return ids
 }
 
-/** Everything in a doc, as text: every shared type's JSON. */
+/**
+ * Everything in a doc, as text: its whole encoded state (every item ever written, deleted ones
+ * too, whatever type holds it), so a string written anywhere in it shows.
+ */
 export function docText(doc: Y.Doc): string {
-  return JSON.stringify([...doc.share.keys()].map((k) => [k, doc.get(k).toJSON()]))
+  return Buffer.from(Y.encodeStateAsUpdate(doc)).toString('latin1')
 }

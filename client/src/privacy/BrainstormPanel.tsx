@@ -1,8 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
 import {
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
+  findRound,
+  RoundtableError,
   plainText,
   revealAnchor,
   revealArea,
@@ -81,10 +83,13 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     return () => clearTimeout(timer)
   }, [message])
 
-  // The timer reveals for everyone: any client that sees it run out flips the round.
+  // The timer reveals for everyone: any client that sees it run out asks the server, which
+  // goes by its own clock.
   useEffect(() => {
-    if (active && round.endsAt !== null && now >= round.endsAt && !viewOnly) reveal()
-  }, [active, now])
+    if (active && round.endsAt !== null && now >= round.endsAt && connected && !viewOnly) {
+      rpc.request('round.reveal', { roundId: round.roundId, onlyIfEnded: true }).catch(() => {})
+    }
+  }, [active, now, connected])
 
   // Rounds whose reveal reached us live, while synced with the server: our drafts join the
   // group's. A reveal that arrives while loading or catching up after an offline stretch means
@@ -102,47 +107,77 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     map.observe(onChange)
     return () => map.unobserve(onChange)
   }, [doc, provider])
-  // Someone who was away at an anonymous reveal would publish alone, which gives them away:
-  // they choose (this round id) instead of it happening by itself.
-  const [lateChoice, setLateChoice] = useState<{ roundId: string; publish: boolean }>()
 
-  // At (or after, for someone who comes back late) the reveal, publish what this device holds.
+  // Drafts that cannot be published with the group (an anonymous round revealed while we were
+  // away, or nobody else's notes came in) wait for their writer's choice: on their own they
+  // could give the writer away.
+  const [ask, setAsk] = useState<{ roundId: string; count: number; reason: 'late' | 'alone' | 'unknown' }>()
+  const [choices, setChoices] = useState<Record<string, 'publish' | 'delete'>>({})
   const publishing = useRef(false)
-  const [lateDrafts, setLateDrafts] = useState(0)
-  useEffect(() => {
-    if (!keeper || !round || round.revealedAt === null || !connected || publishing.current) return
-    const drafts = keeper.list(round.roundId)
-    if (drafts.length === 0) return setLateDrafts(0)
-    const late = round.anonymous && !witnessed.current.has(round.roundId)
-    if (late && lateChoice?.roundId !== round.roundId) return setLateDrafts(drafts.length)
-    setLateDrafts(0)
-    if (late && !lateChoice!.publish) {
-      keeper.forget(drafts.map((d) => d.id))
-      return setMessage('Your drafts were deleted from this device.')
-    }
-    publishing.current = true
-    publish(round, drafts)
-      .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${round.anonymous ? ' anonymously' : ''}.`))
-      .catch((err) => setMessage(`Could not publish your drafts yet: ${(err as Error).message}`))
-      .finally(() => (publishing.current = false))
-  }, [keeper, round?.roundId, round?.revealedAt, connected, lateChoice])
+  const [settled, setSettled] = useState(0)
 
-  async function publish(r: RoundState, drafts: TLShape[]): Promise<number> {
+  // At the reveal (or when we come back after it), publish what this device holds, a round at a time.
+  useEffect(() => {
+    if (!keeper || !connected || publishing.current || viewOnly) return
+    for (const roundId of keeper.rounds()) {
+      const found = findRound(doc, roundId)
+      if (found && found.round.revealedAt === null) continue
+      const drafts = keeper.list(roundId)
+      const choice = choices[roundId]
+      if (choice === 'delete') {
+        keeper.forget(drafts.map((d) => d.id))
+        setAsk(undefined)
+        setMessage('Your drafts were deleted from this device.')
+        continue
+      }
+      const needsChoice = !found ? 'unknown' : found.round.anonymous && !witnessed.current.has(roundId) ? 'late' : undefined
+      if (needsChoice && !choice) {
+        keeper.show(roundId)
+        return setAsk({ roundId, count: drafts.length, reason: needsChoice })
+      }
+      publishing.current = true
+      setAsk(undefined)
+      publish(found?.round, drafts, choice === 'publish')
+        .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${found?.round.anonymous ? ' anonymously' : ''}.`))
+        .catch((err) => {
+          if (err instanceof RoundtableError && err.code === 'alone') {
+            keeper.show(roundId)
+            setAsk({ roundId, count: drafts.length, reason: 'alone' })
+          } else setMessage(`Could not publish your drafts yet: ${(err as Error).message}`)
+        })
+        .finally(() => {
+          publishing.current = false
+          setSettled((n) => n + 1)
+        })
+      return
+    }
+  }, [keeper, round?.roundId, round?.revealedAt, connected, choices, settled])
+
+  /**
+   * Publishes one round's drafts: anonymously through the server, or with our name in places
+   * the server hands out. `alone` is the writer's choice to publish without the group.
+   */
+  async function publish(r: RoundState | undefined, drafts: TLShape[], alone: boolean): Promise<number> {
     const text = (d: TLShape) => plainText((d.props as { richText?: unknown }).richText).trim()
     // An empty draft is a note started and abandoned: it is dropped, not published.
     const written = drafts.filter((d) => text(d))
-    if (r.anonymous && written.length) {
-      await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text) })
+    if (r?.anonymous) {
+      // Handed in even when empty, so the server stops waiting for us.
+      if (written.length || !alone) await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text), ...(alone ? { alone } : {}) })
     } else if (written.length) {
-      const { firstSlot } = await rpc.request('round.claim', { roundId: r.roundId, count: written.length })
-      const pageId = (editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
+      // A round this board no longer knows has no places: below everything on the page.
+      const viewport = editor.getViewportPageBounds()
+      const { anchor, firstSlot } = r
+        ? { anchor: r.anchor, firstSlot: (await rpc.request('round.claim', { roundId: r.roundId, count: written.length })).firstSlot }
+        : { anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }), firstSlot: 0 }
+      const pageId = (r && editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
       editor.run(() => {
         editor.createShapes(
           written.map((d, i) => ({
             id: createShapeId(),
             type: 'note' as const,
             parentId: pageId,
-            ...revealSlotPosition(r.anchor, firstSlot + i),
+            ...revealSlotPosition(anchor, firstSlot + i),
             props: d.props,
             meta: { createdBy: participant.id },
           })),
@@ -154,25 +189,24 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
   }
 
   function reveal() {
-    const current = brainstormMap(doc).get('round') as RoundState | undefined
-    if (current && current.revealedAt === null) brainstormMap(doc).set('round', { ...current, revealedAt: clock() })
+    if (round) rpc.request('round.reveal', { roundId: round.roundId }).catch((err) => setMessage((err as Error).message))
   }
 
-  function start(prompt: string, minutes: number | null, anonymous: boolean) {
+  async function start(prompt: string, minutes: number | null, anonymous: boolean) {
     const viewport = editor.getViewportPageBounds()
-    const next: RoundState = {
-      roundId: createShapeId().slice('shape:'.length),
-      prompt,
-      startedAt: clock(),
-      endsAt: minutes ? clock() + Math.round(minutes * 60_000) : null,
-      anonymous,
-      revealedAt: null,
-      pageId: editor.getCurrentPageId(),
-      anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }),
+    try {
+      await rpc.request('round.start', {
+        prompt,
+        durationMs: minutes ? Math.round(minutes * 60_000) : null,
+        anonymous,
+        pageId: editor.getCurrentPageId(),
+        anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }),
+      })
+      setStarting(false)
+      setMessage('')
+    } catch (err) {
+      setMessage((err as Error).message)
     }
-    brainstormMap(doc).set('round', next)
-    setStarting(false)
-    setMessage('')
   }
 
   const slots = state.slots as RoundSlots | undefined
@@ -199,24 +233,35 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     </p>
   )
 
-  if (lateDrafts > 0 && round) {
-    const choose = (publish: boolean) => setLateChoice({ roundId: round.roundId, publish })
+  if (ask) {
+    const choose = (choice: 'publish' | 'delete') => setChoices((c) => ({ ...c, [ask.roundId]: choice }))
+    const n = ask.count
+    const drafts = `${n} draft${n === 1 ? '' : 's'}`
+    const them = n === 1 ? 'it' : 'them'
+    const why = {
+      late: `You were away when this anonymous round was revealed. Your ${drafts} ${n === 1 ? 'is' : 'are'} still only on this device.`,
+      alone: `Nobody else’s notes came in with yours. Your ${drafts} ${n === 1 ? 'is' : 'are'} still only on this device.`,
+      unknown: `${n === 1 ? 'A draft' : `${n} drafts`} from an earlier round ${n === 1 ? 'is' : 'are'} still only on this device.`,
+    }[ask.reason]
     return (
       <section className="pv-panel" aria-label="Silent brainstorm">
         <h2>Silent brainstorm</h2>
-        {round.prompt && <p className="pv-prompt">{round.prompt}</p>}
         <p className="pv-private" data-testid="late-drafts">
-          🔒 You were away when this anonymous round was revealed. Your {lateDrafts} draft{lateDrafts === 1 ? ' is' : 's are'} still
-          only on this device.
-          <span className="muted"> Published now, on {lateDrafts === 1 ? 'its' : 'their'} own, others could guess they are yours.</span>
+          🔒 {why}
+          <span className="muted">
+            {ask.reason === 'unknown'
+              ? ` Published, ${n === 1 ? 'it' : 'they'} will show your name.`
+              : ` Published now, on ${n === 1 ? 'its' : 'their'} own, others could guess ${n === 1 ? 'it is' : 'they are'} yours.`}
+          </span>
         </p>
         <div className="pv-actions">
-          <button onClick={() => choose(false)}>Delete {lateDrafts === 1 ? 'it' : 'them'}</button>
-          <button className="primary" onClick={() => choose(true)}>
-            Publish anyway
+          <button onClick={() => choose('delete')}>Delete {them}</button>
+          <button className="primary" onClick={() => choose('publish')}>
+            {ask.reason === 'unknown' ? 'Publish with my name' : 'Publish anyway'}
           </button>
         </div>
         {status}
+        <DraftOverlay />
       </section>
     )
   }
@@ -229,6 +274,7 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
           🤫 Start a silent round…
         </button>
         {status}
+        <DraftOverlay />
       </section>
     )
   }
@@ -282,7 +328,7 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
         </>
       )}
       {status}
-      {active && <DraftOverlay drafts={myDrafts} />}
+      <DraftOverlay />
     </section>
   )
 }
@@ -324,21 +370,23 @@ function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: nu
   )
 }
 
-/** A dashed frame and a lock over each draft: it is visibly only on this screen. */
-function DraftOverlay({ drafts }: { drafts: TLShape[] }) {
+/** A dashed frame and a lock over each draft on the page: it is visibly only on this screen. */
+function DraftOverlay() {
   const { editor } = useBoardContext()
-  const ids = useMemo(() => drafts.map((d) => d.id), [drafts])
   const boxes = useValue(
     'draft boxes',
     () =>
-      ids.flatMap((id) => {
+      editor
+        .getCurrentPageShapes()
+        .filter((s) => s.meta.draft)
+        .flatMap(({ id }) => {
         const b = editor.getShapePageBounds(id)
         if (!b) return []
         const tl = editor.pageToViewport({ x: b.minX, y: b.minY })
         const zoom = editor.getZoomLevel()
         return [{ id, x: tl.x - 5, y: tl.y - 5, w: b.w * zoom + 10, h: b.h * zoom + 10 }]
       }),
-    [editor, ids],
+    [editor],
   )
   return (
     <div className="pv-overlay" aria-hidden>

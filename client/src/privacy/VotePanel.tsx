@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
 import { dotsUsed, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
@@ -14,7 +14,8 @@ export function VotePanel({ clock }: { clock: () => number }) {
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
   const votes = useYMap<VoteState>(votesMap(doc))
-  const vote = Object.values(votes).sort((a, b) => b.startedAt - a.startedAt)[0]
+  // The open vote if there is one (the server runs one at a time), else the latest.
+  const vote = Object.values(votes).sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.startedAt - a.startedAt)[0]
   const open = vote?.status === 'open'
   const now = useNow(clock, open && vote.endsAt !== null)
   const [myDots, setMyDots] = useState<Dots>({})
@@ -22,11 +23,10 @@ export function VotePanel({ clock }: { clock: () => number }) {
   const [dismissed, setDismissed] = useState<string>()
   const [message, setMessage] = useState('')
   const auth = { participantId: participant.id, secret: participant.secret }
-
-  // Claim our participant id with our secret as soon as we connect, so nobody else can.
-  useEffect(() => {
-    if (connected && !viewOnly) rpc.request('hello', auth).catch((err) => setMessage((err as Error).message))
-  }, [connected])
+  // The ballot as last confirmed, read by each click: quick clicks build on each other.
+  const dotsRef = useRef<Dots>({})
+  dotsRef.current = myDots
+  const casting = useRef(Promise.resolve())
 
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
@@ -45,15 +45,20 @@ export function VotePanel({ clock }: { clock: () => number }) {
 
   const fail = (err: unknown) => setMessage((err as Error).message)
 
-  async function cast(shapeId: string, delta: number) {
-    const next = { ...myDots, [shapeId]: Math.max(0, (myDots[shapeId] ?? 0) + delta) }
-    try {
-      const r = await rpc.request('vote.cast', { voteId: vote.id, ...auth, dots: next })
-      setMyDots(r.dots)
-      setMessage('')
-    } catch (err) {
-      fail(err)
-    }
+  /** One ballot in flight at a time, each built on the one before. */
+  function cast(shapeId: string, delta: number) {
+    casting.current = casting.current.then(async () => {
+      const dots = dotsRef.current
+      const next = { ...dots, [shapeId]: Math.max(0, (dots[shapeId] ?? 0) + delta) }
+      try {
+        const r = await rpc.request('vote.cast', { voteId: vote.id, ...auth, dots: next })
+        dotsRef.current = r.dots
+        setMyDots(r.dots)
+        setMessage('')
+      } catch (err) {
+        fail(err)
+      }
+    })
   }
 
   const selectedNotes = useValue('selected notes', () => editor.getSelectedShapes().filter(isNote).filter((s) => !s.meta.draft).map((s) => s.id), [editor])
@@ -115,7 +120,7 @@ export function VotePanel({ clock }: { clock: () => number }) {
           ) : (
             <p className="pv-private" data-testid="dots-left">
               🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
-              <span className="muted"> — only you see where they are</span>
+              <span className="muted"> — only you see where they are; cursors are hidden while the vote is open</span>
             </p>
           )}
           <p className="pv-line muted">

@@ -30,6 +30,11 @@ export class DraftKeeper {
     )
   }
 
+  /** The rounds this device holds drafts for. */
+  rounds(): string[] {
+    return [...new Set([...this.map.values()].map((r) => String(r.meta.draft)))]
+  }
+
   list(roundId: string): TLShape[] {
     return [...this.map.values()].filter((r) => r.meta.draft === roundId)
   }

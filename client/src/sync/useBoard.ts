@@ -16,7 +16,7 @@ import {
   type TLRecord,
   type TLStoreWithStatus,
 } from 'tldraw'
-import { boardRecords, SYNC_PATH, VIEW_SYNC_PATH } from '@roundtable/shared'
+import { boardRecords, SYNC_PATH, VIEW_SYNC_PATH, votesMap, type VoteState } from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
 import { takePendingImport } from '../export/pendingImport.ts'
 import { loadIntoEmptyBoard } from '../export/importBoard.ts'
@@ -87,7 +87,7 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
       if (imported && !viewOnly) loadIntoEmptyBoard(doc, store.schema, imported.parsed, imported.records)
       const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly })
       cleanups.push(() => binding.dispose())
-      cleanups.push(bindPresence(store, awareness, doc.clientID, user$))
+      cleanups.push(bindPresence(store, awareness, doc, user$))
       setStoreWithStatus({ status: 'synced-remote', connectionStatus: 'online', store })
     }
 
@@ -125,19 +125,29 @@ function toTLUser(p: Participant) {
 
 type Awareness = WebsocketProvider['awareness']
 
-/** Publishes our cursor/selection/viewport to awareness and shows everyone else's in tldraw. */
+/**
+ * Publishes our cursor/selection/viewport to awareness and shows everyone else's in tldraw.
+ * While a dot vote is open nobody's presence is published: a cursor hovering over a note's
+ * dot buttons would tell the others where that person voted.
+ */
 function bindPresence(
   store: ReturnType<typeof createTLStore>,
   awareness: Awareness,
-  clientId: number,
+  doc: Y.Doc,
   user$: ReturnType<typeof atom<ReturnType<typeof toTLUser>>>,
 ): () => void {
+  const clientId = doc.clientID
   const presenceId = InstancePresenceRecordType.createId(String(clientId))
   const presence$ = createPresenceStateDerivation(user$, { instanceId: presenceId })(store)
+  const votes = votesMap(doc)
+  const anyVoteOpen = () => [...votes.values()].some((v) => (v as VoteState | undefined)?.status === 'open')
+  const voting$ = atom('a vote is open', anyVoteOpen())
+  const onVotes = () => voting$.set(anyVoteOpen())
+  votes.observe(onVotes)
 
   let frame = 0
   const stopReacting = react('publish presence', () => {
-    const presence = presence$.get()
+    const presence = voting$.get() ? null : presence$.get()
     // Coalesce bursts (a drag) into one awareness update per animation frame.
     cancelAnimationFrame(frame)
     frame = requestAnimationFrame(() => awareness.setLocalStateField('presence', presence ?? null))
@@ -168,6 +178,7 @@ function bindPresence(
 
   return () => {
     stopReacting()
+    votes.unobserve(onVotes)
     cancelAnimationFrame(frame)
     awareness.off('change', onAwarenessChange)
     const others = store.query.records('instance_presence').get().map((r) => r.id)

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -7,15 +6,8 @@ import type { Dots, VoteState } from '@roundtable/shared'
 /** A vote as the server keeps it: the authority, whatever the (writable-by-anyone) doc says. */
 export type StoredVote = Omit<VoteState, 'voterCount' | 'totals'> & { totals?: Dots }
 
-/**
- * Secret ballots and who may cast them. Ballots live here only: they never enter a board's doc.
- * Participants are trusted on first use, server-wide: the first secret seen for an id is the one
- * that id must present from then on. Server-wide because ids are public on every board a person
- * visits: per board, someone who met them elsewhere could claim their id on a new board first.
- */
+/** Secret ballots. They live here only: they never enter a board's doc. */
 export interface BallotStore {
-  /** True if `secret` is this participant's (recording it on first use). */
-  verifyParticipant(participantId: string, secret: string): boolean
   createVote(boardId: string, vote: StoredVote): void
   getVote(boardId: string, voteId: string): StoredVote | undefined
   closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): void
@@ -25,8 +17,6 @@ export interface BallotStore {
   ballots(boardId: string, voteId: string): Dots[]
   close(): void
 }
-
-const hash = (secret: string) => crypto.createHash('sha256').update(secret).digest()
 
 /** SQLite (WAL) in its own file under DATA_DIR, so ballots never share a table with board updates. */
 export class SqliteBallotStore implements BallotStore {
@@ -38,10 +28,6 @@ export class SqliteBallotStore implements BallotStore {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS identities (
-        participant_id TEXT PRIMARY KEY,
-        secret_hash BLOB NOT NULL
-      );
       CREATE TABLE IF NOT EXISTS votes (
         board_id TEXT NOT NULL,
         vote_id TEXT NOT NULL,
@@ -56,15 +42,6 @@ export class SqliteBallotStore implements BallotStore {
         PRIMARY KEY (board_id, vote_id, participant_id)
       );
     `)
-  }
-
-  verifyParticipant(participantId: string, secret: string): boolean {
-    const given = hash(secret)
-    this.db.prepare('INSERT INTO identities (participant_id, secret_hash) VALUES (?, ?) ON CONFLICT DO NOTHING').run(participantId, given)
-    const row = this.db
-      .prepare<[string], { secret_hash: Buffer }>('SELECT secret_hash FROM identities WHERE participant_id = ?')
-      .get(participantId)
-    return !!row && crypto.timingSafeEqual(row.secret_hash, given)
   }
 
   createVote(boardId: string, vote: StoredVote): void {

@@ -2,24 +2,34 @@ import crypto from 'node:crypto'
 import * as Y from 'yjs'
 import type { WebSocket } from 'ws'
 import {
+  BRAINSTORM_KEY,
   boardRecords,
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
   encodeRoundtable,
+  findRound,
   indexKeysAbove,
   isVoteOpen,
   noteRecord,
+  PAST_ROUND_PREFIX,
+  participantIdFromSecret,
   readRound,
   revealSlotPosition,
   tally,
   validateBallot,
+  validateRoundStart,
   validateVoteStart,
+  VOTES_KEY,
   votesMap,
   type DraftCount,
   type JsonRecord,
+  type PastRound,
   type RoundSlots,
+  type RoundState,
+  type RoundtableErrorCode,
   type VoteState,
 } from '@roundtable/shared'
+import { rootWrites } from '../updateChanges.ts'
 import type { Logger } from '../logger.ts'
 import type { BallotStore, StoredVote } from './ballots.ts'
 
@@ -35,23 +45,41 @@ export interface RoundtableRoom {
   /** Stores (then broadcasts) what was written to the doc so far. */
   flush(): void
   sendTo(conn: WebSocket, message: Uint8Array): void
+  /** Whether `bytes` more would keep the board within its size limit. */
+  fits(bytes: number): boolean
 }
 
-/** A refusal the requester should read: sent back as `{ ok: false, error }`. */
-class RequestError extends Error {}
+/** A refusal the requester should read: sent back as `{ ok: false, error, code? }`. */
+class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly code?: RoundtableErrorCode,
+  ) {
+    super(message)
+  }
+}
+
+/** The doc's top-level maps only the server writes: vote state and the brainstorm round. */
+const SERVER_OWNED = new Set([VOTES_KEY, BRAINSTORM_KEY])
 
 /** Transaction origin of everything the server writes itself (vote state, anonymous notes). */
 export const SERVER_ORIGIN = Symbol('roundtable-server')
 
-/** How long an anonymous reveal waits for everyone's drafts before publishing what it has. */
-export const ANONYMOUS_COLLECT_MS = 1500
+/**
+ * How long an anonymous reveal waits for the drafts of everyone who had some when it was
+ * revealed. Clients hand theirs in as soon as they see the reveal, so this bounds only the wait
+ * for someone whose connection dropped.
+ */
+export const ANONYMOUS_COLLECT_MS = 5000
 const MAX_NOTES_PER_PERSON = 200
 const MAX_NOTE_CHARS = 4000
 
 interface AnonymousBatch {
   roundId: string
+  /** Connections that showed drafts when the round was revealed: the batch waits for them. */
+  expected: Set<WebSocket>
   entries: { conn: WebSocket; notes: string[]; resolve: (n: number) => void; reject: (e: Error) => void }[]
-  timer: NodeJS.Timeout
+  timer?: NodeJS.Timeout
 }
 
 const str = (v: unknown, name: string, max = 200): string => {
@@ -67,6 +95,10 @@ const str = (v: unknown, name: string, max = 200): string => {
 export class RoundtableService {
   private batches = new Map<RoundtableRoom, AnonymousBatch>()
   private kv = new WeakMap<Y.Doc, ReturnType<typeof boardRecords>>()
+  /** The participant each connection votes as: one connection, one ballot. */
+  private voterOf = new WeakMap<WebSocket, string>()
+  /** Rounds each connection has handed notes in for, so one connection cannot flood a reveal. */
+  private handedIn = new WeakMap<WebSocket, Set<string>>()
 
   constructor(
     private ballots: BallotStore,
@@ -80,7 +112,7 @@ export class RoundtableService {
       room.sendTo(conn, encodeRoundtable({ id: request.id, ...reply }))
     }
     const fail = (err: unknown) => {
-      if (err instanceof RequestError) return answer({ ok: false, error: err.message })
+      if (err instanceof RequestError) return answer({ ok: false, error: err.message, ...(err.code ? { code: err.code } : {}) })
       this.log.error({ boardId: room.id, err }, 'roundtable request failed')
       answer({ ok: false, error: 'the server could not handle this request' })
     }
@@ -98,15 +130,12 @@ export class RoundtableService {
 
   private dispatch(room: RoundtableRoom, conn: WebSocket, r: Record<string, unknown>): unknown {
     switch (r.op) {
-      case 'hello':
-        this.verify(r)
-        return {}
       case 'vote.start':
         return this.startVote(room, r)
       case 'vote.cast':
-        return this.castVote(room, r)
+        return this.castVote(room, conn, r)
       case 'vote.mine': {
-        const participantId = this.verify(r)
+        const participantId = this.verify(conn, r)
         const vote = this.openVote(room, r.voteId, { allowClosed: true })
         return { dots: this.ballots.getBallot(room.id, vote.id, participantId) }
       }
@@ -115,9 +144,16 @@ export class RoundtableService {
         if (r.onlyIfEnded) this.openVote(room, r.voteId, { allowClosed: true, refuseIfRunning: true })
         return this.closeVote(room, r.voteId)
       }
+      case 'round.start':
+        return this.startRound(room, r)
+      case 'round.reveal':
+        return this.revealRound(room, r)
       case 'round.claim': {
         const round = this.revealedRound(room, r.roundId)
-        return { firstSlot: this.claimSlots(room, round.roundId, this.count(r.count)) }
+        if (round.anonymous) throw new RequestError('this round publishes anonymously; hand the notes to the server instead')
+        const count = this.count(r.count)
+        this.claimOnce(conn, round.roundId)
+        return { firstSlot: this.claimSlots(room, round.roundId, count) }
       }
       case 'round.publishAnonymous':
         return this.collectAnonymous(room, conn, r)
@@ -141,18 +177,51 @@ export class RoundtableService {
 
   // --- dot votes -------------------------------------------------------------------------
 
-  private verify(r: Record<string, unknown>): string {
+  /**
+   * Ballots are cast by a participant, proven by the secret their public id is derived from;
+   * a connection votes as one participant only, so one socket cannot stuff the ballot box.
+   */
+  private verify(conn: WebSocket, r: Record<string, unknown>): string {
     const participantId = str(r.participantId, 'participantId', 100)
     const secret = str(r.secret, 'secret', 200)
-    if (!this.ballots.verifyParticipant(participantId, secret)) {
+    if (participantIdFromSecret(secret) !== participantId) {
       throw new RequestError('wrong secret for this participant: ballots can only be cast from the device that joined as them')
     }
+    const bound = this.voterOf.get(conn)
+    if (bound && bound !== participantId) throw new RequestError('this connection already votes as another participant')
+    this.voterOf.set(conn, participantId)
     return participantId
+  }
+
+  /**
+   * Refuses a client's update that writes what only the server may: the brainstorm round, and
+   * the state of votes run on this board. Closed results of votes from elsewhere (an imported
+   * board) may be written. Returns why, or undefined when the update is fine.
+   */
+  checkClientUpdate = (room: RoundtableRoom, update: Uint8Array): string | undefined => {
+    for (const write of rootWrites(room.doc, update, SERVER_OWNED)) {
+      if (write.root === BRAINSTORM_KEY) return 'the silent round is kept by the server: start and reveal it through Roundtable requests'
+      if (write.key === null || this.ballots.getVote(room.id, write.key)) return 'vote state is written by the server only'
+      const value = write.value as Partial<VoteState> | undefined
+      if (!write.deleted && value?.status !== 'closed') return 'only closed vote results may be written (e.g. by an import)'
+    }
+    return undefined
+  }
+
+  /** Pass to the room: a connection that left is no longer waited for. */
+  onLeave = (room: RoundtableRoom) => {
+    const batch = this.batches.get(room)
+    if (batch && this.everyoneHandedIn(room, batch)) this.flush(room)
   }
 
   private publishVote(room: RoundtableRoom, vote: StoredVote, extra: Partial<VoteState>) {
     const published: VoteState = { ...vote, voterCount: this.ballots.ballots(room.id, vote.id).length, ...extra }
     Y.transact(room.doc, () => votesMap(room.doc).set(vote.id, published), SERVER_ORIGIN)
+  }
+
+  /** Refuses to write `what` when it would take the board past its size limit. */
+  private checkFits(room: RoundtableRoom, bytes: number, what: string) {
+    if (!room.fits(bytes)) throw new RequestError(`the board is full: ${what} would take it past its size limit`)
   }
 
   private startVote(room: RoundtableRoom, r: Record<string, unknown>) {
@@ -161,6 +230,15 @@ export class RoundtableService {
     const { durationMs, ...settings } = checked.value
     const records = this.records(room.doc)
     for (const id of settings.shapeIds) if (!records.has(id)) throw new RequestError(`note ${id} is not on this board`)
+    // One vote at a time: a second one would hide the first from everyone's panel.
+    for (const id of votesMap(room.doc).keys()) {
+      const stored = this.ballots.getVote(room.id, id)
+      // openVote closes a vote whose timebox ran out.
+      if (stored?.status === 'open' && this.openVote(room, id, { allowClosed: true }).status === 'open') {
+        throw new RequestError('a vote is already open on this board: close it first')
+      }
+    }
+    this.checkFits(room, JSON.stringify(settings).length + 200, 'this vote')
     const now = Date.now()
     const vote: StoredVote = {
       id: crypto.randomBytes(9).toString('base64url'),
@@ -185,8 +263,8 @@ export class RoundtableService {
     return this.ballots.getVote(room.id, vote.id)!
   }
 
-  private castVote(room: RoundtableRoom, r: Record<string, unknown>) {
-    const participantId = this.verify(r)
+  private castVote(room: RoundtableRoom, conn: WebSocket, r: Record<string, unknown>) {
+    const participantId = this.verify(conn, r)
     const vote = this.openVote(room, r.voteId)
     const checked = validateBallot(vote, r.dots)
     if (!checked.ok) throw new RequestError(checked.error)
@@ -210,21 +288,86 @@ export class RoundtableService {
     return { totals }
   }
 
-  // --- silent brainstorm reveal ------------------------------------------------------------
+  // --- silent brainstorm --------------------------------------------------------------------
 
-  private revealedRound(room: RoundtableRoom, roundId: unknown) {
+  private startRound(room: RoundtableRoom, r: Record<string, unknown>) {
+    const checked = validateRoundStart(r)
+    if (!checked.ok) throw new RequestError(checked.error)
+    const { durationMs, ...settings } = checked.value
+    const map = brainstormMap(room.doc)
+    const previous = readRound(room.doc)
+    if (previous && previous.revealedAt === null) throw new RequestError('a silent round is already running: reveal it first')
+    this.checkFits(room, JSON.stringify(settings).length + 300, 'this round')
+    const now = Date.now()
+    const round: RoundState = { roundId: crypto.randomBytes(9).toString('base64url'), ...settings, startedAt: now, endsAt: durationMs === null ? null : now + durationMs, revealedAt: null }
+    Y.transact(
+      room.doc,
+      () => {
+        // The round before is kept, so drafts from it can still be published by those who come back.
+        if (previous) map.set(PAST_ROUND_PREFIX + previous.roundId, { ...previous, used: findRound(room.doc, previous.roundId)!.used } satisfies PastRound)
+        map.set('round', round)
+        map.delete('slots')
+      },
+      SERVER_ORIGIN,
+    )
+    return { roundId: round.roundId }
+  }
+
+  private revealRound(room: RoundtableRoom, r: Record<string, unknown>) {
     const round = readRound(room.doc)
-    if (!round || round.roundId !== str(roundId, 'roundId', 100)) throw new RequestError('that brainstorm round is not the current one')
-    if (round.revealedAt === null) throw new RequestError('the round has not been revealed yet')
-    return round
+    if (!round || round.roundId !== str(r.roundId, 'roundId', 100)) throw new RequestError('that silent round is not the current one')
+    if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestError('onlyIfEnded must be true or false')
+    if (round.revealedAt !== null) return {}
+    if (r.onlyIfEnded && (round.endsAt === null || Date.now() < round.endsAt)) throw new RequestError('the timebox has not ended yet')
+    if (round.anonymous) {
+      // Everyone showing drafts now is waited for, so that no one's notes are published apart.
+      const states = room.awareness.getStates()
+      const expected = new Set<WebSocket>()
+      for (const [conn, clients] of room.connections()) {
+        for (const client of clients) {
+          const drafts = states.get(client)?.[DRAFTS_AWARENESS_FIELD] as DraftCount | undefined
+          if (drafts?.roundId === round.roundId && drafts.count > 0) expected.add(conn)
+        }
+      }
+      this.flush(room)
+      if (expected.size > 0) {
+        const batch: AnonymousBatch = { roundId: round.roundId, expected, entries: [] }
+        batch.timer = setTimeout(() => this.flush(room), ANONYMOUS_COLLECT_MS)
+        this.batches.set(room, batch)
+      }
+    }
+    Y.transact(room.doc, () => brainstormMap(room.doc).set('round', { ...round, revealedAt: Date.now() }), SERVER_ORIGIN)
+    return {}
+  }
+
+  /** A revealed round, the current one or an earlier one. */
+  private revealedRound(room: RoundtableRoom, roundId: unknown): RoundState {
+    const found = findRound(room.doc, str(roundId, 'roundId', 100))
+    if (!found) throw new RequestError('there is no such silent round on this board')
+    if (found.round.revealedAt === null) throw new RequestError('the round has not been revealed yet')
+    return found.round
+  }
+
+  /** Each connection hands in (or claims places for) its notes once per round. */
+  private claimOnce(conn: WebSocket, roundId: string) {
+    const rounds = this.handedIn.get(conn) ?? new Set<string>()
+    if (rounds.has(roundId)) throw new RequestError('your notes for this round were published already')
+    rounds.add(roundId)
+    this.handedIn.set(conn, rounds)
   }
 
   private claimSlots(room: RoundtableRoom, roundId: string, count: number): number {
     const map = brainstormMap(room.doc)
-    const slots = map.get('slots') as RoundSlots | undefined
-    const first = slots?.roundId === roundId ? slots.used : 0
-    Y.transact(room.doc, () => map.set('slots', { roundId, used: first + count } satisfies RoundSlots), SERVER_ORIGIN)
-    return first
+    const found = findRound(room.doc, roundId)!
+    Y.transact(
+      room.doc,
+      () => {
+        if (found.current) map.set('slots', { roundId, used: found.used + count } satisfies RoundSlots)
+        else map.set(PAST_ROUND_PREFIX + roundId, { ...found.round, used: found.used + count } satisfies PastRound)
+      },
+      SERVER_ORIGIN,
+    )
+    return found.used
   }
 
   private collectAnonymous(room: RoundtableRoom, conn: WebSocket, r: Record<string, unknown>): Promise<{ published: number }> {
@@ -236,55 +379,68 @@ export class RoundtableService {
     if (!r.notes.every((n) => typeof n === 'string' && n.length <= MAX_NOTE_CHARS)) {
       throw new RequestError(`each note must be text of at most ${MAX_NOTE_CHARS} characters`)
     }
+    if (r.alone !== undefined && typeof r.alone !== 'boolean') throw new RequestError('alone must be true or false')
     const notes = (r.notes as string[]).map((n) => n.trim()).filter(Boolean)
-    let batch = this.batches.get(room)
-    if (batch && batch.roundId !== round.roundId) {
-      this.flush(room)
-      batch = undefined
+    if (this.handedIn.get(conn)?.has(round.roundId)) throw new RequestError('your notes for this round were published already')
+    const batch = this.batches.get(room)
+    const collecting = batch?.roundId === round.roundId
+    if (collecting && batch.entries.some((e) => e.conn === conn)) throw new RequestError('your notes for this round are handed in already')
+    if (!collecting && !r.alone) {
+      throw new RequestError('the others’ notes were published already: yours would appear on their own, so others could tell they are yours', 'alone')
     }
-    if (!batch) {
-      const created: AnonymousBatch = { roundId: round.roundId, entries: [], timer: setTimeout(() => this.flush(room), ANONYMOUS_COLLECT_MS) }
-      this.batches.set(room, created)
-      batch = created
+    this.checkFits(room, notes.reduce((sum, n) => sum + n.length + 400, 0), 'these notes')
+    const joined: AnonymousBatch = collecting ? batch! : { roundId: round.roundId, expected: new Set(), entries: [] }
+    const done = new Promise<number>((resolve, reject) => joined.entries.push({ conn, notes, resolve, reject }))
+    if (collecting) {
+      if (this.everyoneHandedIn(room, joined)) this.flush(room)
+    } else {
+      this.publish(room, joined, { alone: true })
     }
-    const current = batch
-    const done = new Promise<number>((resolve, reject) => current.entries.push({ conn, notes, resolve, reject }))
-    if (this.everyoneHandedIn(room, current)) this.flush(room)
-    return done.then((published) => ({ published }))
+    return done.then((published) => {
+      this.claimOnce(conn, round.roundId)
+      return { published }
+    })
   }
 
-  /**
-   * Notes are published together so that no single insert matches one person's draft count
-   * (which awareness shows): wait until every connection showing drafts for the round has
-   * handed them in, or the collection window closes.
-   */
+  /** Whether every connection the batch waits for has handed in or left. */
   private everyoneHandedIn(room: RoundtableRoom, batch: AnonymousBatch): boolean {
-    const states = room.awareness.getStates()
+    const open = room.connections()
     const handedIn = new Set(batch.entries.map((e) => e.conn))
-    for (const [conn, clients] of room.connections()) {
-      if (handedIn.has(conn)) continue
-      for (const client of clients) {
-        const drafts = states.get(client)?.[DRAFTS_AWARENESS_FIELD] as DraftCount | undefined
-        if (drafts && drafts.roundId === batch.roundId && drafts.count > 0) return false
-      }
-    }
+    for (const conn of batch.expected) if (open.has(conn) && !handedIn.has(conn)) return false
     return true
   }
 
-  /** Inserts every collected note in one update, shuffled, with no author. */
+  /** Publishes the room's collecting batch (when its wait ends, or everyone is in). */
   private flush(room: RoundtableRoom) {
     const batch = this.batches.get(room)
     if (!batch) return
     this.batches.delete(room)
     clearTimeout(batch.timer)
+    this.publish(room, batch, { alone: false })
+  }
+
+  /**
+   * Inserts every collected note in one update, shuffled, with no author. Notes from a single
+   * writer are published only when they chose to (`alone`): on their own, they could be told apart.
+   */
+  private publish(room: RoundtableRoom, batch: AnonymousBatch, { alone }: { alone: boolean }) {
+    const writers = batch.entries.filter((e) => e.notes.length > 0)
+    if (!alone && writers.length === 1) {
+      const err = new RequestError('nobody else’s notes came in: yours would appear on their own, so others could tell they are yours', 'alone')
+      for (const e of batch.entries) {
+        if (e.notes.length) e.reject(err)
+        else e.resolve(0)
+      }
+      return
+    }
     const texts = batch.entries.flatMap((e) => e.notes)
     for (let i = texts.length - 1; i > 0; i--) {
       const j = crypto.randomInt(i + 1)
       ;[texts[i], texts[j]] = [texts[j], texts[i]]
     }
     try {
-      const round = readRound(room.doc)
-      if (!round || round.roundId !== batch.roundId) throw new RequestError('a new brainstorm round started before these notes were published')
+      const round = findRound(room.doc, batch.roundId)?.round
+      if (!round) throw new RequestError('there is no such silent round on this board')
       if (texts.length > 0) {
         const records = this.records(room.doc)
         const pages = [...records.map.values()].map((e) => e.val).filter((v) => v.typeName === 'page')

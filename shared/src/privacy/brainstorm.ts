@@ -1,6 +1,8 @@
 import type * as Y from 'yjs'
 import { richText, type ShapeRecord } from '../templates/records.ts'
 import type { Point } from '../templates/records.ts'
+import type { RoundStartArgs } from './protocol.ts'
+import { MAX_VOTE_DURATION_MS, type Result } from './voting.ts'
 
 /**
  * Silent brainstorm and dot-vote state in the board doc. Only public facts live here: the
@@ -39,6 +41,42 @@ export function votesMap(doc: Y.Doc): Y.Map<unknown> {
 
 export function readRound(doc: Y.Doc): RoundState | undefined {
   return brainstormMap(doc).get('round') as RoundState | undefined
+}
+
+/** An earlier round, kept (under `past:<roundId>`) so drafts from it can still be published later. */
+export interface PastRound extends RoundState {
+  /** Reveal places used. */
+  used: number
+}
+export const PAST_ROUND_PREFIX = 'past:'
+
+/** A round by id, the current one or an earlier one, with how many reveal places it has used. */
+export function findRound(doc: Y.Doc, roundId: string): { round: RoundState; used: number; current: boolean } | undefined {
+  const map = brainstormMap(doc)
+  const current = map.get('round') as RoundState | undefined
+  if (current?.roundId === roundId) {
+    const slots = map.get('slots') as RoundSlots | undefined
+    return { round: current, used: slots?.roundId === roundId ? slots.used : 0, current: true }
+  }
+  const past = map.get(PAST_ROUND_PREFIX + roundId) as PastRound | undefined
+  return past ? { round: past, used: past.used, current: false } : undefined
+}
+
+export const MAX_PROMPT_CHARS = 500
+
+/** Checks what someone asked to start a silent round with. */
+export function validateRoundStart(input: Record<string, unknown>): Result<RoundStartArgs> {
+  const { prompt, durationMs, anonymous, pageId, anchor } = input
+  if (typeof prompt !== 'string' || prompt.length > MAX_PROMPT_CHARS) return { ok: false, error: `the prompt must be text of at most ${MAX_PROMPT_CHARS} characters` }
+  if (durationMs !== null && (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < 1000 || durationMs > MAX_VOTE_DURATION_MS)) {
+    return { ok: false, error: 'the timebox must be null or from 1 second to 24 hours' }
+  }
+  if (typeof anonymous !== 'boolean') return { ok: false, error: 'anonymous must be true or false' }
+  if (typeof pageId !== 'string' || !pageId.startsWith('page:') || pageId.length > 200) return { ok: false, error: 'pageId must be a tldraw page id' }
+  const a = anchor as { x?: unknown; y?: unknown } | null
+  const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && Math.abs(n) < 1e9
+  if (!a || typeof a !== 'object' || !finite(a.x) || !finite(a.y)) return { ok: false, error: 'anchor must be a point {x, y}' }
+  return { ok: true, value: { prompt: prompt.trim(), durationMs, anonymous, pageId, anchor: { x: Math.round(a.x), y: Math.round(a.y) } } }
 }
 
 /** What each person shares in awareness during a round: how many drafts, never what they say. */

@@ -19,29 +19,48 @@ export interface VoteStartArgs {
   durationMs: number | null
 }
 
-/** Every request and what it answers with. */
+export interface RoundStartArgs {
+  prompt: string
+  /** Timebox in ms, or null for "until someone reveals". */
+  durationMs: number | null
+  anonymous: boolean
+  /** Page and top-left point where revealed notes are laid out. */
+  pageId: string
+  anchor: { x: number; y: number }
+}
+
+/**
+ * Every request and what it answers with. Votes and rounds are started, closed and revealed by
+ * the server on request (it alone writes the `votes` and `brainstorm` maps), so nobody can forge
+ * results or flip a round from anonymous to named.
+ */
 export interface RoundtableOps {
-  /**
-   * Sent on every connect: records this participant's secret the first time the server sees
-   * the id (trust on first use), before anyone could learn the id from presence and claim it.
-   */
-  hello: { args: { participantId: string; secret: string }; result: Record<string, never> }
   'vote.start': { args: VoteStartArgs; result: { voteId: string } }
   'vote.cast': { args: { voteId: string; participantId: string; secret: string; dots: Dots }; result: { dots: Dots } }
   'vote.mine': { args: { voteId: string; participantId: string; secret: string }; result: { dots: Dots } }
   /** `onlyIfEnded`: sent when a device's timer runs out; refused while the server's clock says time is left. */
   'vote.close': { args: { voteId: string; onlyIfEnded?: boolean }; result: { totals: Dots } }
+  'round.start': { args: RoundStartArgs; result: { roundId: string } }
+  /** `onlyIfEnded` as for votes. */
+  'round.reveal': { args: { roundId: string; onlyIfEnded?: boolean }; result: Record<string, never> }
   /** Reserve `count` non-overlapping places in the reveal layout for a named reveal. */
   'round.claim': { args: { roundId: string; count: number }; result: { firstSlot: number } }
-  /** Hand drafts to the server, which publishes everyone's at once with no author. */
-  'round.publishAnonymous': { args: { roundId: string; notes: string[] }; result: { published: number } }
+  /**
+   * Hand drafts to the server, which publishes everyone's at once with no author. Refused with
+   * code `alone` when they would be published on their own (so could be told apart); sending
+   * again with `alone: true` is the writer's choice to publish anyway.
+   */
+  'round.publishAnonymous': { args: { roundId: string; notes: string[]; alone?: boolean }; result: { published: number } }
 }
 export type RoundtableOp = keyof RoundtableOps
 
 export type RoundtableRequest<K extends RoundtableOp = RoundtableOp> = { id: number; op: K } & RoundtableOps[K]['args']
 export type RoundtableReply =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
+  | { id: number; ok: false; error: string; code?: RoundtableErrorCode }
+
+/** Refusals a client acts on rather than just shows. */
+export type RoundtableErrorCode = 'alone'
 
 export function encodeRoundtable(payload: object): Uint8Array {
   const encoder = encoding.createEncoder()

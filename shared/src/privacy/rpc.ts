@@ -1,5 +1,5 @@
 import * as decoding from 'lib0/decoding'
-import { encodeRoundtable, MESSAGE_ROUNDTABLE, readRoundtablePayload, type RoundtableOp, type RoundtableOps, type RoundtableReply } from './protocol.ts'
+import { encodeRoundtable, MESSAGE_ROUNDTABLE, readRoundtablePayload, type RoundtableOp, type RoundtableOps, type RoundtableReply, type RoundtableErrorCode } from './protocol.ts'
 
 /** The parts of y-websocket's WebsocketProvider that Roundtable requests ride on. */
 export interface ProviderLike {
@@ -8,7 +8,14 @@ export interface ProviderLike {
   wsconnected: boolean
 }
 
-export class RoundtableError extends Error {}
+export class RoundtableError extends Error {
+  constructor(
+    message: string,
+    readonly code?: RoundtableErrorCode,
+  ) {
+    super(message)
+  }
+}
 
 export interface RoundtableClient {
   request<K extends RoundtableOp>(op: K, args: RoundtableOps[K]['args']): Promise<RoundtableOps[K]['result']>
@@ -43,7 +50,7 @@ function openChannel(provider: ProviderLike): Channel {
       created.pending.delete(reply.id)
       clearTimeout(waiting.timer)
       if (reply.ok) waiting.resolve(reply.result)
-      else waiting.reject(new RoundtableError(reply.error))
+      else waiting.reject(new RoundtableError(reply.error, reply.code))
     }
     channels.set(provider, (channel = created))
   }
