@@ -14,6 +14,7 @@ import {
   type RoundState,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
 import { DraftKeeper } from './drafts.ts'
 import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, useYMap } from './hooks.ts'
@@ -389,12 +390,12 @@ function DraftOverlay() {
     [editor],
   )
   return (
-    <div className="pv-overlay" aria-hidden>
+    <CanvasOverlay hidden>
       {boxes.map((b) => (
         <div key={b.id} className="pv-draft" style={{ left: b.x, top: b.y, width: b.w, height: b.h }}>
           <span>🔒 Private draft</span>
         </div>
       ))}
-    </div>
+    </CanvasOverlay>
   )
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
 import { dotsUsed, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { isNote, noteText } from '../sensemaking/actions.ts'
 import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
 
@@ -263,7 +264,7 @@ function VoteOverlay({
   )
   const open = vote.status === 'open' && canVote
   return (
-    <div className="pv-overlay">
+    <CanvasOverlay>
       {boxes.map((b) => {
         const mine = myDots[b.id] ?? 0
         const total = vote.totals?.[b.id]
@@ -296,6 +297,6 @@ function VoteOverlay({
           </div>
         )
       })}
-    </div>
+    </CanvasOverlay>
   )
 }
