@@ -1,3 +1,4 @@
+import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { boardMeta, boardRecords, newBoardId, type JsonRecord } from '@roundtable/shared'
@@ -37,6 +38,20 @@ async function eventuallyAsync(check: () => Promise<void>, timeoutMs = 10_000): 
       await new Promise((r) => setTimeout(r, 50))
     }
   }
+}
+
+/** A POST whose body is sent in chunks without a content-length (transfer-encoding: chunked). */
+function chunkedPost(path: string, chunks: string[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }))
+    })
+    req.on('error', reject)
+    for (const c of chunks) req.write(c)
+    req.end()
+  })
 }
 
 const ids = (doc: Y.Doc) => [...boardRecords(doc).map.keys()].sort()
@@ -109,6 +124,19 @@ describe('board export over HTTP', () => {
     expect((await api('POST', `/api/boards/${id}/fork`, { snapshotId: 'missing' })).status).toBe(404)
     // Asking about a board does not create it.
     expect((await api('GET', `/api/boards/${unknown}/export`)).status).toBe(404)
+  })
+
+  it('answers a body over 16 KB with a 413 JSON error, declared or streamed', async () => {
+    const { id } = await seededBoard()
+    const big = JSON.stringify({ name: 'x'.repeat(100_000) })
+    const declared = await api('POST', `/api/boards/${id}/snapshots`, undefined, big)
+    expect(declared.status).toBe(413)
+    expect(declared.json.error).toMatch(/over 16384 bytes/)
+    const streamed = await chunkedPost(`/api/boards/${id}/snapshots`, Array.from({ length: 40 }, () => 'x'.repeat(4096)))
+    expect(streamed.status).toBe(413)
+    expect(streamed.headers.connection).toBe('close')
+    expect(JSON.parse(streamed.text).error).toMatch(/over 16384 bytes/)
+    expect((await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.filter((s: { kind: string }) => s.kind === 'named')).toEqual([])
   })
 })
 

@@ -29,24 +29,32 @@ const MAX_NAME_LENGTH = 120
 let defaultSchema: unknown
 const fallbackSchema = () => (defaultSchema ??= createTLSchema().serialize())
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(JSON.stringify(body))
 }
 
+const bodyTooLarge = () => new ApiError(413, `the request body is over ${MAX_BODY_BYTES} bytes`)
+
 function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  // Refused before reading a byte when the size is declared; the 413 then closes the connection.
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.reject(bodyTooLarge())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, `request body over ${MAX_BODY_BYTES} bytes`))
-        req.destroy()
-      } else chunks.push(chunk)
-    })
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk)
+      // Stop keeping it, but let the socket drain so the 413 reaches the client.
+      req.off('data', onData)
+      chunks.length = 0
+      req.resume()
+      reject(bodyTooLarge())
+    }
+    req.on('data', onData)
     req.on('error', reject)
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return
       const text = Buffer.concat(chunks).toString('utf8').trim()
       if (!text) return resolve({})
       try {
@@ -172,7 +180,8 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       .then(() => found.handler({ req, res, url, params: found.params }))
       .catch((err: unknown) => {
         if (res.headersSent) return res.destroy()
-        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message })
+        // After a 413 the rest of the body is not read: the connection cannot be reused.
+        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message }, err.status === 413 ? { connection: 'close' } : {})
         if (err instanceof BoardsFullError) return sendJson(res, 503, { error: 'the server has too many boards open; try again soon' })
         log.error({ err, path: url.pathname }, 'board API request failed')
         sendJson(res, 500, { error: 'internal error' })
