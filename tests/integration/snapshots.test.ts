@@ -1,7 +1,20 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { boardMeta, boardRecords, newBoardId, type JsonRecord } from '@roundtable/shared'
+import {
+  batonHolder,
+  boardMeta,
+  boardRecords,
+  brainstormMap,
+  facilitationMap,
+  newBoardId,
+  readLog,
+  startPhase,
+  stepForward,
+  timerAct,
+  votesMap,
+  type JsonRecord,
+} from '@roundtable/shared'
 import { testBoardDoc } from '../../shared/src/export/testBoard.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
@@ -194,6 +207,46 @@ describe('snapshots over HTTP', () => {
 
     const forkNow = await api('POST', `/api/boards/${id}/fork`)
     expect((await api('GET', `/api/boards/${forkNow.json.id}/export`)).json.records).toHaveLength(original.length)
+  })
+
+  it('a fork keeps the board and its history, but not the running session: open votes, timer, phase, round, baton', async () => {
+    const { id, ann } = await seededBoard()
+    const cem = { id: 'p-cem', name: 'Cem' }
+    // A session in full swing: Cem leads, a phase and its timer run, a round is open (and vote-2 is open).
+    stepForward(ann.doc, cem, Date.now())
+    startPhase(ann.doc, cem, 'ph-ideas', Date.now())
+    brainstormMap(ann.doc).set('round', { roundId: 'r1', prompt: 'Ideas?', startedAt: Date.now(), endsAt: null, anonymous: false, revealedAt: null, pageId: 'page:workshop', anchor: { x: 0, y: 0 } })
+    expect(batonHolder(readLog(ann.doc))?.id).toBe('p-cem')
+    await eventuallyAsync(async () => expect((await api('GET', `/api/boards/${id}/export`)).json.arrays.sessionLog).toHaveLength(7))
+
+    const fork = await api('POST', `/api/boards/${id}/fork`, {})
+    expect(fork.status).toBe(201)
+    const dan = await client(fork.json.id)
+    await eventually(() => expect(ids(dan.doc)).toEqual(ids(ann.doc)))
+    expect(boardMeta(dan.doc).get('title')).toBe('Q2 planning (fork)')
+    for (const key of ['participants', 'agenda']) expect(dan.doc.getMap(key).toJSON()).toEqual(ann.doc.getMap(key).toJSON())
+    expect(Object.keys(votesMap(dan.doc).toJSON())).toEqual(['vote-1'])
+    expect(facilitationMap(dan.doc).size).toBe(0)
+    expect(brainstormMap(dan.doc).size).toBe(0)
+    // The log is history, plus one entry that frees the baton.
+    const log = readLog(dan.doc)
+    expect(log.slice(0, -1)).toEqual(readLog(ann.doc))
+    expect(log.at(-1)).toMatchObject({ kind: 'board.fork' })
+    expect(batonHolder(log)).toBeUndefined()
+    // Someone can lead in the fork.
+    stepForward(dan.doc, { id: 'p-dan', name: 'Dan' }, Date.now())
+    expect(batonHolder(readLog(dan.doc))?.id).toBe('p-dan')
+    // The original is untouched.
+    expect(facilitationMap(ann.doc).get('phase')).toMatchObject({ id: 'ph-ideas' })
+    expect(batonHolder(readLog(ann.doc))?.id).toBe('p-cem')
+
+    // A fork of a fork is not "(fork) (fork)".
+    const again = await api('POST', `/api/boards/${fork.json.id}/fork`)
+    expect((await api('GET', `/api/boards/${again.json.id}/export`)).json.meta.title).toBe('Q2 planning (fork)')
+
+    const empty = await api('POST', `/api/boards/${id}/fork`, { snapshotId: '' })
+    expect(empty.status).toBe(400)
+    expect(empty.json.error).toMatch(/snapshotId/)
   })
 
   it('takes automatic snapshots during activity and when the last person leaves', async () => {

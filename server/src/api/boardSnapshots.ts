@@ -1,5 +1,20 @@
 import * as Y from 'yjs'
-import { AGENDA_KEY, boardMeta, boardRecords, docFromUpdate, newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import {
+  AGENDA_KEY,
+  PARTICIPANTS_KEY,
+  SESSION_LOG_KEY,
+  VOTES_KEY,
+  boardMeta,
+  boardRecords,
+  boardToFile,
+  closedVotesOnly,
+  docFromUpdate,
+  forkEntry,
+  newBoardId,
+  readLog,
+  replaceBoardContent,
+  type JsonRecord,
+} from '@roundtable/shared'
 import type { BoardStorage } from '../storage/storage.ts'
 import type { SnapshotInfo, SnapshotKind, SnapshotStorage } from '../storage/snapshots.ts'
 import type { Rooms } from '../rooms.ts'
@@ -17,6 +32,14 @@ export class ApiError extends Error {
 }
 
 const RESTORE_ORIGIN = Symbol('restore')
+
+const FORK_SUFFIX = ' (fork)'
+
+/** "X (fork)", also for a fork of a fork (not "X (fork) (fork)"). */
+function forkTitle(title: unknown): string {
+  const base = typeof title === 'string' && title.trim() ? title.trim() : 'Untitled board'
+  return base.endsWith(FORK_SUFFIX) ? base : `${base}${FORK_SUFFIX}`
+}
 
 /**
  * Snapshots of boards: taken by people (named) or by the server (after each stretch of
@@ -119,24 +142,42 @@ export class BoardSnapshots {
     }
   }
 
-  /** A new board holding the snapshot (or the board's current state). Returns its id. */
+  /**
+   * A new board holding the snapshot (or the board's current state). Returns its id. It keeps the
+   * canvas, title, agenda, people, closed votes' results and the session log as history; open
+   * votes (their ballots are keyed by the original board), the timer, the current phase and a
+   * brainstorm round belong to the original session and stay behind, and nobody holds the baton.
+   */
   fork(boardId: string, snapshotId?: string): string {
     this.requireBoard(boardId)
-    const state = snapshotId ? this.get(boardId, snapshotId).state : this.currentState(boardId)
-    const doc = docFromUpdate(state)
+    const source = docFromUpdate(snapshotId ? this.get(boardId, snapshotId).state : this.currentState(boardId))
+    const doc = new Y.Doc()
     try {
-      const meta = boardMeta(doc)
-      const title = typeof meta.get('title') === 'string' && meta.get('title') ? String(meta.get('title')) : 'Untitled board'
+      const { meta, records, maps, arrays } = boardToFile(source)
+      const log = arrays[SESSION_LOG_KEY] ?? []
+      const freed = forkEntry(readLog(source))
+      replaceBoardContent(
+        doc,
+        {
+          records,
+          maps: { [PARTICIPANTS_KEY]: maps[PARTICIPANTS_KEY], [AGENDA_KEY]: maps[AGENDA_KEY], [VOTES_KEY]: closedVotesOnly(maps[VOTES_KEY] ?? {}) },
+          arrays: { [SESSION_LOG_KEY]: freed ? [...log, freed] : log },
+        },
+        { maps: [PARTICIPANTS_KEY, AGENDA_KEY, VOTES_KEY], arrays: [SESSION_LOG_KEY] },
+      )
       doc.transact(() => {
-        meta.set('title', `${title} (fork)`)
+        const forkMeta = boardMeta(doc)
+        for (const [key, value] of Object.entries(meta)) forkMeta.set(key, value)
+        forkMeta.set('title', forkTitle(meta.title))
         // Not the source board's id: that is its edit link, and a fork may be shared view-only.
-        meta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
+        forkMeta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
       })
       const id = newBoardId()
       this.storage.compact(id, Y.encodeStateAsUpdate(doc))
       this.log.info({ boardId, snapshotId, forkId: id }, 'board forked')
       return id
     } finally {
+      source.destroy()
       doc.destroy()
     }
   }

@@ -164,7 +164,10 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
       const id = editableBoard(params, 'fork the board')
       const body = await readJsonBody(req)
-      const forkId = snapshots.fork(id, optionalString(body, 'snapshotId', 64))
+      const snapshotId = optionalString(body, 'snapshotId', 64)
+      // Only a missing snapshotId means "from now": an empty one is a mistake, not a request.
+      if (!snapshotId && body.snapshotId != null) throw new ApiError(400, '"snapshotId" is empty; leave it out to fork the board as it is now')
+      const forkId = snapshots.fork(id, snapshotId)
       sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
     })
 

@@ -86,6 +86,14 @@ export interface ParsedBoardFile {
   arrays?: BoardFile['arrays']
 }
 
+/**
+ * The votes a board made from another one (an import, a fork) keeps: closed votes' results. An
+ * open vote's ballots are on the server and board that ran it, so it could never be closed there.
+ */
+export function closedVotesOnly(votes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(votes).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
+}
+
 /** A file we cannot import; `message` is for people. */
 export class BoardFileError extends Error {}
 
@@ -133,8 +141,7 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
     checkSchema(meta.schema)
     const maps: BoardFile['maps'] = {}
     if (isPlainObject(data.maps)) for (const key of DOC_MAPS) if (isPlainObject(data.maps[key])) maps[key] = data.maps[key]
-    // Only closed votes' results: an open vote's ballots are on the server that ran it.
-    if (maps[VOTES_KEY]) maps[VOTES_KEY] = Object.fromEntries(Object.entries(maps[VOTES_KEY]).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
+    if (maps[VOTES_KEY]) maps[VOTES_KEY] = closedVotesOnly(maps[VOTES_KEY])
     const arrays: BoardFile['arrays'] = {}
     if (isPlainObject(data.arrays)) for (const key of DOC_ARRAYS) if (Array.isArray(data.arrays[key])) arrays[key] = data.arrays[key]
     return {
