@@ -11,7 +11,6 @@ import {
   readLog,
   startPhase,
   stepForward,
-  timerAct,
   votesMap,
   type JsonRecord,
 } from '@roundtable/shared'
@@ -191,7 +190,8 @@ describe('snapshots over HTTP', () => {
     // Nothing is lost: the state before the restore was snapshotted.
     const after = (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots
     const before = after.find((s: { name: string }) => s.name === 'Before restoring “after clustering”')
-    expect(before).toMatchObject({ kind: 'auto', createdBy: 'Ben' })
+    expect(before).toMatchObject({ kind: 'before-restore', createdBy: 'Ben' })
+    expect(restored.json.before).toMatchObject({ id: before.id })
     const beforeJson = (await api('GET', `/api/boards/${id}/snapshots/${before.id}`)).json
     expect(beforeJson.meta.title).toBe('Renamed')
     expect(beforeJson.records.map((r: JsonRecord) => r.id)).not.toContain('shape:r1')
@@ -293,6 +293,28 @@ describe('automatic snapshot retention', () => {
       const snapshots = await list()
       expect(snapshots.filter((s) => s.kind === 'named').map((s) => s.name)).toEqual(['kept'])
       expect(snapshots.filter((s) => s.kind === 'auto')).toHaveLength(2)
+
+      // What a restore replaced is kept however many automatic snapshots follow.
+      const post = (path: string) => fetch(`${own.url}/api/boards/${id}${path}`, { method: 'POST' }).then(async (r) => ({ status: r.status, json: await r.json() }))
+      const kept = snapshots.find((s) => s.name === 'kept') as unknown as { id: string }
+      const restored = await post(`/snapshots/${kept.id}/restore`)
+      expect(restored.status).toBe(200)
+      expect(restored.json.before).toMatchObject({ kind: 'before-restore', name: 'Before restoring “kept”' })
+      // Restoring what the board already shows takes no snapshot.
+      const again = await post(`/snapshots/${kept.id}/restore`)
+      expect(again.json).toMatchObject({ before: null, changed: 0 })
+      for (let visit = 5; visit <= 7; visit++) {
+        const newest = (await list()).find((s) => s.kind === 'auto')
+        const c = connectClient(own.wsUrl, id)
+        await whenSynced(c)
+        c.doc.transact(() => boardMeta(c.doc).set('title', `visit ${visit}`))
+        await new Promise((r) => setTimeout(r, 100))
+        c.destroy()
+        await eventually(async () => expect((await list()).find((s) => s.kind === 'auto')).not.toEqual(newest))
+      }
+      const after = await list()
+      expect(after.filter((s) => s.kind === 'auto')).toHaveLength(2)
+      expect(after.filter((s) => s.kind === 'before-restore').map((s) => s.name)).toEqual(['Before restoring “kept”'])
     } finally {
       await own.stop()
     }

@@ -222,10 +222,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
 interface SnapshotInfo {
   id: string
   name: string
-  kind: 'named' | 'auto'
+  kind: 'named' | 'auto' | 'before-restore'
   createdBy?: string
   createdAt: number
 }
+
+const KIND_LABEL: Record<SnapshotInfo['kind'], string | undefined> = { named: undefined, auto: 'automatic', 'before-restore': 'saved before a restore' }
 
 async function apiCall<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined })
@@ -275,9 +277,10 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const restore = (s: SnapshotInfo) =>
     act(async () => {
       setConfirming(undefined)
-      await apiCall(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
+      const { before } = await apiCall<{ before: SnapshotInfo | null }>(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
       setPreview(undefined)
-      return `Restored “${s.name}” for everyone. What was there before is saved as “Before restoring”.`
+      if (!before) return `The board already matches “${s.name}”: nothing to restore.`
+      return `Restored “${s.name}” for everyone. What was there before is saved as “${before.name}”.`
     })
   const fork = (s: SnapshotInfo) =>
     act(async () => {
@@ -357,7 +360,8 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
               <div className="bf-snapshot-text">
                 <span className="bf-snapshot-name">{s.name}</span>
                 <span className="bf-muted">
-                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> · {s.createdBy ?? (s.kind === 'auto' ? 'automatic' : 'someone')}
+                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> ·{' '}
+                  {[s.createdBy ?? (s.kind === 'named' ? 'someone' : undefined), KIND_LABEL[s.kind]].filter(Boolean).join(' · ')}
                 </span>
               </div>
               <div className="bf-snapshot-actions">

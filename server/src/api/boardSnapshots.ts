@@ -14,6 +14,7 @@ import {
   readLog,
   replaceBoardContent,
   type JsonRecord,
+  type WriteBoardOptions,
 } from '@roundtable/shared'
 import type { BoardStorage } from '../storage/storage.ts'
 import type { SnapshotInfo, SnapshotKind, SnapshotStorage } from '../storage/snapshots.ts'
@@ -32,6 +33,19 @@ export class ApiError extends Error {
 }
 
 const RESTORE_ORIGIN = Symbol('restore')
+
+/** Whether writing `content` over a board in `state` would change anything (tried on a copy). */
+function wouldChange(state: Uint8Array, content: Parameters<typeof replaceBoardContent>[1], opts: WriteBoardOptions): boolean {
+  const probe = docFromUpdate(state)
+  try {
+    let changed = false
+    probe.on('update', () => (changed = true))
+    replaceBoardContent(probe, content, opts)
+    return changed
+  } finally {
+    probe.destroy()
+  }
+}
 
 const FORK_SUFFIX = ' (fork)'
 
@@ -88,9 +102,9 @@ export class BoardSnapshots {
     if (!this.exists(boardId)) throw new ApiError(404, `no board ${boardId}`)
   }
 
-  take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }): SnapshotInfo {
+  take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): SnapshotInfo {
     this.requireBoard(boardId)
-    const snapshot = this.snapshots.add(boardId, { ...input, state: this.currentState(boardId) })
+    const snapshot = this.snapshots.add(boardId, { ...input, state: state ?? this.currentState(boardId) })
     this.log.info({ boardId, snapshotId: snapshot.id, kind: input.kind }, 'snapshot taken')
     return snapshot
   }
@@ -109,12 +123,14 @@ export class BoardSnapshots {
 
   /**
    * Makes the board look like the snapshot again, as one new change on top (connected people see
-   * it live, and undoing it is another restore). The state before is snapshotted first. Restores
+   * it live, and undoing it is another restore). The state before is snapshotted first (kind
+   * `before-restore`, never pruned), unless the restore would change nothing. Restores
    * the canvas, title and agenda; the session log and the people who took part stay: they are
    * history, not content.
    */
-  restore(boardId: string, snapshotId: string, by?: string): { restored: SnapshotInfo; before: SnapshotInfo; changed: number } {
+  restore(boardId: string, snapshotId: string, by?: string): { restored: SnapshotInfo; before?: SnapshotInfo; changed: number } {
     const snapshot = this.get(boardId, snapshotId)
+    const { state: _state, ...restored } = snapshot
     const target = docFromUpdate(snapshot.state)
     try {
       return this.rooms.use(boardId, (room) => {
@@ -124,17 +140,15 @@ export class BoardSnapshots {
           // Clients apply remote records without migrating them; a fork migrates on open.
           throw new ApiError(409, 'this snapshot was saved by another version of the canvas; fork it into a new board instead')
         }
-        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'auto', createdBy: by })
         const records = [...boardRecords(target).map.values()].map((e) => e.val as JsonRecord)
         const title = boardMeta(target).get('title')
-        const { put, removed } = replaceBoardContent(
-          room.doc,
-          { records, maps: { [AGENDA_KEY]: target.getMap(AGENDA_KEY).toJSON() } },
-          { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined },
-          RESTORE_ORIGIN,
-        )
+        const content = { records, maps: { [AGENDA_KEY]: target.getMap(AGENDA_KEY).toJSON() } }
+        const opts = { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined }
+        const now = Y.encodeStateAsUpdate(room.doc)
+        if (!wouldChange(now, content, opts)) return { restored, changed: 0 }
+        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, now)
+        const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
-        const { state: _state, ...restored } = snapshot
         return { restored, before, changed: put + removed }
       })
     } finally {

@@ -159,7 +159,7 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       const id = editableBoard(params, 'restore snapshots')
       const body = await readJsonBody(req)
       const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
-      sendJson(res, 200, { restored: publicInfo(restored), before: publicInfo(before), changed })
+      sendJson(res, 200, { restored: publicInfo(restored), before: before ? publicInfo(before) : null, changed })
     })
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
       const id = editableBoard(params, 'fork the board')

@@ -3,10 +3,12 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 
 /**
- * Named and automatic snapshots of boards: each is the board's whole Yjs state at one moment,
- * so it can be previewed, exported, restored or forked without replaying anything.
+ * Snapshots of boards: each is the board's whole Yjs state at one moment, so it can be
+ * previewed, exported, restored or forked without replaying anything. Kinds: `named` (taken by
+ * someone), `auto` (taken by the server; only these are pruned) and `before-restore` (what the
+ * board held before a restore, kept like a named one so a restore never loses anything).
  */
-export type SnapshotKind = 'named' | 'auto'
+export type SnapshotKind = 'named' | 'auto' | 'before-restore'
 
 export interface SnapshotInfo {
   id: string
@@ -73,6 +75,8 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       );
       CREATE INDEX IF NOT EXISTS board_snapshots_by_board ON board_snapshots (board_id, created_at);
     `)
+    // Earlier versions saved these as automatic ones, which pruning would drop.
+    this.db.exec(`UPDATE board_snapshots SET kind = 'before-restore' WHERE kind = 'auto' AND name LIKE 'Before restoring %'`)
     const columns = 'id, board_id, name, kind, created_by, created_at, bytes'
     this.stmts = {
       insert: this.db.prepare<[string, string, string, string, string | null, number, number, Uint8Array]>(
