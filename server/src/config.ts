@@ -19,6 +19,8 @@ export interface ServerConfig {
   autoSnapshotMs: number
   /** Automatic snapshots kept per board (the newest); named ones are never dropped. */
   autoSnapshotsKept: number
+  /** Snapshots people keep per board (named, and those saved before a restore); more are refused. */
+  maxNamedSnapshots: number
   /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
   accessToken: string | undefined
   /** Token bucket per connection: sustained messages per second and burst. */
@@ -63,6 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: env.LOG_LEVEL || 'info',
     autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
     autoSnapshotsKept: intFromEnv(env, 'AUTO_SNAPSHOTS_KEPT', 100, 1, 1_000_000),
+    maxNamedSnapshots: intFromEnv(env, 'MAX_NAMED_SNAPSHOTS', 200, 1, 1_000_000),
     accessToken: env.ACCESS_TOKEN || undefined,
     maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
     messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),

@@ -321,6 +321,52 @@ describe('automatic snapshot retention', () => {
   })
 })
 
+describe('snapshot limits', () => {
+  it('caps the snapshots a board keeps at MAX_NAMED_SNAPSHOTS (409) and pages the list', async () => {
+    const own = await startServerProcess({ env: { MAX_NAMED_SNAPSHOTS: '3', AUTO_SNAPSHOT_MS: '60000' } })
+    try {
+      const id = newBoardId()
+      const c = connectClient(own.wsUrl, id)
+      clients.push(c)
+      await whenSynced(c)
+      c.doc.transact(() => boardMeta(c.doc).set('title', 'capped'))
+      const call = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${own.url}/api/boards/${id}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
+        return { status: res.status, json: await res.json() }
+      }
+      await eventuallyAsync(async () => expect((await call('GET', '/export')).status).toBe(200))
+      const taken: string[] = []
+      for (const name of ['one', 'two']) taken.push((await call('POST', '/snapshots', { name })).json.snapshot.id)
+      // A restore's "before" snapshot counts too.
+      c.doc.transact(() => boardMeta(c.doc).set('title', 'changed'))
+      await eventuallyAsync(async () => expect((await call('GET', '/export')).json.meta.title).toBe('changed'))
+      expect((await call('POST', `/snapshots/${taken[0]}/restore`)).json.before).toMatchObject({ kind: 'before-restore' })
+
+      const refused = await call('POST', '/snapshots', { name: 'four' })
+      expect(refused.status).toBe(409)
+      expect(refused.json.error).toMatch(/keeps 3 snapshots/)
+      c.doc.transact(() => boardMeta(c.doc).set('title', 'changed again'))
+      await eventuallyAsync(async () => expect((await call('GET', '/export')).json.meta.title).toBe('changed again'))
+      expect((await call('POST', `/snapshots/${taken[1]}/restore`)).status).toBe(409)
+      expect(boardMeta(c.doc).get('title')).toBe('changed again')
+
+      const all = (await call('GET', '/snapshots')).json
+      expect(all.snapshots.map((s: { name: string }) => s.name)).toEqual(['Before restoring “one”', 'two', 'one'])
+      expect(all.next).toBeUndefined()
+      const first = (await call('GET', '/snapshots?limit=2')).json
+      expect(first.snapshots).toEqual(all.snapshots.slice(0, 2))
+      expect(first.next).toBe(all.snapshots[1].id)
+      const second = (await call('GET', `/snapshots?limit=2&before=${first.next}`)).json
+      expect(second).toEqual({ snapshots: all.snapshots.slice(2) })
+      expect((await call('GET', '/snapshots?limit=0')).status).toBe(400)
+      expect((await call('GET', '/snapshots?limit=two')).status).toBe(400)
+      expect((await call('GET', '/snapshots?before=nope')).status).toBe(404)
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
 describe('access to the board API', () => {
   it('a view-only token reads exports and snapshots but cannot take, restore or fork, and learns no board id', async () => {
     const { id } = await seededBoard()

@@ -249,10 +249,15 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const confirmButton = useRef<HTMLButtonElement>(null)
   const base = `/api/boards/${encodeURIComponent(boardId)}`
 
+  const [next, setNext] = useState<string>()
   const refresh = () =>
-    apiCall<{ snapshots: SnapshotInfo[] }>(`${base}/snapshots`)
-      .then((r) => setSnapshots(r.snapshots))
+    apiCall<{ snapshots: SnapshotInfo[]; next?: string }>(`${base}/snapshots`)
+      .then((r) => (setSnapshots(r.snapshots), setNext(r.next)))
       .catch((err) => (setSnapshots([]), setError(err.message)))
+  const loadOlder = () =>
+    apiCall<{ snapshots: SnapshotInfo[]; next?: string }>(`${base}/snapshots?before=${encodeURIComponent(next!)}`)
+      .then((r) => (setSnapshots((shown) => [...(shown ?? []), ...r.snapshots]), setNext(r.next)))
+      .catch((err) => setError(err.message))
   useEffect(() => void refresh(), [boardId])
   useEffect(() => confirmButton.current?.focus(), [confirming])
 
@@ -380,6 +385,11 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
             </li>
           ))}
         </ul>
+      )}
+      {next && (
+        <button className="bf-more" onClick={loadOlder}>
+          Show older snapshots
+        </button>
       )}
     </Dialog>
   )

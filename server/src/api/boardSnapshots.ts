@@ -68,7 +68,7 @@ export class BoardSnapshots {
     private snapshots: SnapshotStorage,
     private rooms: Rooms,
     private log: Logger,
-    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number },
+    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number; maxNamedSnapshots: number },
   ) {
     rooms.listen({ onOpen: (room) => this.watch(room), onEmpty: (room) => this.onEmpty(room) })
   }
@@ -104,14 +104,26 @@ export class BoardSnapshots {
 
   take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): SnapshotInfo {
     this.requireBoard(boardId)
+    // Automatic ones are pruned instead; the others are kept for good, so they are capped.
+    if (input.kind !== 'auto' && this.snapshots.countKept(boardId) >= this.opts.maxNamedSnapshots) {
+      throw new ApiError(
+        409,
+        `this board already keeps ${this.opts.maxNamedSnapshots} snapshots (named ones and those saved before restores), the most this server allows; fork the board to go on with a fresh history`,
+      )
+    }
     const snapshot = this.snapshots.add(boardId, { ...input, state: state ?? this.currentState(boardId) })
     this.log.info({ boardId, snapshotId: snapshot.id, kind: input.kind }, 'snapshot taken')
     return snapshot
   }
 
-  list(boardId: string): SnapshotInfo[] {
+  /** A page of the board's snapshots, newest first, and the id to ask for the next page with. */
+  list(boardId: string, page: { limit: number; before?: string }): { snapshots: SnapshotInfo[]; next?: string } {
     this.requireBoard(boardId)
-    return this.snapshots.list(boardId)
+    if (page.before && !this.snapshots.get(boardId, page.before)) throw new ApiError(404, `no snapshot ${page.before} on board ${boardId}`)
+    const snapshots = this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
+    if (snapshots.length <= page.limit) return { snapshots }
+    snapshots.length = page.limit
+    return { snapshots, next: snapshots[page.limit - 1].id }
   }
 
   get(boardId: string, snapshotId: string) {

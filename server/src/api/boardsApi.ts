@@ -15,7 +15,7 @@ import type { Logger } from '../logger.ts'
  * snapshot) but every write (take, restore, fork) is refused with 403, like its sync socket.
  * ACCESS_TOKEN is checked before any of this, in http.ts.
  *   GET  /api/boards/:id/export?format=json|md|tldr
- *   GET  /api/boards/:id/snapshots              POST {name, by?} takes one
+ *   GET  /api/boards/:id/snapshots?limit=&before=  POST {name, by?} takes one
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
  *   POST /api/boards/:id/snapshots/:sid/restore {by?}
  *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
@@ -24,6 +24,9 @@ const FORMATS = ['json', 'md', 'tldr'] as const
 type Format = (typeof FORMATS)[number]
 const MAX_BODY_BYTES = 16 * 1024
 const MAX_NAME_LENGTH = 120
+/** Snapshots per page of the list; `next` in the answer asks for the following page. */
+const DEFAULT_LIST_LIMIT = 100
+const MAX_LIST_LIMIT = 1000
 
 /** tldraw's schema, for a .tldr of a board no canvas has written yet. */
 let defaultSchema: unknown
@@ -81,6 +84,14 @@ function formatOf(url: URL): Format {
   const format = url.searchParams.get('format') ?? 'json'
   if (!(FORMATS as readonly string[]).includes(format)) throw new ApiError(400, `format must be one of ${FORMATS.join(', ')}`)
   return format as Format
+}
+
+function limitOf(url: URL): number {
+  const raw = url.searchParams.get('limit')
+  if (raw === null) return DEFAULT_LIST_LIMIT
+  const limit = Number(raw)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ApiError(400, `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+  return limit
 }
 
 function fileName(doc: Y.Doc, suffix: string): string {
@@ -142,7 +153,10 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       if (!snapshots.exists(id)) throw new ApiError(404, `no board ${id}`)
       sendBoard(res, snapshots.currentState(id), format)
     })
-    .add('GET', '/api/boards/:id/snapshots', ({ res, params }) => sendJson(res, 200, { snapshots: snapshots.list(board(params)).map(publicInfo) }))
+    .add('GET', '/api/boards/:id/snapshots', ({ res, url, params }) => {
+      const page = snapshots.list(board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
+      sendJson(res, 200, { snapshots: page.snapshots.map(publicInfo), ...(page.next ? { next: page.next } : {}) })
+    })
     .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
       const id = editableBoard(params, 'take snapshots')
       const body = await readJsonBody(req)

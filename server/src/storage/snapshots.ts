@@ -29,8 +29,10 @@ export interface Snapshot extends SnapshotInfo {
 
 export interface SnapshotStorage {
   add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo
-  /** Newest first. */
-  list(boardId: string): SnapshotInfo[]
+  /** Newest first: at most `limit`, older than snapshot `before` when given. */
+  list(boardId: string, page?: { limit: number; before?: string }): SnapshotInfo[]
+  /** How many snapshots people keep on the board: all but automatic ones. */
+  countKept(boardId: string): number
   get(boardId: string, snapshotId: string): Snapshot | undefined
   /** Drops all but the newest `keep` automatic snapshots of a board; named ones stay. */
   pruneAutomatic(boardId: string, keep: number): void
@@ -82,7 +84,13 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       insert: this.db.prepare<[string, string, string, string, string | null, number, number, Uint8Array]>(
         'INSERT INTO board_snapshots (id, board_id, name, kind, created_by, created_at, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      list: this.db.prepare<[string], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC`),
+      list: this.db.prepare<[string, number], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+      listBefore: this.db.prepare<[string, string, string, number], Row>(
+        `SELECT ${columns} FROM board_snapshots WHERE board_id = ?
+           AND (created_at, rowid) < (SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?)
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ),
+      countKept: this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM board_snapshots WHERE board_id = ? AND kind != 'auto'`),
       get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
       pruneAutomatic: this.db.prepare<[string, string, number]>(
         `DELETE FROM board_snapshots WHERE board_id = ? AND kind = 'auto' AND id NOT IN
@@ -105,8 +113,13 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
     return info(row)
   }
 
-  list(boardId: string): SnapshotInfo[] {
-    return this.stmts.list.all(boardId).map(info)
+  list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): SnapshotInfo[] {
+    const rows = page.before ? this.stmts.listBefore.all(boardId, boardId, page.before, page.limit) : this.stmts.list.all(boardId, page.limit)
+    return rows.map(info)
+  }
+
+  countKept(boardId: string): number {
+    return this.stmts.countKept.get(boardId)!.n
   }
 
   get(boardId: string, snapshotId: string): Snapshot | undefined {
