@@ -138,6 +138,19 @@ describe('board export over HTTP', () => {
     expect((await api('GET', `/api/boards/${unknown}/export`)).status).toBe(404)
   })
 
+  it('names downloads safely whatever the title or snapshot is called, and refuses control characters in names', async () => {
+    const { id } = await seededBoard()
+    const evil = await api('POST', `/api/boards/${id}/snapshots`, { name: 'x"; filename="evil.html', by: 'Ana' })
+    expect(evil.status).toBe(201)
+    const res = await fetch(`${server.url}/api/boards/${id}/snapshots/${evil.json.snapshot.id}?format=md`)
+    expect(res.headers.get('content-disposition')).toBe(`inline; filename="Q2-planning-x-filenameevilhtml.md"; filename*=UTF-8''Q2-planning-x-filenameevilhtml.md`)
+    for (const body of [{ name: 'two\nlines' }, { name: 'bell\u0007' }, { name: 'ok', by: 'Ana\r\nX-Evil: 1' }, { name: 'sep\u2028' }]) {
+      const refused = await api('POST', `/api/boards/${id}/snapshots`, body)
+      expect(refused.status, JSON.stringify(body)).toBe(400)
+      expect(refused.json.error).toMatch(/control characters/)
+    }
+  })
+
   it('answers a body over 16 KB with a 413 JSON error, declared or streamed', async () => {
     const { id } = await seededBoard()
     const big = JSON.stringify({ name: 'x'.repeat(100_000) })

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs'
 import { Box, FileHelpers, type Editor, type TLShapeId } from 'tldraw'
-import { boardToFile, boardToTldr, buildReport, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import { boardToFile, boardToTldr, buildReport, downloadBaseName, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 
 export type ImageArea = 'board' | 'frame' | 'selection'
 export type ExportFormat = 'png' | 'svg' | 'tldr' | 'json' | 'md'
@@ -21,8 +21,7 @@ export function download(blob: Blob, name: string) {
 }
 
 export function fileBaseName(doc: Y.Doc): string {
-  const title = readMeta(doc).title?.trim() || 'board'
-  return title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60) || 'board'
+  return downloadBaseName(readMeta(doc).title)
 }
 
 /** The frame people mean by "the current frame": the selected one, the one holding the selection, or the one in the middle of the screen. */

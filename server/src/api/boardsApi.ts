@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
-import { boardToFile, boardToTldr, buildReport, docFromUpdate, isValidBoardId, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import { boardToFile, boardToTldr, buildReport, docFromUpdate, downloadBaseName, isValidBoardId, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
 import { VIEW_TOKEN_PATTERN } from '../access.ts'
@@ -75,6 +74,8 @@ function optionalString(body: Record<string, unknown>, key: string, max = MAX_NA
   const value = body[key]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'string') throw new ApiError(400, `"${key}" must be a string`)
+  // Names end up in lists, file names and headers: no control characters or line breaks.
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) throw new ApiError(400, `"${key}" must not contain control characters or line breaks`)
   const trimmed = value.trim()
   if (trimmed.length > max) throw new ApiError(400, `"${key}" must be at most ${max} characters`)
   return trimmed || undefined
@@ -94,13 +95,8 @@ function limitOf(url: URL): number {
   return limit
 }
 
-function fileName(doc: Y.Doc, suffix: string): string {
-  const title = String(doc.getMap('meta').get('title') ?? '').trim() || 'board'
-  return `${title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60) || 'board'}${suffix}`
-}
-
 /** Sends a board (held as one Yjs update) in the asked format. */
-function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, nameSuffix = '') {
+function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshotName?: string) {
   const doc = docFromUpdate(state)
   try {
     const now = Date.now()
@@ -110,7 +106,7 @@ function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, nameS
         : format === 'tldr'
           ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
           : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now)), '.json']
-    const name = fileName(doc, `${nameSuffix}${ext}`)
+    const name = `${downloadBaseName(readMeta(doc).title, snapshotName)}${ext}`
     res.writeHead(200, {
       'content-type': type,
       'cache-control': 'no-store',
@@ -167,7 +163,7 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
     .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
       const format = formatOf(url)
       const snapshot = snapshots.get(board(params), params.sid)
-      sendBoard(res, snapshot.state, format, `-${snapshot.name}`)
+      sendBoard(res, snapshot.state, format, snapshot.name)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
       const id = editableBoard(params, 'restore snapshots')

@@ -19,6 +19,16 @@ export const BOARD_FILE_VERSION = 1
 /** Files larger than this are refused before parsing (a board with big images fits easily). */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
+/**
+ * A download's name (without extension) from the board title and, say, a snapshot's name: each
+ * part cut down to letters, digits, `_` and `-` (spaces become dashes) and 60 characters, so
+ * nothing in a title can break a file name or the header that carries it.
+ */
+export function downloadBaseName(...parts: (string | undefined)[]): string {
+  const clean = (part = '') => part.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60)
+  return parts.map(clean).filter(Boolean).join('-') || 'board'
+}
+
 export interface TldrFile {
   tldrawFileFormatVersion: number
   schema: unknown
