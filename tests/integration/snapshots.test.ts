@@ -8,13 +8,16 @@ import {
   brainstormMap,
   facilitationMap,
   newBoardId,
+  parseBoardFile,
   readLog,
+  replaceBoardContent,
   startPhase,
   stepForward,
   votesMap,
   type JsonRecord,
 } from '@roundtable/shared'
-import { testBoardDoc } from '../../shared/src/export/testBoard.ts'
+import { newTestStore, testBoardDoc, testBoardRecords } from '../../shared/src/export/testBoard.ts'
+import { migrateImport } from '../../client/src/export/importBoard.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 
@@ -109,6 +112,20 @@ describe('board export over HTTP', () => {
     expect(file.tldrawFileFormatVersion).toBe(1)
     expect(file.schema).toEqual(boardMeta(ann.doc).get('schema'))
     expect(file.records).toHaveLength(15)
+  })
+
+  it('exports a board no canvas has written with tldraw’s schema, so the file imports again', async () => {
+    // A script wrote records and a title, but no schema (only the canvas records one).
+    const id = newBoardId()
+    const script = await client(id)
+    replaceBoardContent(script.doc, { records: testBoardRecords().records as unknown as JsonRecord[] }, { title: 'Scripted' })
+    await eventuallyAsync(async () => expect((await api('GET', `/api/boards/${id}/export`)).json?.meta.title).toBe('Scripted'))
+    const json = await api('GET', `/api/boards/${id}/export?format=json`)
+    const tldr = JSON.parse((await api('GET', `/api/boards/${id}/export?format=tldr`)).text)
+    expect(json.json.meta.schema).toEqual(tldr.schema)
+    const parsed = parseBoardFile(json.text)
+    expect(parsed).toMatchObject({ kind: 'roundtable', title: 'Scripted' })
+    expect(migrateImport(newTestStore().schema, parsed)).toHaveLength(15)
   })
 
   it('answers bad requests with 4xx JSON errors and never creates a board', async () => {

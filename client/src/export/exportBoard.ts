@@ -195,7 +195,8 @@ export async function buildExport(
     progress(1, 'Done')
     return { blob: new Blob([report], { type: 'text/markdown' }), name: `${base}-report.md` }
   }
-  const file = opts.format === 'tldr' ? boardToTldr(doc, editor.store.schema.serialize()) : boardToFile(doc)
+  const schema = editor.store.schema.serialize()
+  const file = opts.format === 'tldr' ? boardToTldr(doc, schema) : boardToFile(doc, Date.now(), schema)
   // Serialize record by record in chunks: one huge JSON.stringify would block the page.
   const { records, ...head } = file as { records: unknown[] }
   const parts: string[] = []

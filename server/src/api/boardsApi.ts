@@ -27,7 +27,7 @@ const MAX_NAME_LENGTH = 120
 const DEFAULT_LIST_LIMIT = 100
 const MAX_LIST_LIMIT = 1000
 
-/** tldraw's schema, for a .tldr of a board no canvas has written yet. */
+/** tldraw's schema, for a .tldr or JSON file of a board no canvas has written yet. */
 let defaultSchema: unknown
 const fallbackSchema = () => (defaultSchema ??= createTLSchema().serialize())
 
@@ -105,7 +105,7 @@ function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snaps
         ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, now)), '.md']
         : format === 'tldr'
           ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
-          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now)), '.json']
+          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now, fallbackSchema())), '.json']
     const name = `${downloadBaseName(readMeta(doc).title, snapshotName)}${ext}`
     res.writeHead(200, {
       'content-type': type,

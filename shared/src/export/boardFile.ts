@@ -60,7 +60,11 @@ function sortedRecords(doc: Y.Doc): JsonRecord[] {
   return [...boardRecords(doc).map.values()].map((e) => e.val).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
-export function boardToFile(doc: Y.Doc, now = Date.now()): BoardFile {
+/**
+ * The board as a Roundtable JSON snapshot. `fallbackSchema` is recorded when no client has
+ * written the board yet (as for `boardToTldr`), so the file can be imported again.
+ */
+export function boardToFile(doc: Y.Doc, now = Date.now(), fallbackSchema?: unknown): BoardFile {
   const maps: BoardFile['maps'] = {}
   for (const key of DOC_MAPS) {
     const map = doc.getMap(key)
@@ -71,7 +75,9 @@ export function boardToFile(doc: Y.Doc, now = Date.now()): BoardFile {
     const array = doc.getArray(key)
     if (array.length > 0) arrays[key] = array.toJSON()
   }
-  return { format: BOARD_FILE_FORMAT, version: BOARD_FILE_VERSION, exportedAt: now, meta: boardMeta(doc).toJSON(), records: sortedRecords(doc), maps, arrays }
+  const meta = boardMeta(doc).toJSON()
+  if (meta.schema === undefined && fallbackSchema !== undefined) meta.schema = fallbackSchema
+  return { format: BOARD_FILE_FORMAT, version: BOARD_FILE_VERSION, exportedAt: now, meta, records: sortedRecords(doc), maps, arrays }
 }
 
 /**
