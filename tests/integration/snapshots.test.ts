@@ -297,6 +297,32 @@ describe('snapshots over HTTP', () => {
   })
 })
 
+describe('automatic snapshots and shutdown', () => {
+  it('takes a pending automatic snapshot when the server stops', async () => {
+    const first = await startServerProcess({ env: { AUTO_SNAPSHOT_MS: '600000' } })
+    const id = newBoardId()
+    const c = connectClient(first.wsUrl, id)
+    try {
+      await whenSynced(c)
+      c.doc.transact(() => boardMeta(c.doc).set('title', 'Last words'))
+      await eventuallyAsync(async () => expect((await (await fetch(`${first.url}/api/boards/${id}/export`)).json()).meta?.title).toBe('Last words'))
+      // Stopped with the client still on the board: no "everyone left" snapshot comes first.
+      expect(await first.stop()).toBe(0)
+    } finally {
+      c.destroy()
+      await first.stop()
+    }
+    const second = await startServerProcess({ dataDir: first.dataDir })
+    try {
+      const { snapshots } = await (await fetch(`${second.url}/api/boards/${id}/snapshots`)).json()
+      expect(snapshots.map((s: { name: string }) => s.name)).toEqual(['Automatic (server stopped)'])
+      expect((await (await fetch(`${second.url}/api/boards/${id}/snapshots/${snapshots[0].id}`)).json()).meta.title).toBe('Last words')
+    } finally {
+      await second.stop()
+    }
+  })
+})
+
 describe('automatic snapshot retention', () => {
   it('keeps only the newest AUTO_SNAPSHOTS_KEPT automatic snapshots and every named one', async () => {
     const own = await startServerProcess({ env: { AUTO_SNAPSHOT_MS: '60000', AUTO_SNAPSHOTS_KEPT: '2', ROOM_IDLE_MS: '60000' } })

@@ -70,7 +70,12 @@ export class BoardSnapshots {
     private log: Logger,
     private opts: { autoSnapshotMs: number; autoSnapshotsKept: number; maxNamedSnapshots: number },
   ) {
-    rooms.listen({ onOpen: (room) => this.watch(room), onEmpty: (room) => this.onEmpty(room) })
+    rooms.listen({
+      onOpen: (room) => this.watch(room),
+      onEmpty: (room) => this.takePending(room, 'Automatic (everyone left)'),
+      // A snapshot still waiting for its timer is taken now rather than lost with the room.
+      onUnload: (room, why) => this.takePending(room, why === 'shutdown' ? 'Automatic (server stopped)' : 'Automatic (during the session)'),
+    })
   }
 
   /** The board a view-only token stands for, if any. */
@@ -208,7 +213,8 @@ export class BoardSnapshots {
     }
   }
 
-  // Automatic snapshots: one after each stretch of activity, and one when everyone has left.
+  // Automatic snapshots: one after each stretch of activity, and one when everyone has left (or
+  // the board is unloaded or the server stops while one is due).
 
   private watch(room: Room) {
     const state: { timer?: NodeJS.Timeout } = {}
@@ -229,12 +235,12 @@ export class BoardSnapshots {
     })
   }
 
-  private onEmpty(room: Room) {
+  private takePending(room: Room, name: string) {
     const state = this.activity.get(room)
     if (!state?.timer) return
     clearTimeout(state.timer)
     state.timer = undefined
-    this.auto(room, 'Automatic (everyone left)')
+    this.auto(room, name)
   }
 
   private auto(room: Room, name: string) {
