@@ -20,6 +20,7 @@ import { newTestStore, testBoardDoc, testBoardRecords } from '../../shared/src/e
 import { migrateImport } from '../../client/src/export/importBoard.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+import { countRows, readDb } from './helpers.ts'
 
 let server: ServerProcess
 const clients: YClient[] = []
@@ -131,6 +132,16 @@ describe('board export over HTTP', () => {
   it('answers bad requests with 4xx JSON errors and never creates a board', async () => {
     const { id } = await seededBoard()
     const unknown = newBoardId()
+    // What is stored: every board id, and the snapshots people keep of this one (automatic ones come and go).
+    const stored = () =>
+      readDb(server.dataDir, (db) => ({
+        boards: db.prepare('SELECT board_id FROM board_state UNION SELECT board_id FROM board_updates ORDER BY 1').pluck().all(),
+        kept: db.prepare(`SELECT id FROM board_snapshots WHERE board_id = ? AND kind != 'auto' ORDER BY 1`).pluck().all(id),
+        unknown: countRows(db, 'board_state', unknown) + countRows(db, 'board_updates', unknown),
+      }))
+    const before = stored()
+    expect(before.boards).toContain(id)
+    expect(before.unknown).toBe(0)
     for (const [method, path, status] of [
       ['GET', `/api/boards/${unknown}/export`, 404],
       ['GET', `/api/boards/not-a-board/export`, 404],
@@ -151,8 +162,11 @@ describe('board export over HTTP', () => {
     expect((await api('POST', `/api/boards/${id}/snapshots`, undefined, '[1]')).status).toBe(400)
     expect((await api('POST', `/api/boards/${id}/snapshots`, { name: 'x'.repeat(500) })).status).toBe(400)
     expect((await api('POST', `/api/boards/${id}/fork`, { snapshotId: 'missing' })).status).toBe(404)
-    // Asking about a board does not create it.
+    expect((await api('POST', `/api/boards/${unknown}/snapshots`, { name: 'x' })).status).toBe(404)
+    // Asking about a board does not create it, and nothing was written.
     expect((await api('GET', `/api/boards/${unknown}/export`)).status).toBe(404)
+    expect((await api('GET', `/api/boards/${unknown}/snapshots`)).status).toBe(404)
+    expect(stored()).toEqual(before)
   })
 
   it('names downloads safely whatever the title or snapshot is called, and refuses control characters in names', async () => {
