@@ -37,6 +37,28 @@ describe('Markdown session report', () => {
     expect(mdEscape('# title')).toBe('\\# title')
     expect(mdEscape('a *b* [c](d)')).toBe('a \\*b\\* \\[c\\](d)')
     expect(mdEscape('1. first')).toBe('1\\. first')
+    // Setext headings, "1)" lists, entities, a lone "#".
+    expect(mdEscape('Ideas\n---')).toBe('Ideas\n\\---')
+    expect(mdEscape('Ideas\n===')).toBe('Ideas\n\\===')
+    expect(mdEscape('1) first\n  2) second')).toBe('1\\) first\n  2\\) second')
+    expect(mdEscape('&amp; &#38; &#x26; R&D')).toBe('\\&amp; \\&#38; \\&#x26; R&D')
+    expect(mdEscape('#')).toBe('\\#')
+    expect(mdEscape('-')).toBe('\\-')
+  })
+
+  it('keeps headings on one line, counts votes only for notes in a closed vote, and reports labels on shapes', () => {
+    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    const shape = (id: string, type: string, parentId: string, props: object) => ({ id, typeName: 'shape', type, parentId, x: 0, y: 0, props })
+    const frame = shape('shape:multi', 'frame', 'page:workshop', { name: 'Two\nlines' })
+    const later = shape('shape:later', 'note', 'shape:risks', { richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Added after the vote' }] }] } })
+    const label = (text: string) => ({ richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] } })
+    const geo = shape('shape:box', 'geo', 'page:workshop', label('Parking lot'))
+    const inFrame = shape('shape:n', 'note', 'shape:multi', label('x'))
+    const report = buildReport({ ...input, title: 'Q2\nplanning', records: [...input.records, frame, later, geo, inFrame] })
+    expect(report).toMatch(/^# Q2 planning\n/)
+    expect(report).toContain('### Two lines\n')
+    expect(report).toContain('- Key person leaves (0 votes)\n- Added after the vote\n')
+    expect(report).toMatch(/## Text\n\n(- .*\n)*- Parking lot\n/)
   })
 
   it('reports a board whose shapes form a parent cycle or nest deeper than the stack, leaving the cycle out', () => {

@@ -61,9 +61,16 @@ export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: 
 export function mdEscape(text: string): string {
   return text
     .replace(/([\\`*_[\]<>|~])/g, '\\$1')
-    .replace(/^(\s*)([#+-])(\s)/gm, '$1\\$2$3')
-    .replace(/^(\s*)(\d+)\.(\s)/gm, '$1$2\\.$3')
+    // An entity (&amp; &#38;) would show as the character it names.
+    .replace(/&(?=#?\w+;)/g, '\\&')
+    // At a line's start: a heading (#), a bullet (+ -) or a setext underline (= -).
+    .replace(/^(\s*)([#+=-])/gm, '$1\\$2')
+    // An ordered list item: "1." or "1)".
+    .replace(/^(\s*)(\d+)([.)])/gm, '$1$2\\$3')
 }
+
+/** For headings and one-line items: a line break inside would end them early. */
+const inline = (text: string) => mdEscape(text.replace(/\s+/g, ' ').trim())
 
 /** A list item whose continuation lines stay inside the item. */
 function item(text: string, suffix = ''): string {
@@ -87,7 +94,7 @@ export function buildReport(input: ReportInput): string {
     if (lines.length) out.push('', `## ${heading}`, '', ...lines)
   }
 
-  out.push(`# ${mdEscape(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
+  out.push(`# ${inline(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
 
   const people = [...input.participants].sort((a, b) => a.firstSeen - b.firstSeen || a.id.localeCompare(b.id))
   section('Who took part', people.map((p) => item(p.name)))
@@ -100,7 +107,7 @@ export function buildReport(input: ReportInput): string {
     (input.agenda ?? []).map((a, i) => {
       const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${fmt.time(phaseStarts.get(a.id)!)}` : ''].filter(Boolean)
       const notes = a.notes ? `  \n   ${mdEscape(a.notes).replace(/\n/g, '  \n   ')}` : ''
-      return `${i + 1}. ${mdEscape(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
+      return `${i + 1}. ${inline(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
     }),
   )
 
@@ -112,22 +119,24 @@ export function buildReport(input: ReportInput): string {
   const noteLines = (pageShapes: typeof shapes): string[] => {
     const lines: string[] = []
     for (const group of notesByFrame(pageShapes, shapeText)) {
-      let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] ?? 0 }))
-      // Stable sort: equal totals keep reading order.
-      if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => b.votes - a.votes || a.i - b.i)
-      const heading = group.path.length ? group.path.map((p) => mdEscape(p || 'Untitled frame')).join(' › ') : 'Not in a frame'
-      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, votes ? ` (${plural(n.votes, 'vote')})` : '')), '')
+      // Only notes in a closed vote have a count; the others follow them, in reading order.
+      let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] }))
+      if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => (b.votes ?? -1) - (a.votes ?? -1) || a.i - b.i)
+      const heading = group.path.length ? group.path.map((p) => inline(p) || 'Untitled frame').join(' › ') : 'Not in a frame'
+      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, n.votes === undefined ? '' : ` (${plural(n.votes, 'vote')})`)), '')
     }
     lines.pop()
     return lines
   }
-  const textLines = (pageShapes: typeof shapes) => pageShapes.filter((s) => s.type === 'text').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
+  // Text shapes and the labels written on geo shapes (rectangles, ellipses…).
+  const textLines = (pageShapes: typeof shapes) =>
+    pageShapes.filter((s) => s.type === 'text' || s.type === 'geo').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
 
   const label = (id: string | undefined): string | undefined => {
     const s = id ? byId.get(id) : undefined
     if (!s) return undefined
     const text = s.type === 'frame' ? String((s.props as { name?: unknown })?.name ?? '') : shapeText(s.props)
-    return text ? `“${mdEscape(text.replace(/\s+/g, ' '))}”` : `a ${s.type}`
+    return text ? `“${inline(text)}”` : `a ${s.type}`
   }
   const ends = new Map<string, { start?: string; end?: string }>()
   for (const b of input.records) {
@@ -153,7 +162,7 @@ export function buildReport(input: ReportInput): string {
   const multiPage = pageIds.length > 1
   for (const pageId of pageIds) {
     const pageShapes = shapes.filter((s) => pageOf(s) === pageId)
-    const prefix = multiPage ? `${mdEscape(String(pages.find((p) => p.id === pageId)?.name ?? 'Page'))}: ` : ''
+    const prefix = multiPage ? `${inline(String(pages.find((p) => p.id === pageId)?.name ?? '')) || 'Page'}: ` : ''
     section(`${prefix}Notes`, noteLines(pageShapes))
     section(`${prefix}Text`, textLines(pageShapes))
     section(`${prefix}Arrows`, arrowLines(pageShapes))
@@ -162,7 +171,7 @@ export function buildReport(input: ReportInput): string {
   const timeline = log.length ? leadershipTimeline(log, input.now) : []
   section(
     'Leadership timeline',
-    timeline.map((s) => `- ${fmt.time(s.start)}–${fmt.time(s.end)}: ${s.holder ? `${mdEscape(s.holder.name)} led` : 'nobody held the baton'}`),
+    timeline.map((s) => `- ${fmt.time(s.start)}–${fmt.time(s.end)}: ${s.holder ? `${inline(s.holder.name)} led` : 'nobody held the baton'}`),
   )
   return out.join('\n') + '\n'
 }
