@@ -107,6 +107,9 @@ describe('board export over HTTP', () => {
     expect(md.text).toMatch(/^# Q2 planning\n/)
     expect(md.text).toContain('### Vision › Deployment')
     expect(md.text).toContain('- 09:05–09:12: Ana led')
+    // Dated by the session (March 2025), not by today; the timeline ends where its log does.
+    expect(md.text).toContain('Session report, 14 March 2025 (times in UTC).')
+    expect(md.text).toMatch(/- 09:12–09:30: Ben led\n$/)
 
     const tldr = await api('GET', `/api/boards/${id}/export?format=tldr`)
     const file = JSON.parse(tldr.text)
@@ -220,6 +223,9 @@ describe('snapshots over HTTP', () => {
 
     const preview = await api('GET', `/api/boards/${id}/snapshots/${sid}?format=md`)
     expect(preview.text).toContain('Key person leaves')
+    // A snapshot's report is of the moment it was taken.
+    const takenOn = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(taken.json.snapshot.createdAt)
+    expect(preview.text).toContain(`Session report, ${takenOn} (times in UTC).`)
     const previewJson = await api('GET', `/api/boards/${id}/snapshots/${sid}`)
     expect(previewJson.json.records.map((r: JsonRecord) => r.id).sort()).toEqual(original)
 

@@ -191,7 +191,8 @@ export async function buildExport(
   progress(0.05, 'Reading the board…')
   await breathe()
   if (opts.format === 'md') {
-    const report = buildReport(reportInputFromDoc(doc, Date.now(), { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }))
+    // Dated by the session, as the server does (see sessionTime).
+    const report = buildReport(reportInputFromDoc(doc, undefined, { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }))
     progress(1, 'Done')
     return { blob: new Blob([report], { type: 'text/markdown' }), name: `${base}-report.md` }
   }

@@ -95,18 +95,20 @@ function limitOf(url: URL): number {
   return limit
 }
 
-/** Sends a board (held as one Yjs update) in the asked format. */
-function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshotName?: string) {
+/**
+ * Sends a board (held as one Yjs update) in the asked format. A report is of the session's time,
+ * or of the moment a snapshot was taken.
+ */
+function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshot?: { name: string; createdAt: number }) {
   const doc = docFromUpdate(state)
   try {
-    const now = Date.now()
     const [type, body, ext] =
       format === 'md'
-        ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, now)), '.md']
+        ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, snapshot?.createdAt)), '.md']
         : format === 'tldr'
           ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
-          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now, fallbackSchema())), '.json']
-    const name = `${downloadBaseName(readMeta(doc).title, snapshotName)}${ext}`
+          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, Date.now(), fallbackSchema())), '.json']
+    const name = `${downloadBaseName(readMeta(doc).title, snapshot?.name)}${ext}`
     res.writeHead(200, {
       'content-type': type,
       'cache-control': 'no-store',
@@ -163,7 +165,7 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
     .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
       const format = formatOf(url)
       const snapshot = snapshots.get(board(params), params.sid)
-      sendBoard(res, snapshot.state, format, snapshot.name)
+      sendBoard(res, snapshot.state, format, snapshot)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
       const id = editableBoard(params, 'restore snapshots')
