@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
+import { DEFAULT_MAX_BOARD_BYTES, DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
 
 export interface ServerConfig {
   port: number
@@ -71,7 +71,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),
     maxConnectionsPerBoard: intFromEnv(env, 'MAX_CONNECTIONS_PER_BOARD', 200, 1, 1_000_000),
     maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
-    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', DEFAULT_MAX_BOARD_BYTES, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
   }

@@ -166,7 +166,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
 }
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
-  const { editor } = useBoardContext()
+  const { editor, doc } = useBoardContext()
   const [target, setTarget] = useState<'new' | 'here'>('new')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -176,7 +176,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     setError('')
     setBusy(true)
     try {
-      const ready = await readImportFile(file)
+      const ready = await readImportFile(file, { into: target === 'here' ? doc : undefined })
       if (target === 'new') {
         const id = newBoardId()
         setPendingImport(id, ready)

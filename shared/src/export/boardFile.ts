@@ -3,6 +3,8 @@ import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
 import { PARTICIPANTS_KEY } from '../participation.ts'
 import { AGENDA_KEY, FACILITATION_KEY, SESSION_LOG_KEY } from '../facilitationDoc.ts'
 import { VOTES_KEY } from '../privacy/brainstorm.ts'
+import { SYNC_MESSAGE_OVERHEAD, type SyncLimits } from '../protocol.ts'
+import { formatBytes } from '../limits.ts'
 
 /**
  * Board files: tldraw's own `.tldr` format (opens in tldraw) and Roundtable's JSON snapshot
@@ -16,8 +18,26 @@ export const TLDR_MIME_TYPE = 'application/vnd.tldraw+json'
 export const BOARD_FILE_FORMAT = 'roundtable-board'
 /** Bumped when the JSON snapshot's layout changes; older versions stay readable. */
 export const BOARD_FILE_VERSION = 1
-/** Files larger than this are refused before parsing (a board with big images fits easily). */
+/**
+ * Files larger than this are refused before parsing. What is read must then also fit the
+ * server's limits once on a board (see checkImportFits), usually the smaller bound.
+ */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+/**
+ * Refuses an import the server would not take: it reaches the server as one update in one
+ * WebSocket frame (a bigger frame closes the connection), and the board must stay within the
+ * server's board size. `boardBytes`: the encoded size of the board it goes into (0 for a new
+ * one). Throws BoardFileError with a message for people.
+ */
+export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBytes = 0) {
+  if (updateBytes + SYNC_MESSAGE_OVERHEAD > limits.maxFrameBytes) {
+    throw new BoardFileError(`The file is too big for this server (${formatBytes(updateBytes)} on a board); the limit is ${formatBytes(limits.maxFrameBytes)}.`)
+  }
+  if (boardBytes + updateBytes > limits.maxBoardBytes) {
+    throw new BoardFileError(`With what is on this board, the board would be too big (${formatBytes(boardBytes + updateBytes)}); the limit is ${formatBytes(limits.maxBoardBytes)}. Import it into a new board instead.`)
+  }
+}
 
 /**
  * A download's name (without extension) from the board title and, say, a snapshot's name: each
@@ -139,7 +159,7 @@ function checkRecords(records: unknown): JsonRecord[] {
  */
 export function parseBoardFile(text: string, byteLength = text.length): ParsedBoardFile {
   if (byteLength > MAX_IMPORT_BYTES) {
-    throw new BoardFileError(`The file is too big (${(byteLength / 1024 / 1024).toFixed(1)} MB); the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`)
+    throw new BoardFileError(`The file is too big (${formatBytes(byteLength)}); the limit is ${formatBytes(MAX_IMPORT_BYTES)}.`)
   }
   let data: unknown
   try {
