@@ -124,8 +124,8 @@ export class BoardSnapshots {
   /** A page of the board's snapshots, newest first, and the id to ask for the next page with. */
   list(boardId: string, page: { limit: number; before?: string }): { snapshots: SnapshotInfo[]; next?: string } {
     this.requireBoard(boardId)
-    if (page.before && !this.snapshots.get(boardId, page.before)) throw new ApiError(404, `no snapshot ${page.before} on board ${boardId}`)
     const snapshots = this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
+    if (!snapshots) throw new ApiError(404, `no snapshot ${page.before} on board ${boardId}`)
     if (snapshots.length <= page.limit) return { snapshots }
     snapshots.length = page.limit
     return { snapshots, next: snapshots[page.limit - 1].id }
@@ -161,9 +161,9 @@ export class BoardSnapshots {
         const title = boardMeta(target).get('title')
         const content = { records, maps: { [AGENDA_KEY]: target.getMap(AGENDA_KEY).toJSON() } }
         const opts = { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined }
-        const now = Y.encodeStateAsUpdate(room.doc)
-        if (!wouldChange(now, content, opts)) return { restored, changed: 0 }
-        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, now)
+        const current = Y.encodeStateAsUpdate(room.doc)
+        if (!wouldChange(current, content, opts)) return { restored, changed: 0 }
+        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, current)
         const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
         return { restored, before, changed: put + removed }

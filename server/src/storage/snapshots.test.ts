@@ -22,7 +22,7 @@ describe('snapshot storage', () => {
     const storage = new SqliteSnapshotStorage(dir)
     storage.add('board', { name: 'Automatic (everyone left)', kind: 'auto', state })
     storage.pruneAutomatic('board', 1)
-    expect(storage.list('board').map((s) => [s.kind, s.name])).toEqual([
+    expect(storage.list('board')!.map((s) => [s.kind, s.name])).toEqual([
       ['auto', 'Automatic (everyone left)'],
       ['before-restore', 'Before restoring “agreed”'],
     ])

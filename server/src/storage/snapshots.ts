@@ -29,8 +29,8 @@ export interface Snapshot extends SnapshotInfo {
 
 export interface SnapshotStorage {
   add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo
-  /** Newest first: at most `limit`, older than snapshot `before` when given. */
-  list(boardId: string, page?: { limit: number; before?: string }): SnapshotInfo[]
+  /** Newest first: at most `limit`, older than snapshot `before` when given (undefined if that is not one of the board's). */
+  list(boardId: string, page?: { limit: number; before?: string }): SnapshotInfo[] | undefined
   /** How many snapshots people keep on the board: all but automatic ones. */
   countKept(boardId: string): number
   get(boardId: string, snapshotId: string): Snapshot | undefined
@@ -85,10 +85,9 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
         'INSERT INTO board_snapshots (id, board_id, name, kind, created_by, created_at, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       list: this.db.prepare<[string, number], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-      listBefore: this.db.prepare<[string, string, string, number], Row>(
-        `SELECT ${columns} FROM board_snapshots WHERE board_id = ?
-           AND (created_at, rowid) < (SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?)
-         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      position: this.db.prepare<[string, string], { created_at: number; rowid: number }>('SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?'),
+      listBefore: this.db.prepare<[string, number, number, number], Row>(
+        `SELECT ${columns} FROM board_snapshots WHERE board_id = ? AND (created_at, rowid) < (?, ?) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       ),
       countKept: this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM board_snapshots WHERE board_id = ? AND kind != 'auto'`),
       get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
@@ -113,9 +112,10 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
     return info(row)
   }
 
-  list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): SnapshotInfo[] {
-    const rows = page.before ? this.stmts.listBefore.all(boardId, boardId, page.before, page.limit) : this.stmts.list.all(boardId, page.limit)
-    return rows.map(info)
+  list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): SnapshotInfo[] | undefined {
+    if (!page.before) return this.stmts.list.all(boardId, page.limit).map(info)
+    const after = this.stmts.position.get(boardId, page.before)
+    return after && this.stmts.listBefore.all(boardId, after.created_at, after.rowid, page.limit).map(info)
   }
 
   countKept(boardId: string): number {
