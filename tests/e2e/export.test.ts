@@ -395,8 +395,9 @@ describe('the server’s limits', () => {
       await new Promise((r) => setTimeout(r, 3000))
       expect(opened()).toBe(before)
       // Undo, reconnect: the board syncs again and the notice goes.
-      await page.locator('.tl-canvas').click({ position: { x: 5, y: 400 } })
+      await page.keyboard.press('Escape')
       await page.keyboard.press('Control+z')
+      await expect.poll(() => page.locator('.tl-shape[data-shape-type="text"]').count()).toBe(0)
       await notice.getByRole('button', { name: 'Reconnect' }).click()
       await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
       await expect.poll(() => notice.count()).toBe(0)
