@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
+import { DEFAULT_MAX_BOARD_BYTES, DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
 
 export interface ServerConfig {
   port: number
@@ -19,6 +19,8 @@ export interface ServerConfig {
   autoSnapshotMs: number
   /** Automatic snapshots kept per board (the newest); named ones are never dropped. */
   autoSnapshotsKept: number
+  /** Snapshots people keep per board (named, and those saved before a restore); more are refused. */
+  maxNamedSnapshots: number
   /** When set, every HTTP and WebSocket request must present it (header, query or cookie). */
   accessToken: string | undefined
   /** Token bucket per connection: sustained messages per second and burst. */
@@ -63,12 +65,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: env.LOG_LEVEL || 'info',
     autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
     autoSnapshotsKept: intFromEnv(env, 'AUTO_SNAPSHOTS_KEPT', 100, 1, 1_000_000),
+    maxNamedSnapshots: intFromEnv(env, 'MAX_NAMED_SNAPSHOTS', 200, 1, 1_000_000),
     accessToken: env.ACCESS_TOKEN || undefined,
     maxMessagesPerSecond: intFromEnv(env, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
     messageBurst: intFromEnv(env, 'MESSAGE_BURST', 1000, 1, 10_000_000),
     maxConnectionsPerBoard: intFromEnv(env, 'MAX_CONNECTIONS_PER_BOARD', 200, 1, 1_000_000),
     maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
-    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', DEFAULT_MAX_BOARD_BYTES, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
   }

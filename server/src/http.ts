@@ -22,7 +22,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
  */
 function indexHtmlLoader(config: ServerConfig): () => string | undefined {
   let cached: { mtimeMs: number; html: string } | undefined
-  const runtimeConfig = { tldrawLicenseKey: config.tldrawLicenseKey ?? null }
+  // The limits let the client refuse an import the server would close its connection over.
+  const runtimeConfig = { tldrawLicenseKey: config.tldrawLicenseKey ?? null, maxFrameBytes: config.maxFrameBytes, maxBoardBytes: config.maxBoardBytes }
   // Escape "<" so the JSON cannot close the script element.
   const script = `<script>window.__ROUNDTABLE_CONFIG__=${JSON.stringify(runtimeConfig).replace(/</g, '\\u003c')}</script>`
   return () => {

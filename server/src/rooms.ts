@@ -13,6 +13,8 @@ export interface RoomHooks {
   onOpen?(room: Room): void
   /** The last connection left (before the unload is scheduled). */
   onEmpty?(room: Room): void
+  /** The board is about to be unloaded (idle, to make room, or the server is stopping); its doc is still there. */
+  onUnload?(room: Room, why: 'unload' | 'shutdown'): void
 }
 
 /** No room for another board: every loaded board has people on it. */
@@ -159,6 +161,7 @@ export class Rooms {
   private unload(room: Room, why: string) {
     this.unloadTimers.delete(room.id)
     if (this.rooms.get(room.id) !== room || room.connectionCount > 0) return
+    for (const h of this.hooks) h.onUnload?.(room, 'unload')
     room.compact()
     this.forget(room)
     this.log.debug({ boardId: room.id, why }, 'board unloaded')
@@ -175,6 +178,7 @@ export class Rooms {
   shutdown(code: number, reason: string) {
     for (const room of this.rooms.values()) {
       room.flush()
+      for (const h of this.hooks) h.onUnload?.(room, 'shutdown')
       room.closeAll(code, reason)
       room.compact()
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { boardsToEvict, fitsWithin, newTokenBucket, takeToken } from './limits.ts'
+import { boardsToEvict, fitsWithin, formatBytes, newTokenBucket, takeToken } from './limits.ts'
 
 describe('token bucket', () => {
   it('allows a burst, then refuses until tokens drip back at the rate', () => {
@@ -56,5 +56,13 @@ describe('boards to evict', () => {
   })
   it('refuses when the busy boards alone fill memory', () => {
     expect(boardsToEvict([b('a', false), b('b', false)], 2)).toBeUndefined()
+  })
+})
+
+describe('formatBytes', () => {
+  it('says KB under a megabyte and MB with one decimal above', () => {
+    expect(formatBytes(65536)).toBe('64 KB')
+    expect(formatBytes(10 * 1024 * 1024)).toBe('10 MB')
+    expect(formatBytes(12.34 * 1024 * 1024)).toBe('12.3 MB')
   })
 })

@@ -47,3 +47,9 @@ export function boardsToEvict<T extends { idle: boolean }>(boards: readonly T[],
   if (idle.length < excess) return undefined
   return idle.slice(0, excess)
 }
+
+/** A size for people: "64 KB", "12.3 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`
+}

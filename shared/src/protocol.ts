@@ -45,5 +45,21 @@ export const CloseCode = {
   rateLimited: 4529,
 } as const
 
-/** Default maximum size of one WebSocket frame, in bytes. */
+/** Default maximum size of one WebSocket frame, in bytes (MAX_FRAME_BYTES). */
 export const DEFAULT_MAX_FRAME_BYTES = 10 * 1024 * 1024
+/** Default maximum encoded size of a board, in bytes (MAX_BOARD_BYTES). */
+export const DEFAULT_MAX_BOARD_BYTES = 64 * 1024 * 1024
+
+/** The server's limits a client must respect (the server puts its own into the page). */
+export interface SyncLimits {
+  maxFrameBytes: number
+  maxBoardBytes: number
+}
+
+export const DEFAULT_SYNC_LIMITS: SyncLimits = { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxBoardBytes: DEFAULT_MAX_BOARD_BYTES }
+
+/**
+ * Room for a sync message's header around the update it carries (message type, sync step and
+ * the update's length, as varuints).
+ */
+export const SYNC_MESSAGE_OVERHEAD = 16

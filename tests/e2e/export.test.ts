@@ -23,8 +23,8 @@ async function newPage(): Promise<Page> {
   return context.newPage()
 }
 
-async function openBoard(page: Page, boardId: string, name = 'Ana') {
-  await page.goto(`${server.url}/b/${boardId}`)
+async function openBoard(page: Page, boardId: string, name = 'Ana', base = server.url) {
+  await page.goto(`${base}/b/${boardId}`)
   const nameField = page.getByLabel('Your name')
   if (await nameField.isVisible({ timeout: 3000 }).catch(() => false)) {
     await nameField.fill(name)
@@ -349,5 +349,60 @@ describe('snapshots in the browser', () => {
     await ana.locator('.tl-canvas').waitFor()
     await expect.poll(() => notes(ana).count()).toBe(6)
     expect(await notes(ben).count()).toBe(6)
+  })
+})
+
+describe('the server’s limits', () => {
+  it('refuses an import too big for the server up front, and says so when a change is too big to send instead of reconnecting in a loop', async () => {
+    const small = await startServerProcess({ env: { MAX_FRAME_BYTES: '65536' } })
+    try {
+      // 300 notes with long texts: far under the 50 MB file limit, over what this server takes at once.
+      const { store, records } = testBoardRecords()
+      const note = records.find((r) => (r as { type?: string }).type === 'note') as TLRecord & { props: object }
+      const indices = getIndices(300)
+      store.put(
+        indices.map((index, i) =>
+          store.schema.types.shape.create({ ...note, id: createShapeId(`big${i}`), index, x: i * 10, props: { ...note.props, richText: toRichText(`Idea ${i} `.repeat(40)) } } as never),
+        ) as TLRecord[],
+      )
+      const file = path.join(ARTIFACTS, 'too-big-for-the-server.tldr')
+      fs.writeFileSync(file, await serializeTldrawJson({ store } as unknown as Editor))
+
+      const page = await newPage()
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: small.url })
+      await page.goto(small.url)
+      await page.getByLabel('Open a file…').setInputFiles(file)
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('too big for this server')
+      expect(await page.getByRole('alert').textContent()).toContain('the limit is 64 KB')
+      expect(new URL(page.url()).pathname).toBe('/')
+      await page.screenshot({ path: path.join(ARTIFACTS, 'import-too-big-for-server.png') })
+
+      // A change too big to send: pasting a long text.
+      await openBoard(page, newBoardId(), 'Ana', small.url)
+      const text = 'far too long '.repeat(8000)
+      await page.evaluate(async (t) => {
+        await navigator.clipboard.writeText(t)
+        const data = new DataTransfer()
+        data.setData('text/plain', t)
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }))
+      }, text)
+      const notice = page.locator('.connection-notice')
+      await expect.poll(() => notice.textContent(), { timeout: 15_000 }).toContain('too big for the server')
+      await page.screenshot({ path: path.join(ARTIFACTS, 'change-too-big-notice.png') })
+      // No reconnect loop: no new connections while the notice shows.
+      const opened = () => small.output().split('connection opened').length
+      const before = opened()
+      await new Promise((r) => setTimeout(r, 3000))
+      expect(opened()).toBe(before)
+      // Undo, reconnect: the board syncs again and the notice goes.
+      await page.keyboard.press('Escape')
+      await page.keyboard.press('Control+z')
+      await expect.poll(() => page.locator('.tl-shape[data-shape-type="text"]').count()).toBe(0)
+      await notice.getByRole('button', { name: 'Reconnect' }).click()
+      await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+      await expect.poll(() => notice.count()).toBe(0)
+    } finally {
+      await small.stop()
+    }
   })
 })

@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
 import { metric } from './helpers.ts'
@@ -71,6 +74,21 @@ describe('per-connection limits', () => {
     expect((await big.closed).code).toBe(CloseCode.tooLarge)
     await stillSyncing(a, b, 'after the big frame')
     expect(await metric(server, 'roundtable_limit_rejections_total{limit="frame_bytes"}')).toBe(1)
+  })
+})
+
+describe('limits the page learns', () => {
+  it('puts MAX_FRAME_BYTES and MAX_BOARD_BYTES into the page, so imports the server would refuse are refused up front', async () => {
+    const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-dist-'))
+    fs.writeFileSync(path.join(dist, 'index.html'), '<html><head></head><body></body></html>')
+    try {
+      const server = await serverWith({ CLIENT_DIST: dist, MAX_FRAME_BYTES: '65536', MAX_BOARD_BYTES: '1048576' })
+      const html = await (await fetch(`${server.url}/b/${newBoardId()}`)).text()
+      const config = JSON.parse(/window\.__ROUNDTABLE_CONFIG__=(\{.*?\})<\/script>/.exec(html)![1])
+      expect(config).toMatchObject({ maxFrameBytes: 65536, maxBoardBytes: 1048576 })
+    } finally {
+      fs.rmSync(dist, { recursive: true, force: true })
+    }
   })
 })
 

@@ -27,16 +27,12 @@ import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
 import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
+import { licenseKey } from '../runtimeConfig.ts'
+import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
 
-declare global {
-  interface Window {
-    __ROUNDTABLE_CONFIG__?: { tldrawLicenseKey: string | null }
-  }
-}
-const licenseKey = window.__ROUNDTABLE_CONFIG__?.tldrawLicenseKey ?? undefined
 
 const PREFS_KEY = 'roundtable:tldraw-preferences'
 
@@ -164,6 +160,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
         </div>
       )}
       {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
+      <ConnectionNotice provider={provider} />
       {newerDocReason && (
         <div className="banner" role="alert">
           {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>

@@ -166,7 +166,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
 }
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
-  const { editor } = useBoardContext()
+  const { editor, doc } = useBoardContext()
   const [target, setTarget] = useState<'new' | 'here'>('new')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -176,7 +176,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     setError('')
     setBusy(true)
     try {
-      const ready = await readImportFile(file)
+      const ready = await readImportFile(file, { into: target === 'here' ? doc : undefined })
       if (target === 'new') {
         const id = newBoardId()
         setPendingImport(id, ready)
@@ -222,10 +222,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
 interface SnapshotInfo {
   id: string
   name: string
-  kind: 'named' | 'auto'
+  kind: 'named' | 'auto' | 'before-restore'
   createdBy?: string
   createdAt: number
 }
+
+const KIND_LABEL: Record<SnapshotInfo['kind'], string | undefined> = { named: undefined, auto: 'automatic', 'before-restore': 'saved before a restore' }
 
 async function apiCall<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined })
@@ -247,10 +249,15 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const confirmButton = useRef<HTMLButtonElement>(null)
   const base = `/api/boards/${encodeURIComponent(boardId)}`
 
+  const [next, setNext] = useState<string>()
   const refresh = () =>
-    apiCall<{ snapshots: SnapshotInfo[] }>(`${base}/snapshots`)
-      .then((r) => setSnapshots(r.snapshots))
+    apiCall<{ snapshots: SnapshotInfo[]; next?: string }>(`${base}/snapshots`)
+      .then((r) => (setSnapshots(r.snapshots), setNext(r.next)))
       .catch((err) => (setSnapshots([]), setError(err.message)))
+  const loadOlder = () =>
+    apiCall<{ snapshots: SnapshotInfo[]; next?: string }>(`${base}/snapshots?before=${encodeURIComponent(next!)}`)
+      .then((r) => (setSnapshots((shown) => [...(shown ?? []), ...r.snapshots]), setNext(r.next)))
+      .catch((err) => setError(err.message))
   useEffect(() => void refresh(), [boardId])
   useEffect(() => confirmButton.current?.focus(), [confirming])
 
@@ -275,9 +282,10 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const restore = (s: SnapshotInfo) =>
     act(async () => {
       setConfirming(undefined)
-      await apiCall(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
+      const { before } = await apiCall<{ before: SnapshotInfo | null }>(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
       setPreview(undefined)
-      return `Restored “${s.name}” for everyone. What was there before is saved as “Before restoring”.`
+      if (!before) return `The board already matches “${s.name}”: nothing to restore.`
+      return `Restored “${s.name}” for everyone. What was there before is saved as “${before.name}”.`
     })
   const fork = (s: SnapshotInfo) =>
     act(async () => {
@@ -357,7 +365,8 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
               <div className="bf-snapshot-text">
                 <span className="bf-snapshot-name">{s.name}</span>
                 <span className="bf-muted">
-                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> · {s.createdBy ?? (s.kind === 'auto' ? 'automatic' : 'someone')}
+                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> ·{' '}
+                  {[s.createdBy ?? (s.kind === 'named' ? 'someone' : undefined), KIND_LABEL[s.kind]].filter(Boolean).join(' · ')}
                 </span>
               </div>
               <div className="bf-snapshot-actions">
@@ -376,6 +385,11 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
             </li>
           ))}
         </ul>
+      )}
+      {next && (
+        <button className="bf-more" onClick={loadOlder}>
+          Show older snapshots
+        </button>
       )}
     </Dialog>
   )

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs'
 import { Box, FileHelpers, type Editor, type TLShapeId } from 'tldraw'
-import { boardToFile, boardToTldr, buildReport, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import { boardToFile, boardToTldr, buildReport, downloadBaseName, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 
 export type ImageArea = 'board' | 'frame' | 'selection'
 export type ExportFormat = 'png' | 'svg' | 'tldr' | 'json' | 'md'
@@ -21,8 +21,7 @@ export function download(blob: Blob, name: string) {
 }
 
 export function fileBaseName(doc: Y.Doc): string {
-  const title = readMeta(doc).title?.trim() || 'board'
-  return title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60) || 'board'
+  return downloadBaseName(readMeta(doc).title)
 }
 
 /** The frame people mean by "the current frame": the selected one, the one holding the selection, or the one in the middle of the screen. */
@@ -192,11 +191,13 @@ export async function buildExport(
   progress(0.05, 'Reading the board…')
   await breathe()
   if (opts.format === 'md') {
-    const report = buildReport(reportInputFromDoc(doc, Date.now(), { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }))
+    // Dated by the session, as the server does (see sessionTime).
+    const report = buildReport(reportInputFromDoc(doc, undefined, { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }))
     progress(1, 'Done')
     return { blob: new Blob([report], { type: 'text/markdown' }), name: `${base}-report.md` }
   }
-  const file = opts.format === 'tldr' ? boardToTldr(doc, editor.store.schema.serialize()) : boardToFile(doc)
+  const schema = editor.store.schema.serialize()
+  const file = opts.format === 'tldr' ? boardToTldr(doc, schema) : boardToFile(doc, Date.now(), schema)
   // Serialize record by record in chunks: one huge JSON.stringify would block the page.
   const { records, ...head } = file as { records: unknown[] }
   const parts: string[] = []

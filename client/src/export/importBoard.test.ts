@@ -16,6 +16,7 @@ import {
 } from '@roundtable/shared'
 import { newTestStore, testBoardDoc, testBoardRecords } from '../../../shared/src/export/testBoard.ts'
 import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
+import { readImportFile } from './pendingImport.ts'
 
 const schema = newTestStore().schema
 
@@ -105,6 +106,19 @@ describe('bad files get a clear message', () => {
     newer.schema.sequences['com.tldraw.shape.note'] += 1
     expect(fail(JSON.stringify(newer))).toMatch(/newer version/)
     expect(fail(JSON.stringify({ ...boardToFile(testBoardDoc()), version: 99 }))).toMatch(/newer version of Roundtable/)
+  })
+
+  it('refuses a board the server would not take in one message, or that would make this board too big', async () => {
+    const text = JSON.stringify(boardToFile(testBoardDoc()))
+    const file = new File([text], 'board.json')
+    const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024 }
+    await expect(readImportFile(file, { limits: roomy })).resolves.toMatchObject({ parsed: { kind: 'roundtable' } })
+    await expect(readImportFile(file, { limits: { ...roomy, maxFrameBytes: 2048 } })).rejects.toThrow(/too big for this server/)
+    // Beside a board: what is there already counts against the board's size.
+    const here = testBoardDoc()
+    const size = Y.encodeStateAsUpdate(here).byteLength
+    await expect(readImportFile(file, { into: here, limits: roomy })).resolves.toBeDefined()
+    await expect(readImportFile(file, { into: here, limits: { ...roomy, maxBoardBytes: size + 1024 } })).rejects.toThrow(/board would be too big/)
   })
 
   it('refuses records tldraw would not accept', () => {

@@ -1,6 +1,8 @@
+import * as Y from 'yjs'
 import { createTLStore, defaultBindingUtils, defaultShapeUtils, type TLRecord, type TLSchema } from 'tldraw'
-import { MAX_IMPORT_BYTES, parseBoardFile, type ParsedBoardFile } from '@roundtable/shared'
-import { migrateImport } from './importBoard.ts'
+import { checkImportFits, MAX_IMPORT_BYTES, parseBoardFile, replaceBoardContent, type JsonRecord, type ParsedBoardFile, type SyncLimits } from '@roundtable/shared'
+import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
+import { serverLimits } from '../runtimeConfig.ts'
 
 /** tldraw's schema as the board page builds it (default shapes and bindings). */
 let schema: TLSchema | undefined
@@ -11,10 +13,25 @@ export interface ReadyImport {
   records: TLRecord[]
 }
 
-/** Reads, checks and migrates a chosen file; throws BoardFileError (or a read error) with a message for people. */
-export async function readImportFile(file: File): Promise<ReadyImport> {
+/**
+ * Reads, checks and migrates a chosen file, for a new board or `into` an open one; refuses what
+ * the server would not take (it would close the connection and others would never see it).
+ * Throws BoardFileError (or a read error) with a message for people.
+ */
+export async function readImportFile(file: File, opts: { into?: Y.Doc; limits?: SyncLimits } = {}): Promise<ReadyImport> {
   const parsed = parseBoardFile(file.size > MAX_IMPORT_BYTES ? '' : await file.text(), file.size)
-  return { parsed, records: migrateImport(boardSchema(), parsed) }
+  const records = migrateImport(boardSchema(), parsed)
+  // Measured as it will be written: the whole new board, or the records added beside the rest.
+  const probe = new Y.Doc()
+  try {
+    if (opts.into) replaceBoardContent(probe, { records: records as unknown as JsonRecord[] })
+    else loadIntoEmptyBoard(probe, boardSchema(), parsed, records)
+    const boardBytes = opts.into ? Y.encodeStateAsUpdate(opts.into).byteLength : 0
+    checkImportFits(Y.encodeStateAsUpdate(probe).byteLength, opts.limits ?? serverLimits, boardBytes)
+  } finally {
+    probe.destroy()
+  }
+  return { parsed, records }
 }
 
 /**

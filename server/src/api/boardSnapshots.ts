@@ -1,5 +1,21 @@
 import * as Y from 'yjs'
-import { AGENDA_KEY, boardMeta, boardRecords, docFromUpdate, newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import {
+  AGENDA_KEY,
+  PARTICIPANTS_KEY,
+  SESSION_LOG_KEY,
+  VOTES_KEY,
+  boardMeta,
+  boardRecords,
+  boardToFile,
+  closedVotesOnly,
+  docFromUpdate,
+  forkEntry,
+  newBoardId,
+  readLog,
+  replaceBoardContent,
+  type JsonRecord,
+  type WriteBoardOptions,
+} from '@roundtable/shared'
 import type { BoardStorage } from '../storage/storage.ts'
 import type { SnapshotInfo, SnapshotKind, SnapshotStorage } from '../storage/snapshots.ts'
 import type { Rooms } from '../rooms.ts'
@@ -18,6 +34,27 @@ export class ApiError extends Error {
 
 const RESTORE_ORIGIN = Symbol('restore')
 
+/** Whether writing `content` over a board in `state` would change anything (tried on a copy). */
+function wouldChange(state: Uint8Array, content: Parameters<typeof replaceBoardContent>[1], opts: WriteBoardOptions): boolean {
+  const probe = docFromUpdate(state)
+  try {
+    let changed = false
+    probe.on('update', () => (changed = true))
+    replaceBoardContent(probe, content, opts)
+    return changed
+  } finally {
+    probe.destroy()
+  }
+}
+
+const FORK_SUFFIX = ' (fork)'
+
+/** "X (fork)", also for a fork of a fork (not "X (fork) (fork)"). */
+function forkTitle(title: unknown): string {
+  const base = typeof title === 'string' && title.trim() ? title.trim() : 'Untitled board'
+  return base.endsWith(FORK_SUFFIX) ? base : `${base}${FORK_SUFFIX}`
+}
+
 /**
  * Snapshots of boards: taken by people (named) or by the server (after each stretch of
  * activity and when the last person leaves); restored as a new change on top of the board, or
@@ -31,9 +68,14 @@ export class BoardSnapshots {
     private snapshots: SnapshotStorage,
     private rooms: Rooms,
     private log: Logger,
-    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number },
+    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number; maxNamedSnapshots: number },
   ) {
-    rooms.listen({ onOpen: (room) => this.watch(room), onEmpty: (room) => this.onEmpty(room) })
+    rooms.listen({
+      onOpen: (room) => this.watch(room),
+      onEmpty: (room) => this.takePending(room, 'Automatic (everyone left)'),
+      // A snapshot still waiting for its timer is taken now rather than lost with the room.
+      onUnload: (room, why) => this.takePending(room, why === 'shutdown' ? 'Automatic (server stopped)' : 'Automatic (during the session)'),
+    })
   }
 
   /** The board a view-only token stands for, if any. */
@@ -65,16 +107,28 @@ export class BoardSnapshots {
     if (!this.exists(boardId)) throw new ApiError(404, `no board ${boardId}`)
   }
 
-  take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }): SnapshotInfo {
+  take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): SnapshotInfo {
     this.requireBoard(boardId)
-    const snapshot = this.snapshots.add(boardId, { ...input, state: this.currentState(boardId) })
+    // Automatic ones are pruned instead; the others are kept for good, so they are capped.
+    if (input.kind !== 'auto' && this.snapshots.countKept(boardId) >= this.opts.maxNamedSnapshots) {
+      throw new ApiError(
+        409,
+        `this board already keeps ${this.opts.maxNamedSnapshots} snapshots (named ones and those saved before restores), the most this server allows; fork the board to go on with a fresh history`,
+      )
+    }
+    const snapshot = this.snapshots.add(boardId, { ...input, state: state ?? this.currentState(boardId) })
     this.log.info({ boardId, snapshotId: snapshot.id, kind: input.kind }, 'snapshot taken')
     return snapshot
   }
 
-  list(boardId: string): SnapshotInfo[] {
+  /** A page of the board's snapshots, newest first, and the id to ask for the next page with. */
+  list(boardId: string, page: { limit: number; before?: string }): { snapshots: SnapshotInfo[]; next?: string } {
     this.requireBoard(boardId)
-    return this.snapshots.list(boardId)
+    const snapshots = this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
+    if (!snapshots) throw new ApiError(404, `no snapshot ${page.before} on board ${boardId}`)
+    if (snapshots.length <= page.limit) return { snapshots }
+    snapshots.length = page.limit
+    return { snapshots, next: snapshots[page.limit - 1].id }
   }
 
   get(boardId: string, snapshotId: string) {
@@ -86,12 +140,14 @@ export class BoardSnapshots {
 
   /**
    * Makes the board look like the snapshot again, as one new change on top (connected people see
-   * it live, and undoing it is another restore). The state before is snapshotted first. Restores
+   * it live, and undoing it is another restore). The state before is snapshotted first (kind
+   * `before-restore`, never pruned), unless the restore would change nothing. Restores
    * the canvas, title and agenda; the session log and the people who took part stay: they are
    * history, not content.
    */
-  restore(boardId: string, snapshotId: string, by?: string): { restored: SnapshotInfo; before: SnapshotInfo; changed: number } {
+  restore(boardId: string, snapshotId: string, by?: string): { restored: SnapshotInfo; before?: SnapshotInfo; changed: number } {
     const snapshot = this.get(boardId, snapshotId)
+    const { state: _state, ...restored } = snapshot
     const target = docFromUpdate(snapshot.state)
     try {
       return this.rooms.use(boardId, (room) => {
@@ -101,17 +157,15 @@ export class BoardSnapshots {
           // Clients apply remote records without migrating them; a fork migrates on open.
           throw new ApiError(409, 'this snapshot was saved by another version of the canvas; fork it into a new board instead')
         }
-        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'auto', createdBy: by })
         const records = [...boardRecords(target).map.values()].map((e) => e.val as JsonRecord)
         const title = boardMeta(target).get('title')
-        const { put, removed } = replaceBoardContent(
-          room.doc,
-          { records, maps: { [AGENDA_KEY]: target.getMap(AGENDA_KEY).toJSON() } },
-          { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined },
-          RESTORE_ORIGIN,
-        )
+        const content = { records, maps: { [AGENDA_KEY]: target.getMap(AGENDA_KEY).toJSON() } }
+        const opts = { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined }
+        const current = Y.encodeStateAsUpdate(room.doc)
+        if (!wouldChange(current, content, opts)) return { restored, changed: 0 }
+        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, current)
+        const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
-        const { state: _state, ...restored } = snapshot
         return { restored, before, changed: put + removed }
       })
     } finally {
@@ -119,29 +173,48 @@ export class BoardSnapshots {
     }
   }
 
-  /** A new board holding the snapshot (or the board's current state). Returns its id. */
+  /**
+   * A new board holding the snapshot (or the board's current state). Returns its id. It keeps the
+   * canvas, title, agenda, people, closed votes' results and the session log as history; open
+   * votes (their ballots are keyed by the original board), the timer, the current phase and a
+   * brainstorm round belong to the original session and stay behind, and nobody holds the baton.
+   */
   fork(boardId: string, snapshotId?: string): string {
     this.requireBoard(boardId)
-    const state = snapshotId ? this.get(boardId, snapshotId).state : this.currentState(boardId)
-    const doc = docFromUpdate(state)
+    const source = docFromUpdate(snapshotId ? this.get(boardId, snapshotId).state : this.currentState(boardId))
+    const doc = new Y.Doc()
     try {
-      const meta = boardMeta(doc)
-      const title = typeof meta.get('title') === 'string' && meta.get('title') ? String(meta.get('title')) : 'Untitled board'
+      const { meta, records, maps, arrays } = boardToFile(source)
+      const log = arrays[SESSION_LOG_KEY] ?? []
+      const freed = forkEntry(readLog(source))
+      replaceBoardContent(
+        doc,
+        {
+          records,
+          maps: { [PARTICIPANTS_KEY]: maps[PARTICIPANTS_KEY], [AGENDA_KEY]: maps[AGENDA_KEY], [VOTES_KEY]: closedVotesOnly(maps[VOTES_KEY] ?? {}) },
+          arrays: { [SESSION_LOG_KEY]: freed ? [...log, freed] : log },
+        },
+        { maps: [PARTICIPANTS_KEY, AGENDA_KEY, VOTES_KEY], arrays: [SESSION_LOG_KEY] },
+      )
       doc.transact(() => {
-        meta.set('title', `${title} (fork)`)
+        const forkMeta = boardMeta(doc)
+        for (const [key, value] of Object.entries(meta)) forkMeta.set(key, value)
+        forkMeta.set('title', forkTitle(meta.title))
         // Not the source board's id: that is its edit link, and a fork may be shared view-only.
-        meta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
+        forkMeta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
       })
       const id = newBoardId()
       this.storage.compact(id, Y.encodeStateAsUpdate(doc))
       this.log.info({ boardId, snapshotId, forkId: id }, 'board forked')
       return id
     } finally {
+      source.destroy()
       doc.destroy()
     }
   }
 
-  // Automatic snapshots: one after each stretch of activity, and one when everyone has left.
+  // Automatic snapshots: one after each stretch of activity, and one when everyone has left (or
+  // the board is unloaded or the server stops while one is due).
 
   private watch(room: Room) {
     const state: { timer?: NodeJS.Timeout } = {}
@@ -162,12 +235,12 @@ export class BoardSnapshots {
     })
   }
 
-  private onEmpty(room: Room) {
+  private takePending(room: Room, name: string) {
     const state = this.activity.get(room)
     if (!state?.timer) return
     clearTimeout(state.timer)
     state.timer = undefined
-    this.auto(room, 'Automatic (everyone left)')
+    this.auto(room, name)
   }
 
   private auto(room: Room, name: string) {

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
-import { boardToFile, boardToTldr, buildReport, docFromUpdate, isValidBoardId, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import { boardToFile, boardToTldr, buildReport, docFromUpdate, downloadBaseName, isValidBoardId, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
 import { VIEW_TOKEN_PATTERN } from '../access.ts'
@@ -15,7 +14,7 @@ import type { Logger } from '../logger.ts'
  * snapshot) but every write (take, restore, fork) is refused with 403, like its sync socket.
  * ACCESS_TOKEN is checked before any of this, in http.ts.
  *   GET  /api/boards/:id/export?format=json|md|tldr
- *   GET  /api/boards/:id/snapshots              POST {name, by?} takes one
+ *   GET  /api/boards/:id/snapshots?limit=&before=  POST {name, by?} takes one
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
  *   POST /api/boards/:id/snapshots/:sid/restore {by?}
  *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
@@ -24,29 +23,40 @@ const FORMATS = ['json', 'md', 'tldr'] as const
 type Format = (typeof FORMATS)[number]
 const MAX_BODY_BYTES = 16 * 1024
 const MAX_NAME_LENGTH = 120
+/** Snapshots per page of the list; `next` in the answer asks for the following page. */
+const DEFAULT_LIST_LIMIT = 100
+const MAX_LIST_LIMIT = 1000
 
-/** tldraw's schema, for a .tldr of a board no canvas has written yet. */
+/** tldraw's schema, for a .tldr or JSON file of a board no canvas has written yet. */
 let defaultSchema: unknown
 const fallbackSchema = () => (defaultSchema ??= createTLSchema().serialize())
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(JSON.stringify(body))
 }
 
+const bodyTooLarge = () => new ApiError(413, `the request body is over ${MAX_BODY_BYTES} bytes`)
+
 function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  // Refused before reading a byte when the size is declared; the 413 then closes the connection.
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.reject(bodyTooLarge())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, `request body over ${MAX_BODY_BYTES} bytes`))
-        req.destroy()
-      } else chunks.push(chunk)
-    })
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk)
+      // Stop keeping it, but let the socket drain so the 413 reaches the client.
+      req.off('data', onData)
+      chunks.length = 0
+      req.resume()
+      reject(bodyTooLarge())
+    }
+    req.on('data', onData)
     req.on('error', reject)
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return
       const text = Buffer.concat(chunks).toString('utf8').trim()
       if (!text) return resolve({})
       try {
@@ -64,6 +74,8 @@ function optionalString(body: Record<string, unknown>, key: string, max = MAX_NA
   const value = body[key]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'string') throw new ApiError(400, `"${key}" must be a string`)
+  // Names end up in lists, file names and headers: no control characters or line breaks.
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) throw new ApiError(400, `"${key}" must not contain control characters or line breaks`)
   const trimmed = value.trim()
   if (trimmed.length > max) throw new ApiError(400, `"${key}" must be at most ${max} characters`)
   return trimmed || undefined
@@ -75,23 +87,28 @@ function formatOf(url: URL): Format {
   return format as Format
 }
 
-function fileName(doc: Y.Doc, suffix: string): string {
-  const title = String(doc.getMap('meta').get('title') ?? '').trim() || 'board'
-  return `${title.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60) || 'board'}${suffix}`
+function limitOf(url: URL): number {
+  const raw = url.searchParams.get('limit')
+  if (raw === null) return DEFAULT_LIST_LIMIT
+  const limit = Number(raw)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ApiError(400, `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+  return limit
 }
 
-/** Sends a board (held as one Yjs update) in the asked format. */
-function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, nameSuffix = '') {
+/**
+ * Sends a board (held as one Yjs update) in the asked format. A report is of the session's time,
+ * or of the moment a snapshot was taken.
+ */
+function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshot?: { name: string; createdAt: number }) {
   const doc = docFromUpdate(state)
   try {
-    const now = Date.now()
     const [type, body, ext] =
       format === 'md'
-        ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, now)), '.md']
+        ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, snapshot?.createdAt)), '.md']
         : format === 'tldr'
           ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
-          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, now)), '.json']
-    const name = fileName(doc, `${nameSuffix}${ext}`)
+          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, Date.now(), fallbackSchema())), '.json']
+    const name = `${downloadBaseName(readMeta(doc).title, snapshot?.name)}${ext}`
     res.writeHead(200, {
       'content-type': type,
       'cache-control': 'no-store',
@@ -134,7 +151,10 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       if (!snapshots.exists(id)) throw new ApiError(404, `no board ${id}`)
       sendBoard(res, snapshots.currentState(id), format)
     })
-    .add('GET', '/api/boards/:id/snapshots', ({ res, params }) => sendJson(res, 200, { snapshots: snapshots.list(board(params)).map(publicInfo) }))
+    .add('GET', '/api/boards/:id/snapshots', ({ res, url, params }) => {
+      const page = snapshots.list(board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
+      sendJson(res, 200, { snapshots: page.snapshots.map(publicInfo), ...(page.next ? { next: page.next } : {}) })
+    })
     .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
       const id = editableBoard(params, 'take snapshots')
       const body = await readJsonBody(req)
@@ -145,18 +165,21 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
     .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
       const format = formatOf(url)
       const snapshot = snapshots.get(board(params), params.sid)
-      sendBoard(res, snapshot.state, format, `-${snapshot.name}`)
+      sendBoard(res, snapshot.state, format, snapshot)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
       const id = editableBoard(params, 'restore snapshots')
       const body = await readJsonBody(req)
       const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
-      sendJson(res, 200, { restored: publicInfo(restored), before: publicInfo(before), changed })
+      sendJson(res, 200, { restored: publicInfo(restored), before: before ? publicInfo(before) : null, changed })
     })
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
       const id = editableBoard(params, 'fork the board')
       const body = await readJsonBody(req)
-      const forkId = snapshots.fork(id, optionalString(body, 'snapshotId', 64))
+      const snapshotId = optionalString(body, 'snapshotId', 64)
+      // Only a missing snapshotId means "from now": an empty one is a mistake, not a request.
+      if (!snapshotId && body.snapshotId != null) throw new ApiError(400, '"snapshotId" is empty; leave it out to fork the board as it is now')
+      const forkId = snapshots.fork(id, snapshotId)
       sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
     })
 
@@ -172,7 +195,8 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       .then(() => found.handler({ req, res, url, params: found.params }))
       .catch((err: unknown) => {
         if (res.headersSent) return res.destroy()
-        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message })
+        // After a 413 the rest of the body is not read: the connection cannot be reused.
+        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message }, err.status === 413 ? { connection: 'close' } : {})
         if (err instanceof BoardsFullError) return sendJson(res, 503, { error: 'the server has too many boards open; try again soon' })
         log.error({ err, path: url.pathname }, 'board API request failed')
         sendJson(res, 500, { error: 'internal error' })

@@ -14,6 +14,10 @@ export function createApi(
   config: ServerConfig,
   deps: { storage: BoardStorage; snapshots: SnapshotStorage; rooms: Rooms; log: Logger },
 ): ApiHandler {
-  const boardSnapshots = new BoardSnapshots(deps.storage, deps.snapshots, deps.rooms, deps.log, { autoSnapshotMs: config.autoSnapshotMs, autoSnapshotsKept: config.autoSnapshotsKept })
+  const boardSnapshots = new BoardSnapshots(deps.storage, deps.snapshots, deps.rooms, deps.log, {
+    autoSnapshotMs: config.autoSnapshotMs,
+    autoSnapshotsKept: config.autoSnapshotsKept,
+    maxNamedSnapshots: config.maxNamedSnapshots,
+  })
   return createBoardsApi(boardSnapshots, deps.log)
 }

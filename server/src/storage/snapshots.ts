@@ -3,10 +3,12 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 
 /**
- * Named and automatic snapshots of boards: each is the board's whole Yjs state at one moment,
- * so it can be previewed, exported, restored or forked without replaying anything.
+ * Snapshots of boards: each is the board's whole Yjs state at one moment, so it can be
+ * previewed, exported, restored or forked without replaying anything. Kinds: `named` (taken by
+ * someone), `auto` (taken by the server; only these are pruned) and `before-restore` (what the
+ * board held before a restore, kept like a named one so a restore never loses anything).
  */
-export type SnapshotKind = 'named' | 'auto'
+export type SnapshotKind = 'named' | 'auto' | 'before-restore'
 
 export interface SnapshotInfo {
   id: string
@@ -27,8 +29,10 @@ export interface Snapshot extends SnapshotInfo {
 
 export interface SnapshotStorage {
   add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo
-  /** Newest first. */
-  list(boardId: string): SnapshotInfo[]
+  /** Newest first: at most `limit`, older than snapshot `before` when given (undefined if that is not one of the board's). */
+  list(boardId: string, page?: { limit: number; before?: string }): SnapshotInfo[] | undefined
+  /** How many snapshots people keep on the board: all but automatic ones. */
+  countKept(boardId: string): number
   get(boardId: string, snapshotId: string): Snapshot | undefined
   /** Drops all but the newest `keep` automatic snapshots of a board; named ones stay. */
   pruneAutomatic(boardId: string, keep: number): void
@@ -73,12 +77,19 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       );
       CREATE INDEX IF NOT EXISTS board_snapshots_by_board ON board_snapshots (board_id, created_at);
     `)
+    // Earlier versions saved these as automatic ones, which pruning would drop.
+    this.db.exec(`UPDATE board_snapshots SET kind = 'before-restore' WHERE kind = 'auto' AND name LIKE 'Before restoring %'`)
     const columns = 'id, board_id, name, kind, created_by, created_at, bytes'
     this.stmts = {
       insert: this.db.prepare<[string, string, string, string, string | null, number, number, Uint8Array]>(
         'INSERT INTO board_snapshots (id, board_id, name, kind, created_by, created_at, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      list: this.db.prepare<[string], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC`),
+      list: this.db.prepare<[string, number], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+      position: this.db.prepare<[string, string], { created_at: number; rowid: number }>('SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?'),
+      listBefore: this.db.prepare<[string, number, number, number], Row>(
+        `SELECT ${columns} FROM board_snapshots WHERE board_id = ? AND (created_at, rowid) < (?, ?) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ),
+      countKept: this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM board_snapshots WHERE board_id = ? AND kind != 'auto'`),
       get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
       pruneAutomatic: this.db.prepare<[string, string, number]>(
         `DELETE FROM board_snapshots WHERE board_id = ? AND kind = 'auto' AND id NOT IN
@@ -101,8 +112,14 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
     return info(row)
   }
 
-  list(boardId: string): SnapshotInfo[] {
-    return this.stmts.list.all(boardId).map(info)
+  list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): SnapshotInfo[] | undefined {
+    if (!page.before) return this.stmts.list.all(boardId, page.limit).map(info)
+    const after = this.stmts.position.get(boardId, page.before)
+    return after && this.stmts.listBefore.all(boardId, after.created_at, after.rowid, page.limit).map(info)
+  }
+
+  countKept(boardId: string): number {
+    return this.stmts.countKept.get(boardId)!.n
   }
 
   get(boardId: string, snapshotId: string): Snapshot | undefined {

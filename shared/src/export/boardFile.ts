@@ -3,6 +3,8 @@ import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
 import { PARTICIPANTS_KEY } from '../participation.ts'
 import { AGENDA_KEY, FACILITATION_KEY, SESSION_LOG_KEY } from '../facilitationDoc.ts'
 import { VOTES_KEY } from '../privacy/brainstorm.ts'
+import { SYNC_MESSAGE_OVERHEAD, type SyncLimits } from '../protocol.ts'
+import { formatBytes } from '../limits.ts'
 
 /**
  * Board files: tldraw's own `.tldr` format (opens in tldraw) and Roundtable's JSON snapshot
@@ -16,8 +18,36 @@ export const TLDR_MIME_TYPE = 'application/vnd.tldraw+json'
 export const BOARD_FILE_FORMAT = 'roundtable-board'
 /** Bumped when the JSON snapshot's layout changes; older versions stay readable. */
 export const BOARD_FILE_VERSION = 1
-/** Files larger than this are refused before parsing (a board with big images fits easily). */
+/**
+ * Files larger than this are refused before parsing. What is read must then also fit the
+ * server's limits once on a board (see checkImportFits), usually the smaller bound.
+ */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+/**
+ * Refuses an import the server would not take: it reaches the server as one update in one
+ * WebSocket frame (a bigger frame closes the connection), and the board must stay within the
+ * server's board size. `boardBytes`: the encoded size of the board it goes into (0 for a new
+ * one). Throws BoardFileError with a message for people.
+ */
+export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBytes = 0) {
+  if (updateBytes + SYNC_MESSAGE_OVERHEAD > limits.maxFrameBytes) {
+    throw new BoardFileError(`The file is too big for this server (${formatBytes(updateBytes)} on a board); the limit is ${formatBytes(limits.maxFrameBytes)}.`)
+  }
+  if (boardBytes + updateBytes > limits.maxBoardBytes) {
+    throw new BoardFileError(`With what is on this board, the board would be too big (${formatBytes(boardBytes + updateBytes)}); the limit is ${formatBytes(limits.maxBoardBytes)}. Import it into a new board instead.`)
+  }
+}
+
+/**
+ * A download's name (without extension) from the board title and, say, a snapshot's name: each
+ * part cut down to letters, digits, `_` and `-` (spaces become dashes) and 60 characters, so
+ * nothing in a title can break a file name or the header that carries it.
+ */
+export function downloadBaseName(...parts: (string | undefined)[]): string {
+  const clean = (part = '') => part.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60)
+  return parts.map(clean).filter(Boolean).join('-') || 'board'
+}
 
 export interface TldrFile {
   tldrawFileFormatVersion: number
@@ -50,7 +80,11 @@ function sortedRecords(doc: Y.Doc): JsonRecord[] {
   return [...boardRecords(doc).map.values()].map((e) => e.val).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
-export function boardToFile(doc: Y.Doc, now = Date.now()): BoardFile {
+/**
+ * The board as a Roundtable JSON snapshot. `fallbackSchema` is recorded when no client has
+ * written the board yet (as for `boardToTldr`), so the file can be imported again.
+ */
+export function boardToFile(doc: Y.Doc, now = Date.now(), fallbackSchema?: unknown): BoardFile {
   const maps: BoardFile['maps'] = {}
   for (const key of DOC_MAPS) {
     const map = doc.getMap(key)
@@ -61,7 +95,9 @@ export function boardToFile(doc: Y.Doc, now = Date.now()): BoardFile {
     const array = doc.getArray(key)
     if (array.length > 0) arrays[key] = array.toJSON()
   }
-  return { format: BOARD_FILE_FORMAT, version: BOARD_FILE_VERSION, exportedAt: now, meta: boardMeta(doc).toJSON(), records: sortedRecords(doc), maps, arrays }
+  const meta = boardMeta(doc).toJSON()
+  if (meta.schema === undefined && fallbackSchema !== undefined) meta.schema = fallbackSchema
+  return { format: BOARD_FILE_FORMAT, version: BOARD_FILE_VERSION, exportedAt: now, meta, records: sortedRecords(doc), maps, arrays }
 }
 
 /**
@@ -84,6 +120,14 @@ export interface ParsedBoardFile {
   title?: string
   maps?: BoardFile['maps']
   arrays?: BoardFile['arrays']
+}
+
+/**
+ * The votes a board made from another one (an import, a fork) keeps: closed votes' results. An
+ * open vote's ballots are on the server and board that ran it, so it could never be closed there.
+ */
+export function closedVotesOnly(votes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(votes).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
 }
 
 /** A file we cannot import; `message` is for people. */
@@ -115,7 +159,7 @@ function checkRecords(records: unknown): JsonRecord[] {
  */
 export function parseBoardFile(text: string, byteLength = text.length): ParsedBoardFile {
   if (byteLength > MAX_IMPORT_BYTES) {
-    throw new BoardFileError(`The file is too big (${(byteLength / 1024 / 1024).toFixed(1)} MB); the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`)
+    throw new BoardFileError(`The file is too big (${formatBytes(byteLength)}); the limit is ${formatBytes(MAX_IMPORT_BYTES)}.`)
   }
   let data: unknown
   try {
@@ -133,8 +177,7 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
     checkSchema(meta.schema)
     const maps: BoardFile['maps'] = {}
     if (isPlainObject(data.maps)) for (const key of DOC_MAPS) if (isPlainObject(data.maps[key])) maps[key] = data.maps[key]
-    // Only closed votes' results: an open vote's ballots are on the server that ran it.
-    if (maps[VOTES_KEY]) maps[VOTES_KEY] = Object.fromEntries(Object.entries(maps[VOTES_KEY]).filter(([, v]) => isPlainObject(v) && v.status === 'closed'))
+    if (maps[VOTES_KEY]) maps[VOTES_KEY] = closedVotesOnly(maps[VOTES_KEY])
     const arrays: BoardFile['arrays'] = {}
     if (isPlainObject(data.arrays)) for (const key of DOC_ARRAYS) if (Array.isArray(data.arrays[key])) arrays[key] = data.arrays[key]
     return {

@@ -1,7 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildReport, closedVoteTotals, mdEscape, reportInputFromDoc } from './report.ts'
+import { buildReport, closedVoteTotals, mdEscape, reportInputFromDoc, sessionTime } from './report.ts'
+import { boardMeta } from '../boardDoc.ts'
+import { sessionLog } from '../facilitationDoc.ts'
+import type { LogEntry } from '../facilitation/log.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
 import { T0, testBoardDoc } from './testBoard.ts'
 
@@ -9,8 +12,9 @@ const GOLDEN = path.join(import.meta.dirname, 'testdata/report.golden.md')
 
 describe('Markdown session report', () => {
   it('for a fixed board equals the reviewed golden file', () => {
-    // Ranked by the closed vote's published totals; the still-open vote is left out.
-    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    // Ranked by the closed vote's published totals; the still-open vote is left out. Dated by
+    // the session (its last log entry), whenever the test runs.
+    const input = reportInputFromDoc(testBoardDoc())
     const report = buildReport(input)
     // UPDATE_GOLDEN=1 rewrites the file; review the diff before committing it.
     if (process.env.UPDATE_GOLDEN) fs.writeFileSync(GOLDEN, report)
@@ -22,6 +26,32 @@ describe('Markdown session report', () => {
     expect(report).not.toMatch(/vote/)
     expect(report).not.toMatch(/## Agenda|## Leadership timeline/)
     expect(report.indexOf('Ship every week')).toBeLessThan(report.indexOf('Customers'))
+  })
+
+  it('is dated by the session: its last log entry, else when the board was created', () => {
+    const doc = testBoardDoc()
+    expect(sessionTime(doc)).toBe(T0 + 30 * 60_000)
+    expect(reportInputFromDoc(doc).now).toBe(T0 + 30 * 60_000)
+    sessionLog(doc).delete(0, sessionLog(doc).length)
+    expect(sessionTime(doc)).toBe(T0 - 60 * 60_000)
+    boardMeta(doc).delete('createdAt')
+    expect(sessionTime(doc)).toBeUndefined()
+  })
+
+  it('shows dates in the timeline when it crosses days, and who still holds the baton at the end', () => {
+    const at = (day: number, h: number, m: number) => Date.UTC(2025, 2, day, h, m)
+    const log: LogEntry[] = [
+      { id: 'a', kind: 'baton.take', at: at(14, 23, 50), by: 'p-ana', byName: 'Ana' },
+      { id: 'b', kind: 'baton.take', at: at(15, 0, 20), by: 'p-ben', byName: 'Ben' },
+    ]
+    const report = buildReport({ title: 'Night shift', now: at(15, 0, 20), participants: [], records: [], log })
+    expect(report).toContain('Session report, 15 March 2025')
+    expect(report).toContain('## Leadership timeline\n\n- 14 Mar 23:50–15 Mar 00:20: Ana led\n- from 15 Mar 00:20: Ben led\n')
+    const sameDay = buildReport({ title: 'Day', now: at(14, 23, 59), participants: [], records: [], log: log.slice(0, 1) })
+    expect(sameDay).toContain('- 23:50–23:59: Ana led\n')
+    // Across years (a snapshot taken long after), with the year.
+    const later = buildReport({ title: 'Old', now: Date.UTC(2026, 11, 1, 12, 0), participants: [], records: [], log: log.slice(0, 1) })
+    expect(later).toContain('- 14 Mar 2025 23:50–1 Dec 2026 12:00: Ana led\n')
   })
 
   it('takes vote totals from closed votes only, the last closed vote winning for a note', () => {
@@ -37,6 +67,28 @@ describe('Markdown session report', () => {
     expect(mdEscape('# title')).toBe('\\# title')
     expect(mdEscape('a *b* [c](d)')).toBe('a \\*b\\* \\[c\\](d)')
     expect(mdEscape('1. first')).toBe('1\\. first')
+    // Setext headings, "1)" lists, entities, a lone "#".
+    expect(mdEscape('Ideas\n---')).toBe('Ideas\n\\---')
+    expect(mdEscape('Ideas\n===')).toBe('Ideas\n\\===')
+    expect(mdEscape('1) first\n  2) second')).toBe('1\\) first\n  2\\) second')
+    expect(mdEscape('&amp; &#38; &#x26; R&D')).toBe('\\&amp; \\&#38; \\&#x26; R&D')
+    expect(mdEscape('#')).toBe('\\#')
+    expect(mdEscape('-')).toBe('\\-')
+  })
+
+  it('keeps headings on one line, counts votes only for notes in a closed vote, and reports labels on shapes', () => {
+    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    const shape = (id: string, type: string, parentId: string, props: object) => ({ id, typeName: 'shape', type, parentId, x: 0, y: 0, props })
+    const frame = shape('shape:multi', 'frame', 'page:workshop', { name: 'Two\nlines' })
+    const later = shape('shape:later', 'note', 'shape:risks', { richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Added after the vote' }] }] } })
+    const label = (text: string) => ({ richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] } })
+    const geo = shape('shape:box', 'geo', 'page:workshop', label('Parking lot'))
+    const inFrame = shape('shape:n', 'note', 'shape:multi', label('x'))
+    const report = buildReport({ ...input, title: 'Q2\nplanning', records: [...input.records, frame, later, geo, inFrame] })
+    expect(report).toMatch(/^# Q2 planning\n/)
+    expect(report).toContain('### Two lines\n')
+    expect(report).toContain('- Key person leaves (0 votes)\n- Added after the vote\n')
+    expect(report).toMatch(/## Text\n\n(- .*\n)*- Parking lot\n/)
   })
 
   it('reports a board whose shapes form a parent cycle or nest deeper than the stack, leaving the cycle out', () => {

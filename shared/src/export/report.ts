@@ -4,7 +4,7 @@ import { notesByFrame } from '../clustering.ts'
 import { boardParticipants, type ParticipantInfo } from '../participation.ts'
 import { readAgenda, readLog } from '../facilitationDoc.ts'
 import type { AgendaItem } from '../facilitation/agenda.ts'
-import { leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { batonHolder, leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
 import { shapeText } from './richText.ts'
 import { pageIdOf } from '../shapeTree.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
@@ -16,7 +16,7 @@ import type { VoteState } from '../privacy/voting.ts'
  */
 export interface ReportInput {
   title: string
-  /** When the report is made; the timeline's open stretch ends here. */
+  /** The time the report is of (see sessionTime): its date, and the timeline's open stretch ends here. */
   now: number
   /** IANA time zone for dates and times (the server uses UTC). */
   timeZone?: string
@@ -42,7 +42,20 @@ export function closedVoteTotals(doc: Y.Doc): Record<string, number> | undefined
   return totals
 }
 
-export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: string; voteTotals?: Record<string, number> } = {}): ReportInput {
+/**
+ * When the session on a board last did something: its last session-log entry, else when the
+ * board was created. A report is dated by it, not by when it is exported.
+ */
+export function sessionTime(doc: Y.Doc): number | undefined {
+  const log = readLog(doc)
+  if (log.length) return log[log.length - 1].at
+  const createdAt = readMeta(doc).createdAt
+  return typeof createdAt === 'number' && Number.isFinite(createdAt) ? createdAt : undefined
+}
+
+/** `now` defaults to the session's time (see sessionTime); a snapshot's report passes when it was taken. */
+export function reportInputFromDoc(doc: Y.Doc, now?: number, extra: { timeZone?: string; voteTotals?: Record<string, number> } = {}): ReportInput {
+  now ??= sessionTime(doc) ?? Date.now()
   const meta = readMeta(doc)
   const participants = Object.entries(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>).map(([id, p]) => ({ ...p, id }))
   return {
@@ -61,9 +74,16 @@ export function reportInputFromDoc(doc: Y.Doc, now: number, extra: { timeZone?: 
 export function mdEscape(text: string): string {
   return text
     .replace(/([\\`*_[\]<>|~])/g, '\\$1')
-    .replace(/^(\s*)([#+-])(\s)/gm, '$1\\$2$3')
-    .replace(/^(\s*)(\d+)\.(\s)/gm, '$1$2\\.$3')
+    // An entity (&amp; &#38;) would show as the character it names.
+    .replace(/&(?=#?\w+;)/g, '\\&')
+    // At a line's start: a heading (#), a bullet (+ -) or a setext underline (= -).
+    .replace(/^(\s*)([#+=-])/gm, '$1\\$2')
+    // An ordered list item: "1." or "1)".
+    .replace(/^(\s*)(\d+)([.)])/gm, '$1$2\\$3')
 }
+
+/** For headings and one-line items: a line break inside would end them early. */
+const inline = (text: string) => mdEscape(text.replace(/\s+/g, ' ').trim())
 
 /** A list item whose continuation lines stay inside the item. */
 function item(text: string, suffix = ''): string {
@@ -74,7 +94,18 @@ function item(text: string, suffix = ''): string {
 function formatters(timeZone: string) {
   const date = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric' })
   const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-  return { date: (ms: number) => date.format(ms), time: (ms: number) => time.format(ms) }
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' })
+  const year = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' })
+  return {
+    date: (ms: number) => date.format(ms),
+    time: (ms: number) => time.format(ms),
+    /** Times for a stretch from `from` to `to`: with the day when it crosses days, and the year when it crosses years. */
+    stamps(from: number, to: number): (ms: number) => string {
+      if (date.format(from) === date.format(to)) return (ms) => time.format(ms)
+      const withYear = year.format(from) !== year.format(to)
+      return (ms) => `${day.format(ms)}${withYear ? ` ${year.format(ms)}` : ''} ${time.format(ms)}`
+    },
+  }
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
@@ -87,20 +118,22 @@ export function buildReport(input: ReportInput): string {
     if (lines.length) out.push('', `## ${heading}`, '', ...lines)
   }
 
-  out.push(`# ${mdEscape(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
+  out.push(`# ${inline(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
 
   const people = [...input.participants].sort((a, b) => a.firstSeen - b.firstSeen || a.id.localeCompare(b.id))
   section('Who took part', people.map((p) => item(p.name)))
 
   const log = input.log ?? []
+  const first = log.reduce((min, e) => Math.min(min, e.at), input.now)
+  const stamp = fmt.stamps(first, input.now)
   const phaseStarts = new Map<string, number>()
   for (const e of log) if (e.kind === 'phase.start' && e.phaseId && !phaseStarts.has(e.phaseId)) phaseStarts.set(e.phaseId, e.at)
   section(
     'Agenda',
     (input.agenda ?? []).map((a, i) => {
-      const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${fmt.time(phaseStarts.get(a.id)!)}` : ''].filter(Boolean)
+      const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${stamp(phaseStarts.get(a.id)!)}` : ''].filter(Boolean)
       const notes = a.notes ? `  \n   ${mdEscape(a.notes).replace(/\n/g, '  \n   ')}` : ''
-      return `${i + 1}. ${mdEscape(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
+      return `${i + 1}. ${inline(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
     }),
   )
 
@@ -112,22 +145,24 @@ export function buildReport(input: ReportInput): string {
   const noteLines = (pageShapes: typeof shapes): string[] => {
     const lines: string[] = []
     for (const group of notesByFrame(pageShapes, shapeText)) {
-      let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] ?? 0 }))
-      // Stable sort: equal totals keep reading order.
-      if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => b.votes - a.votes || a.i - b.i)
-      const heading = group.path.length ? group.path.map((p) => mdEscape(p || 'Untitled frame')).join(' › ') : 'Not in a frame'
-      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, votes ? ` (${plural(n.votes, 'vote')})` : '')), '')
+      // Only notes in a closed vote have a count; the others follow them, in reading order.
+      let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] }))
+      if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => (b.votes ?? -1) - (a.votes ?? -1) || a.i - b.i)
+      const heading = group.path.length ? group.path.map((p) => inline(p) || 'Untitled frame').join(' › ') : 'Not in a frame'
+      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, n.votes === undefined ? '' : ` (${plural(n.votes, 'vote')})`)), '')
     }
     lines.pop()
     return lines
   }
-  const textLines = (pageShapes: typeof shapes) => pageShapes.filter((s) => s.type === 'text').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
+  // Text shapes and the labels written on geo shapes (rectangles, ellipses…).
+  const textLines = (pageShapes: typeof shapes) =>
+    pageShapes.filter((s) => s.type === 'text' || s.type === 'geo').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
 
   const label = (id: string | undefined): string | undefined => {
     const s = id ? byId.get(id) : undefined
     if (!s) return undefined
     const text = s.type === 'frame' ? String((s.props as { name?: unknown })?.name ?? '') : shapeText(s.props)
-    return text ? `“${mdEscape(text.replace(/\s+/g, ' '))}”` : `a ${s.type}`
+    return text ? `“${inline(text)}”` : `a ${s.type}`
   }
   const ends = new Map<string, { start?: string; end?: string }>()
   for (const b of input.records) {
@@ -153,16 +188,17 @@ export function buildReport(input: ReportInput): string {
   const multiPage = pageIds.length > 1
   for (const pageId of pageIds) {
     const pageShapes = shapes.filter((s) => pageOf(s) === pageId)
-    const prefix = multiPage ? `${mdEscape(String(pages.find((p) => p.id === pageId)?.name ?? 'Page'))}: ` : ''
+    const prefix = multiPage ? `${inline(String(pages.find((p) => p.id === pageId)?.name ?? '')) || 'Page'}: ` : ''
     section(`${prefix}Notes`, noteLines(pageShapes))
     section(`${prefix}Text`, textLines(pageShapes))
     section(`${prefix}Arrows`, arrowLines(pageShapes))
   }
 
-  const timeline = log.length ? leadershipTimeline(log, input.now) : []
-  section(
-    'Leadership timeline',
-    timeline.map((s) => `- ${fmt.time(s.start)}–${fmt.time(s.end)}: ${s.holder ? `${mdEscape(s.holder.name)} led` : 'nobody held the baton'}`),
-  )
+  // Up to the report's time; someone who took the baton just then still shows.
+  const timeline = (log.length ? leadershipTimeline(log, input.now) : []).filter((s) => s.end > s.start)
+  const holder = batonHolder(log)
+  const lines = timeline.map((s) => `- ${stamp(s.start)}–${stamp(s.end)}: ${s.holder ? `${inline(s.holder.name)} led` : 'nobody held the baton'}`)
+  if (holder && timeline.at(-1)?.holder?.id !== holder.id) lines.push(`- from ${stamp(holder.since)}: ${inline(holder.name)} led`)
+  section('Leadership timeline', lines)
   return out.join('\n') + '\n'
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { batonHolder, batonTotals, compareEntries, describeEntry, leadershipTimeline, makeEntry, nextEntryTime, readEntry, sortLog, type LogEntry } from './log.ts'
+import { batonHolder, batonTotals, compareEntries, describeEntry, forkEntry, leadershipTimeline, makeEntry, nextEntryTime, readEntry, sortLog, type LogEntry } from './log.ts'
 
 let n = 0
 function e(kind: LogEntry['kind'], by: string, at: number, extra: Partial<LogEntry> = {}): LogEntry {
@@ -66,6 +66,28 @@ describe('baton', () => {
     }
     permute(log, [])
     expect([...holders]).toEqual(['nobody'])
+  })
+})
+
+describe('a fork', () => {
+  it('frees the baton with an entry just after the history, which ends the holder’s stretch there', () => {
+    const log = [e('baton.take', 'ann', 10), e('timer.start', 'ann', 20)]
+    const fork = forkEntry(log)!
+    expect(fork).toMatchObject({ kind: 'board.fork', at: 21 })
+    expect(readEntry(fork)).toEqual(fork)
+    expect(batonHolder([...log, fork])).toBeUndefined()
+    expect(leadershipTimeline([...log, fork], 1_000_000).map((s) => [s.holder?.id, s.start, s.end])).toEqual([
+      ['ann', 10, 21],
+      [undefined, 21, 1_000_000],
+    ])
+    // Someone can step forward in the fork.
+    expect(batonHolder([...log, fork, e('baton.take', 'bob', 30)])?.id).toBe('bob')
+    expect(describeEntry(fork)).toMatch(/nobody holds the baton/)
+  })
+
+  it('needs no entry when nobody holds the baton', () => {
+    expect(forkEntry([])).toBeUndefined()
+    expect(forkEntry([e('baton.take', 'ann', 10), e('baton.drop', 'ann', 20)])).toBeUndefined()
   })
 })
 

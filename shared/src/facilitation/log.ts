@@ -15,6 +15,8 @@ export type LogKind =
   | 'timer.stop'
   | 'phase.start'
   | 'summon'
+  /** Written once into a fork: the history above it comes from the original board, and frees the baton. */
+  | 'board.fork'
 
 export const LOG_KINDS: readonly LogKind[] = [
   'baton.take',
@@ -27,6 +29,7 @@ export const LOG_KINDS: readonly LogKind[] = [
   'timer.stop',
   'phase.start',
   'summon',
+  'board.fork',
 ]
 
 export interface LogEntry {
@@ -97,6 +100,16 @@ export function readEntry(value: unknown): LogEntry | undefined {
   return { ...(v as unknown as LogEntry), byName: typeof v.byName === 'string' ? v.byName : 'Someone' }
 }
 
+/**
+ * The entry that frees the baton in a fork, or undefined when nobody holds it. Dated just after
+ * the last entry, not at the fork: the holder's stretch ends where the history does, so a fork
+ * of an old session does not show someone leading until today.
+ */
+export function forkEntry(entries: readonly LogEntry[]): LogEntry | undefined {
+  if (!batonHolder(entries)) return undefined
+  return makeEntry(entries, { kind: 'board.fork', by: '', byName: '' }, 0)
+}
+
 export interface BatonHolder {
   id: string
   name: string
@@ -125,6 +138,8 @@ function applyBaton(holder: BatonHolder | undefined, e: LogEntry): BatonHolder |
       return e.to === holder?.id ? holder : { id: e.to, name: e.toName ?? 'Someone', since: e.at }
     case 'baton.drop':
       return holder?.id === e.by ? undefined : holder
+    case 'board.fork':
+      return undefined
     default:
       return holder
   }
@@ -213,5 +228,7 @@ export function describeEntry(e: LogEntry): string {
       return `${e.byName} started “${e.phaseTitle ?? 'a phase'}”`
     case 'summon':
       return `${e.byName} brought everyone to their view`
+    case 'board.fork':
+      return 'Forked into a new board: the acts above happened on the original, and nobody holds the baton here'
   }
 }
