@@ -19,6 +19,8 @@ export function closeNotice(code: number, limits: SyncLimits = serverLimits): Cl
       return { retry: 'reconnect', text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.` }
     case CloseCode.viewOnly:
       return { retry: 'reload', text: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.' }
+    case CloseCode.serverOwned:
+      return { retry: 'reload', text: 'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.' }
     case CloseCode.malformed:
       return { retry: 'reload', text: 'The server could not read a message from this page. Reload the page to reconnect.' }
     case CloseCode.rateLimited:
