@@ -9,6 +9,7 @@ import type { Rooms } from './rooms.ts'
 import type { Metrics } from './metrics.ts'
 import { ACCESS_COOKIE, accessAllowed, presentedAccessToken, viewTokenFor } from './access.ts'
 import type { ApiHandler } from './api/index.ts'
+import type { Logger } from './logger.ts'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
@@ -52,7 +53,7 @@ const VIEW_LINK_ROUTE = /^\/api\/boards\/([^/]+)\/view-link$/
 
 export function createRequestHandler(
   config: ServerConfig,
-  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler },
+  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler; log: Logger },
 ) {
   const indexHtml = indexHtmlLoader(config)
   const assets =
@@ -69,7 +70,7 @@ export function createRequestHandler(
         })
       : undefined
 
-  return (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = parseRequestUrl(req.url)
     if (url === undefined) return sendJson(res, 400, { error: 'malformed request target' })
     const { pathname } = url
@@ -152,5 +153,17 @@ export function createRequestHandler(
     }
     if (assets) return assets(req, res, notFound)
     notFound()
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      handle(req, res)
+    } catch (err) {
+      // One bad request must never take the process (and every board) down.
+      deps.metrics.errors.inc({ kind: 'request' })
+      deps.log.error({ err, method: req.method, path: req.url?.split('?')[0].slice(0, 200) }, 'request failed; answered 400')
+      if (!res.headersSent) sendJson(res, 400, { error: 'bad request' })
+      else res.destroy()
+    }
   }
 }

@@ -57,12 +57,26 @@ export async function startServer(
   const rooms = new Rooms(storage, fanout, log, metrics, { ...config, onRoundtable: roundtable.handle })
   const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
   const api = createApi(config, { storage, snapshots, rooms, log })
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api }))
+  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api, log }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
 
   httpServer.on('upgrade', (req, socket, head) => {
+    // The socket is ours from here: its errors (a reset mid-handshake) would otherwise be thrown.
+    socket.on('error', () => socket.destroy())
+    try {
+      upgrade(req, socket, head)
+    } catch (err) {
+      // One bad request must never take the process (and every board) down.
+      metrics.errors.inc({ kind: 'request' })
+      log.error({ err, path: req.url?.split('?')[0].slice(0, 200) }, 'upgrade request failed; answered 400')
+      if (socket.writable) refuseUpgrade(socket, 400, 'Bad request\n')
+      else socket.destroy()
+    }
+  })
+
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     const url = parseRequestUrl(req.url)
     if (url === undefined) return refuseUpgrade(socket, 400, 'Malformed request target\n')
     const { pathname } = url
@@ -95,7 +109,7 @@ export async function startServer(
       return refuseUpgrade(socket, 400, 'Invalid board id: expected 16-64 characters of A-Z, a-z, 0-9, _ or -\n')
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, false))
-  })
+  }
 
   function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
     const connId = nextConnId++

@@ -268,6 +268,21 @@ describe('single requests that must not take the server down', () => {
     }
   })
 
+  for (const gated of [false, true]) {
+    it(`a malformed access cookie counts as no cookie (${gated ? 'with' : 'without'} ACCESS_TOKEN), on upgrades and plain requests`, async () => {
+      const server = await h.server({ env: gated ? { ACCESS_TOKEN: 'a-long-enough-access-token' } : {} })
+      for (const cookie of ['%E0%A4%A', '%']) {
+        const upgrade = upgradeRequest(`/sync/${boardId()}`).replace('\r\n\r\n', `\r\nCookie: roundtable_access=${cookie}\r\n\r\n`)
+        const upgraded = await rawHttp(server.port, upgrade)
+        await expectAlive(server)
+        expect(upgraded.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 101 /)
+        const plain = await rawHttp(server.port, `GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: roundtable_access=${cookie}\r\nConnection: close\r\n\r\n`)
+        await expectAlive(server)
+        expect(plain.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 200 /)
+      }
+    })
+  }
+
   for (const kind of ['plain', 'upgrade'] as const) {
     it(`${kind === 'plain' ? 'a plain request' : 'an upgrade request'} whose target is not a valid URL gets an HTTP error, not a crash`, async () => {
       const server = await h.server()
