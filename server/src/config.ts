@@ -32,6 +32,8 @@ export interface ServerConfig {
   maxBoardsLoaded: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
+  /** Settings that work but are probably not what was meant; logged at start-up. */
+  warnings?: string[]
 }
 
 export class ConfigError extends Error {}
@@ -39,18 +41,31 @@ export class ConfigError extends Error {}
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
+  // Digits only: Number() would also take "0x1F90", "1e3" or " 80 ", which nobody means.
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number written in digits, from ${min} to ${max}; got "${raw}"`)
   }
   return value
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** A token this short could be guessed; it still works, with a warning. */
+const MIN_ACCESS_TOKEN_LENGTH = 16
 
 export function defaultClientDist(): string {
   return path.resolve(import.meta.dirname, '../../client/dist')
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const warnings: string[] = []
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`)
+  if (env.ACCESS_TOKEN === '') warnings.push('ACCESS_TOKEN is set but empty, so it is ignored: the access gate is off')
+  else if (env.ACCESS_TOKEN !== undefined && env.ACCESS_TOKEN.length < MIN_ACCESS_TOKEN_LENGTH) {
+    warnings.push(`ACCESS_TOKEN is shorter than ${MIN_ACCESS_TOKEN_LENGTH} characters and could be guessed; use a long random one`)
+  }
   return {
     port: intFromEnv(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -60,7 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     docIdleMs: intFromEnv(env, 'DOC_IDLE_MS', 10_000, 0, 24 * 3600_000),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel,
     autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
     autoSnapshotsKept: intFromEnv(env, 'AUTO_SNAPSHOTS_KEPT', 100, 1, 1_000_000),
     accessToken: env.ACCESS_TOKEN || undefined,
@@ -71,5 +86,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
+    warnings,
   }
 }

@@ -198,6 +198,12 @@ export async function startServer(
       resolve()
     })
   })
+  log.info(
+    { accessGate: config.accessToken !== undefined },
+    config.accessToken !== undefined
+      ? 'access gate on: every request but /healthz must present ACCESS_TOKEN'
+      : 'access gate off: anyone who can reach this address can open any board whose link they have',
+  )
   const address = httpServer.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host
