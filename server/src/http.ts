@@ -148,8 +148,9 @@ export function createRequestHandler(
       return res.end(req.method === 'HEAD' ? undefined : html)
     }
     const notFound = () => {
+      // Pages answer in plain text (JSON is for /api/), saying what was not found.
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('Not found\n')
+      res.end(`Not found: ${pathname}\n`)
     }
     if (assets) return assets(req, res, notFound)
     notFound()

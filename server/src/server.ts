@@ -57,7 +57,12 @@ export async function startServer(
   const rooms = new Rooms(storage, fanout, log, metrics, { ...config, onRoundtable: roundtable.handle })
   const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
   const api = createApi(config, { storage, snapshots, rooms, log })
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api, log }))
+  const httpServer = http.createServer(
+    // A client that trickles its headers (or body) in is cut off instead of holding a socket
+    // forever; checked every second rather than Node's default 30 s.
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
+  )
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
