@@ -117,7 +117,7 @@ export class Room {
   /** Which connection writes as each Yjs client id (see applyFrom). */
   private writers = new Map<number, WebSocket>()
   private appendedSinceCompact = 0
-  /** Upper bound of the board's encoded size: stored state plus every update appended since. */
+  /** Upper bound of the board's encoded size: stored state plus every update applied since. */
   private estimatedBytes = 0
   /** Updates applied in memory this tick, not yet stored nor sent to anyone. */
   private pending: { update: Uint8Array; origin: unknown }[] = []
@@ -240,6 +240,9 @@ export class Room {
   }
 
   private onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    // Counted when applied, whoever wrote it: a burst within one flush window, the server's
+    // own writes and other processes' updates all count against MAX_BOARD_BYTES at once.
+    this.estimatedBytes += update.length
     for (const listener of this.updateListeners) listener(update, origin)
     if (this.failed) return
     if (origin === FANOUT_ORIGIN) {
@@ -284,7 +287,6 @@ export class Room {
     }
     timer()
     this.appendedSinceCompact++
-    this.estimatedBytes += merged.length
     this.broadcastBatch(batch)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
     if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
@@ -518,15 +520,22 @@ export class Room {
         throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
       }
     }
-    if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes)) {
-      // The estimate only grows; measure before refusing.
-      this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
-      if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes) && updateChangesDoc(this.doc, update)) {
-        throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)
-      }
+    if (!this.fits(update.length) && updateChangesDoc(this.doc, update)) {
+      throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)
     }
     Y.applyUpdate(this.doc, update, conn)
     for (const client of inspected.extends) this.writers.set(client, conn)
+  }
+
+  /**
+   * Whether `bytes` more (an update's encoded size) keep the board within MAX_BOARD_BYTES.
+   * Writers other than connections (the server's own) should ask before writing.
+   */
+  fits(bytes: number): boolean {
+    if (fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)) return true
+    // The estimate only grows (overwrites and deletions shrink the real size); measure first.
+    this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
+    return fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)
   }
 
   leave(conn: WebSocket) {

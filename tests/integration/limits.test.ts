@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
-import { metric } from './helpers.ts'
+import { metric, withTimeout } from './helpers.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
-import { openRaw, type RawClient } from '../support/raw.ts'
+import { openRaw, syncFrame, type RawClient } from '../support/raw.ts'
 
 const servers: ServerProcess[] = []
 let clients: YClient[] = []
@@ -131,6 +132,29 @@ describe('board limits', () => {
     expect(fresh.doc.getArray('chunks').length).toBe(reader.doc.getArray('chunks').length)
     expect(fresh.doc.getArray('chunks').length).toBeGreaterThanOrEqual(accepted - 1)
     expect(fresh.doc.getArray('chunks').length).toBeLessThanOrEqual(4)
+    expect(await metric(server, 'roundtable_limit_rejections_total{limit="board_bytes"}')).toBe(1)
+  })
+
+  it('counts every update of a burst against MAX_BOARD_BYTES, not only those stored before it', async () => {
+    const server = await serverWith({ MAX_BOARD_BYTES: '20000' })
+    const boardId = newBoardId()
+    const reader = client(server, boardId)
+    await whenSynced(reader)
+    // 40 updates of 5 kB sent at once: all of them arrive within one flush window.
+    const doc = new Y.Doc()
+    const frames: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => frames.push(syncFrame('update', u)))
+    for (let i = 0; i < 40; i++) doc.getArray<string>('chunks').push([`${i}:`.padEnd(5000, 'x')])
+    const writer = await raw(`${server.wsUrl}/${boardId}`)
+    for (const frame of frames) writer.send(frame)
+    expect((await withTimeout(writer.closed, 5_000, 'the writer was not refused')).code).toBe(CloseCode.boardTooLarge)
+
+    const fresh = client(server, boardId)
+    await whenSynced(fresh)
+    expect(fresh.doc.getArray('chunks').length).toBeLessThanOrEqual(4)
+    expect(Y.encodeStateAsUpdate(fresh.doc).length).toBeLessThanOrEqual(20000)
+    await eventually(() => expect(reader.doc.getArray('chunks').length).toBe(fresh.doc.getArray('chunks').length))
+    expect(reader.provider.wsconnected).toBe(true)
     expect(await metric(server, 'roundtable_limit_rejections_total{limit="board_bytes"}')).toBe(1)
   })
 
