@@ -87,6 +87,9 @@ const MIN_FLUSH_INTERVAL_MS = 4
 /** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
 const STEP1_WAIT_MS = 100
 
+/** A log this small is never worth compacting for its size alone. */
+const MIN_LOG_BYTES_TO_COMPACT = 1024 * 1024
+
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc())
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
@@ -117,6 +120,9 @@ export class Room {
   /** Which connection writes as each Yjs client id (see applyFrom). */
   private writers = new Map<number, WebSocket>()
   private appendedSinceCompact = 0
+  /** Bytes of the stored update log (appended since the last compaction) and of the stored state. */
+  private logBytes = 0
+  private stateBytes = 0
   /** Upper bound of the board's encoded size: stored state plus every update applied since. */
   private estimatedBytes = 0
   /** Updates applied in memory this tick, not yet stored nor sent to anyone. */
@@ -144,11 +150,13 @@ export class Room {
     }
     const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
     for (const row of rows) this.estimatedBytes += row.length
+    this.stateBytes = stored.state?.length ?? 0
+    this.logBytes = this.estimatedBytes - this.stateBytes
     // Stored rows' state vector is known only by decoding them (but for an empty board); a
     // newcomer is answered from the bytes first and the doc decoded after (see join).
     this.encoded = { rows, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
-    if (this.appendedSinceCompact >= opts.compactAfterUpdates) this.compact()
+    if (this.compactionDue()) this.compact()
 
     this.awareness.on('update', this.onAwarenessUpdate)
     this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
@@ -287,9 +295,20 @@ export class Room {
     }
     timer()
     this.appendedSinceCompact++
+    this.logBytes += merged.length
     this.broadcastBatch(batch)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
-    if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
+    if (this.compactionDue()) this.compact()
+  }
+
+  /**
+   * After COMPACT_AFTER_UPDATES appends, or once the stored log outweighs the board: a value
+   * overwritten again and again keeps the state small but grows the log, which must stay
+   * bounded on disk too (at most MAX_BOARD_BYTES, less for a small board).
+   */
+  private compactionDue(): boolean {
+    const maxLogBytes = Math.min(this.opts.maxBoardBytes, Math.max(MIN_LOG_BYTES_TO_COMPACT, 2 * this.stateBytes))
+    return this.appendedSinceCompact >= this.opts.compactAfterUpdates || this.logBytes > maxLogBytes
   }
 
   private encodeUpdate(update: Uint8Array): Uint8Array {
@@ -560,6 +579,8 @@ export class Room {
     try {
       this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0
+      this.logBytes = 0
+      this.stateBytes = state.length
       this.estimatedBytes = state.length
       this.opts.metrics.compactions.inc()
     } catch (err) {
