@@ -15,7 +15,7 @@ import {
   fitsWithin,
   readRoundtablePayload,
 } from '@roundtable/shared'
-import type { BoardStorage } from './storage/storage.ts'
+import type { BoardStorage, RowRef } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
@@ -71,6 +71,8 @@ interface Conn {
  */
 interface Encoded {
   rows?: Uint8Array[]
+  /** Where each of `rows` is stored, when they came from storage. */
+  refs?: RowRef[]
   /** Or the state of a board that went idle, deflated (records are repetitive JSON: ~5-15x smaller). */
   deflated?: Uint8Array
   /** The rows' state vector, when known without decoding them. */
@@ -127,6 +129,8 @@ export class Room {
   private estimatedBytes = 0
   /** Updates applied in memory this tick, not yet stored nor sent to anyone. */
   private pending: { update: Uint8Array; origin: unknown }[] = []
+  /** Set when rows that could not be applied could not be moved aside either (see moveAside). */
+  private keepLog = false
   private unsubscribeFanout: () => void
   private failed = false
   private destroyed = false
@@ -154,7 +158,9 @@ export class Room {
     this.logBytes = this.estimatedBytes - this.stateBytes
     // Stored rows' state vector is known only by decoding them (but for an empty board); a
     // newcomer is answered from the bytes first and the doc decoded after (see join).
-    this.encoded = { rows, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
+    const refs: RowRef[] = stored.updateSeqs.map((seq) => ({ table: 'board_updates', seq }))
+    if (stored.state) refs.unshift({ table: 'board_state', seq: null })
+    this.encoded = { rows, refs, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
     if (this.compactionDue()) this.compact()
 
@@ -188,22 +194,39 @@ export class Room {
   private decode(): Y.Doc {
     const doc = new Y.Doc()
     const rows = this.encoded ? rowsOf(this.encoded) : []
+    const refs = this.encoded?.refs
     this.encoded = undefined
+    const undecodable: RowRef[] = []
     Y.transact(doc, () => {
-      for (const update of rows) {
+      rows.forEach((update, i) => {
         try {
           Y.applyUpdate(doc, update)
         } catch (err) {
           this.opts.metrics.errors.inc({ kind: 'undecodable_row' })
-          this.log.error({ boardId: this.id, err }, 'a stored row passed its checksum but could not be applied; skipped')
+          this.log.error({ boardId: this.id, err, row: refs?.[i] }, 'a stored row passed its checksum but could not be applied; skipped')
+          if (refs?.[i]) undecodable.push(refs[i])
         }
-      }
+      })
     })
+    if (undecodable.length > 0) this.moveAside(undecodable)
     doc.on('update', this.onDocUpdate)
     this.live = doc
     this.touch()
     this.opts.onDecoded?.(this)
     return doc
+  }
+
+  /** Keeps rows that cannot be applied for inspection, as load does with checksum failures. */
+  private moveAside(rows: RowRef[]) {
+    try {
+      this.storage.moveAside(this.id, rows, 'undecodable')
+      this.opts.metrics.corruptRows.inc(rows.length)
+      this.log.error({ boardId: this.id, corrupt: rows }, 'moved rows that could not be applied to corrupt_rows for inspection')
+    } catch (err) {
+      // Compacting would delete them with the log: keep the log as it is while loaded.
+      this.keepLog = true
+      this.log.error({ boardId: this.id, err }, 'could not move undecodable rows aside; not compacting this board')
+    }
   }
 
   /** Notes an edit; the doc goes back to bytes once nobody has edited for `docIdleMs`. */
@@ -575,7 +598,7 @@ export class Room {
   }
 
   private compactTo(state: Uint8Array) {
-    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
+    if (this.failed || this.destroyed || this.keepLog || this.appendedSinceCompact === 0) return
     try {
       this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0

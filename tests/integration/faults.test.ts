@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import zlib from 'node:zlib'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
@@ -116,6 +117,44 @@ describe('corrupt rows', () => {
     expect(kept).toHaveLength(1)
     expect(kept[0]).toMatchObject({ board_id: boardId, source_seq: target.seq })
     expect(Buffer.compare(kept[0].data, flipped)).toBe(0)
+    after.close()
+  })
+})
+
+describe('rows that pass their checksum but cannot be applied', () => {
+  it('are moved aside to corrupt_rows on load, so no compaction deletes them', async () => {
+    const dataDir = tempDataDir()
+    const boardId = newBoardId()
+    const server = await start({ dataDir, env: { COMPACT_AFTER_UPDATES: '1000' } })
+    for (const key of ['a', 'b', 'c']) {
+      const c = client(server, boardId)
+      await whenSynced(c)
+      c.doc.getMap('m').set(key, `value ${key}`)
+      await new Promise((r) => setTimeout(r, 100))
+      c.destroy()
+    }
+    await server.stop('SIGKILL')
+
+    // Bytes that are not a Yjs update, stored with a matching checksum (e.g. a bug in a writer).
+    const garbage = Buffer.alloc(32, 0xff)
+    const db = new Database(path.join(dataDir, 'roundtable.sqlite'))
+    const rows = db.prepare('SELECT seq, data FROM board_updates WHERE board_id = ? ORDER BY seq').all(boardId) as { seq: number; data: Buffer }[]
+    const target = rows.find((r) => r.data.includes(Buffer.from('value b')))!
+    db.prepare('UPDATE board_updates SET data = ?, crc = ? WHERE seq = ?').run(garbage, zlib.crc32(garbage), target.seq)
+    db.close()
+
+    const restarted = await start({ dataDir })
+    const fresh = client(restarted, boardId)
+    await whenSynced(fresh)
+    expect(fresh.doc.getMap('m').toJSON()).toEqual({ a: 'value a', c: 'value c' })
+    await eventually(() => expect(restarted.output()).toMatch(/moved rows that could not be applied to corrupt_rows/))
+    expect(await metric(restarted, 'roundtable_corrupt_rows_total')).toBe(1)
+    // Unloading compacts the board; the row survives it, out of the board's log.
+    expect(await restarted.stop('SIGTERM')).toBe(0)
+    const after = new Database(path.join(dataDir, 'roundtable.sqlite'), { readonly: true })
+    const kept = after.prepare('SELECT board_id, source_table, source_seq, data, reason FROM corrupt_rows').all() as Record<string, unknown>[]
+    expect(kept).toEqual([{ board_id: boardId, source_table: 'board_updates', source_seq: target.seq, data: garbage, reason: 'undecodable' }])
+    expect(after.prepare('SELECT COUNT(*) AS n FROM board_updates WHERE board_id = ?').get(boardId)).toEqual({ n: 0 })
     after.close()
   })
 })

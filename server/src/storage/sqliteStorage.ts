@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import Database from 'better-sqlite3'
-import type { BoardStorage, CorruptRow, StoredBoard } from './storage.ts'
+import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from './storage.ts'
 
 /** Checksum stored beside every blob, so a torn or bit-rotted row is detected on load. */
 export function checksum(data: Uint8Array): number {
@@ -28,7 +28,8 @@ export class SqliteStorage implements BoardStorage {
     boardForViewToken: Database.Statement<[string], { board_id: string }>
   }
   private compactTx: (boardId: string, state: Uint8Array) => void
-  private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[]) => void
+  private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string) => void
+  private rowStmts: { state: Database.Statement<[string], Row>; update: Database.Statement<[string, number], Row> }
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true })
@@ -75,6 +76,9 @@ export class SqliteStorage implements BoardStorage {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
       if (!columns.some((c) => c.name === 'crc')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`)
     }
+    // Why a row was moved aside ('checksum' or 'undecodable'); older rows say nothing.
+    const corruptColumns = this.db.prepare('PRAGMA table_info(corrupt_rows)').all() as { name: string }[]
+    if (!corruptColumns.some((c) => c.name === 'reason')) this.db.exec('ALTER TABLE corrupt_rows ADD COLUMN reason TEXT')
     this.stmts = {
       loadState: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
       loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
@@ -92,13 +96,17 @@ export class SqliteStorage implements BoardStorage {
       this.stmts.clearUpdates.run(boardId)
     })
     const keep = this.db.prepare(
-      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
     const dropState = this.db.prepare('DELETE FROM board_state WHERE board_id = ?')
     const dropUpdate = this.db.prepare('DELETE FROM board_updates WHERE seq = ?')
-    this.quarantineTx = this.db.transaction((boardId, rows) => {
+    this.rowStmts = {
+      state: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
+      update: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? AND seq = ?'),
+    }
+    this.quarantineTx = this.db.transaction((boardId, rows, reason) => {
       for (const { table, row } of rows) {
-        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now())
+        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now(), reason)
         if (table === 'board_state') dropState.run(boardId)
         else dropUpdate.run(row.seq!)
       }
@@ -119,13 +127,25 @@ export class SqliteStorage implements BoardStorage {
       else bad.push({ table: 'board_state', row: stateRow })
     }
     const updates: Uint8Array[] = []
+    const updateSeqs: number[] = []
     for (const row of this.stmts.loadUpdates.all(boardId)) {
-      if (verifies(row)) updates.push(row.data)
-      else bad.push({ table: 'board_updates', row })
+      if (verifies(row)) {
+        updates.push(row.data)
+        updateSeqs.push(row.seq!)
+      } else bad.push({ table: 'board_updates', row })
     }
-    if (bad.length > 0) this.quarantineTx(boardId, bad)
+    if (bad.length > 0) this.quarantineTx(boardId, bad, 'checksum')
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq ?? null, bytes: row.data.length }))
-    return { state, updates, corrupt }
+    return { state, updates, updateSeqs, corrupt }
+  }
+
+  moveAside(boardId: string, refs: RowRef[], reason: string): void {
+    const rows: { table: CorruptRow['table']; row: Row }[] = []
+    for (const ref of refs) {
+      const row = ref.table === 'board_state' ? this.rowStmts.state.get(boardId) : this.rowStmts.update.get(boardId, ref.seq!)
+      if (row) rows.push({ table: ref.table, row })
+    }
+    if (rows.length > 0) this.quarantineTx(boardId, rows, reason)
   }
 
   appendUpdate(boardId: string, update: Uint8Array): void {
