@@ -56,6 +56,20 @@ export function createRequestHandler(
   deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler; log: Logger },
 ) {
   const indexHtml = indexHtmlLoader(config)
+  // While writes fail, readiness tries a tiny write of its own, at most once a second.
+  let probed = { at: -Infinity, ok: true }
+  const writable = () => {
+    if (!deps.storage.writesFailing()) return true
+    if (performance.now() - probed.at < 1000) return probed.ok
+    let ok = true
+    try {
+      deps.storage.probeWrite()
+    } catch {
+      ok = false
+    }
+    probed = { at: performance.now(), ok }
+    return ok
+  }
   const assets =
     config.clientDist && fs.existsSync(config.clientDist)
       ? sirv(config.clientDist, {
@@ -98,8 +112,8 @@ export function createRequestHandler(
     }
 
     if (pathname === '/readyz') {
-      const ready = deps.storage.isReachable()
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'storage unreachable', boardsLoaded: deps.rooms.size })
+      const status = !deps.storage.isReachable() ? 'storage unreachable' : !writable() ? 'storage writes failing' : 'ready'
+      return sendJson(res, status === 'ready' ? 200 : 503, { status, boardsLoaded: deps.rooms.size })
     }
     // The server's clock, so clients can agree on shared timers whatever their own clocks say.
     if (pathname === '/api/time') {

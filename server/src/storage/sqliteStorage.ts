@@ -26,7 +26,10 @@ export class SqliteStorage implements BoardStorage {
     clearUpdates: Database.Statement<[string]>
     saveViewToken: Database.Statement<[string, string, number]>
     boardForViewToken: Database.Statement<[string], { board_id: string }>
+    probe: Database.Statement<[number]>
   }
+  /** The last write's failure, until a write succeeds again. */
+  private writeFailure: { at: number; code: string | undefined } | undefined
   private compactTx: (boardId: string, state: Uint8Array) => void
   private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string) => void
   private rowStmts: { state: Database.Statement<[string], Row>; update: Database.Statement<[string, number], Row> }
@@ -42,7 +45,10 @@ export class SqliteStorage implements BoardStorage {
     this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('busy_timeout = 5000')
+    // This server is the only writer. When another process holds the lock anyway (a backup, a
+    // script), each write waits this long on the event loop, freezing every board: fail fast
+    // and let the room refuse writes and retry instead.
+    this.db.pragma('busy_timeout = 200')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS board_state (
         board_id TEXT PRIMARY KEY,
@@ -60,6 +66,10 @@ export class SqliteStorage implements BoardStorage {
         token TEXT PRIMARY KEY,
         board_id TEXT NOT NULL,
         created_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS write_probe (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS corrupt_rows (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -90,6 +100,7 @@ export class SqliteStorage implements BoardStorage {
       clearUpdates: this.db.prepare('DELETE FROM board_updates WHERE board_id = ?'),
       saveViewToken: this.db.prepare('INSERT OR IGNORE INTO view_tokens (token, board_id, created_at) VALUES (?, ?, ?)'),
       boardForViewToken: this.db.prepare('SELECT board_id FROM view_tokens WHERE token = ?'),
+      probe: this.db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
     }
     this.compactTx = this.db.transaction((boardId: string, state: Uint8Array) => {
       this.stmts.upsertState.run(boardId, state, checksum(state), Date.now())
@@ -134,7 +145,7 @@ export class SqliteStorage implements BoardStorage {
         updateSeqs.push(row.seq!)
       } else bad.push({ table: 'board_updates', row })
     }
-    if (bad.length > 0) this.quarantineTx(boardId, bad, 'checksum')
+    if (bad.length > 0) this.write(() => this.quarantineTx(boardId, bad, 'checksum'))
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq ?? null, bytes: row.data.length }))
     return { state, updates, updateSeqs, corrupt }
   }
@@ -145,19 +156,39 @@ export class SqliteStorage implements BoardStorage {
       const row = ref.table === 'board_state' ? this.rowStmts.state.get(boardId) : this.rowStmts.update.get(boardId, ref.seq!)
       if (row) rows.push({ table: ref.table, row })
     }
-    if (rows.length > 0) this.quarantineTx(boardId, rows, reason)
+    if (rows.length > 0) this.write(() => this.quarantineTx(boardId, rows, reason))
+  }
+
+  /** Every write goes through here, so readiness knows whether writes work. */
+  protected write<T>(fn: () => T): T {
+    try {
+      const result = fn()
+      this.writeFailure = undefined
+      return result
+    } catch (err) {
+      this.writeFailure = { at: Date.now(), code: (err as { code?: string }).code }
+      throw err
+    }
   }
 
   appendUpdate(boardId: string, update: Uint8Array): void {
-    this.stmts.append.run(boardId, update, checksum(update), Date.now())
+    this.write(() => this.stmts.append.run(boardId, update, checksum(update), Date.now()))
   }
 
   compact(boardId: string, state: Uint8Array): void {
-    this.compactTx(boardId, state)
+    this.write(() => this.compactTx(boardId, state))
   }
 
   saveViewToken(token: string, boardId: string): void {
-    this.stmts.saveViewToken.run(token, boardId, Date.now())
+    this.write(() => this.stmts.saveViewToken.run(token, boardId, Date.now()))
+  }
+
+  writesFailing(): boolean {
+    return this.writeFailure !== undefined
+  }
+
+  probeWrite(): void {
+    this.write(() => this.stmts.probe.run(Date.now()))
   }
 
   boardForViewToken(token: string): string | undefined {

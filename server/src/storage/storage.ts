@@ -44,5 +44,9 @@ export interface BoardStorage {
   boardForViewToken(token: string): string | undefined
   /** True when storage answers (readiness). */
   isReachable(): boolean
+  /** True while the last write failed and none has succeeded since. */
+  writesFailing(): boolean
+  /** A tiny real write, to learn whether writes work again; throws if not. */
+  probeWrite(): void
   close(): void
 }
