@@ -46,7 +46,7 @@ export interface RoomOptions {
   metrics: Metrics
   /** Called when the last connection leaves, so the owner can schedule an unload. */
   onEmpty: (room: Room) => void
-  /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
+  /** Called when the room could not even reload what storage holds and dropped everyone; the owner forgets it. */
   onFailed: (room: Room) => void
   /** Called when the room decoded its doc. */
   onDecoded?: (room: Room) => void
@@ -62,6 +62,8 @@ interface Conn {
   readOnly: boolean
   /** Set while our sync step 1 waits for the board to be decoded (see join). */
   step1Timer?: NodeJS.Timeout
+  /** Our sync step 1 is held back until storage works again (see sendStep1). */
+  awaitingStorage?: boolean
 }
 
 /**
@@ -88,6 +90,10 @@ const MIN_FLUSH_INTERVAL_MS = 4
 
 /** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
 const STEP1_WAIT_MS = 100
+
+/** After a storage failure, the first retry; each failed retry doubles the wait, up to the max. */
+const STORAGE_RETRY_MIN_MS = 500
+const STORAGE_RETRY_MAX_MS = 30_000
 
 /** A log this small is never worth compacting for its size alone. */
 const MIN_LOG_BYTES_TO_COMPACT = 1024 * 1024
@@ -132,6 +138,13 @@ export class Room {
   /** Set when rows that could not be applied could not be moved aside either (see moveAside). */
   private keepLog = false
   private unsubscribeFanout: () => void
+  /** Storage refused a write: connections' writes are refused until a retry succeeds. */
+  private refusingWrites = false
+  private storageRetryTimer: NodeJS.Timeout | undefined
+  private storageRetryMs = STORAGE_RETRY_MIN_MS
+  /** Set for the rest of the tick in which a write failed (see sendTo). */
+  private writeJustFailed = false
+  /** Storage could not even be read back after a failure; the room is being dropped. */
   private failed = false
   private destroyed = false
 
@@ -144,15 +157,25 @@ export class Room {
   ) {
     // The server holds no presence of its own.
     this.awareness.setLocalState(null)
-    const stored = storage.load(id)
+    this.load()
+    if (this.compactionDue()) this.compact()
+
+    this.awareness.on('update', this.onAwarenessUpdate)
+    this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
+  }
+
+  /** Takes the board as storage holds it, as bytes (decoded when needed). */
+  private load() {
+    const stored = this.storage.load(this.id)
     if (stored.corrupt.length > 0) {
-      opts.metrics.corruptRows.inc(stored.corrupt.length)
+      this.opts.metrics.corruptRows.inc(stored.corrupt.length)
       this.log.error(
-        { boardId: id, corrupt: stored.corrupt },
+        { boardId: this.id, corrupt: stored.corrupt },
         'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
       )
     }
     const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
+    this.estimatedBytes = 0
     for (const row of rows) this.estimatedBytes += row.length
     this.stateBytes = stored.state?.length ?? 0
     this.logBytes = this.estimatedBytes - this.stateBytes
@@ -162,10 +185,6 @@ export class Room {
     if (stored.state) refs.unshift({ table: 'board_state', seq: null })
     this.encoded = { rows, refs, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
-    if (this.compactionDue()) this.compact()
-
-    this.awareness.on('update', this.onAwarenessUpdate)
-    this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
   }
 
   get connectionCount(): number {
@@ -254,8 +273,7 @@ export class Room {
   hibernate() {
     const doc = this.live
     if (!doc || this.failed || this.destroyed) return
-    this.flush()
-    if (this.failed) return
+    if (!this.flush()) return
     const state = Y.encodeStateAsUpdate(doc)
     this.compactTo(state)
     // Copied out: zlib's result is a view of a 16 KiB chunk that would be kept alive with it.
@@ -300,11 +318,12 @@ export class Room {
   /**
    * Store this tick's updates in one transaction, then send them to everyone but their senders.
    * Nothing is sent before it is stored, so anything a peer has seen survives a kill -9.
+   * Returns false when storage refused them (they are gone from the board, see refuseWrites).
    */
-  flush = () => {
+  flush = (): boolean => {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    if (this.pending.length === 0 || this.failed || this.destroyed) return
+    if (this.pending.length === 0 || this.failed || this.destroyed) return this.pending.length === 0
     this.lastFlush = performance.now()
     const batch = this.pending
     this.pending = []
@@ -313,15 +332,19 @@ export class Room {
     try {
       this.storage.appendUpdate(this.id, merged)
     } catch (err) {
-      this.fail(err)
-      return
+      this.refuseWrites(err, batch)
+      return false
     }
     timer()
+    this.storageRetryMs = STORAGE_RETRY_MIN_MS
+    // A write of the server's own got through while refusing: storage works again.
+    if (this.refusingWrites) this.acceptWrites()
     this.appendedSinceCompact++
     this.logBytes += merged.length
     this.broadcastBatch(batch)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
     if (this.compactionDue()) this.compact()
+    return true
   }
 
   /**
@@ -410,8 +433,13 @@ export class Room {
     return this.conns.get(conn)?.readOnly ?? true
   }
 
-  /** A message for one connection only (replies to Roundtable requests). */
+  /**
+   * A message for one connection only (replies to Roundtable requests, sent right after a
+   * flush). If that flush just failed, the reply could acknowledge what was not stored: the
+   * editor is closed with 4500 instead, and asks again once it is back.
+   */
   sendTo(conn: WebSocket, message: Uint8Array) {
+    if (this.writeJustFailed && !this.isReadOnly(conn)) return conn.close(CloseCode.storageFailed, 'storage failed, retrying')
     this.send(conn, message)
   }
 
@@ -448,6 +476,14 @@ export class Room {
     if (!c || this.destroyed) return
     clearTimeout(c.step1Timer)
     c.step1Timer = undefined
+    // Our state vector names only what is stored.
+    this.flush()
+    // An editor answers our step 1 with its unsent edits; while storage refuses them, asking
+    // would only get it closed again and again. It is asked once storage works (acceptWrites).
+    if (this.refusingWrites && !c.readOnly) {
+      c.awaitingStorage = true
+      return
+    }
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
@@ -549,7 +585,7 @@ export class Room {
       if (updateChangesDoc(this.doc, update)) throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
       return
     }
-    if (this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
+    if (this.refusingWrites || this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
     const inspected = inspectUpdate(this.doc, update)
     if (inspected.gap) throw new ProtocolError('update depends on changes the server does not have')
     // Only the connection that writes as a Yjs client may extend that client's clock while it is
@@ -592,13 +628,12 @@ export class Room {
 
   /** Fold the update log into one stored state so a cold load does not replay history. */
   compact() {
-    this.flush()
-    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
+    if (!this.flush() || this.failed || this.refusingWrites || this.destroyed || this.appendedSinceCompact === 0) return
     this.compactTo(Y.encodeStateAsUpdate(this.doc))
   }
 
   private compactTo(state: Uint8Array) {
-    if (this.failed || this.destroyed || this.keepLog || this.appendedSinceCompact === 0) return
+    if (this.failed || this.refusingWrites || this.destroyed || this.keepLog || this.appendedSinceCompact === 0) return
     try {
       this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0
@@ -613,15 +648,72 @@ export class Room {
   }
 
   /**
-   * Storage refused an update: the doc in memory now holds something that is not on disk and
-   * that nobody else was sent, so drop it and everyone. Clients keep their edits locally and
-   * resend them on reconnect, when the board is loaded again from what storage holds.
+   * Storage refused a batch: the doc in memory holds what is not on disk and what nobody else
+   * was sent, so the board goes back to what storage holds and the connections that wrote the
+   * batch are closed with 4500 (they keep their edits and resend them). Readers stay. Writes
+   * are refused until a retry (with backoff) finds storage working again.
    */
+  private refuseWrites(err: unknown, batch: { origin: unknown }[]) {
+    this.opts.metrics.errors.inc({ kind: 'storage' })
+    this.log.error({ boardId: this.id, err }, 'storage failed; refusing writes on this board until it works again, nothing unstored is sent')
+    this.pending = []
+    const live = this.live
+    if (live) {
+      this.live = undefined
+      live.off('update', this.onDocUpdate)
+      live.destroy()
+      this.opts.onHibernated?.(this, 0)
+    }
+    try {
+      this.load()
+    } catch (loadErr) {
+      return this.fail(loadErr)
+    }
+    for (const { origin } of batch) if (this.conns.has(origin as WebSocket)) (origin as WebSocket).close(CloseCode.storageFailed, 'storage failed, retrying')
+    this.writeJustFailed = true
+    setImmediate(() => (this.writeJustFailed = false))
+    if (!this.refusingWrites) {
+      this.refusingWrites = true
+      this.retryStorageLater()
+    }
+  }
+
+  private retryStorageLater() {
+    clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = setTimeout(this.retryStorage, this.storageRetryMs)
+    this.storageRetryTimer.unref()
+    this.storageRetryMs = Math.min(this.storageRetryMs * 2, STORAGE_RETRY_MAX_MS)
+  }
+
+  private retryStorage = () => {
+    this.storageRetryTimer = undefined
+    if (!this.refusingWrites || this.destroyed) return
+    try {
+      this.storage.probeWrite()
+    } catch (err) {
+      this.log.warn({ boardId: this.id, code: (err as { code?: string }).code, retryInMs: this.storageRetryMs }, 'storage still refuses writes')
+      return this.retryStorageLater()
+    }
+    this.acceptWrites()
+  }
+
+  private acceptWrites() {
+    clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = undefined
+    this.refusingWrites = false
+    this.log.info({ boardId: this.id }, 'storage works again; accepting writes')
+    for (const [conn, c] of this.conns) {
+      if (!c.awaitingStorage) continue
+      c.awaitingStorage = false
+      this.sendStep1(conn)
+    }
+  }
+
+  /** Not even what storage holds could be read back: drop the board and everyone on it. */
   private fail(err: unknown) {
     this.failed = true
     this.pending = []
-    this.opts.metrics.errors.inc({ kind: 'storage' })
-    this.log.error({ boardId: this.id, err }, 'storage failed; closing the board so nothing unsaved is acknowledged')
+    this.log.error({ boardId: this.id, err }, 'could not reload the board after a storage failure; closing it')
     this.closeAll(CloseCode.storageFailed, 'storage failed, retrying')
     this.opts.onFailed(this)
   }
@@ -634,6 +726,7 @@ export class Room {
     this.flush()
     this.destroyed = true
     clearTimeout(this.idleTimer)
+    clearTimeout(this.storageRetryTimer)
     for (const c of this.conns.values()) clearTimeout(c.step1Timer)
     this.unsubscribeFanout()
     this.live?.off('update', this.onDocUpdate)

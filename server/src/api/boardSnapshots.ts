@@ -110,6 +110,8 @@ export class BoardSnapshots {
           { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined },
           RESTORE_ORIGIN,
         )
+        // Stored before anyone is told it happened; a refused write was rolled back.
+        if (!room.flush()) throw new ApiError(503, 'storage is failing; the board was not changed')
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
         const { state: _state, ...restored } = snapshot
         return { restored, before, changed: put + removed }
