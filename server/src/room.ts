@@ -20,6 +20,7 @@ import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import { inspectUpdate, updateChangesDoc } from './updateChanges.ts'
+import { PresenceGuard, type PresenceLimits } from './presence.ts'
 
 /** A frame the protocol cannot make sense of; closes only the connection that sent it. */
 export class ProtocolError extends Error {}
@@ -43,6 +44,7 @@ export interface RoomOptions {
   /** A board nobody has edited for this long is kept as encoded bytes instead of a live doc (0: never). */
   docIdleMs: number
   maxBoardBytes: number
+  presence: PresenceLimits
   metrics: Metrics
   /** Called when the last connection leaves, so the owner can schedule an unload. */
   onEmpty: (room: Room) => void
@@ -57,9 +59,11 @@ export interface RoomOptions {
 }
 
 interface Conn {
-  /** Awareness client ids this connection controls. */
+  /** Awareness client ids this connection controls (kept by PresenceGuard). */
   controlled: Set<number>
   readOnly: boolean
+  /** Closes the connection for a refusal found after its message was handled. */
+  refuse?: (err: RefusedError) => void
   /** Set while our sync step 1 waits for the board to be decoded (see join). */
   step1Timer?: NodeJS.Timeout
   /** Our sync step 1 is held back until storage works again (see sendStep1). */
@@ -99,6 +103,8 @@ const STORAGE_RETRY_MAX_MS = 30_000
 const MIN_LOG_BYTES_TO_COMPACT = 1024 * 1024
 
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc())
+/** An awareness message with no states: changes nothing, costs 3 bytes. */
+const EMPTY_AWARENESS_MESSAGE = new Uint8Array([MESSAGE_AWARENESS, 1, 0])
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 /**
@@ -114,6 +120,7 @@ const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 export class Room {
   /** Presence lives beside the doc, on a doc of its own, so the board's doc can be dropped. */
   readonly awareness = new awarenessProtocol.Awareness(new Y.Doc())
+  private presence: PresenceGuard
   private live: Y.Doc | undefined
   private encoded: Encoded | undefined
   private lastChange = 0
@@ -157,6 +164,12 @@ export class Room {
   ) {
     // The server holds no presence of its own.
     this.awareness.setLocalState(null)
+    this.presence = new PresenceGuard(this.awareness, opts.presence, opts.metrics, log, id, (conn, r) => {
+      const err = new RefusedError(r.code, r.limit, r.message)
+      const refuse = this.conns.get(conn)?.refuse
+      if (refuse) refuse(err)
+      else conn.close(err.code, err.message)
+    })
     this.load()
     if (this.compactionDue()) this.compact()
 
@@ -368,11 +381,7 @@ export class Room {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ) => {
-    const conn = this.conns.get(origin as WebSocket)
-    if (conn) {
-      for (const id of added) conn.controlled.add(id)
-      for (const id of removed) conn.controlled.delete(id)
-    }
+    this.presence.onUpdate({ added, updated, removed }, origin)
     const p = this.pendingAwareness
     if (p.clients.size === 0) {
       const wait = this.lastAwarenessFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
@@ -460,9 +469,10 @@ export class Room {
     return true
   }
 
-  join(conn: WebSocket, access: { readOnly: boolean }) {
-    const c: Conn = { controlled: new Set(), readOnly: access.readOnly }
+  join(conn: WebSocket, access: { readOnly: boolean; refuse?: (err: RefusedError) => void }) {
+    const c: Conn = { controlled: new Set(), readOnly: access.readOnly, refuse: access.refuse }
     this.conns.set(conn, c)
+    this.presence.join(conn, c.controlled)
     // Start the sync handshake: our state vector, and everyone's presence. When knowing our
     // state vector means decoding the board, answer the newcomer's step 1 from the bytes first.
     if (this.live || this.encoded?.stateVector) this.sendStep1(conn)
@@ -550,12 +560,15 @@ export class Room {
       case MESSAGE_AWARENESS: {
         const update = decoding.readVarUint8Array(decoder)
         this.checkEnd(decoder, data)
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn)
+        const { update: admitted, refusal } = this.presence.admit(conn, update)
+        if (refusal) throw new RefusedError(refusal.code, refusal.limit, refusal.message)
+        if (admitted) awarenessProtocol.applyAwarenessUpdate(this.awareness, admitted, conn)
         break
       }
       case MESSAGE_QUERY_AWARENESS:
         this.checkEnd(decoder, data)
-        this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
+        // Everyone's presence can be large: in full at most once a second per connection.
+        this.send(conn, this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE)
         break
       case MESSAGE_ROUNDTABLE: {
         if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
@@ -623,6 +636,7 @@ export class Room {
     clearTimeout(c.step1Timer)
     for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
     if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
+    this.presence.leave(conn)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }
 

@@ -44,6 +44,8 @@ export class Rooms {
       docIdleMs: number
       maxBoardBytes: number
       maxBoardsLoaded: number
+      maxPresenceClientsPerConnection: number
+      maxPresenceStateBytes: number
       onRoundtable?: RoomOptions['onRoundtable']
     },
   ) {}
@@ -95,6 +97,7 @@ export class Rooms {
       compactAfterUpdates: this.opts.compactAfterUpdates,
       docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
+      presence: { maxClientsPerConnection: this.opts.maxPresenceClientsPerConnection, maxStateBytes: this.opts.maxPresenceStateBytes },
       metrics: this.metrics,
       onEmpty: (r) => {
         for (const h of this.hooks) h.onEmpty?.(r)

@@ -192,7 +192,7 @@ export async function startServer(
       room.leave(ws)
       clog.debug({ code }, 'connection closed')
     })
-    room.join(ws, { readOnly })
+    room.join(ws, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
     clog.debug('connection opened')
   }
 

@@ -27,6 +27,10 @@ export const CloseCode = {
   malformed: 4400,
   /** A view-only connection sent a document update. */
   viewOnly: 4403,
+  /** The connection set presence for an awareness client id another live connection controls. */
+  presenceNotYours: 4409,
+  /** An awareness message over MAX_PRESENCE_STATE_BYTES, or presence for more client ids than MAX_PRESENCE_CLIENTS_PER_CONNECTION. */
+  presenceTooLarge: 4431,
   /** The update would make the board larger than MAX_BOARD_BYTES. */
   boardTooLarge: 4413,
   /** The board's storage failed; the server refuses writes it could not persist. */
