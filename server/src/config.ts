@@ -28,6 +28,8 @@ export interface ServerConfig {
   maxConnectionsPerIp: number
   /** Largest encoded board state; an update that would exceed it is refused. */
   maxBoardBytes: number
+  /** Send every connection a message that changes nothing this often (0: never). */
+  keepaliveMs: number
   /** Awareness client ids one connection may hold presence for. */
   maxPresenceClientsPerConnection: number
   /** Largest presence state of one awareness client id, in bytes. */
@@ -89,6 +91,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
     maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
+    // Stock y-websocket clients give up on a connection after 30 s without a message.
+    keepaliveMs: intFromEnv(env, 'KEEPALIVE_MS', 15_000, 0, 25_000),
     maxPresenceClientsPerConnection: intFromEnv(env, 'MAX_PRESENCE_CLIENTS_PER_CONNECTION', 4, 1, 1000),
     // tldraw's presence lists the selected shape ids: selecting a thousand notes is ~30 kB.
     maxPresenceStateBytes: intFromEnv(env, 'MAX_PRESENCE_STATE_BYTES', 64 * 1024, 256, 512 * 1024 * 1024),

@@ -452,6 +452,11 @@ export class Room {
     this.send(conn, message)
   }
 
+  /** A message that changes nothing, so that a client that hears nothing else stays connected. */
+  keepAlive(conn: WebSocket) {
+    this.send(conn, EMPTY_AWARENESS_MESSAGE)
+  }
+
   private send(conn: WebSocket, message: Uint8Array) {
     if (this.sendRaw(conn, message)) this.count(1, message.length)
   }

@@ -154,6 +154,10 @@ export async function startServer(
       alive = false
       ws.ping()
     }, HEARTBEAT_MS)
+    // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
+    // do not count: someone alone on a board would reconnect (and the board be decoded again)
+    // every 30 s. An empty awareness update is a message they read and ignore.
+    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room.keepAlive(ws), config.keepaliveMs) : undefined
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
     ws.on('message', (data, isBinary) => {
@@ -185,6 +189,7 @@ export async function startServer(
     })
     ws.on('close', (code) => {
       clearInterval(heartbeat)
+      clearInterval(keepalive)
       metrics.connections.dec({ access })
       const left = (connectionsPerIp.get(ip) ?? 1) - 1
       if (left > 0) connectionsPerIp.set(ip, left)
