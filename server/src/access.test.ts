@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
-import { accessAllowed, loadOrCreateSecret, VIEW_TOKEN_PATTERN, viewTokenFor } from './access.ts'
+import type { IncomingMessage } from 'node:http'
+import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PATTERN, viewTokenFor } from './access.ts'
 
 describe('server secret and view tokens', () => {
   it('creates the secret once, owner-only, and keeps it across restarts', () => {
@@ -39,5 +40,19 @@ describe('access token check', () => {
     expect(accessAllowed('s3cret-token', undefined)).toBe(false)
     expect(accessAllowed('s3cret-token', 's3cret-toke')).toBe(false)
     expect(accessAllowed('s3cret-token', '')).toBe(false)
+  })
+})
+
+describe('presented access token', () => {
+  const presented = (cookie: string) =>
+    presentedAccessToken({ headers: { cookie } } as IncomingMessage, new URL('http://localhost/'))
+
+  it('reads the cookie, percent-decoded', () => {
+    expect(presented('a=1; roundtable_access=t%C3%A9st')).toEqual({ token: 'tést', via: 'cookie' })
+  })
+  it('treats a cookie that is not valid percent-encoding as absent instead of throwing', () => {
+    for (const bad of ['%E0%A4%A', '%', '%zz']) {
+      expect(presented(`roundtable_access=${bad}`)).toEqual({ token: undefined, via: undefined })
+    }
   })
 })

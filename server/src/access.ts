@@ -42,10 +42,16 @@ function sameSecret(a: string, b: string): boolean {
 
 export const ACCESS_COOKIE = 'roundtable_access'
 
+/** The named cookie's value; one that is not valid percent-encoding counts as absent. */
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim())
+    } catch {
+      // Anyone can send any Cookie header; a malformed one must not take the request down.
+    }
   }
   return undefined
 }

@@ -30,10 +30,18 @@ export interface ServerConfig {
   maxConnectionsPerIp: number
   /** Largest encoded board state; an update that would exceed it is refused. */
   maxBoardBytes: number
+  /** Send every connection a message that changes nothing this often (0: never). */
+  keepaliveMs: number
+  /** Awareness client ids one connection may hold presence for. */
+  maxPresenceClientsPerConnection: number
+  /** Largest presence state of one awareness client id, in bytes. */
+  maxPresenceStateBytes: number
   /** Boards held in memory; beyond it the least recently used idle board is unloaded. */
   maxBoardsLoaded: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
+  /** Settings that work but are probably not what was meant; logged at start-up. */
+  warnings?: string[]
 }
 
 export class ConfigError extends Error {}
@@ -41,18 +49,31 @@ export class ConfigError extends Error {}
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
+  // Digits only: Number() would also take "0x1F90", "1e3" or " 80 ", which nobody means.
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number written in digits, from ${min} to ${max}; got "${raw}"`)
   }
   return value
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** A token this short could be guessed; it still works, with a warning. */
+const MIN_ACCESS_TOKEN_LENGTH = 16
 
 export function defaultClientDist(): string {
   return path.resolve(import.meta.dirname, '../../client/dist')
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const warnings: string[] = []
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`)
+  if (env.ACCESS_TOKEN === '') warnings.push('ACCESS_TOKEN is set but empty, so it is ignored: the access gate is off')
+  else if (env.ACCESS_TOKEN !== undefined && env.ACCESS_TOKEN.length < MIN_ACCESS_TOKEN_LENGTH) {
+    warnings.push(`ACCESS_TOKEN is shorter than ${MIN_ACCESS_TOKEN_LENGTH} characters and could be guessed; use a long random one`)
+  }
   return {
     port: intFromEnv(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -62,7 +83,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     roomIdleMs: intFromEnv(env, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactAfterUpdates: intFromEnv(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
     docIdleMs: intFromEnv(env, 'DOC_IDLE_MS', 10_000, 0, 24 * 3600_000),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel,
     autoSnapshotMs: intFromEnv(env, 'AUTO_SNAPSHOT_MS', 10 * 60_000, 1000, 24 * 3600_000),
     autoSnapshotsKept: intFromEnv(env, 'AUTO_SNAPSHOTS_KEPT', 100, 1, 1_000_000),
     maxNamedSnapshots: intFromEnv(env, 'MAX_NAMED_SNAPSHOTS', 200, 1, 1_000_000),
@@ -73,6 +94,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
     maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', DEFAULT_MAX_BOARD_BYTES, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
+    // Stock y-websocket clients give up on a connection after 30 s without a message.
+    keepaliveMs: intFromEnv(env, 'KEEPALIVE_MS', 15_000, 0, 25_000),
+    maxPresenceClientsPerConnection: intFromEnv(env, 'MAX_PRESENCE_CLIENTS_PER_CONNECTION', 4, 1, 1000),
+    // tldraw's presence lists the selected shape ids: selecting a thousand notes is ~30 kB.
+    maxPresenceStateBytes: intFromEnv(env, 'MAX_PRESENCE_STATE_BYTES', 64 * 1024, 256, 512 * 1024 * 1024),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
+    warnings,
   }
 }

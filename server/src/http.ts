@@ -9,6 +9,7 @@ import type { Rooms } from './rooms.ts'
 import type { Metrics } from './metrics.ts'
 import { ACCESS_COOKIE, accessAllowed, presentedAccessToken, viewTokenFor } from './access.ts'
 import type { ApiHandler } from './api/index.ts'
+import type { Logger } from './logger.ts'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
@@ -53,9 +54,23 @@ const VIEW_LINK_ROUTE = /^\/api\/boards\/([^/]+)\/view-link$/
 
 export function createRequestHandler(
   config: ServerConfig,
-  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler },
+  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler; log: Logger },
 ) {
   const indexHtml = indexHtmlLoader(config)
+  // While writes fail, readiness tries a tiny write of its own, at most once a second.
+  let probed = { at: -Infinity, ok: true }
+  const writable = () => {
+    if (!deps.storage.writesFailing()) return true
+    if (performance.now() - probed.at < 1000) return probed.ok
+    let ok = true
+    try {
+      deps.storage.probeWrite()
+    } catch {
+      ok = false
+    }
+    probed = { at: performance.now(), ok }
+    return ok
+  }
   const assets =
     config.clientDist && fs.existsSync(config.clientDist)
       ? sirv(config.clientDist, {
@@ -70,7 +85,7 @@ export function createRequestHandler(
         })
       : undefined
 
-  return (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = parseRequestUrl(req.url)
     if (url === undefined) return sendJson(res, 400, { error: 'malformed request target' })
     const { pathname } = url
@@ -98,8 +113,8 @@ export function createRequestHandler(
     }
 
     if (pathname === '/readyz') {
-      const ready = deps.storage.isReachable()
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'storage unreachable', boardsLoaded: deps.rooms.size })
+      const status = !deps.storage.isReachable() ? 'storage unreachable' : !writable() ? 'storage writes failing' : 'ready'
+      return sendJson(res, status === 'ready' ? 200 : 503, { status, boardsLoaded: deps.rooms.size })
     }
     // The server's clock, so clients can agree on shared timers whatever their own clocks say.
     if (pathname === '/api/time') {
@@ -148,10 +163,23 @@ export function createRequestHandler(
       return res.end(req.method === 'HEAD' ? undefined : html)
     }
     const notFound = () => {
+      // Pages answer in plain text (JSON is for /api/), saying what was not found.
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('Not found\n')
+      res.end(`Not found: ${pathname}\n`)
     }
     if (assets) return assets(req, res, notFound)
     notFound()
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      handle(req, res)
+    } catch (err) {
+      // One bad request must never take the process (and every board) down.
+      deps.metrics.errors.inc({ kind: 'request' })
+      deps.log.error({ err, method: req.method, path: req.url?.split('?')[0].slice(0, 200) }, 'request failed; answered 400')
+      if (!res.headersSent) sendJson(res, 400, { error: 'bad request' })
+      else res.destroy()
+    }
   }
 }

@@ -3,8 +3,10 @@ import { createLogger } from './logger.ts'
 import { startServer } from './server.ts'
 
 let config
+let log
 try {
   config = configFromEnv()
+  log = createLogger(config.logLevel)
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(`Roundtable: ${err.message}`)
@@ -12,7 +14,7 @@ try {
   }
   throw err
 }
-const log = createLogger(config.logLevel)
+for (const warning of config.warnings ?? []) log.warn(warning)
 
 try {
   const server = await startServer(config, { logger: log })

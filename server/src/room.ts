@@ -15,11 +15,12 @@ import {
   fitsWithin,
   readRoundtablePayload,
 } from '@roundtable/shared'
-import type { BoardStorage } from './storage/storage.ts'
+import type { BoardStorage, RowRef } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import { inspectUpdate, updateChangesDoc } from './updateChanges.ts'
+import { PresenceGuard, type PresenceLimits } from './presence.ts'
 
 /** A frame the protocol cannot make sense of; closes only the connection that sent it. */
 export class ProtocolError extends Error {}
@@ -43,10 +44,11 @@ export interface RoomOptions {
   /** A board nobody has edited for this long is kept as encoded bytes instead of a live doc (0: never). */
   docIdleMs: number
   maxBoardBytes: number
+  presence: PresenceLimits
   metrics: Metrics
   /** Called when the last connection leaves, so the owner can schedule an unload. */
   onEmpty: (room: Room) => void
-  /** Called when storage failed and the room dropped everyone; the owner forgets the room. */
+  /** Called when the room could not even reload what storage holds and dropped everyone; the owner forgets it. */
   onFailed: (room: Room) => void
   /** Called when the room decoded its doc. */
   onDecoded?: (room: Room) => void
@@ -61,11 +63,15 @@ export interface RoomOptions {
 }
 
 interface Conn {
-  /** Awareness client ids this connection controls. */
+  /** Awareness client ids this connection controls (kept by PresenceGuard). */
   controlled: Set<number>
   readOnly: boolean
+  /** Closes the connection for a refusal found after its message was handled. */
+  refuse?: (err: RefusedError) => void
   /** Set while our sync step 1 waits for the board to be decoded (see join). */
   step1Timer?: NodeJS.Timeout
+  /** Our sync step 1 is held back until storage works again (see sendStep1). */
+  awaitingStorage?: boolean
 }
 
 /**
@@ -75,6 +81,8 @@ interface Conn {
  */
 interface Encoded {
   rows?: Uint8Array[]
+  /** Where each of `rows` is stored, when they came from storage. */
+  refs?: RowRef[]
   /** Or the state of a board that went idle, deflated (records are repetitive JSON: ~5-15x smaller). */
   deflated?: Uint8Array
   /** The rows' state vector, when known without decoding them. */
@@ -91,7 +99,16 @@ const MIN_FLUSH_INTERVAL_MS = 4
 /** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
 const STEP1_WAIT_MS = 100
 
+/** After a storage failure, the first retry; each failed retry doubles the wait, up to the max. */
+const STORAGE_RETRY_MIN_MS = 500
+const STORAGE_RETRY_MAX_MS = 30_000
+
+/** A log this small is never worth compacting for its size alone. */
+const MIN_LOG_BYTES_TO_COMPACT = 1024 * 1024
+
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc())
+/** An awareness message with no states: changes nothing, costs 3 bytes. */
+const EMPTY_AWARENESS_MESSAGE = new Uint8Array([MESSAGE_AWARENESS, 1, 0])
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 /**
@@ -107,6 +124,7 @@ const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 export class Room {
   /** Presence lives beside the doc, on a doc of its own, so the board's doc can be dropped. */
   readonly awareness = new awarenessProtocol.Awareness(new Y.Doc())
+  private presence: PresenceGuard
   private live: Y.Doc | undefined
   private encoded: Encoded | undefined
   private lastChange = 0
@@ -121,11 +139,23 @@ export class Room {
   /** Which connection writes as each Yjs client id (see applyFrom). */
   private writers = new Map<number, WebSocket>()
   private appendedSinceCompact = 0
-  /** Upper bound of the board's encoded size: stored state plus every update appended since. */
+  /** Bytes of the stored update log (appended since the last compaction) and of the stored state. */
+  private logBytes = 0
+  private stateBytes = 0
+  /** Upper bound of the board's encoded size: stored state plus every update applied since. */
   private estimatedBytes = 0
   /** Updates applied in memory this tick, not yet stored nor sent to anyone. */
   private pending: { update: Uint8Array; origin: unknown }[] = []
+  /** Set when rows that could not be applied could not be moved aside either (see moveAside). */
+  private keepLog = false
   private unsubscribeFanout: () => void
+  /** Storage refused a write: connections' writes are refused until a retry succeeds. */
+  private refusingWrites = false
+  private storageRetryTimer: NodeJS.Timeout | undefined
+  private storageRetryMs = STORAGE_RETRY_MIN_MS
+  /** Set for the rest of the tick in which a write failed (see sendTo). */
+  private writeJustFailed = false
+  /** Storage could not even be read back after a failure; the room is being dropped. */
   private failed = false
   private destroyed = false
 
@@ -138,24 +168,40 @@ export class Room {
   ) {
     // The server holds no presence of its own.
     this.awareness.setLocalState(null)
-    const stored = storage.load(id)
+    this.presence = new PresenceGuard(this.awareness, opts.presence, opts.metrics, log, id, (conn, r) => {
+      const err = new RefusedError(r.code, r.limit, r.message)
+      const refuse = this.conns.get(conn)?.refuse
+      if (refuse) refuse(err)
+      else conn.close(err.code, err.message)
+    })
+    this.load()
+    if (this.compactionDue()) this.compact()
+
+    this.awareness.on('update', this.onAwarenessUpdate)
+    this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
+  }
+
+  /** Takes the board as storage holds it, as bytes (decoded when needed). */
+  private load() {
+    const stored = this.storage.load(this.id)
     if (stored.corrupt.length > 0) {
-      opts.metrics.corruptRows.inc(stored.corrupt.length)
+      this.opts.metrics.corruptRows.inc(stored.corrupt.length)
       this.log.error(
-        { boardId: id, corrupt: stored.corrupt },
+        { boardId: this.id, corrupt: stored.corrupt },
         'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
       )
     }
     const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
+    this.estimatedBytes = 0
     for (const row of rows) this.estimatedBytes += row.length
+    this.stateBytes = stored.state?.length ?? 0
+    this.logBytes = this.estimatedBytes - this.stateBytes
     // Stored rows' state vector is known only by decoding them (but for an empty board); a
     // newcomer is answered from the bytes first and the doc decoded after (see join).
-    this.encoded = { rows, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
+    const refs: RowRef[] = stored.updateSeqs.map((seq) => ({ table: 'board_updates', seq }))
+    if (stored.state) refs.unshift({ table: 'board_state', seq: null })
+    this.encoded = { rows, refs, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
     this.appendedSinceCompact = stored.updates.length + (stored.corrupt.length > 0 ? 1 : 0)
-    if (this.appendedSinceCompact >= opts.compactAfterUpdates) this.compact()
-
-    this.awareness.on('update', this.onAwarenessUpdate)
-    this.unsubscribeFanout = fanout.subscribe(id, this.onFanoutUpdate)
   }
 
   get connectionCount(): number {
@@ -184,22 +230,39 @@ export class Room {
   private decode(): Y.Doc {
     const doc = new Y.Doc()
     const rows = this.encoded ? rowsOf(this.encoded) : []
+    const refs = this.encoded?.refs
     this.encoded = undefined
+    const undecodable: RowRef[] = []
     Y.transact(doc, () => {
-      for (const update of rows) {
+      rows.forEach((update, i) => {
         try {
           Y.applyUpdate(doc, update)
         } catch (err) {
           this.opts.metrics.errors.inc({ kind: 'undecodable_row' })
-          this.log.error({ boardId: this.id, err }, 'a stored row passed its checksum but could not be applied; skipped')
+          this.log.error({ boardId: this.id, err, row: refs?.[i] }, 'a stored row passed its checksum but could not be applied; skipped')
+          if (refs?.[i]) undecodable.push(refs[i])
         }
-      }
+      })
     })
+    if (undecodable.length > 0) this.moveAside(undecodable)
     doc.on('update', this.onDocUpdate)
     this.live = doc
     this.touch()
     this.opts.onDecoded?.(this)
     return doc
+  }
+
+  /** Keeps rows that cannot be applied for inspection, as load does with checksum failures. */
+  private moveAside(rows: RowRef[]) {
+    try {
+      this.storage.moveAside(this.id, rows, 'undecodable')
+      this.opts.metrics.corruptRows.inc(rows.length)
+      this.log.error({ boardId: this.id, corrupt: rows }, 'moved rows that could not be applied to corrupt_rows for inspection')
+    } catch (err) {
+      // Compacting would delete them with the log: keep the log as it is while loaded.
+      this.keepLog = true
+      this.log.error({ boardId: this.id, err }, 'could not move undecodable rows aside; not compacting this board')
+    }
   }
 
   /** Notes an edit; the doc goes back to bytes once nobody has edited for `docIdleMs`. */
@@ -227,8 +290,7 @@ export class Room {
   hibernate() {
     const doc = this.live
     if (!doc || this.failed || this.destroyed) return
-    this.flush()
-    if (this.failed) return
+    if (!this.flush()) return
     const state = Y.encodeStateAsUpdate(doc)
     this.compactTo(state)
     // Copied out: zlib's result is a view of a 16 KiB chunk that would be kept alive with it.
@@ -244,6 +306,9 @@ export class Room {
   }
 
   private onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    // Counted when applied, whoever wrote it: a burst within one flush window, the server's
+    // own writes and other processes' updates all count against MAX_BOARD_BYTES at once.
+    this.estimatedBytes += update.length
     for (const listener of this.updateListeners) listener(update, origin)
     if (this.failed) return
     if (origin === FANOUT_ORIGIN) {
@@ -270,11 +335,12 @@ export class Room {
   /**
    * Store this tick's updates in one transaction, then send them to everyone but their senders.
    * Nothing is sent before it is stored, so anything a peer has seen survives a kill -9.
+   * Returns false when storage refused them (they are gone from the board, see refuseWrites).
    */
-  flush = () => {
+  flush = (): boolean => {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    if (this.pending.length === 0 || this.failed || this.destroyed) return
+    if (this.pending.length === 0 || this.failed || this.destroyed) return this.pending.length === 0
     this.lastFlush = performance.now()
     const batch = this.pending
     this.pending = []
@@ -283,15 +349,29 @@ export class Room {
     try {
       this.storage.appendUpdate(this.id, merged)
     } catch (err) {
-      this.fail(err)
-      return
+      this.refuseWrites(err, batch)
+      return false
     }
     timer()
+    this.storageRetryMs = STORAGE_RETRY_MIN_MS
+    // A write of the server's own got through while refusing: storage works again.
+    if (this.refusingWrites) this.acceptWrites()
     this.appendedSinceCompact++
-    this.estimatedBytes += merged.length
+    this.logBytes += merged.length
     this.broadcastBatch(batch)
     this.fanout.publish(this.id, merged, this.onFanoutUpdate)
-    if (this.appendedSinceCompact >= this.opts.compactAfterUpdates) this.compact()
+    if (this.compactionDue()) this.compact()
+    return true
+  }
+
+  /**
+   * After COMPACT_AFTER_UPDATES appends, or once the stored log outweighs the board: a value
+   * overwritten again and again keeps the state small but grows the log, which must stay
+   * bounded on disk too (at most MAX_BOARD_BYTES, less for a small board).
+   */
+  private compactionDue(): boolean {
+    const maxLogBytes = Math.min(this.opts.maxBoardBytes, Math.max(MIN_LOG_BYTES_TO_COMPACT, 2 * this.stateBytes))
+    return this.appendedSinceCompact >= this.opts.compactAfterUpdates || this.logBytes > maxLogBytes
   }
 
   private encodeUpdate(update: Uint8Array): Uint8Array {
@@ -305,11 +385,7 @@ export class Room {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ) => {
-    const conn = this.conns.get(origin as WebSocket)
-    if (conn) {
-      for (const id of added) conn.controlled.add(id)
-      for (const id of removed) conn.controlled.delete(id)
-    }
+    this.presence.onUpdate({ added, updated, removed }, origin)
     const p = this.pendingAwareness
     if (p.clients.size === 0) {
       const wait = this.lastAwarenessFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
@@ -370,14 +446,19 @@ export class Room {
     return this.conns.get(conn)?.readOnly ?? true
   }
 
-  /** Whether `bytes` more would keep the board within MAX_BOARD_BYTES (for what the server writes itself). */
-  fits(bytes: number): boolean {
-    return fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)
+  /**
+   * A message for one connection only (replies to Roundtable requests, sent right after a
+   * flush). If that flush just failed, the reply could acknowledge what was not stored: the
+   * editor is closed with 4500 instead, and asks again once it is back.
+   */
+  sendTo(conn: WebSocket, message: Uint8Array) {
+    if (this.writeJustFailed && !this.isReadOnly(conn)) return conn.close(CloseCode.storageFailed, 'storage failed, retrying')
+    this.send(conn, message)
   }
 
-  /** A message for one connection only (replies to Roundtable requests). */
-  sendTo(conn: WebSocket, message: Uint8Array) {
-    this.send(conn, message)
+  /** A message that changes nothing, so that a client that hears nothing else stays connected. */
+  keepAlive(conn: WebSocket) {
+    this.send(conn, EMPTY_AWARENESS_MESSAGE)
   }
 
   private send(conn: WebSocket, message: Uint8Array) {
@@ -397,9 +478,10 @@ export class Room {
     return true
   }
 
-  join(conn: WebSocket, access: { readOnly: boolean }) {
-    const c: Conn = { controlled: new Set(), readOnly: access.readOnly }
+  join(conn: WebSocket, access: { readOnly: boolean; refuse?: (err: RefusedError) => void }) {
+    const c: Conn = { controlled: new Set(), readOnly: access.readOnly, refuse: access.refuse }
     this.conns.set(conn, c)
+    this.presence.join(conn, c.controlled)
     // Start the sync handshake: our state vector, and everyone's presence. When knowing our
     // state vector means decoding the board, answer the newcomer's step 1 from the bytes first.
     if (this.live || this.encoded?.stateVector) this.sendStep1(conn)
@@ -413,6 +495,14 @@ export class Room {
     if (!c || this.destroyed) return
     clearTimeout(c.step1Timer)
     c.step1Timer = undefined
+    // Our state vector names only what is stored.
+    this.flush()
+    // An editor answers our step 1 with its unsent edits; while storage refuses them, asking
+    // would only get it closed again and again. It is asked once storage works (acceptWrites).
+    if (this.refusingWrites && !c.readOnly) {
+      c.awaitingStorage = true
+      return
+    }
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
@@ -479,12 +569,15 @@ export class Room {
       case MESSAGE_AWARENESS: {
         const update = decoding.readVarUint8Array(decoder)
         this.checkEnd(decoder, data)
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn)
+        const { update: admitted, refusal } = this.presence.admit(conn, update)
+        if (refusal) throw new RefusedError(refusal.code, refusal.limit, refusal.message)
+        if (admitted) awarenessProtocol.applyAwarenessUpdate(this.awareness, admitted, conn)
         break
       }
       case MESSAGE_QUERY_AWARENESS:
         this.checkEnd(decoder, data)
-        this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]))
+        // Everyone's presence can be large: in full at most once a second per connection.
+        this.send(conn, this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE)
         break
       case MESSAGE_ROUNDTABLE: {
         if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
@@ -514,7 +607,7 @@ export class Room {
       if (updateChangesDoc(this.doc, update)) throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
       return
     }
-    if (this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
+    if (this.refusingWrites || this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
     const inspected = inspectUpdate(this.doc, update)
     if (inspected.gap) throw new ProtocolError('update depends on changes the server does not have')
     // Only the connection that writes as a Yjs client may extend that client's clock while it is
@@ -529,15 +622,22 @@ export class Room {
     }
     const refusal = this.opts.checkUpdate?.(this, update)
     if (refusal) throw new RefusedError(CloseCode.serverOwned, 'server_owned', refusal)
-    if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes)) {
-      // The estimate only grows; measure before refusing.
-      this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
-      if (!fitsWithin(this.estimatedBytes, update.length, this.opts.maxBoardBytes) && updateChangesDoc(this.doc, update)) {
-        throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)
-      }
+    if (!this.fits(update.length) && updateChangesDoc(this.doc, update)) {
+      throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)
     }
     Y.applyUpdate(this.doc, update, conn)
     for (const client of inspected.extends) this.writers.set(client, conn)
+  }
+
+  /**
+   * Whether `bytes` more (an update's encoded size) keep the board within MAX_BOARD_BYTES.
+   * Writers other than connections (the server's own) should ask before writing.
+   */
+  fits(bytes: number): boolean {
+    if (fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)) return true
+    // The estimate only grows (overwrites and deletions shrink the real size); measure first.
+    this.estimatedBytes = Y.encodeStateAsUpdate(this.doc).length
+    return fitsWithin(this.estimatedBytes, bytes, this.opts.maxBoardBytes)
   }
 
   leave(conn: WebSocket) {
@@ -547,22 +647,24 @@ export class Room {
     clearTimeout(c.step1Timer)
     for (const [client, writer] of this.writers) if (writer === conn) this.writers.delete(client)
     if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
+    this.presence.leave(conn)
     this.opts.onLeave?.(this, conn)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }
 
   /** Fold the update log into one stored state so a cold load does not replay history. */
   compact() {
-    this.flush()
-    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
+    if (!this.flush() || this.failed || this.refusingWrites || this.destroyed || this.appendedSinceCompact === 0) return
     this.compactTo(Y.encodeStateAsUpdate(this.doc))
   }
 
   private compactTo(state: Uint8Array) {
-    if (this.failed || this.destroyed || this.appendedSinceCompact === 0) return
+    if (this.failed || this.refusingWrites || this.destroyed || this.keepLog || this.appendedSinceCompact === 0) return
     try {
       this.storage.compact(this.id, state)
       this.appendedSinceCompact = 0
+      this.logBytes = 0
+      this.stateBytes = state.length
       this.estimatedBytes = state.length
       this.opts.metrics.compactions.inc()
     } catch (err) {
@@ -572,15 +674,72 @@ export class Room {
   }
 
   /**
-   * Storage refused an update: the doc in memory now holds something that is not on disk and
-   * that nobody else was sent, so drop it and everyone. Clients keep their edits locally and
-   * resend them on reconnect, when the board is loaded again from what storage holds.
+   * Storage refused a batch: the doc in memory holds what is not on disk and what nobody else
+   * was sent, so the board goes back to what storage holds and the connections that wrote the
+   * batch are closed with 4500 (they keep their edits and resend them). Readers stay. Writes
+   * are refused until a retry (with backoff) finds storage working again.
    */
+  private refuseWrites(err: unknown, batch: { origin: unknown }[]) {
+    this.opts.metrics.errors.inc({ kind: 'storage' })
+    this.log.error({ boardId: this.id, err }, 'storage failed; refusing writes on this board until it works again, nothing unstored is sent')
+    this.pending = []
+    const live = this.live
+    if (live) {
+      this.live = undefined
+      live.off('update', this.onDocUpdate)
+      live.destroy()
+      this.opts.onHibernated?.(this, 0)
+    }
+    try {
+      this.load()
+    } catch (loadErr) {
+      return this.fail(loadErr)
+    }
+    for (const { origin } of batch) if (this.conns.has(origin as WebSocket)) (origin as WebSocket).close(CloseCode.storageFailed, 'storage failed, retrying')
+    this.writeJustFailed = true
+    setImmediate(() => (this.writeJustFailed = false))
+    if (!this.refusingWrites) {
+      this.refusingWrites = true
+      this.retryStorageLater()
+    }
+  }
+
+  private retryStorageLater() {
+    clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = setTimeout(this.retryStorage, this.storageRetryMs)
+    this.storageRetryTimer.unref()
+    this.storageRetryMs = Math.min(this.storageRetryMs * 2, STORAGE_RETRY_MAX_MS)
+  }
+
+  private retryStorage = () => {
+    this.storageRetryTimer = undefined
+    if (!this.refusingWrites || this.destroyed) return
+    try {
+      this.storage.probeWrite()
+    } catch (err) {
+      this.log.warn({ boardId: this.id, code: (err as { code?: string }).code, retryInMs: this.storageRetryMs }, 'storage still refuses writes')
+      return this.retryStorageLater()
+    }
+    this.acceptWrites()
+  }
+
+  private acceptWrites() {
+    clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = undefined
+    this.refusingWrites = false
+    this.log.info({ boardId: this.id }, 'storage works again; accepting writes')
+    for (const [conn, c] of this.conns) {
+      if (!c.awaitingStorage) continue
+      c.awaitingStorage = false
+      this.sendStep1(conn)
+    }
+  }
+
+  /** Not even what storage holds could be read back: drop the board and everyone on it. */
   private fail(err: unknown) {
     this.failed = true
     this.pending = []
-    this.opts.metrics.errors.inc({ kind: 'storage' })
-    this.log.error({ boardId: this.id, err }, 'storage failed; closing the board so nothing unsaved is acknowledged')
+    this.log.error({ boardId: this.id, err }, 'could not reload the board after a storage failure; closing it')
     this.closeAll(CloseCode.storageFailed, 'storage failed, retrying')
     this.opts.onFailed(this)
   }
@@ -593,6 +752,7 @@ export class Room {
     this.flush()
     this.destroyed = true
     clearTimeout(this.idleTimer)
+    clearTimeout(this.storageRetryTimer)
     for (const c of this.conns.values()) clearTimeout(c.step1Timer)
     this.unsubscribeFanout()
     this.live?.off('update', this.onDocUpdate)

@@ -46,6 +46,8 @@ export class Rooms {
       docIdleMs: number
       maxBoardBytes: number
       maxBoardsLoaded: number
+      maxPresenceClientsPerConnection: number
+      maxPresenceStateBytes: number
       onRoundtable?: RoomOptions['onRoundtable']
       checkUpdate?: RoomOptions['checkUpdate']
       onLeave?: RoomOptions['onLeave']
@@ -99,6 +101,7 @@ export class Rooms {
       compactAfterUpdates: this.opts.compactAfterUpdates,
       docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
+      presence: { maxClientsPerConnection: this.opts.maxPresenceClientsPerConnection, maxStateBytes: this.opts.maxPresenceStateBytes },
       metrics: this.metrics,
       onEmpty: (r) => {
         for (const h of this.hooks) h.onEmpty?.(r)

@@ -62,12 +62,31 @@ export async function startServer(
   })
   const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
   const api = createApi(config, { storage, snapshots, rooms, log })
-  const httpServer = http.createServer(createRequestHandler(config, { storage, rooms, metrics, secret, api }))
+  const httpServer = http.createServer(
+    // A client that trickles its headers (or body) in is cut off instead of holding a socket
+    // forever; checked every second rather than Node's default 30 s.
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
+  )
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
 
   httpServer.on('upgrade', (req, socket, head) => {
+    // The socket is ours from here: its errors (a reset mid-handshake) would otherwise be thrown.
+    socket.on('error', () => socket.destroy())
+    try {
+      upgrade(req, socket, head)
+    } catch (err) {
+      // One bad request must never take the process (and every board) down.
+      metrics.errors.inc({ kind: 'request' })
+      log.error({ err, path: req.url?.split('?')[0].slice(0, 200) }, 'upgrade request failed; answered 400')
+      if (socket.writable) refuseUpgrade(socket, 400, 'Bad request\n')
+      else socket.destroy()
+    }
+  })
+
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     const url = parseRequestUrl(req.url)
     if (url === undefined) return refuseUpgrade(socket, 400, 'Malformed request target\n')
     const { pathname } = url
@@ -100,7 +119,7 @@ export async function startServer(
       return refuseUpgrade(socket, 400, 'Invalid board id: expected 16-64 characters of A-Z, a-z, 0-9, _ or -\n')
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, false))
-  })
+  }
 
   function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
     const connId = nextConnId++
@@ -140,6 +159,10 @@ export async function startServer(
       alive = false
       ws.ping()
     }, HEARTBEAT_MS)
+    // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
+    // do not count: someone alone on a board would reconnect (and the board be decoded again)
+    // every 30 s. An empty awareness update is a message they read and ignore.
+    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room.keepAlive(ws), config.keepaliveMs) : undefined
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
     ws.on('message', (data, isBinary) => {
@@ -171,6 +194,7 @@ export async function startServer(
     })
     ws.on('close', (code) => {
       clearInterval(heartbeat)
+      clearInterval(keepalive)
       metrics.connections.dec({ access })
       const left = (connectionsPerIp.get(ip) ?? 1) - 1
       if (left > 0) connectionsPerIp.set(ip, left)
@@ -178,7 +202,7 @@ export async function startServer(
       room.leave(ws)
       clog.debug({ code }, 'connection closed')
     })
-    room.join(ws, { readOnly })
+    room.join(ws, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
     clog.debug('connection opened')
   }
 
@@ -189,6 +213,12 @@ export async function startServer(
       resolve()
     })
   })
+  log.info(
+    { accessGate: config.accessToken !== undefined },
+    config.accessToken !== undefined
+      ? 'access gate on: every request but /healthz must present ACCESS_TOKEN'
+      : 'access gate off: anyone who can reach this address can open any board whose link they have',
+  )
   const address = httpServer.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host

@@ -29,6 +29,10 @@ export const CloseCode = {
   viewOnly: 4403,
   /** The update writes what only the server may (vote state, the silent round); a stale or forged client. */
   serverOwned: 4409,
+  /** The connection set presence for an awareness client id another live connection controls. */
+  presenceNotYours: 4410,
+  /** Presence for more client ids than MAX_PRESENCE_CLIENTS_PER_CONNECTION. */
+  presenceTooLarge: 4431,
   /** The update would make the board larger than MAX_BOARD_BYTES. */
   boardTooLarge: 4413,
   /** The board's storage failed; the server refuses writes it could not persist. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
+import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_ROUNDTABLE, encodeRoundtable, newBoardId } from '@roundtable/shared'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { makeUpdate, openRaw, syncFrame } from '../support/raw.ts'
@@ -52,7 +52,39 @@ function validFrames(base: Y.Doc): Uint8Array[] {
     encoding.toUint8Array(aw),
     new Uint8Array([MESSAGE_QUERY_AWARENESS]),
     encoding.toUint8Array(auth),
+    // Roundtable requests (type 7): well-formed, refused, unknown, and not requests at all.
+    encodeRoundtable({ id: 1, op: 'hello', participantId: 'fuzz-participant', secret: 'fuzz-secret' }),
+    encodeRoundtable({ id: 2, op: 'vote.start', shapeIds: ['shape:nope'], dotsPerPerson: 3, allowStacking: false, showLive: false, durationMs: null }),
+    encodeRoundtable({ id: 3, op: 'vote.cast', voteId: 'v', participantId: 'fuzz-participant', secret: 'fuzz-secret', dots: { 'shape:a': 1 } }),
+    encodeRoundtable({ id: 4, op: 'round.claim', roundId: 'r1', count: 2 }),
+    encodeRoundtable({ id: 5, op: 'round.publishAnonymous', roundId: 'r1', notes: ['a', 'b'] }),
+    encodeRoundtable({ id: 6, op: 'no.such.op' }),
+    roundtableText('[1, 2, 3]'),
+    roundtableText('{"op": "hello"}'),
   ]
+}
+
+/** A type-7 frame carrying any text where the JSON request goes. */
+function roundtableText(text: string): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, MESSAGE_ROUNDTABLE)
+  encoding.writeVarString(e, text)
+  return encoding.toUint8Array(e)
+}
+
+/** A random type-7 frame: random JSON-ish text, or a request object with random fields. */
+function randomRoundtable(rnd: () => number): Uint8Array {
+  const pick = <T,>(items: T[]) => items[Math.floor(rnd() * items.length)]
+  if (rnd() < 0.5) {
+    const alphabet = '{}[]":,0123456789abcdefghijklmnopqrstuvwxyz .-\\'
+    return roundtableText(Array.from({ length: Math.floor(rnd() * 80) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''))
+  }
+  const values = [null, true, -1, 0, 1e308, 'x', '', 'shape:a', [], {}, ['shape:a'], { 'shape:a': 99 }, 'a'.repeat(5000)]
+  const request: Record<string, unknown> = { id: pick([1, -1, 0.5, 2 ** 53, 'x', null]), op: pick(['hello', 'vote.start', 'vote.cast', 'vote.mine', 'vote.close', 'round.claim', 'round.publishAnonymous', '', 'x']) }
+  for (const key of ['participantId', 'secret', 'voteId', 'roundId', 'count', 'notes', 'dots', 'shapeIds', 'dotsPerPerson', 'durationMs', 'onlyIfEnded']) {
+    if (rnd() < 0.4) request[key] = pick(values)
+  }
+  return encodeRoundtable(request)
 }
 
 function mutate(frame: Uint8Array, rnd: () => number): Uint8Array {
@@ -90,6 +122,8 @@ describe('fuzzing the sync socket', () => {
     const deadline = Date.now() + 40_000
     let sent = 0
     let connections = 0
+    let roundtableSent = 0
+    let roundtableReplies = 0
     const closeCodes = new Map<number, number>()
     const peerEdits: string[] = []
 
@@ -97,6 +131,9 @@ describe('fuzzing the sync socket', () => {
       while (sent < TOTAL && Date.now() < deadline) {
         const raw = await openRaw(`${server.wsUrl}/${boardId}`)
         connections++
+        raw.ws.on('message', (data: Buffer) => {
+          if (data[0] === MESSAGE_ROUNDTABLE) roundtableReplies++
+        })
         let open = true
         raw.closed.then(({ code }) => {
           open = false
@@ -105,13 +142,15 @@ describe('fuzzing the sync socket', () => {
         for (let k = 0; k < 40 && open && sent < TOTAL; k++) {
           const r = rnd()
           let frame: Uint8Array
-          if (r < 0.3) frame = new Uint8Array(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)))
+          if (r < 0.25) frame = new Uint8Array(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)))
+          else if (r < 0.33) frame = randomRoundtable(rnd)
           else if (r < 0.4) frame = new Uint8Array([Math.floor(rnd() * 256), ...valid[Math.floor(rnd() * valid.length)].subarray(1)])
           else if (r < 0.5) frame = valid[Math.floor(rnd() * valid.length)]
           else frame = mutate(valid[Math.floor(rnd() * valid.length)], rnd)
           // Each frame is followed by an awareness query, and the next frame waits for an answer or
           // the close, so every counted frame was really processed by the server.
           const answered = new Promise((resolve) => raw.ws.once('message', resolve))
+          if (frame[0] === MESSAGE_ROUNDTABLE) roundtableSent++
           if (rnd() < 0.02) raw.send('text frame')
           else raw.send(frame)
           raw.send(new Uint8Array([MESSAGE_QUERY_AWARENESS]))
@@ -129,13 +168,18 @@ describe('fuzzing the sync socket', () => {
       }
     }
     await Promise.all(Array.from({ length: WORKERS }, worker))
-    console.log(`fuzz: ${sent} frames over ${connections} connections; close codes ${JSON.stringify(Object.fromEntries(closeCodes))}`)
+    console.log(
+      `fuzz: ${sent} frames (${roundtableSent} of type 7, ${roundtableReplies} answered) over ${connections} connections; close codes ${JSON.stringify(Object.fromEntries(closeCodes))}`,
+    )
     expect(sent).toBeGreaterThanOrEqual(3000)
 
     // Still alive, and nobody was closed for an internal error.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
     expect(closeCodes.get(1011) ?? 0).toBe(0)
-    expect([...closeCodes.keys()].every((c) => [1000, 1005, 1006, 1002, 1007, 1009, CloseCode.malformed].includes(c))).toBe(true)
+    // Besides malformed frames, mutated presence may claim too much or someone else's (4431, 4409).
+    const expected: number[] = [1000, 1005, 1006, 1002, 1007, 1009, CloseCode.malformed, CloseCode.presenceTooLarge, CloseCode.presenceNotYours]
+    expect([...closeCodes.keys()].filter((c) => !expected.includes(c))).toEqual([])
+    expect(roundtableReplies).toBeGreaterThan(50)
 
     // The two real clients kept syncing throughout and still do.
     expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true)

@@ -4,6 +4,7 @@
  * takes the server down for everyone else.
  */
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
@@ -13,7 +14,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { CloseCode, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, boardRecords } from '@roundtable/shared'
 import type { ServerProcess } from '../support/server.ts'
 import { eventually, type YClient } from '../support/yclient.ts'
-import { Harness, boardId, closeOf, countRows, getJson, rawHttp, readDb, record, snapshot, stateVectorHex, upgradeRequest } from './helpers.ts'
+import { Harness, boardId, closeOf, countRows, getJson, rawHttp, readDb, record, snapshot, stateVectorHex, upgradeRequest, withTimeout } from './helpers.ts'
 
 const MAX_FRAME_BYTES = 65_536
 const h = new Harness()
@@ -243,6 +244,31 @@ describe('bad board ids and plain HTTP', () => {
     expect(res.body).toEqual({ status: 'ok' })
   })
 
+  it('a page that does not exist is a plain-text 404 naming it; /api/ answers JSON', async () => {
+    const res = await getJson(`${server.url}/no-such-page`)
+    expect(res.status).toBe(404)
+    expect(res.contentType).toMatch(/^text\/plain/)
+    expect(res.body).toBe('Not found: /no-such-page\n')
+  })
+
+  it('a client trickling its headers in is cut off (408) after about 10 s, not held forever', async () => {
+    const started = Date.now()
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'))
+    let answer = ''
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')))
+    socket.on('error', () => {})
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 1_000)
+    try {
+      await withTimeout(new Promise((resolve) => socket.once('close', resolve)), 16_000, 'the trickling socket was never closed')
+    } finally {
+      clearInterval(trickle)
+      socket.destroy()
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000)
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect((await getJson(`${server.url}/healthz`)).status).toBe(200)
+  }, 25_000)
+
   it('GET /api/nope returns 404 JSON with an error field', async () => {
     const res = await getJson(`${server.url}/api/nope`)
     expect(res.status).toBe(404)
@@ -267,6 +293,21 @@ describe('single requests that must not take the server down', () => {
       expect(res.statusLine, `upgrade to /sync/${id}`).toMatch(/^HTTP\/1\.1 400 /)
     }
   })
+
+  for (const gated of [false, true]) {
+    it(`a malformed access cookie counts as no cookie (${gated ? 'with' : 'without'} ACCESS_TOKEN), on upgrades and plain requests`, async () => {
+      const server = await h.server({ env: gated ? { ACCESS_TOKEN: 'a-long-enough-access-token' } : {} })
+      for (const cookie of ['%E0%A4%A', '%']) {
+        const upgrade = upgradeRequest(`/sync/${boardId()}`).replace('\r\n\r\n', `\r\nCookie: roundtable_access=${cookie}\r\n\r\n`)
+        const upgraded = await rawHttp(server.port, upgrade)
+        await expectAlive(server)
+        expect(upgraded.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 101 /)
+        const plain = await rawHttp(server.port, `GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: roundtable_access=${cookie}\r\nConnection: close\r\n\r\n`)
+        await expectAlive(server)
+        expect(plain.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 200 /)
+      }
+    })
+  }
 
   for (const kind of ['plain', 'upgrade'] as const) {
     it(`${kind === 'plain' ? 'a plain request' : 'an upgrade request'} whose target is not a valid URL gets an HTTP error, not a crash`, async () => {

@@ -53,3 +53,21 @@ describe('an idle board', () => {
     expect(Object.keys(expected.records)).toHaveLength(21)
   }, 30_000)
 })
+
+describe('someone alone on a board', () => {
+  it('stays connected past the stock client’s 30 s silence timeout', async () => {
+    const server = await h.server()
+    const board = boardId()
+    const alone = await h.client(server, board)
+    alone.provider.awareness.setLocalStateField('user', { name: 'Alone' })
+    const statuses: string[] = []
+    alone.provider.on('status', ({ status }) => statuses.push(status))
+    const socket = alone.provider.ws
+    // y-websocket closes a socket that received nothing for 30 s (its own check runs every 3 s).
+    await new Promise((r) => setTimeout(r, 36_000))
+    expect(statuses).toEqual([])
+    expect(alone.provider.ws).toBe(socket)
+    expect(alone.provider.wsconnected).toBe(true)
+    expect(server.output().match(/connection opened/g)).toHaveLength(1)
+  }, 45_000)
+})

@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
-import { metric } from './helpers.ts'
+import { metric, readDb, withTimeout } from './helpers.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
-import { openRaw, type RawClient } from '../support/raw.ts'
+import { openRaw, syncFrame, type RawClient } from '../support/raw.ts'
 
 const servers: ServerProcess[] = []
 let clients: YClient[] = []
@@ -150,6 +151,54 @@ describe('board limits', () => {
     expect(fresh.doc.getArray('chunks').length).toBeGreaterThanOrEqual(accepted - 1)
     expect(fresh.doc.getArray('chunks').length).toBeLessThanOrEqual(4)
     expect(await metric(server, 'roundtable_limit_rejections_total{limit="board_bytes"}')).toBe(1)
+  })
+
+  it('counts every update of a burst against MAX_BOARD_BYTES, not only those stored before it', async () => {
+    const server = await serverWith({ MAX_BOARD_BYTES: '20000' })
+    const boardId = newBoardId()
+    const reader = client(server, boardId)
+    await whenSynced(reader)
+    // 40 updates of 5 kB sent at once: all of them arrive within one flush window.
+    const doc = new Y.Doc()
+    const frames: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => frames.push(syncFrame('update', u)))
+    for (let i = 0; i < 40; i++) doc.getArray<string>('chunks').push([`${i}:`.padEnd(5000, 'x')])
+    const writer = await raw(`${server.wsUrl}/${boardId}`)
+    for (const frame of frames) writer.send(frame)
+    expect((await withTimeout(writer.closed, 5_000, 'the writer was not refused')).code).toBe(CloseCode.boardTooLarge)
+
+    const fresh = client(server, boardId)
+    await whenSynced(fresh)
+    expect(fresh.doc.getArray('chunks').length).toBeLessThanOrEqual(4)
+    expect(Y.encodeStateAsUpdate(fresh.doc).length).toBeLessThanOrEqual(20000)
+    await eventually(() => expect(reader.doc.getArray('chunks').length).toBe(fresh.doc.getArray('chunks').length))
+    expect(reader.provider.wsconnected).toBe(true)
+    expect(await metric(server, 'roundtable_limit_rejections_total{limit="board_bytes"}')).toBe(1)
+  })
+
+  it('keeps the stored log bounded too: a value overwritten again and again is compacted by size', async () => {
+    const server = await serverWith({ MAX_BOARD_BYTES: '20000' })
+    const boardId = newBoardId()
+    const writer = await raw(`${server.wsUrl}/${boardId}`)
+    const doc = new Y.Doc()
+    let last: Uint8Array | undefined
+    doc.on('update', (u: Uint8Array) => (last = syncFrame('update', u)))
+    for (let i = 0; i < 100; i++) {
+      // The old value is garbage in the state, but each update is 8 kB in the log.
+      doc.getMap('m').set('blob', `${i}`.padEnd(8000, 'x'))
+      writer.send(last!)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await eventually(async () => expect(await metric(server, 'roundtable_compactions_total')).toBeGreaterThanOrEqual(20))
+    await new Promise((r) => setTimeout(r, 200))
+    expect(writer.ws.readyState).toBe(writer.ws.OPEN)
+    const onDisk = readDb(server.dataDir, (db) => {
+      const log = db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM board_updates WHERE board_id = ?').get(boardId) as { bytes: number }
+      const state = db.prepare('SELECT LENGTH(data) AS bytes FROM board_state WHERE board_id = ?').get(boardId) as { bytes: number }
+      return { log: log.bytes, state: state.bytes }
+    })
+    expect(onDisk.state).toBeLessThan(10_000)
+    expect(onDisk.log).toBeLessThanOrEqual(20_000 + 8_100)
   })
 
   it('unloads the least recently used idle board to make room, and refuses (4503) when none is idle', async () => {

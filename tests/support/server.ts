@@ -25,9 +25,13 @@ export function tempDataDir(): string {
  * Starts the real server (`server/src/main.ts`) as its own process on a free port, so tests can
  * SIGTERM or kill -9 it. Resolves once it logged the URL to open.
  */
-export async function startServerProcess(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; faulty?: boolean } = {},
+): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDataDir()
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+  // `faulty`: storage writes fail while FAULT_FILE exists (see faultyServer.ts).
+  const entry = opts.faulty ? 'tests/support/faultyServer.ts' : 'server/src/main.ts'
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(opts.port ?? 0), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

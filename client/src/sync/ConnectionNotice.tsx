@@ -21,6 +21,9 @@ export function closeNotice(code: number, limits: SyncLimits = serverLimits): Cl
       return { retry: 'reload', text: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.' }
     case CloseCode.serverOwned:
       return { retry: 'reload', text: 'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.' }
+    case CloseCode.presenceNotYours:
+    case CloseCode.presenceTooLarge:
+      return { retry: 'reload', text: 'The server closed this page’s connection because of the presence it sent. Reload the page to reconnect.' }
     case CloseCode.malformed:
       return { retry: 'reload', text: 'The server could not read a message from this page. Reload the page to reconnect.' }
     case CloseCode.rateLimited:

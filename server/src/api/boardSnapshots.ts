@@ -165,6 +165,8 @@ export class BoardSnapshots {
         if (!wouldChange(current, content, opts)) return { restored, changed: 0 }
         const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, current)
         const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
+        // Stored before anyone is told it happened; a refused write was rolled back.
+        if (!room.flush()) throw new ApiError(503, 'storage is failing; the board was not changed')
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
         return { restored, before, changed: put + removed }
       })

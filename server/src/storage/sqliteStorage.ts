@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import Database from 'better-sqlite3'
-import type { BoardStorage, CorruptRow, StoredBoard } from './storage.ts'
+import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from './storage.ts'
 
 /** Checksum stored beside every blob, so a torn or bit-rotted row is detected on load. */
 export function checksum(data: Uint8Array): number {
@@ -26,9 +26,13 @@ export class SqliteStorage implements BoardStorage {
     clearUpdates: Database.Statement<[string]>
     saveViewToken: Database.Statement<[string, string, number]>
     boardForViewToken: Database.Statement<[string], { board_id: string }>
+    probe: Database.Statement<[number]>
   }
+  /** The last write's failure, until a write succeeds again. */
+  private writeFailure: { at: number; code: string | undefined } | undefined
   private compactTx: (boardId: string, state: Uint8Array) => void
-  private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[]) => void
+  private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string) => void
+  private rowStmts: { state: Database.Statement<[string], Row>; update: Database.Statement<[string, number], Row> }
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true })
@@ -41,7 +45,10 @@ export class SqliteStorage implements BoardStorage {
     this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('busy_timeout = 5000')
+    // This server is the only writer. When another process holds the lock anyway (a backup, a
+    // script), each write waits this long on the event loop, freezing every board: fail fast
+    // and let the room refuse writes and retry instead.
+    this.db.pragma('busy_timeout = 200')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS board_state (
         board_id TEXT PRIMARY KEY,
@@ -60,6 +67,10 @@ export class SqliteStorage implements BoardStorage {
         board_id TEXT NOT NULL,
         created_at INTEGER NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS write_probe (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS corrupt_rows (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         board_id TEXT NOT NULL,
@@ -75,6 +86,9 @@ export class SqliteStorage implements BoardStorage {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
       if (!columns.some((c) => c.name === 'crc')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`)
     }
+    // Why a row was moved aside ('checksum' or 'undecodable'); older rows say nothing.
+    const corruptColumns = this.db.prepare('PRAGMA table_info(corrupt_rows)').all() as { name: string }[]
+    if (!corruptColumns.some((c) => c.name === 'reason')) this.db.exec('ALTER TABLE corrupt_rows ADD COLUMN reason TEXT')
     this.stmts = {
       loadState: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
       loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
@@ -86,19 +100,24 @@ export class SqliteStorage implements BoardStorage {
       clearUpdates: this.db.prepare('DELETE FROM board_updates WHERE board_id = ?'),
       saveViewToken: this.db.prepare('INSERT OR IGNORE INTO view_tokens (token, board_id, created_at) VALUES (?, ?, ?)'),
       boardForViewToken: this.db.prepare('SELECT board_id FROM view_tokens WHERE token = ?'),
+      probe: this.db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
     }
     this.compactTx = this.db.transaction((boardId: string, state: Uint8Array) => {
       this.stmts.upsertState.run(boardId, state, checksum(state), Date.now())
       this.stmts.clearUpdates.run(boardId)
     })
     const keep = this.db.prepare(
-      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
     const dropState = this.db.prepare('DELETE FROM board_state WHERE board_id = ?')
     const dropUpdate = this.db.prepare('DELETE FROM board_updates WHERE seq = ?')
-    this.quarantineTx = this.db.transaction((boardId, rows) => {
+    this.rowStmts = {
+      state: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
+      update: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? AND seq = ?'),
+    }
+    this.quarantineTx = this.db.transaction((boardId, rows, reason) => {
       for (const { table, row } of rows) {
-        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now())
+        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now(), reason)
         if (table === 'board_state') dropState.run(boardId)
         else dropUpdate.run(row.seq!)
       }
@@ -119,25 +138,57 @@ export class SqliteStorage implements BoardStorage {
       else bad.push({ table: 'board_state', row: stateRow })
     }
     const updates: Uint8Array[] = []
+    const updateSeqs: number[] = []
     for (const row of this.stmts.loadUpdates.all(boardId)) {
-      if (verifies(row)) updates.push(row.data)
-      else bad.push({ table: 'board_updates', row })
+      if (verifies(row)) {
+        updates.push(row.data)
+        updateSeqs.push(row.seq!)
+      } else bad.push({ table: 'board_updates', row })
     }
-    if (bad.length > 0) this.quarantineTx(boardId, bad)
+    if (bad.length > 0) this.write(() => this.quarantineTx(boardId, bad, 'checksum'))
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq ?? null, bytes: row.data.length }))
-    return { state, updates, corrupt }
+    return { state, updates, updateSeqs, corrupt }
+  }
+
+  moveAside(boardId: string, refs: RowRef[], reason: string): void {
+    const rows: { table: CorruptRow['table']; row: Row }[] = []
+    for (const ref of refs) {
+      const row = ref.table === 'board_state' ? this.rowStmts.state.get(boardId) : this.rowStmts.update.get(boardId, ref.seq!)
+      if (row) rows.push({ table: ref.table, row })
+    }
+    if (rows.length > 0) this.write(() => this.quarantineTx(boardId, rows, reason))
+  }
+
+  /** Every write goes through here, so readiness knows whether writes work. */
+  protected write<T>(fn: () => T): T {
+    try {
+      const result = fn()
+      this.writeFailure = undefined
+      return result
+    } catch (err) {
+      this.writeFailure = { at: Date.now(), code: (err as { code?: string }).code }
+      throw err
+    }
   }
 
   appendUpdate(boardId: string, update: Uint8Array): void {
-    this.stmts.append.run(boardId, update, checksum(update), Date.now())
+    this.write(() => this.stmts.append.run(boardId, update, checksum(update), Date.now()))
   }
 
   compact(boardId: string, state: Uint8Array): void {
-    this.compactTx(boardId, state)
+    this.write(() => this.compactTx(boardId, state))
   }
 
   saveViewToken(token: string, boardId: string): void {
-    this.stmts.saveViewToken.run(token, boardId, Date.now())
+    this.write(() => this.stmts.saveViewToken.run(token, boardId, Date.now()))
+  }
+
+  writesFailing(): boolean {
+    return this.writeFailure !== undefined
+  }
+
+  probeWrite(): void {
+    this.write(() => this.stmts.probe.run(Date.now()))
   }
 
   boardForViewToken(token: string): string | undefined {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, configFromEnv } from './config.ts'
+
+describe('configuration from the environment', () => {
+  it('takes numbers written in plain digits', () => {
+    const config = configFromEnv({ PORT: '9090', MAX_BOARD_BYTES: '20000' })
+    expect(config.port).toBe(9090)
+    expect(config.maxBoardBytes).toBe(20000)
+  })
+
+  it('refuses numbers in any other notation, naming the variable', () => {
+    for (const raw of ['0x1F90', '1e3', ' 80', '80 ', '8080.0', '+80', '-1', '0b11', '1_000']) {
+      expect(() => configFromEnv({ PORT: raw }), raw).toThrow(ConfigError)
+      expect(() => configFromEnv({ PORT: raw }), raw).toThrow(/^PORT must be a whole number written in digits/)
+    }
+    expect(() => configFromEnv({ MAX_BOARD_BYTES: '1e9' })).toThrow(/MAX_BOARD_BYTES .* got "1e9"/)
+  })
+
+  it('refuses an unknown LOG_LEVEL with a clear message', () => {
+    expect(() => configFromEnv({ LOG_LEVEL: 'bogus' })).toThrow(ConfigError)
+    expect(() => configFromEnv({ LOG_LEVEL: 'bogus' })).toThrow(/^LOG_LEVEL must be one of .*debug.*got "bogus"/)
+    expect(configFromEnv({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug')
+  })
+
+  it('treats an empty ACCESS_TOKEN as unset, and says so', () => {
+    const config = configFromEnv({ ACCESS_TOKEN: '' })
+    expect(config.accessToken).toBeUndefined()
+    expect(config.warnings).toEqual([expect.stringMatching(/ACCESS_TOKEN is set but empty.*gate is off/)])
+  })
+
+  it('warns about a short ACCESS_TOKEN but uses it', () => {
+    const config = configFromEnv({ ACCESS_TOKEN: 'short-token' })
+    expect(config.accessToken).toBe('short-token')
+    expect(config.warnings).toEqual([expect.stringMatching(/shorter than 16 characters/)])
+    expect(configFromEnv({ ACCESS_TOKEN: 'a-token-of-enough-length' }).warnings).toEqual([])
+  })
+})
