@@ -19,7 +19,7 @@ import type { BoardStorage, RowRef } from './storage/storage.ts'
 import type { Fanout } from './fanout.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
-import { inspectUpdate, updateChangesDoc } from './updateChanges.ts'
+import { inspectUpdate, updateChangesDoc, type RootWrite } from './updateChanges.ts'
 import { PresenceGuard, type PresenceLimits } from './presence.ts'
 
 /** A frame the protocol cannot make sense of; closes only the connection that sent it. */
@@ -56,8 +56,10 @@ export interface RoomOptions {
   onHibernated?: (room: Room, encodedBytes: number) => void
   /** Handles Roundtable requests (votes, anonymous reveal); without it they are refused as unknown. */
   onRoundtable?: (room: Room, conn: WebSocket, request: { id: number; [key: string]: unknown }) => void
-  /** Says why an editor's update must be refused (it writes what only the server may), or undefined. */
-  checkUpdate?: (room: Room, update: Uint8Array) => string | undefined
+  /** Top-level types of the doc only the server writes; what an editor's update writes there goes to `checkUpdate`. */
+  serverOwnedRoots?: ReadonlySet<string>
+  /** Says why an editor's writes into `serverOwnedRoots` must be refused, or undefined. */
+  checkUpdate?: (room: Room, writes: RootWrite[]) => string | undefined
   /** Called when a connection has left. */
   onLeave?: (room: Room, conn: WebSocket) => void
 }
@@ -608,7 +610,7 @@ export class Room {
       return
     }
     if (this.refusingWrites || this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
-    const inspected = inspectUpdate(this.doc, update)
+    const inspected = inspectUpdate(this.doc, update, this.opts.serverOwnedRoots)
     if (inspected.gap) throw new ProtocolError('update depends on changes the server does not have')
     // Only the connection that writes as a Yjs client may extend that client's clock while it is
     // connected: a forged struct at another client's next clock would make its real edit look
@@ -620,7 +622,7 @@ export class Room {
         throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
       }
     }
-    const refusal = this.opts.checkUpdate?.(this, update)
+    const refusal = inspected.writes.length ? this.opts.checkUpdate?.(this, inspected.writes) : undefined
     if (refusal) throw new RefusedError(CloseCode.serverOwned, 'server_owned', refusal)
     if (!this.fits(update.length) && updateChangesDoc(this.doc, update)) {
       throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.opts.maxBoardBytes} bytes)`)

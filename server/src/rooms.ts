@@ -49,6 +49,7 @@ export class Rooms {
       maxPresenceClientsPerConnection: number
       maxPresenceStateBytes: number
       onRoundtable?: RoomOptions['onRoundtable']
+      serverOwnedRoots?: RoomOptions['serverOwnedRoots']
       checkUpdate?: RoomOptions['checkUpdate']
       onLeave?: RoomOptions['onLeave']
     },
@@ -114,6 +115,7 @@ export class Rooms {
         this.collectSoon(bytes)
       },
       onRoundtable: this.opts.onRoundtable,
+      serverOwnedRoots: this.opts.serverOwnedRoots,
       checkUpdate: this.opts.checkUpdate,
       onLeave: this.opts.onLeave,
     })

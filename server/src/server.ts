@@ -15,7 +15,7 @@ import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PAT
 import { createApi } from './api/index.ts'
 import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
 import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
-import { RoundtableService } from './roundtable/service.ts'
+import { RoundtableService, SERVER_OWNED } from './roundtable/service.ts'
 
 const HEARTBEAT_MS = 30_000
 const SHUTDOWN_GRACE_MS = 1_000
@@ -57,6 +57,7 @@ export async function startServer(
   const rooms = new Rooms(storage, fanout, log, metrics, {
     ...config,
     onRoundtable: roundtable.handle,
+    serverOwnedRoots: SERVER_OWNED,
     checkUpdate: roundtable.checkClientUpdate,
     onLeave: roundtable.onLeave,
   })

@@ -41,28 +41,34 @@ export function updateChangesDoc(doc: Y.Doc, update: Uint8Array): boolean {
  *   well-behaved client never sends one: it diffs against the server's state vector.
  * - `extends`: the Yjs client ids whose clock range it extends, i.e. in whose name it writes.
  */
-export function inspectUpdate(doc: Y.Doc, update: Uint8Array): { gap: boolean; extends: Set<number> } {
-  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
+export function inspectUpdate(
+  doc: Y.Doc,
+  update: Uint8Array,
+  roots: ReadonlySet<string> = new Set(),
+): { gap: boolean; extends: Set<number>; writes: RootWrite[] } {
+  const known = (client: number) => Y.getState(doc.store, client)
   const reach = new Map<number, number>()
   const extended = new Set<number>()
-  const { structs, ds } = Y.decodeUpdate(update)
-  for (const struct of structs) {
+  const decoded = Y.decodeUpdate(update)
+  const gap = { gap: true, extends: extended, writes: [] }
+  for (const struct of decoded.structs) {
     if (struct instanceof Y.Skip) continue
     const client = struct.id.client
-    const had = known.get(client) ?? 0
+    const had = known(client)
     const upTo = Math.max(had, reach.get(client) ?? 0)
-    if (struct.id.clock > upTo) return { gap: true, extends: extended }
+    if (struct.id.clock > upTo) return gap
     const end = struct.id.clock + struct.length
     if (end > had) extended.add(client)
     reach.set(client, Math.max(upTo, end))
   }
   // Deleting what does not exist yet is a gap too: Yjs keeps it pending and applies it to
   // whatever later takes those clocks, on some replicas and not others.
-  for (const [client, items] of (ds as unknown as { clients: Map<number, DeleteItem[]> }).clients) {
-    const upTo = Math.max(known.get(client) ?? 0, reach.get(client) ?? 0)
-    for (const { clock, len } of items) if (clock + len > upTo) return { gap: true, extends: extended }
+  for (const [client, items] of (decoded.ds as unknown as { clients: Map<number, DeleteItem[]> }).clients) {
+    const upTo = Math.max(known(client), reach.get(client) ?? 0)
+    for (const { clock, len } of items) if (clock + len > upTo) return gap
   }
-  return { gap: false, extends: extended }
+  // Decoded once for both: this runs on every edit.
+  return { gap: false, extends: extended, writes: roots.size ? writesInto(doc, decoded, roots) : [] }
 }
 
 /** A new write an update makes into one of the doc's top-level types. */
@@ -83,8 +89,11 @@ type AnyItem = Y.Item & { parent: unknown; parentSub: string | null; origin: Y.I
  * Yjs integrates it: from the item, or else from its origin, found in the doc or in the update.
  */
 export function rootWrites(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<string>): RootWrite[] {
-  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
-  const { structs, ds } = Y.decodeUpdate(update)
+  return writesInto(doc, Y.decodeUpdate(update), roots)
+}
+
+function writesInto(doc: Y.Doc, { structs, ds }: ReturnType<typeof Y.decodeUpdate>, roots: ReadonlySet<string>): RootWrite[] {
+  const known = (client: number) => Y.getState(doc.store, client)
   const inUpdate = new Map<number, AnyItem[]>()
   for (const s of structs) if (s instanceof Y.Item) (inUpdate.get(s.id.client) ?? inUpdate.set(s.id.client, []).get(s.id.client)!).push(s as AnyItem)
 
@@ -113,7 +122,7 @@ export function rootWrites(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<st
     return undefined
   }
   const findInDoc = (id: Y.ID): AnyItem | undefined => {
-    if (id.clock >= (known.get(id.client) ?? 0)) return undefined
+    if (id.clock >= known(id.client)) return undefined
     const s = Y.getItem(doc.store, id)
     return s instanceof Y.Item ? (s as AnyItem) : undefined
   }
@@ -156,7 +165,7 @@ export function rootWrites(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<st
   const writes: RootWrite[] = []
   for (const [client, items] of inUpdate) {
     for (const item of items) {
-      if (item.id.clock + item.length <= (known.get(client) ?? 0) || deletedHere(item)) continue
+      if (item.id.clock + item.length <= known(client) || deletedHere(item)) continue
       const { root, key } = placeOf(item)
       if (root === undefined || !roots.has(root)) continue
       const value = item.content instanceof Y.ContentAny ? (item.content as unknown as { arr: unknown[] }).arr[0] : undefined

@@ -29,7 +29,7 @@ import {
   type RoundtableErrorCode,
   type VoteState,
 } from '@roundtable/shared'
-import { rootWrites } from '../updateChanges.ts'
+import type { RootWrite } from '../updateChanges.ts'
 import type { Logger } from '../logger.ts'
 import type { BallotStore, StoredVote } from './ballots.ts'
 
@@ -60,7 +60,7 @@ class RequestError extends Error {
 }
 
 /** The doc's top-level maps only the server writes: vote state and the brainstorm round. */
-const SERVER_OWNED = new Set([VOTES_KEY, BRAINSTORM_KEY])
+export const SERVER_OWNED: ReadonlySet<string> = new Set([VOTES_KEY, BRAINSTORM_KEY])
 
 /** Transaction origin of everything the server writes itself (vote state, anonymous notes). */
 export const SERVER_ORIGIN = Symbol('roundtable-server')
@@ -198,8 +198,8 @@ export class RoundtableService {
    * the state of votes run on this board. Closed results of votes from elsewhere (an imported
    * board) may be written. Returns why, or undefined when the update is fine.
    */
-  checkClientUpdate = (room: RoundtableRoom, update: Uint8Array): string | undefined => {
-    for (const write of rootWrites(room.doc, update, SERVER_OWNED)) {
+  checkClientUpdate = (room: RoundtableRoom, writes: readonly RootWrite[]): string | undefined => {
+    for (const write of writes) {
       if (write.root === BRAINSTORM_KEY) return 'the silent round is kept by the server: start and reveal it through Roundtable requests'
       if (write.key === null || this.ballots.getVote(room.id, write.key)) return 'vote state is written by the server only'
       const value = write.value as Partial<VoteState> | undefined
