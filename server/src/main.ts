@@ -19,6 +19,8 @@ for (const warning of config.warnings ?? []) log.warn(warning)
 try {
   const server = await startServer(config, { logger: log })
   log.info({ url: server.url, dataDir: config.dataDir }, `Roundtable is running: open ${server.url}`)
+  // Logs are JSON lines for machines; someone at a terminal gets the address in plain words too.
+  if (process.stderr.isTTY) console.error(`\n  Roundtable is running: open ${server.url}\n  (Ctrl+C stops it)\n`)
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
