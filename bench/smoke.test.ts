@@ -24,9 +24,10 @@ describe('bench --smoke', () => {
   it('runs every workload against every server and reports numbers', () => {
     bench()
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.smoke.json'), 'utf8')) as BenchResults
-    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'memory', 'presence'])
+    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'fanoutPaced', 'memory', 'presence'])
     const servers = (w: string) => Object.keys(Object.values(results.workloads[w].metrics)[0].values).sort()
     expect(servers('fanout')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('fanoutPaced')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('presence')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('cold')).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(servers('memory')).toEqual(['hocuspocus', 'reference', 'roundtable'])

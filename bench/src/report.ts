@@ -11,7 +11,13 @@ export interface Metric {
 
 export interface WorkloadResult {
   title: string
+  /** How the goals table names the workload. */
+  short?: string
   metrics: Record<string, Metric>
+  /** Printed under the table: what did not go as planned (reconnections, a server never quiet). */
+  notes?: string[]
+  /** Single measurements by name and server, for checks (e.g. bytes each server stored). */
+  details?: Record<string, Record<string, number>>
 }
 
 export interface MachineLoad {
@@ -122,6 +128,7 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
         out.push(`| ${LABEL[k] ?? k} | ${metrics.map((m) => cell(m.values[k])).join(' | ')} |${ref ? ` ${ratio!.toFixed(2)}× |` : ''}`)
       }
       out.push('')
+      if (w.notes?.length) out.push(...w.notes.map((n) => `- ${n}`), '')
     }
   }
   if (load) {
