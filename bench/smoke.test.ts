@@ -42,7 +42,12 @@ describe('bench --smoke', () => {
     }
     // Things that cannot be zero if anything was measured at all.
     expect(results.workloads.fanout.metrics.deliveriesPerSec.values.roundtable.median).toBeGreaterThan(0)
-    expect(results.workloads.cold.metrics.ms.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.cold.metrics.restartMs.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.cold.metrics.connectMs.values.reference.median).toBeGreaterThan(0)
+    // Every storing server really stored the seeded board (200 stickies are tens of KiB; an empty
+    // LevelDB folder holds well under 1 KiB of bookkeeping files).
+    for (const [kind, bytes] of Object.entries(results.workloads.cold.details!.storedBytes)) expect(bytes, kind).toBeGreaterThan(10_000)
+    expect(Object.keys(results.workloads.cold.details!.storedBytes).sort()).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
     const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
