@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { BenchResults, LoadResults } from './src/report.ts'
+import { SERVER_LABEL, type ServerKind } from './src/servers.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-bench-smoke-'))
@@ -51,6 +52,14 @@ describe('bench --smoke', () => {
     expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
     const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
+    // Memory: every client still connected when RSS was read, or the reconnections are reported.
+    const mem = results.workloads.memory
+    const boards = mem.details!.settings.boards
+    for (const kind of ['hocuspocus', 'reference', 'roundtable']) {
+      const reconnects = mem.metrics.reconnects.values[kind].max
+      if (reconnects > 0) expect(md).toContain(`${SERVER_LABEL[kind as ServerKind]}: its idle clients were disconnected and reconnected`)
+      else expect(mem.metrics.connected.values[kind].min, kind).toBe(boards)
+    }
     expect(md).toMatch(/## Goals/)
     expect(md).toMatch(/\| Roundtable \(SQLite\) \| [\d.,]+ \(/)
   }, 240_000)

@@ -52,6 +52,7 @@ const LABEL: Record<string, string> = { ...SERVER_LABEL, bare: 'bare tldraw (rec
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return '–'
+  if (Number.isInteger(x)) return x.toLocaleString('en')
   const a = Math.abs(x)
   if (a >= 1000) return Math.round(x).toLocaleString('en')
   if (a >= 100) return x.toFixed(0)
