@@ -51,6 +51,7 @@ describe('bench --smoke', () => {
     expect(Object.keys(results.workloads.cold.details!.storedBytes).sort()).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
+    expect(results.workloads.client.metrics.panPx.values.roundtable.median).toBeGreaterThan(0)
     const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
     // Memory: every client still connected when RSS was read, or the reconnections are reported.
     const mem = results.workloads.memory
