@@ -62,7 +62,9 @@ describe('bench --smoke', () => {
       else expect(mem.metrics.connected.values[kind].min, kind).toBe(boards)
     }
     expect(md).toMatch(/## Goals/)
+    expect(md).toMatch(/\| Fan-out, paced \(60 Hz\) \| Server CPU per delivery vs reference \| [\d.]+× /)
     expect(md).toMatch(/\| Roundtable \(SQLite\) \| [\d.,]+ \(/)
+    expect(md).toMatch(/^- Machine: \d+ cores \(.+\), [\d.]+ GiB memory, .+, Node v\d+/m)
   }, 240_000)
 
   it('runs the load run and checks that every client converged', () => {

@@ -74,7 +74,7 @@ function ensureBuilds() {
     return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))))
   }
   const builds = [
-    { index: path.join(ROOT, 'client/dist/index.html'), sources: ['client/src', 'client/index.html', 'shared/src', 'package-lock.json'], cmd: ['run', 'build', '--silent'] },
+    { index: path.join(ROOT, 'client/dist/index.html'), sources: ['client/src', 'client/index.html', 'client/vite.config.ts', 'shared/src', 'package-lock.json'], cmd: ['run', 'build', '--silent'] },
     { index: path.join(BARE_DIST, 'index.html'), sources: ['bench/bare', 'package-lock.json'], cmd: ['exec', '--', 'vite', 'build', '--config', 'bench/bare/vite.config.ts'] },
   ]
   for (const b of builds) {
