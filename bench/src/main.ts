@@ -90,17 +90,17 @@ const per = <T>(kinds: ServerKind[], f: () => T) => Object.fromEntries(kinds.map
 /**
  * Runs of every server in turn, `settings.runs` rounds (after a warm-up round if asked). A run's
  * CPU window stays open DEFERRED_MS after its last delivery while the next server runs (each
- * server's CPU is its own process's); a server starts its next run once its previous window closed.
+ * server's CPU is its own process's); a server starts its next run once its previous window
+ * closed. `windows` holds each server's open window, across calls; `rotation` picks the first order.
  */
-async function fanoutRounds(servers: RunningServer[], opts: FanoutOptions, name: string, warmUp: boolean) {
+async function fanoutRounds(servers: RunningServer[], opts: FanoutOptions, name: string, warmUp: boolean, windows: Map<ServerKind, Promise<void>>, rotation = 0) {
   const runs = per(ALL, () => [] as FanoutRun[])
-  const windows = new Map<ServerKind, Promise<void>>()
   const rounds = settings.runs + (warmUp ? 1 : 0)
   for (let i = 0; i < rounds; i++) {
     const round = warmUp ? i : i + 1
     // Rotate the order so no server always runs right after the same one.
     for (let j = 0; j < servers.length; j++) {
-      const s = servers[(i + j) % servers.length]
+      const s = servers[(rotation + i + j) % servers.length]
       await windows.get(s.kind)
       const run = fanoutRun(s, opts)
       await run.delivered
@@ -114,7 +114,6 @@ async function fanoutRounds(servers: RunningServer[], opts: FanoutOptions, name:
       )
     }
   }
-  await Promise.all(windows.values())
   return runs
 }
 
@@ -141,8 +140,11 @@ async function fanout(): Promise<Record<string, WorkloadResult>> {
   try {
     // One unmeasured round first, so no server is timed while its JIT warms up; the paced
     // rounds follow on the same, warm processes.
-    burst = await fanoutRounds(servers, { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs }, 'fan-out bursts', true)
-    paced = await fanoutRounds(servers, { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs }, 'fan-out paced', false)
+    const windows = new Map<ServerKind, Promise<void>>()
+    burst = await fanoutRounds(servers, { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs }, 'fan-out bursts', true, windows)
+    // Starting in the last burst round's order: its first server's window closes first.
+    paced = await fanoutRounds(servers, { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs }, 'fan-out paced', false, windows, settings.runs)
+    await Promise.all(windows.values())
   } finally {
     for (const s of servers) await s.stop()
   }
@@ -211,8 +213,8 @@ async function cold(): Promise<WorkloadResult> {
   }
 }
 
-/** Memory runs side by side: filling is serial, but the idle waits of two runs overlap. */
-const MEMORY_RUNS_AT_ONCE = 2
+/** Memory runs side by side: filling is serial, but the idle waits of these runs overlap. */
+const MEMORY_RUNS_AT_ONCE = 3
 
 async function memory(): Promise<WorkloadResult> {
   const o = settings.memory
