@@ -240,8 +240,8 @@ async function memory(): Promise<WorkloadResult> {
     const dropped = runs[k].filter((r) => r.connected < o.boards).length
     const unsettled = runs[k].filter((r) => !r.settled).length
     if (reconnects) notes.push(`${SERVER_LABEL[k]}: its idle clients were disconnected and reconnected ${reconnects} times over the ${runs[k].length} runs.`)
-    if (dropped) notes.push(`${SERVER_LABEL[k]}: in ${dropped} runs not every client was connected when RSS was read.`)
-    if (unsettled) notes.push(`${SERVER_LABEL[k]}: in ${unsettled} runs RSS had not settled within ${(o.maxIdleMs ?? MAX_IDLE_MS) / 1000} s; the last readings were used.`)
+    if (dropped) notes.push(`${SERVER_LABEL[k]}: in ${dropped} of ${runs[k].length} runs not every client was connected when RSS was read.`)
+    if (unsettled) notes.push(`${SERVER_LABEL[k]}: in ${unsettled} of ${runs[k].length} runs RSS had not settled within ${(o.maxIdleMs ?? MAX_IDLE_MS) / 1000} s; the last readings were used.`)
   }
   const half = Math.floor(o.boards / 2)
   return {
