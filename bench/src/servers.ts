@@ -36,13 +36,18 @@ export interface RunningServer {
 }
 
 const live = new Set<ChildProcess>()
-// Whatever happens to the bench, its servers do not outlive it.
+const dirs = new Set<string>()
+// Whatever happens to the bench (its time limit included), its servers and their data dirs do
+// not outlive it.
 process.on('exit', () => {
   for (const proc of live) proc.kill('SIGKILL')
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `roundtable-bench-${prefix}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `roundtable-bench-${prefix}-`))
+  dirs.add(dir)
+  return dir
 }
 
 export async function freePort(): Promise<number> {
@@ -146,6 +151,7 @@ export async function startServer(
 
 export function removeDir(dir: string) {
   fs.rmSync(dir, { recursive: true, force: true })
+  dirs.delete(dir)
 }
 
 /** At most this much CPU in a second counts as a quiet server (one 10 ms tick of /proc/<pid>/stat). */
