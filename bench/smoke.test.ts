@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { BenchResults, LoadResults } from './src/report.ts'
+import { SERVER_LABEL, type ServerKind } from './src/servers.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-bench-smoke-'))
@@ -24,9 +25,10 @@ describe('bench --smoke', () => {
   it('runs every workload against every server and reports numbers', () => {
     bench()
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.smoke.json'), 'utf8')) as BenchResults
-    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'memory', 'presence'])
+    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'fanoutPaced', 'memory', 'presence'])
     const servers = (w: string) => Object.keys(Object.values(results.workloads[w].metrics)[0].values).sort()
     expect(servers('fanout')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('fanoutPaced')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('presence')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('cold')).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(servers('memory')).toEqual(['hocuspocus', 'reference', 'roundtable'])
@@ -41,12 +43,28 @@ describe('bench --smoke', () => {
     }
     // Things that cannot be zero if anything was measured at all.
     expect(results.workloads.fanout.metrics.deliveriesPerSec.values.roundtable.median).toBeGreaterThan(0)
-    expect(results.workloads.cold.metrics.ms.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.cold.metrics.restartMs.values.roundtable.median).toBeGreaterThan(0)
+    expect(results.workloads.cold.metrics.connectMs.values.reference.median).toBeGreaterThan(0)
+    // Every storing server really stored the seeded board (200 stickies are tens of KiB; an empty
+    // LevelDB folder holds well under 1 KiB of bookkeeping files).
+    for (const [kind, bytes] of Object.entries(results.workloads.cold.details!.storedBytes)) expect(bytes, kind).toBeGreaterThan(10_000)
+    expect(Object.keys(results.workloads.cold.details!.storedBytes).sort()).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
+    expect(results.workloads.client.metrics.panPx.values.roundtable.median).toBeGreaterThan(0)
     const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
+    // Memory: every client still connected when RSS was read, or the reconnections are reported.
+    const mem = results.workloads.memory
+    const boards = mem.details!.settings.boards
+    for (const kind of ['hocuspocus', 'reference', 'roundtable']) {
+      const reconnects = mem.metrics.reconnects.values[kind].max
+      if (reconnects > 0) expect(md).toContain(`${SERVER_LABEL[kind as ServerKind]}: its idle clients were disconnected and reconnected`)
+      else expect(mem.metrics.connected.values[kind].min, kind).toBe(boards)
+    }
     expect(md).toMatch(/## Goals/)
+    expect(md).toMatch(/\| Fan-out, paced \(60 Hz\) \| Server CPU per delivery vs reference \| [\d.]+× /)
     expect(md).toMatch(/\| Roundtable \(SQLite\) \| [\d.,]+ \(/)
+    expect(md).toMatch(/^- Machine: \d+ cores \(.+\), [\d.]+ GiB memory, .+, Node v\d+/m)
   }, 240_000)
 
   it('runs the load run and checks that every client converged', () => {

@@ -16,18 +16,61 @@ export interface BenchClient {
   synced: Promise<void>
   /** Payload bytes received from the server so far. */
   bytesIn(): number
+  /** WebSocket messages received from the server so far (what the server sent this client). */
+  messagesIn(): number
+  /** WebSocket messages this client sent so far. */
+  messagesOut(): number
+  /** Times the client's socket was opened after the first: a server that drops a client shows here. */
+  reconnects(): number
+  /** Whether the client's current socket is open. */
+  connected(): boolean
   destroy(): void
 }
 
 type Raw = Buffer | ArrayBuffer | Buffer[]
 const size = (d: Raw) => (Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : d.byteLength)
 
-/** A ws WebSocket class that counts what it receives, given to each stock client as its polyfill. */
-function countingWebSocket(counter: { bytes: number }) {
+/** What a client's sockets carried, summed over reconnects. */
+interface Counter {
+  bytes: number
+  messagesIn: number
+  messagesOut: number
+  sockets: number
+  current?: WebSocket
+}
+
+const newCounter = (): Counter => ({ bytes: 0, messagesIn: 0, messagesOut: 0, sockets: 0 })
+
+/** The counting half of a BenchClient. */
+function counts(counter: Counter) {
+  return {
+    bytesIn: () => counter.bytes,
+    messagesIn: () => counter.messagesIn,
+    messagesOut: () => counter.messagesOut,
+    reconnects: () => Math.max(0, counter.sockets - 1),
+    connected: () => counter.current?.readyState === WebSocket.OPEN,
+  }
+}
+
+/**
+ * A ws WebSocket class that counts what it receives and sends, given to each stock client as
+ * its polyfill; the stock clients make a new one for every (re)connection.
+ */
+function countingWebSocket(counter: Counter) {
   return class CountingWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols)
-      this.on('message', (d: Raw) => (counter.bytes += size(d)))
+      counter.sockets++
+      counter.current = this
+      this.on('message', (d: Raw) => {
+        counter.bytes += size(d)
+        counter.messagesIn++
+      })
+      const send = this.send
+      this.send = function (this: WebSocket, ...args: unknown[]) {
+        ;(send as (...a: unknown[]) => void).apply(this, args)
+        counter.messagesOut++
+      } as WebSocket['send']
     }
   }
 }
@@ -48,7 +91,7 @@ function onceEvent(emitter: { once?: Function; on: Function; off?: Function }, e
 
 export function connect(server: { kind: ServerKind; wsUrl: string }, board: string, opts: { doc?: Y.Doc; syncTimeoutMs?: number } = {}): BenchClient {
   const doc = opts.doc ?? new Y.Doc()
-  const counter = { bytes: 0 }
+  const counter = newCounter()
   const timeout = opts.syncTimeoutMs ?? 60_000
   switch (server.kind) {
     case 'roundtable':
@@ -62,7 +105,7 @@ export function connect(server: { kind: ServerKind; wsUrl: string }, board: stri
         doc,
         awareness: provider.awareness,
         synced,
-        bytesIn: () => counter.bytes,
+        ...counts(counter),
         destroy() {
           provider.destroy()
           doc.destroy()
@@ -83,7 +126,7 @@ export function connect(server: { kind: ServerKind; wsUrl: string }, board: stri
         doc,
         awareness: provider.awareness!,
         synced,
-        bytesIn: () => counter.bytes,
+        ...counts(counter),
         destroy() {
           provider.destroy()
           doc.destroy()
@@ -101,15 +144,20 @@ const REMOTE = Symbol('remote')
  * The floor speaks no protocol of its own: peers send y-websocket frames (sync updates and
  * awareness) and apply what the relay hands them, so the client side does the same Yjs work.
  */
-function floorClient(url: string, doc: Y.Doc, counter: { bytes: number }): BenchClient {
+function floorClient(url: string, doc: Y.Doc, counter: Counter): BenchClient {
   const awareness = new awarenessProtocol.Awareness(doc)
   const ws = new WebSocket(url)
+  counter.sockets++
+  counter.current = ws
   ws.binaryType = 'nodebuffer'
   const send = (m: Uint8Array) => {
-    if (ws.readyState === ws.OPEN) ws.send(m)
+    if (ws.readyState !== ws.OPEN) return
+    ws.send(m)
+    counter.messagesOut++
   }
   ws.on('message', (data: Buffer) => {
     counter.bytes += data.length
+    counter.messagesIn++
     const decoder = decoding.createDecoder(data)
     const type = decoding.readVarUint(decoder)
     if (type === 0) {
@@ -145,7 +193,7 @@ function floorClient(url: string, doc: Y.Doc, counter: { bytes: number }): Bench
     doc,
     awareness,
     synced,
-    bytesIn: () => counter.bytes,
+    ...counts(counter),
     destroy() {
       doc.off('update', onUpdate)
       awareness.destroy()

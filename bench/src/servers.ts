@@ -36,13 +36,18 @@ export interface RunningServer {
 }
 
 const live = new Set<ChildProcess>()
-// Whatever happens to the bench, its servers do not outlive it.
+const dirs = new Set<string>()
+// Whatever happens to the bench (its time limit included), its servers and their data dirs do
+// not outlive it.
 process.on('exit', () => {
   for (const proc of live) proc.kill('SIGKILL')
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `roundtable-bench-${prefix}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `roundtable-bench-${prefix}-`))
+  dirs.add(dir)
+  return dir
 }
 
 export async function freePort(): Promise<number> {
@@ -64,7 +69,7 @@ function command(kind: ServerKind): string[] {
     case 'reference':
       return [path.join(ROOT, 'node_modules/@y/websocket-server/src/server.js')]
     case 'hocuspocus':
-      return [...tsx, path.join(BENCH, 'src/servers/hocuspocus.ts')]
+      return [path.join(BENCH, 'src/servers/hocuspocus.mjs')]
     case 'floor':
       return [...tsx, path.join(BENCH, 'src/servers/floor.ts')]
   }
@@ -84,7 +89,8 @@ async function waitForPort(port: number, proc: ChildProcess, output: () => strin
     })
     if (ok) return
     if (Date.now() > deadline) throw new Error(`server did not listen within ${timeoutMs} ms:\n${output()}`)
-    await new Promise((r) => setTimeout(r, 50))
+    // Often: the cold load times a restart from the spawn, and waiting here would count.
+    await new Promise((r) => setTimeout(r, 5))
   }
 }
 
@@ -145,4 +151,37 @@ export async function startServer(
 
 export function removeDir(dir: string) {
   fs.rmSync(dir, { recursive: true, force: true })
+  dirs.delete(dir)
+}
+
+/** At most this much CPU in a second counts as a quiet server (one 10 ms tick of /proc/<pid>/stat). */
+const QUIET_CPU_MS_PER_SEC = 5
+
+/**
+ * Waits until the server has used at most QUIET_CPU_MS_PER_SEC over the last `quietMs` (its
+ * deferred work has run), or `timeoutMs` passed. Returns the CPU reading then, and the server's
+ * CPU rate over that last stretch: what it spends doing nothing (Roundtable's metrics sample the
+ * event loop every 10 ms, about 2 ms/s; the others about 0).
+ */
+export async function untilQuiet(
+  server: RunningServer,
+  opts: { quietMs?: number; timeoutMs?: number } = {},
+): Promise<{ cpuMs: number; idleMsPerSec: number; quiet: boolean }> {
+  const quietMs = opts.quietMs ?? 1000
+  const deadline = performance.now() + (opts.timeoutMs ?? 30_000)
+  const step = 100
+  const samples: { t: number; cpu: number }[] = [{ t: performance.now(), cpu: server.cpuMs() }]
+  for (;;) {
+    await new Promise((r) => setTimeout(r, step))
+    const now = { t: performance.now(), cpu: server.cpuMs() }
+    samples.push(now)
+    // The oldest sample at least quietMs back.
+    while (samples.length > 2 && now.t - samples[1].t >= quietMs) samples.shift()
+    const first = samples[0]
+    const span = now.t - first.t
+    const rate = ((now.cpu - first.cpu) / span) * 1000
+    if (span >= quietMs && rate <= QUIET_CPU_MS_PER_SEC) return { cpuMs: now.cpu, idleMsPerSec: rate, quiet: true }
+    // Never quiet: nothing is taken as its idle rate (all of its CPU counts).
+    if (now.t > deadline) return { cpuMs: now.cpu, idleMsPerSec: 0, quiet: false }
+  }
 }

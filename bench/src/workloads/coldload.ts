@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { connect } from '../clients.ts'
 import { removeDir, startServer, tempDir, type RunningServer, type ServerKind } from '../servers.ts'
 import { newBoard } from '../board.ts'
@@ -21,7 +23,25 @@ export interface ColdSeed {
   dataDir: string
   board: string
   records: number
+  /** Bytes in the server's data dir once seeded and stopped: the board was really stored. */
+  storedBytes: number
   dispose(): void
+}
+
+export interface ColdRun {
+  /** Spawning the stopped server's process until a new client holds every record. */
+  restartMs: number
+  /** The client connecting (server listening) until it holds every record. */
+  connectMs: number
+}
+
+function dirBytes(dir: string): number {
+  let n = 0
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    n += e.isDirectory() ? dirBytes(p) : fs.statSync(p).size
+  }
+  return n
 }
 
 /**
@@ -46,23 +66,27 @@ export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<
   } finally {
     await server.stop()
   }
-  return { kind, dataDir: server.dataDir, board, records: records.length, dispose: () => removeDir(server.dataDir) }
+  return { kind, dataDir: server.dataDir, board, records: records.length, storedBytes: dirBytes(server.dataDir), dispose: () => removeDir(server.dataDir) }
 }
 
-/** Starts the server on the seeded data and times a new client from connecting until it holds every record. */
-export async function coldLoadRun(seed: ColdSeed): Promise<number> {
+/**
+ * Starts the server on the seeded data and times a new client until it holds every record,
+ * from the process spawn (the restart) and from the moment the server listens (the connect).
+ */
+export async function coldLoadRun(seed: ColdSeed): Promise<ColdRun> {
+  const t0 = performance.now()
   const server = await startServer(seed.kind, { dataDir: seed.dataDir })
   try {
-    const t0 = performance.now()
+    const tListening = performance.now()
     const client = connect(server, seed.board)
     await client.synced
     // The reference server may answer the handshake before its stored state is loaded, then
     // send that state as an update: the load counts as done when every record is here.
     await until(() => recordCount(client.doc) >= seed.records, 60_000, `${seed.kind} cold load`, 1)
-    const ms = performance.now() - t0
+    const t1 = performance.now()
     client.destroy()
     await quiet(server, 300)
-    return ms
+    return { restartMs: t1 - t0, connectMs: t1 - tListening }
   } finally {
     await server.stop()
   }

@@ -3,63 +3,113 @@ import { startServer, type RunningServer, type ServerKind } from '../servers.ts'
 import { newBoard } from '../board.ts'
 import { baseRecords, noteRecord, writeRecords } from '../records.ts'
 import { median, sleep } from '../stats.ts'
-import { quiet } from './coldload.ts'
 
-/** How long the boards sit untouched before RSS is read: "idle" boards. */
-export const IDLE_MS = 12_000
+/**
+ * How long a server's boards sit untouched before its RSS may be read, for every server alike:
+ * past Roundtable's timers, the longest of the three (a board untouched for DOC_IDLE_MS = 10 s
+ * goes back to bytes; the garbage is collected a second after the last one did).
+ */
+export const MIN_IDLE_MS = 12_000
+/** After this, RSS is read even if it has not settled (and the run is marked so). */
+export const MAX_IDLE_MS = 40_000
+/** RSS counts as settled when the samples over STABLE_SPAN_MS stay within this fraction. */
+const STABLE_WITHIN = 0.01
+const STABLE_SPAN_MS = 2000
+const SAMPLE_MS = 250
 
 export interface MemoryRun {
-  /** Server RSS growth per open board, in KiB. */
+  /** RSS growth per board between half the boards and all of them, in KiB. */
   rssPerBoardKiB: number
-  baselineMiB: number
-  totalMiB: number
+  halfMiB: number
+  fullMiB: number
+  /** Socket reconnections of the clients over the run (a server dropping idle clients). */
+  reconnects: number
+  /** Clients whose socket was open when the full RSS was read (should be all of them). */
+  connected: number
+  /** Whether RSS settled at both readings before MAX_IDLE_MS. */
+  settled: boolean
+}
+
+export interface MemoryOptions {
+  boards: number
+  records: number
+  minIdleMs?: number
+  maxIdleMs?: number
+  env?: (kind: ServerKind) => Record<string, string> | undefined
 }
 
 /**
- * On a fresh server of each kind, opens `boards` boards, one client each, each client writing
- * ~50 records; once every server has been idle for IDLE_MS, (RSS - RSS before) / boards.
- * The servers are filled one after the other and then sit idle together: RSS does not depend
- * on sharing the CPU, and the idle wait is paid once.
+ * On a fresh server of each kind, opens `boards` / 2 boards, one client each, each client
+ * writing ~`records` records, waits until RSS settles while idle, reads it; then the other half,
+ * settle, read again. The growth between the two readings over the boards added is what a board
+ * costs, free of the process's start-up memory and of what the first boards warm up.
+ *
+ * The servers run side by side; one fill at a time (filling is CPU-bound), in the order given,
+ * and a server's second fill starts once its first reading is done, while the others still
+ * settle: a process's RSS does not depend on who else uses the CPU.
  */
-export async function memoryRuns(
-  kinds: ServerKind[],
-  opts: { boards: number; records: number; idleMs?: number; env?: (kind: ServerKind) => Record<string, string> | undefined },
-): Promise<Record<string, MemoryRun>> {
+export async function memoryRuns(kinds: ServerKind[], opts: MemoryOptions): Promise<MemoryRun[]> {
   const servers: RunningServer[] = []
-  const clients: BenchClient[] = []
+  const clients: BenchClient[][] = kinds.map(() => [])
+  let fillLock = Promise.resolve()
+  const exclusive = (f: () => Promise<void>) => {
+    const p = fillLock.then(f)
+    fillLock = p.catch(() => {})
+    return p
+  }
   try {
     for (const kind of kinds) servers.push(await startServer(kind, { env: opts.env?.(kind) }))
-    await sleep(500)
-    const baselines = servers.map((s) => s.rssBytes())
-    for (const server of servers) clients.push(...(await fill(server, opts)))
-    for (const server of servers) await quiet(server, 1000, 60_000)
-    // RSS moves with every collection; take the median of samples over the idle period's end.
-    const idleMs = opts.idleMs ?? IDLE_MS
-    const sampleMs = Math.min(3000, idleMs / 2)
-    await sleep(idleMs - sampleMs)
-    const samples: number[][] = servers.map(() => [])
-    for (const end = Date.now() + sampleMs; Date.now() < end; await sleep(100)) servers.forEach((s, i) => samples[i].push(s.rssBytes()))
-    return Object.fromEntries(
-      servers.map((server, i) => {
-        const rss = median(samples[i])
-        return [server.kind, { rssPerBoardKiB: (rss - baselines[i]) / opts.boards / 1024, baselineMiB: baselines[i] / 1024 ** 2, totalMiB: rss / 1024 ** 2 }]
+    const half = Math.floor(opts.boards / 2)
+    return await Promise.all(
+      servers.map(async (server, i) => {
+        await exclusive(async () => void clients[i].push(...(await fill(server, half, opts.records))))
+        const a = await settle(server, opts)
+        await exclusive(async () => void clients[i].push(...(await fill(server, opts.boards - half, opts.records))))
+        const b = await settle(server, opts)
+        return {
+          rssPerBoardKiB: (b.rss - a.rss) / (opts.boards - half) / 1024,
+          halfMiB: a.rss / 1024 ** 2,
+          fullMiB: b.rss / 1024 ** 2,
+          reconnects: clients[i].reduce((n, c) => n + c.reconnects(), 0),
+          connected: clients[i].filter((c) => c.connected()).length,
+          settled: a.settled && b.settled,
+        }
       }),
     )
   } finally {
-    for (const c of clients) c.destroy()
+    for (const c of clients.flat()) c.destroy()
     for (const s of servers) await s.stop()
   }
 }
 
-async function fill(server: RunningServer, opts: { boards: number; records: number }): Promise<BenchClient[]> {
+/**
+ * Waits at least minIdleMs, then until RSS over the last STABLE_SPAN_MS stays within
+ * STABLE_WITHIN of its median (or maxIdleMs passed); returns that median.
+ */
+async function settle(server: RunningServer, opts: MemoryOptions): Promise<{ rss: number; settled: boolean }> {
+  const start = performance.now()
+  await sleep(opts.minIdleMs ?? MIN_IDLE_MS)
+  const samples: number[] = []
+  const count = STABLE_SPAN_MS / SAMPLE_MS + 1
+  for (;;) {
+    samples.push(server.rssBytes())
+    if (samples.length > count) samples.shift()
+    const mid = median(samples)
+    if (samples.length === count && Math.max(...samples) - Math.min(...samples) <= STABLE_WITHIN * mid) return { rss: mid, settled: true }
+    if (performance.now() - start > (opts.maxIdleMs ?? MAX_IDLE_MS)) return { rss: mid, settled: false }
+    await sleep(SAMPLE_MS)
+  }
+}
+
+async function fill(server: RunningServer, boards: number, records: number): Promise<BenchClient[]> {
   const clients: BenchClient[] = []
   const concurrency = 50
-  for (let start = 0; start < opts.boards; start += concurrency) {
+  for (let start = 0; start < boards; start += concurrency) {
     const batch: BenchClient[] = []
-    for (let i = start; i < Math.min(opts.boards, start + concurrency); i++) batch.push(connect(server, newBoard('mem')))
+    for (let i = start; i < Math.min(boards, start + concurrency); i++) batch.push(connect(server, newBoard('mem')))
     await Promise.all(batch.map((c) => c.synced))
     for (const c of batch) {
-      const notes = Array.from({ length: opts.records - 2 }, (_, i) => noteRecord(i, (i % 10) * 240, Math.floor(i / 10) * 240))
+      const notes = Array.from({ length: records - 2 }, (_, i) => noteRecord(i, (i % 10) * 240, Math.floor(i / 10) * 240))
       writeRecords(c.doc, [...baseRecords(), ...notes])
     }
     clients.push(...batch)

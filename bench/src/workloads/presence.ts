@@ -2,11 +2,21 @@ import { connect, type BenchClient } from '../clients.ts'
 import type { RunningServer } from '../servers.ts'
 import { newBoard } from '../board.ts'
 
+/** Cursors move this long before a window starts: the joins' burst of state is not measured. */
+export const LEAD_IN_MS = 1000
+
 export interface PresenceWindow {
   /** Server CPU per second of presence traffic, in ms. */
   cpuMsPerSec: number
   /** Payload bytes the server sent per second (counted at the clients), in KiB. */
   kibOutPerSec: number
+  /** Cursor moves each client published per second while connected (the load really offered). */
+  sentHzPerClient: number
+  /**
+   * Messages each client sent per second: the stock y-websocket client also sends back every
+   * presence change it receives (Roundtable's web client is that client), Hocuspocus' does not.
+   */
+  messagesHzPerClient: number
 }
 
 /** What tldraw publishes as presence, with the cursor moving. */
@@ -34,12 +44,12 @@ function presence(i: number, t: number) {
 }
 
 /**
- * `clients` people on one board each move their cursor at `hz` for `windows` x `windowMs`;
- * each window is reported on its own.
+ * `clients` people on one board each move their cursor at `hz`; after LEAD_IN_MS, `windows` x
+ * `windowMs` are measured, each reported on its own.
  */
 export async function presenceRun(
   server: RunningServer,
-  opts: { clients: number; hz: number; windows: number; windowMs: number },
+  opts: { clients: number; hz: number; windows: number; windowMs: number; leadInMs?: number },
 ): Promise<PresenceWindow[]> {
   const board = newBoard('pres')
   const clients: BenchClient[] = []
@@ -51,10 +61,12 @@ export async function presenceRun(
     const start = performance.now()
     // Staggered so moves spread over the period, as people's do.
     const next = clients.map((_, i) => start + (i * period) / opts.clients)
+    let moves = 0
     const tick = setInterval(() => {
       const now = performance.now()
       for (let i = 0; i < clients.length; i++) {
         if (now >= next[i]) {
+          if (clients[i].connected()) moves++
           clients[i].awareness.setLocalStateField('presence', presence(i, now))
           next[i] += period
           if (next[i] < now) next[i] = now + period
@@ -63,14 +75,23 @@ export async function presenceRun(
     }, 2)
     const windows: PresenceWindow[] = []
     const bytes = () => clients.reduce((n, c) => n + c.bytesIn(), 0)
+    const sent = () => clients.reduce((n, c) => n + c.messagesOut(), 0)
     try {
+      await new Promise((r) => setTimeout(r, opts.leadInMs ?? LEAD_IN_MS))
       for (let w = 0; w < opts.windows; w++) {
         const cpu0 = server.cpuMs()
         const b0 = bytes()
+        const s0 = sent()
+        const m0 = moves
         const t0 = performance.now()
         await new Promise((r) => setTimeout(r, opts.windowMs))
         const seconds = (performance.now() - t0) / 1000
-        windows.push({ cpuMsPerSec: (server.cpuMs() - cpu0) / seconds, kibOutPerSec: (bytes() - b0) / 1024 / seconds })
+        windows.push({
+          cpuMsPerSec: (server.cpuMs() - cpu0) / seconds,
+          kibOutPerSec: (bytes() - b0) / 1024 / seconds,
+          sentHzPerClient: (moves - m0) / clients.length / seconds,
+          messagesHzPerClient: (sent() - s0) / clients.length / seconds,
+        })
       }
     } finally {
       clearInterval(tick)
