@@ -73,8 +73,10 @@ function ensureBuilds() {
     if (!st.isDirectory()) return st.mtimeMs
     return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))))
   }
+  // The client and the server bundle, as `npm start` builds them (each only if stale).
+  const app = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
+  if (app.status !== 0) throw new Error('build failed: scripts/build.mjs')
   const builds = [
-    { index: path.join(ROOT, 'client/dist/index.html'), sources: ['client/src', 'client/index.html', 'client/vite.config.ts', 'shared/src', 'package-lock.json'], cmd: ['run', 'build', '--silent'] },
     { index: path.join(BARE_DIST, 'index.html'), sources: ['bench/bare', 'package-lock.json'], cmd: ['exec', '--', 'vite', 'build', '--config', 'bench/bare/vite.config.ts'] },
   ]
   for (const b of builds) {

@@ -65,7 +65,8 @@ function command(kind: ServerKind): string[] {
   const tsx = ['--import', 'tsx']
   switch (kind) {
     case 'roundtable':
-      return [...tsx, path.join(ROOT, 'server/src/main.ts')]
+      // As `npm start` runs it: the built bundle (see scripts/build.mjs).
+      return ['--enable-source-maps', path.join(ROOT, 'server/dist/main.mjs')]
     case 'reference':
       return [path.join(ROOT, 'node_modules/@y/websocket-server/src/server.js')]
     case 'hocuspocus':

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createTLSchema } from '@tldraw/tlschema'
 import { boardToFile, boardToTldr, buildReport, docFromUpdate, downloadBaseName, isValidBoardId, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
@@ -27,9 +26,12 @@ const MAX_NAME_LENGTH = 120
 const DEFAULT_LIST_LIMIT = 100
 const MAX_LIST_LIMIT = 1000
 
-/** tldraw's schema, for a .tldr or JSON file of a board no canvas has written yet. */
+/**
+ * tldraw's schema, for a .tldr or JSON file of a board no canvas has written yet. Loaded on the
+ * first export: tldraw's schema package alone would add a third to the server's start-up.
+ */
 let defaultSchema: unknown
-const fallbackSchema = () => (defaultSchema ??= createTLSchema().serialize())
+const fallbackSchema = async () => (defaultSchema ??= (await import('@tldraw/tlschema')).createTLSchema().serialize())
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
@@ -99,15 +101,16 @@ function limitOf(url: URL): number {
  * Sends a board (held as one Yjs update) in the asked format. A report is of the session's time,
  * or of the moment a snapshot was taken.
  */
-function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshot?: { name: string; createdAt: number }) {
+async function sendBoard(res: ServerResponse, state: Uint8Array, format: Format, snapshot?: { name: string; createdAt: number }) {
+  const schema = format === 'md' ? undefined : await fallbackSchema()
   const doc = docFromUpdate(state)
   try {
     const [type, body, ext] =
       format === 'md'
         ? ['text/markdown; charset=utf-8', buildReport(reportInputFromDoc(doc, snapshot?.createdAt)), '.md']
         : format === 'tldr'
-          ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, fallbackSchema())), '.tldr']
-          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, Date.now(), fallbackSchema())), '.json']
+          ? [TLDR_MIME_TYPE, JSON.stringify(boardToTldr(doc, schema)), '.tldr']
+          : ['application/json; charset=utf-8', JSON.stringify(boardToFile(doc, Date.now(), schema)), '.json']
     const name = `${downloadBaseName(readMeta(doc).title, snapshot?.name)}${ext}`
     res.writeHead(200, {
       'content-type': type,
@@ -145,11 +148,11 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
     return id
   }
   const router = new Router()
-    .add('GET', '/api/boards/:id/export', ({ res, url, params }) => {
+    .add('GET', '/api/boards/:id/export', async ({ res, url, params }) => {
       const id = board(params)
       const format = formatOf(url)
       if (!snapshots.exists(id)) throw new ApiError(404, `no board ${id}`)
-      sendBoard(res, snapshots.currentState(id), format)
+      await sendBoard(res, snapshots.currentState(id), format)
     })
     .add('GET', '/api/boards/:id/snapshots', ({ res, url, params }) => {
       const page = snapshots.list(board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
@@ -162,10 +165,10 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       if (!name) throw new ApiError(400, 'a snapshot needs a "name"')
       sendJson(res, 201, { snapshot: publicInfo(snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
     })
-    .add('GET', '/api/boards/:id/snapshots/:sid', ({ res, url, params }) => {
+    .add('GET', '/api/boards/:id/snapshots/:sid', async ({ res, url, params }) => {
       const format = formatOf(url)
       const snapshot = snapshots.get(board(params), params.sid)
-      sendBoard(res, snapshot.state, format, snapshot)
+      await sendBoard(res, snapshot.state, format, snapshot)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
       const id = editableBoard(params, 'restore snapshots')
