@@ -7,6 +7,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { ServerKind } from './servers.ts'
+import { sendOnlyOwnPresence } from '@roundtable/shared'
 
 /** A client of any of the compared servers: the kind's own stock client, or raw frames for the floor. */
 export interface BenchClient {
@@ -100,6 +101,8 @@ export function connect(server: { kind: ServerKind; wsUrl: string }, board: stri
         WebSocketPolyfill: countingWebSocket(counter) as unknown as typeof globalThis.WebSocket,
         disableBc: true,
       })
+      // Roundtable's web client sends only its own presence (see sendOnlyOwnPresence).
+      if (server.kind === 'roundtable') sendOnlyOwnPresence(provider)
       const synced = provider.synced ? Promise.resolve() : onceEvent(provider, 'sync', timeout, `${server.kind} ${board}`)
       return {
         doc,

@@ -40,7 +40,7 @@ const settings = smoke
     }
   : {
       runs: 5,
-      fanout: { readers: 50, updates: 2000, window: 16, paced: { updates: 240, hz: 60 }, deferredMs: DEFERRED_MS },
+      fanout: { readers: 50, updates: 2000, window: 16, paced: { updates: 180, hz: 60 }, deferredMs: DEFERRED_MS },
       cold: { stickies: 10_000 },
       memory: { boards: 1000, records: 50, minIdleMs: MIN_IDLE_MS, maxIdleMs: MAX_IDLE_MS },
       presence: { clients: 50, hz: 20, windowMs: 6000 },

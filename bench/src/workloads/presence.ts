@@ -14,7 +14,7 @@ export interface PresenceWindow {
   sentHzPerClient: number
   /**
    * Messages each client sent per second: the stock y-websocket client also sends back every
-   * presence change it receives (Roundtable's web client is that client), Hocuspocus' does not.
+   * presence change it receives (Roundtable's web client, and so the bench's Roundtable client, sends only its own), Hocuspocus' does not.
    */
   messagesHzPerClient: number
 }

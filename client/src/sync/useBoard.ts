@@ -16,7 +16,7 @@ import {
   type TLRecord,
   type TLStoreWithStatus,
 } from 'tldraw'
-import { boardRecords, SYNC_PATH, VIEW_SYNC_PATH, votesMap, type VoteState } from '@roundtable/shared'
+import { boardRecords, sendOnlyOwnPresence, SYNC_PATH, VIEW_SYNC_PATH, votesMap, type VoteState } from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
 import { takePendingImport } from '../export/pendingImport.ts'
 import { loadIntoEmptyBoard } from '../export/importBoard.ts'
@@ -63,6 +63,7 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
     const local = new IndexeddbPersistence(viewOnly ? `roundtable:view:${boardId}` : `roundtable:${boardId}`, doc)
     const ws = new WebsocketProvider(syncUrl(viewOnly), boardId, doc, { connect: true })
     setProvider(ws)
+    cleanups.push(sendOnlyOwnPresence(ws))
     const { awareness } = ws
     awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
 
