@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          // The server as `npm start` runs it (built by `npm run build`, which `npm test` runs first).
+          env: { ROUNDTABLE_SERVER: 'bundle' },
           testTimeout: 90_000,
           hookTimeout: 60_000,
           // Browsers are heavy on two cores: one file at a time.

@@ -1,6 +1,7 @@
-// Builds what `npm start` runs: the client (Vite) and the server as one JavaScript bundle
-// (esbuild), so the server starts as plain JavaScript instead of compiling TypeScript at every
-// start. `--if-stale` skips an output that is newer than all of its sources.
+// Builds what `npm start` runs: the client (Vite) and the server as one JavaScript file
+// (esbuild, its npm packages included), so the server starts as plain JavaScript instead of
+// compiling TypeScript and resolving hundreds of modules at every start. `--if-stale` skips an
+// output that is newer than all of its sources.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -15,14 +16,6 @@ function newestMtime(p) {
   if (!stat) return 0
   if (!stat.isDirectory()) return stat.mtimeMs
   return Math.max(0, ...fs.readdirSync(p).map((name) => newestMtime(path.join(p, name))))
-}
-
-/** Workspace packages are TypeScript sources: bundled. Everything from npm stays an import. */
-const npmPackagesExternal = {
-  name: 'npm-packages-external',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@roundtable/') ? undefined : { external: true }))
-  },
 }
 
 const targets = [
@@ -48,7 +41,10 @@ const targets = [
         format: 'esm',
         target: 'node20',
         sourcemap: true,
-        plugins: [npmPackagesExternal],
+        // A native addon, and tldraw's schema, which the server imports only on its first export.
+        external: ['better-sqlite3', '@tldraw/tlschema'],
+        // CommonJS packages inside an ES module still call require (node's built-ins, optional peers).
+        banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
         logLevel: 'warning',
       }),
   },

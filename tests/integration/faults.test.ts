@@ -76,19 +76,23 @@ describe('kill -9 during edits', () => {
   }, 60_000)
 })
 
+/** Three independent writers, so each stored row stands alone: m.a, m.b, m.c = "value a"…. */
+async function writeThreeRows(server: ServerProcess, boardId: string) {
+  for (const key of ['a', 'b', 'c']) {
+    const c = client(server, boardId)
+    await whenSynced(c)
+    c.doc.getMap('m').set(key, `value ${key}`)
+    await new Promise((r) => setTimeout(r, 100))
+    c.destroy()
+  }
+}
+
 describe('corrupt rows', () => {
   it('are detected on load, reported in the log and metrics, kept aside, and the rest of the board loads', async () => {
     const dataDir = tempDataDir()
     const boardId = newBoardId()
     const server = await start({ dataDir, env: { COMPACT_AFTER_UPDATES: '1000' } })
-    // Three independent writers, so each stored row stands alone.
-    for (const key of ['a', 'b', 'c']) {
-      const c = client(server, boardId)
-      await whenSynced(c)
-      c.doc.getMap('m').set(key, `value ${key}`)
-      await new Promise((r) => setTimeout(r, 100))
-      c.destroy()
-    }
+    await writeThreeRows(server, boardId)
     await server.stop('SIGKILL')
 
     const db = new Database(path.join(dataDir, 'roundtable.sqlite'))
@@ -127,13 +131,7 @@ describe('rows that pass their checksum but cannot be applied', () => {
     const dataDir = tempDataDir()
     const boardId = newBoardId()
     const server = await start({ dataDir, env: { COMPACT_AFTER_UPDATES: '1000' } })
-    for (const key of ['a', 'b', 'c']) {
-      const c = client(server, boardId)
-      await whenSynced(c)
-      c.doc.getMap('m').set(key, `value ${key}`)
-      await new Promise((r) => setTimeout(r, 100))
-      c.destroy()
-    }
+    await writeThreeRows(server, boardId)
     await server.stop('SIGKILL')
 
     // Bytes that are not a Yjs update, stored with a matching checksum (e.g. a bug in a writer).

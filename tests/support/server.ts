@@ -22,16 +22,22 @@ export function tempDataDir(): string {
 }
 
 /**
- * Starts the real server (`server/src/main.ts`) as its own process on a free port, so tests can
- * SIGTERM or kill -9 it. Resolves once it logged the URL to open.
+ * Starts the real server as its own process on a free port, so tests can SIGTERM or kill -9 it.
+ * Resolves once it logged the URL to open. It runs from its sources, or, where the test project
+ * sets ROUNDTABLE_SERVER=bundle (the end-to-end tests), as `npm start` runs it: the bundle that
+ * `npm run build` writes.
  */
 export async function startServerProcess(
   opts: { dataDir?: string; port?: number; env?: Record<string, string>; faulty?: boolean } = {},
 ): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDataDir()
   // `faulty`: storage writes fail while FAULT_FILE exists (see faultyServer.ts).
-  const entry = opts.faulty ? 'tests/support/faultyServer.ts' : 'server/src/main.ts'
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+  const bundle = !opts.faulty && process.env.ROUNDTABLE_SERVER === 'bundle'
+  const args = bundle
+    ? ['--enable-source-maps', path.join(ROOT, 'server/dist/main.mjs')]
+    : ['--import', 'tsx', path.join(ROOT, opts.faulty ? 'tests/support/faultyServer.ts' : 'server/src/main.ts')]
+  if (bundle && !fs.existsSync(args[1])) throw new Error('server/dist/main.mjs is missing: run `npm run build` first')
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(opts.port ?? 0), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
