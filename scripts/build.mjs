@@ -41,6 +41,7 @@ const targets = [
         format: 'esm',
         target: 'node20',
         sourcemap: true,
+        minify: true,
         // A native addon, and tldraw's schema, which the server imports only on its first export.
         external: ['better-sqlite3', '@tldraw/tlschema'],
         // CommonJS packages inside an ES module still call require (node's built-ins, optional peers).

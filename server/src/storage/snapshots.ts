@@ -63,7 +63,8 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
     this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('busy_timeout = 5000')
+    // As for the boards: waiting on another process's lock freezes every board, so fail fast.
+    this.db.pragma('busy_timeout = 200')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS board_snapshots (
         id TEXT PRIMARY KEY,
