@@ -167,10 +167,9 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
       if (written.length || !alone) await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text), ...(alone ? { alone } : {}) })
     } else if (written.length) {
       // A round this board no longer knows has no places: below everything on the page.
-      const viewport = editor.getViewportPageBounds()
       const { anchor, firstSlot } = r
         ? { anchor: r.anchor, firstSlot: (await rpc.request('round.claim', { roundId: r.roundId, count: written.length })).firstSlot }
-        : { anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }), firstSlot: 0 }
+        : { anchor: anchorOnThisPage(), firstSlot: 0 }
       const pageId = (r && editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
       editor.run(() => {
         editor.createShapes(
@@ -193,15 +192,20 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     if (round) rpc.request('round.reveal', { roundId: round.roundId }).catch((err) => setMessage((err as Error).message))
   }
 
-  async function start(prompt: string, minutes: number | null, anonymous: boolean) {
+  /** Where revealed notes go on the current page: below what is there, or near the top of the view. */
+  function anchorOnThisPage() {
     const viewport = editor.getViewportPageBounds()
+    return revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 })
+  }
+
+  async function start(prompt: string, minutes: number | null, anonymous: boolean) {
     try {
       await rpc.request('round.start', {
         prompt,
         durationMs: minutes ? Math.round(minutes * 60_000) : null,
         anonymous,
         pageId: editor.getCurrentPageId(),
-        anchor: revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 }),
+        anchor: anchorOnThisPage(),
       })
       setStarting(false)
       setMessage('')

@@ -349,11 +349,13 @@ export class RoundtableService {
   }
 
   /** Each connection hands in (or claims places for) its notes once per round. */
+  private refuseIfHandedIn(conn: WebSocket, roundId: string) {
+    if (this.handedIn.get(conn)?.has(roundId)) throw new RequestError('your notes for this round were published already')
+  }
+
   private claimOnce(conn: WebSocket, roundId: string) {
-    const rounds = this.handedIn.get(conn) ?? new Set<string>()
-    if (rounds.has(roundId)) throw new RequestError('your notes for this round were published already')
-    rounds.add(roundId)
-    this.handedIn.set(conn, rounds)
+    this.refuseIfHandedIn(conn, roundId)
+    this.handedIn.set(conn, (this.handedIn.get(conn) ?? new Set<string>()).add(roundId))
   }
 
   private claimSlots(room: RoundtableRoom, roundId: string, count: number): number {
@@ -381,7 +383,7 @@ export class RoundtableService {
     }
     if (r.alone !== undefined && typeof r.alone !== 'boolean') throw new RequestError('alone must be true or false')
     const notes = (r.notes as string[]).map((n) => n.trim()).filter(Boolean)
-    if (this.handedIn.get(conn)?.has(round.roundId)) throw new RequestError('your notes for this round were published already')
+    this.refuseIfHandedIn(conn, round.roundId)
     const batch = this.batches.get(room)
     const collecting = batch?.roundId === round.roundId
     if (collecting && batch.entries.some((e) => e.conn === conn)) throw new RequestError('your notes for this round are handed in already')
