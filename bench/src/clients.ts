@@ -76,7 +76,12 @@ function countingWebSocket(counter: Counter) {
   }
 }
 
-function onceEvent(emitter: { once?: Function; on: Function; off?: Function }, event: string, timeoutMs: number, what: string): Promise<void> {
+function onceEvent(
+  emitter: { once?: Function; on: Function; off?: Function },
+  event: string,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what}: no "${event}" within ${timeoutMs} ms`)), timeoutMs)
     const handler = (arg: unknown) => {
@@ -90,7 +95,11 @@ function onceEvent(emitter: { once?: Function; on: Function; off?: Function }, e
   })
 }
 
-export function connect(server: { kind: ServerKind; wsUrl: string }, board: string, opts: { doc?: Y.Doc; syncTimeoutMs?: number } = {}): BenchClient {
+export function connect(
+  server: { kind: ServerKind; wsUrl: string },
+  board: string,
+  opts: { doc?: Y.Doc; syncTimeoutMs?: number } = {},
+): BenchClient {
   const doc = opts.doc ?? new Y.Doc()
   const counter = newCounter()
   const timeout = opts.syncTimeoutMs ?? 60_000

@@ -77,7 +77,11 @@ function ensureBuilds() {
   const app = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
   if (app.status !== 0) throw new Error('build failed: scripts/build.mjs')
   const builds = [
-    { index: path.join(BARE_DIST, 'index.html'), sources: ['bench/bare', 'package-lock.json'], cmd: ['exec', '--', 'vite', 'build', '--config', 'bench/bare/vite.config.ts'] },
+    {
+      index: path.join(BARE_DIST, 'index.html'),
+      sources: ['bench/bare', 'package-lock.json'],
+      cmd: ['exec', '--', 'vite', 'build', '--config', 'bench/bare/vite.config.ts'],
+    },
   ]
   for (const b of builds) {
     if (newest(b.index) >= Math.max(...b.sources.map((s) => newest(path.join(ROOT, s))))) continue
@@ -95,7 +99,14 @@ const per = <T>(kinds: ServerKind[], f: () => T) => Object.fromEntries(kinds.map
  * server's CPU is its own process's); a server starts its next run once its previous window
  * closed. `windows` holds each server's open window, across calls; `rotation` picks the first order.
  */
-async function fanoutRounds(servers: RunningServer[], opts: FanoutOptions, name: string, warmUp: boolean, windows: Map<ServerKind, Promise<void>>, rotation = 0) {
+async function fanoutRounds(
+  servers: RunningServer[],
+  opts: FanoutOptions,
+  name: string,
+  warmUp: boolean,
+  windows: Map<ServerKind, Promise<void>>,
+  rotation = 0,
+) {
   const runs = per(ALL, () => [] as FanoutRun[])
   const rounds = settings.runs + (warmUp ? 1 : 0)
   for (let i = 0; i < rounds; i++) {
@@ -111,7 +122,9 @@ async function fanoutRounds(servers: RunningServer[], opts: FanoutOptions, name:
         run.result.then((r) => {
           if (round === 0) return
           runs[s.kind].push(r)
-          log(`${name} ${s.kind} run ${round}: ${r.cpuMsPer1000.toFixed(2)} ms CPU/1k deliveries, ${r.messagesPerDelivery.toFixed(3)} messages/delivery, p99 ${r.p99Ms.toFixed(1)} ms${r.reconnects ? `, ${r.reconnects} reconnects` : ''}${r.quiet ? '' : ', server never quiet'}`)
+          log(
+            `${name} ${s.kind} run ${round}: ${r.cpuMsPer1000.toFixed(2)} ms CPU/1k deliveries, ${r.messagesPerDelivery.toFixed(3)} messages/delivery, p99 ${r.p99Ms.toFixed(1)} ms${r.reconnects ? `, ${r.reconnects} reconnects` : ''}${r.quiet ? '' : ', server never quiet'}`,
+          )
         }),
       )
     }
@@ -126,7 +139,10 @@ function fanoutNotes(runs: Record<ServerKind, FanoutRun[]>): string[] {
     const reconnects = runs[k].reduce((s, r) => s + r.reconnects, 0)
     const loud = runs[k].filter((r) => !r.quiet).length
     if (reconnects) notes.push(`${SERVER_LABEL[k]}: ${reconnects} client reconnections during the runs.`)
-    if (loud) notes.push(`${SERVER_LABEL[k]}: in ${loud} of ${runs[k].length} runs the server was not quiet (≤ 5 ms CPU in a second) within 30 s before or after; all its CPU was counted.`)
+    if (loud)
+      notes.push(
+        `${SERVER_LABEL[k]}: in ${loud} of ${runs[k].length} runs the server was not quiet (≤ 5 ms CPU in a second) within 30 s before or after; all its CPU was counted.`,
+      )
   }
   return notes
 }
@@ -136,29 +152,54 @@ async function fanout(): Promise<Record<string, WorkloadResult>> {
   const servers: RunningServer[] = []
   // The bench's writer sends as fast as the window allows, far above any person: lift the
   // per-connection message rate limit for it (every other limit stays at its default).
-  for (const kind of ALL) servers.push(await startServer(kind, kind === 'roundtable' ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } } : {}))
+  for (const kind of ALL)
+    servers.push(
+      await startServer(kind, kind === 'roundtable' ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } } : {}),
+    )
   let burst: Record<ServerKind, FanoutRun[]>
   let paced: Record<ServerKind, FanoutRun[]>
   try {
     // One unmeasured round first, so no server is timed while its JIT warms up; the paced
     // rounds follow on the same, warm processes.
     const windows = new Map<ServerKind, Promise<void>>()
-    burst = await fanoutRounds(servers, { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs }, 'fan-out bursts', true, windows)
+    burst = await fanoutRounds(
+      servers,
+      { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs },
+      'fan-out bursts',
+      true,
+      windows,
+    )
     // Starting in the last burst round's order: its first server's window closes first.
-    paced = await fanoutRounds(servers, { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs }, 'fan-out paced', false, windows, settings.runs)
+    paced = await fanoutRounds(
+      servers,
+      { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs },
+      'fan-out paced',
+      false,
+      windows,
+      settings.runs,
+    )
     await Promise.all(windows.values())
   } finally {
     for (const s of servers) await s.stop()
   }
-  const pick = (runs: Record<ServerKind, FanoutRun[]>, f: (r: FanoutRun) => number) => Object.fromEntries(ALL.map((k) => [k, summarize(runs[k].map(f))])) as Record<string, Summary>
+  const pick = (runs: Record<ServerKind, FanoutRun[]>, f: (r: FanoutRun) => number) =>
+    Object.fromEntries(ALL.map((k) => [k, summarize(runs[k].map(f))])) as Record<string, Summary>
   const common = (runs: Record<ServerKind, FanoutRun[]>) => ({
     cpuMsPer1000: { label: 'server CPU ms / 1,000 deliveries', lowerIsBetter: true, values: pick(runs, (r) => r.cpuMsPer1000) },
-    messagesPerDelivery: { label: 'messages sent by the server per delivery', lowerIsBetter: true, values: pick(runs, (r) => r.messagesPerDelivery) },
+    messagesPerDelivery: {
+      label: 'messages sent by the server per delivery',
+      lowerIsBetter: true,
+      values: pick(runs, (r) => r.messagesPerDelivery),
+    },
   })
   const latency = (runs: Record<ServerKind, FanoutRun[]>) => ({
     p50Ms: { label: 'latency p50 ms (send → applied at every reader)', lowerIsBetter: true, values: pick(runs, (r) => r.p50Ms) },
     p99Ms: { label: 'latency p99 ms', lowerIsBetter: true, values: pick(runs, (r) => r.p99Ms) },
-    idleCpuMsPerSec: { label: 'server CPU ms/s when idle (not counted)', lowerIsBetter: true, values: pick(runs, (r) => r.idleCpuMsPerSec) },
+    idleCpuMsPerSec: {
+      label: 'server CPU ms/s when idle (not counted)',
+      lowerIsBetter: true,
+      values: pick(runs, (r) => r.idleCpuMsPerSec),
+    },
   })
   return {
     fanout: {
@@ -198,7 +239,9 @@ async function cold(): Promise<WorkloadResult> {
       const seed = seeds[(i + j) % seeds.length]
       const r = await coldLoadRun(seed)
       runs[seed.kind].push(r)
-      log(`cold load ${seed.kind} run ${i + 1}: restart → synced ${r.restartMs.toFixed(0)} ms, connect → synced ${r.connectMs.toFixed(0)} ms`)
+      log(
+        `cold load ${seed.kind} run ${i + 1}: restart → synced ${r.restartMs.toFixed(0)} ms, connect → synced ${r.connectMs.toFixed(0)} ms`,
+      )
     }
   }
   for (const seed of seeds) seed.dispose()
@@ -210,7 +253,9 @@ async function cold(): Promise<WorkloadResult> {
       restartMs: { label: 'ms from restart (process spawn) to fully synced', lowerIsBetter: true, values: pick((r) => r.restartMs) },
       connectMs: { label: 'ms from connect (server listening) to fully synced', lowerIsBetter: true, values: pick((r) => r.connectMs) },
     },
-    notes: [`Stored on disk once seeded (the server stopped): ${seeds.map((s) => `${SERVER_LABEL[s.kind]} ${(s.storedBytes / 1024 ** 2).toFixed(1)} MiB`).join(', ')}.`],
+    notes: [
+      `Stored on disk once seeded (the server stopped): ${seeds.map((s) => `${SERVER_LABEL[s.kind]} ${(s.storedBytes / 1024 ** 2).toFixed(1)} MiB`).join(', ')}.`,
+    ],
     details: { storedBytes: Object.fromEntries(seeds.map((s) => [s.kind, s.storedBytes])) },
   }
 }
@@ -232,7 +277,9 @@ async function memory(): Promise<WorkloadResult> {
     })
     results.forEach((r, k) => {
       runs[kinds[k]].push(r)
-      log(`memory ${kinds[k]} run ${batch[Math.floor(k / STORING.length)] + 1}: ${r.rssPerBoardKiB.toFixed(1)} KiB/board (RSS ${r.halfMiB.toFixed(0)} → ${r.fullMiB.toFixed(0)} MiB), ${r.reconnects} reconnects, ${r.connected}/${o.boards} connected${r.settled ? '' : ', RSS never settled'}`)
+      log(
+        `memory ${kinds[k]} run ${batch[Math.floor(k / STORING.length)] + 1}: ${r.rssPerBoardKiB.toFixed(1)} KiB/board (RSS ${r.halfMiB.toFixed(0)} → ${r.fullMiB.toFixed(0)} MiB), ${r.reconnects} reconnects, ${r.connected}/${o.boards} connected${r.settled ? '' : ', RSS never settled'}`,
+      )
     })
   }
   const pick = (f: (r: MemoryRun) => number) => Object.fromEntries(STORING.map((k) => [k, summarize(runs[k].map(f))]))
@@ -241,9 +288,15 @@ async function memory(): Promise<WorkloadResult> {
     const reconnects = runs[k].reduce((n, r) => n + r.reconnects, 0)
     const dropped = runs[k].filter((r) => r.connected < o.boards).length
     const unsettled = runs[k].filter((r) => !r.settled).length
-    if (reconnects) notes.push(`${SERVER_LABEL[k]}: its idle clients were disconnected and reconnected ${reconnects} times over the ${runs[k].length} runs.`)
+    if (reconnects)
+      notes.push(
+        `${SERVER_LABEL[k]}: its idle clients were disconnected and reconnected ${reconnects} times over the ${runs[k].length} runs.`,
+      )
     if (dropped) notes.push(`${SERVER_LABEL[k]}: in ${dropped} of ${runs[k].length} runs not every client was connected when RSS was read.`)
-    if (unsettled) notes.push(`${SERVER_LABEL[k]}: in ${unsettled} of ${runs[k].length} runs RSS had not settled within ${(o.maxIdleMs ?? MAX_IDLE_MS) / 1000} s; the last readings were used.`)
+    if (unsettled)
+      notes.push(
+        `${SERVER_LABEL[k]}: in ${unsettled} of ${runs[k].length} runs RSS had not settled within ${(o.maxIdleMs ?? MAX_IDLE_MS) / 1000} s; the last readings were used.`,
+      )
   }
   const half = Math.floor(o.boards / 2)
   return {
@@ -279,7 +332,9 @@ async function presence(): Promise<WorkloadResult> {
         kib[s.kind].push(w.kibOutPerSec)
         hz[s.kind].push(w.sentHzPerClient)
         msgHz[s.kind].push(w.messagesHzPerClient)
-        log(`presence ${s.kind} window ${i + 1}: ${w.cpuMsPerSec.toFixed(0)} ms CPU/s, ${w.kibOutPerSec.toFixed(0)} KiB/s out, ${w.sentHzPerClient.toFixed(1)} Hz sent per client`)
+        log(
+          `presence ${s.kind} window ${i + 1}: ${w.cpuMsPerSec.toFixed(0)} ms CPU/s, ${w.kibOutPerSec.toFixed(0)} KiB/s out, ${w.sentHzPerClient.toFixed(1)} Hz sent per client`,
+        )
       }
     }
   } finally {
@@ -295,7 +350,11 @@ async function presence(): Promise<WorkloadResult> {
       cpuMsPerSec: { label: 'server CPU ms per second', lowerIsBetter: true, values: sum(cpu) },
       kibOutPerSec: { label: 'KiB/s sent by the server', lowerIsBetter: true, values: sum(kib) },
       sentHzPerClient: { label: 'cursor moves sent per client per s', lowerIsBetter: false, values: sum(hz) },
-      messagesHzPerClient: { label: 'messages sent per client per s (stock y-websocket clients echo others’ presence)', lowerIsBetter: true, values: sum(msgHz) },
+      messagesHzPerClient: {
+        label: 'messages sent per client per s (stock y-websocket clients echo others’ presence)',
+        lowerIsBetter: true,
+        values: sum(msgHz),
+      },
     },
     notes: [
       short.length === 0
@@ -309,14 +368,20 @@ async function client(): Promise<WorkloadResult> {
   const o = settings.client
   const r = await clientRuns({ ...o, runs: settings.runs })
   for (const which of ['roundtable', 'bare'] as const) {
-    log(`client ${which}: TTI ${r[which].map((x) => x.ttiMs.toFixed(0)).join(', ')} ms; pan ${r[which].map((x) => `${x.panFps.toFixed(0)} fps/${x.jankPercent.toFixed(0)}% slow`).join(', ')}`)
+    log(
+      `client ${which}: TTI ${r[which].map((x) => x.ttiMs.toFixed(0)).join(', ')} ms; pan ${r[which].map((x) => `${x.panFps.toFixed(0)} fps/${x.jankPercent.toFixed(0)}% slow`).join(', ')}`,
+    )
   }
   const pick = (f: (x: ClientRun) => number) => ({ roundtable: summarize(r.roundtable.map(f)), bare: summarize(r.bare.map(f)) })
   return {
     short: `Client (${o.stickies.toLocaleString('en')} stickies)`,
     title: `Client: headless Chromium opens a ${o.stickies.toLocaleString('en')}-sticky board, clicks a note as soon as all are shown, then pans the board zoomed to fit`,
     metrics: {
-      ttiMs: { label: 'time to interactive ms (notes shown and a click on one selected it)', lowerIsBetter: true, values: pick((x) => x.ttiMs) },
+      ttiMs: {
+        label: 'time to interactive ms (notes shown and a click on one selected it)',
+        lowerIsBetter: true,
+        values: pick((x) => x.ttiMs),
+      },
       shownMs: { label: 'ms until every note is in the DOM', lowerIsBetter: true, values: pick((x) => x.shownMs) },
       panFps: { label: 'frames/s while panning', lowerIsBetter: false, values: pick((x) => x.panFps) },
       jankPercent: { label: '% of panning frames over 20 ms', lowerIsBetter: true, values: pick((x) => x.jankPercent) },
@@ -338,7 +403,9 @@ async function main() {
   if (renderOnly) {
     // Nothing to run.
   } else if (load) {
-    log(`load run: ${settings.load.boards * settings.load.perBoard} connections over ${settings.load.boards} boards for ${settings.load.seconds} s`)
+    log(
+      `load run: ${settings.load.boards * settings.load.perBoard} connections over ${settings.load.boards} boards for ${settings.load.seconds} s`,
+    )
     const r = await loadRun(settings.load)
     log(`load: ${r.editsPerSec.toFixed(0)} edits/s, p99 ${r.latencyP99Ms.toFixed(1)} ms, ${r.convergedBoards}/${r.boards} boards converged`)
     loadResults = { date: new Date().toISOString(), smoke, machine: describeMachine(), settings: settings.load, result: r }
@@ -352,7 +419,15 @@ async function main() {
       // A workload may report more than one table (fan-out: bursts and paced).
       Object.assign(workloads, 'metrics' in r ? { [name]: r } : r)
     }
-    results = { date: new Date().toISOString(), smoke, machine: describeMachine(), runs: settings.runs, workloads, seconds: 0, machineLoad: { busyPercent: 0, othersPercent: 0, loadAverageStart: load0, loadAverageEnd: 0 } }
+    results = {
+      date: new Date().toISOString(),
+      smoke,
+      machine: describeMachine(),
+      runs: settings.runs,
+      workloads,
+      seconds: 0,
+      machineLoad: { busyPercent: 0, othersPercent: 0, loadAverageStart: load0, loadAverageEnd: 0 },
+    }
   }
   const seconds = (Date.now() - started) / 1000
   const cpu1 = machineCpuSample()
@@ -383,14 +458,19 @@ async function main() {
   const md = writeReport(read<BenchResults>(jsonName), read<LoadResults>(loadJsonName))
   fs.writeFileSync(path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md'), md)
   if (renderOnly) return log(`rendered ${path.join(OUT, 'RESULTS.md')}`)
-  log(`done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md')}`)
+  log(
+    `done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md')}`,
+  )
 }
 
 // Bounded: whatever happens, the bench stops itself (and its servers, see servers.ts).
-const limit = setTimeout(() => {
-  console.error('bench: time limit reached, stopping')
-  process.exit(3)
-}, (smoke ? 5 : load ? 5 : 20) * 60_000)
+const limit = setTimeout(
+  () => {
+    console.error('bench: time limit reached, stopping')
+    process.exit(3)
+  },
+  (smoke ? 5 : load ? 5 : 20) * 60_000,
+)
 limit.unref()
 
 main().then(

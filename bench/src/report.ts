@@ -73,20 +73,81 @@ export function goals(r: BenchResults) {
   const name = (w: string) => r.workloads[w]?.short ?? w
   // A memory figure read while the clients were being dropped says less than it seems.
   const reconnected = (who: string) => (r.workloads.memory?.metrics.reconnects?.values[who]?.max ?? 0) > 0
-  const memoryCaveat = ['roundtable', 'reference'].filter(reconnected).map((k) => `${LABEL[k]}: clients reconnected, see Memory`).join('; ')
-  const rows: { workload: string; goal: string; measured: number | undefined; unit: 'x' | 'fps'; target: number; atMost: boolean; caveat?: string }[] = []
+  const memoryCaveat = ['roundtable', 'reference']
+    .filter(reconnected)
+    .map((k) => `${LABEL[k]}: clients reconnected, see Memory`)
+    .join('; ')
+  const rows: {
+    workload: string
+    goal: string
+    measured: number | undefined
+    unit: 'x' | 'fps'
+    target: number
+    atMost: boolean
+    caveat?: string
+  }[] = []
   for (const w of ['fanout', 'fanoutPaced']) {
     rows.push(
-      { workload: name(w), goal: 'Server CPU per delivery vs reference', measured: ratio(w, 'cpuMsPer1000', 'roundtable', 'reference'), unit: 'x', target: 0.6, atMost: true },
-      { workload: name(w), goal: 'Server CPU per delivery vs raw-ws floor', measured: ratio(w, 'cpuMsPer1000', 'roundtable', 'floor'), unit: 'x', target: 1.5, atMost: true },
-      { workload: name(w), goal: 'p99 latency vs reference', measured: ratio(w, 'p99Ms', 'roundtable', 'reference'), unit: 'x', target: 1, atMost: true },
+      {
+        workload: name(w),
+        goal: 'Server CPU per delivery vs reference',
+        measured: ratio(w, 'cpuMsPer1000', 'roundtable', 'reference'),
+        unit: 'x',
+        target: 0.6,
+        atMost: true,
+      },
+      {
+        workload: name(w),
+        goal: 'Server CPU per delivery vs raw-ws floor',
+        measured: ratio(w, 'cpuMsPer1000', 'roundtable', 'floor'),
+        unit: 'x',
+        target: 1.5,
+        atMost: true,
+      },
+      {
+        workload: name(w),
+        goal: 'p99 latency vs reference',
+        measured: ratio(w, 'p99Ms', 'roundtable', 'reference'),
+        unit: 'x',
+        target: 1,
+        atMost: true,
+      },
     )
   }
   rows.push(
-    { workload: name('cold'), goal: 'Restart → fully synced vs reference', measured: ratio('cold', 'restartMs', 'roundtable', 'reference'), unit: 'x', target: 0.5, atMost: true },
-    { workload: name('memory'), goal: 'RSS per idle board vs reference', measured: ratio('memory', 'rssPerBoardKiB', 'roundtable', 'reference'), unit: 'x', target: 0.5, atMost: true, caveat: memoryCaveat || undefined },
-    { workload: name('client'), goal: 'Time to interactive vs bare tldraw', measured: ratio('client', 'ttiMs', 'roundtable', 'bare'), unit: 'x', target: 1.2, atMost: true },
-    { workload: name('client'), goal: 'Panning frame rate (Roundtable)', measured: m('client', 'panFps', 'roundtable'), unit: 'fps', target: 50, atMost: false },
+    {
+      workload: name('cold'),
+      goal: 'Restart → fully synced vs reference',
+      measured: ratio('cold', 'restartMs', 'roundtable', 'reference'),
+      unit: 'x',
+      target: 0.5,
+      atMost: true,
+    },
+    {
+      workload: name('memory'),
+      goal: 'RSS per idle board vs reference',
+      measured: ratio('memory', 'rssPerBoardKiB', 'roundtable', 'reference'),
+      unit: 'x',
+      target: 0.5,
+      atMost: true,
+      caveat: memoryCaveat || undefined,
+    },
+    {
+      workload: name('client'),
+      goal: 'Time to interactive vs bare tldraw',
+      measured: ratio('client', 'ttiMs', 'roundtable', 'bare'),
+      unit: 'x',
+      target: 1.2,
+      atMost: true,
+    },
+    {
+      workload: name('client'),
+      goal: 'Panning frame rate (Roundtable)',
+      measured: m('client', 'panFps', 'roundtable'),
+      unit: 'fps',
+      target: 50,
+      atMost: false,
+    },
   )
   return rows.map((g) => ({ ...g, met: g.measured === undefined ? undefined : g.atMost ? g.measured <= g.target : g.measured >= g.target }))
 }
@@ -117,12 +178,16 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
     `- Fan-out, two tables: bursts (the writer keeps up to 16 updates in flight; a server may merge what arrives together, Roundtable does within 4 ms) and paced (one update every 1/60 s, like a drag: nothing to merge). Latency is per update, from the writer's send until the last reader applied it. Server CPU is counted from a quiet server (at most 5 ms of CPU in a second, clients connected and synced) until at least 11 s after the last delivery and quiet again, with the clients still connected, so deferred work (Hocuspocus' store 2 s after the last change, Roundtable turning a board idle for 10 s back into bytes, garbage collection) counts in the run that caused it; what the server spends idle over that time (its CPU rate when quiet, a column of its own) is taken off. Meanwhile the next server runs; a server's next run waits for its window to close. Messages per delivery counts every WebSocket message the server sent, to the readers and the writer, over (updates × readers). The fan-out clients publish no presence. Bursts get one unmeasured warm-up round; the paced runs follow on the same processes.`,
     '- Cold load: the goal uses restart → synced, from spawning the stopped server until a new client holds every record; connect → synced starts when the server listens. Start-up is part of a restart; each server starts as described above.',
     `- Memory: per board is the slope between two readings on the same process, half the boards open and all of them, so start-up memory and fill order do not enter. Each reading waits until the server's boards have been idle 12 s (past Roundtable's 10 s idle timer and the collection after it) and RSS stays within 1% over 2 s (at most 40 s), the same rule for every server. Each client's socket openings are counted: a server that drops idle clients shows as reconnections, and the clients connected when RSS was read are shown. Up to three runs go side by side (filling one server at a time).`,
-    '- Presence: each window starts after 1 s of moving, past the joins. The send rate is the cursor moves each client published; the stock y-websocket client (the reference\'s) also sends back every presence change it receives, which the messages column shows; Roundtable\'s web client is that client sending only its own presence, and the bench\'s Roundtable clients do the same.',
-    '- Client: time to interactive is from navigation until every note is in the DOM and a click on one of them, sent then, has selected it (read from the page\'s tldraw editor). Bare tldraw gets the records inlined in its page. Panning counts requestAnimationFrame callbacks (60 at most) and the frames over 20 ms (at least one frame dropped), and checks the camera moved.',
+    "- Presence: each window starts after 1 s of moving, past the joins. The send rate is the cursor moves each client published; the stock y-websocket client (the reference's) also sends back every presence change it receives, which the messages column shows; Roundtable's web client is that client sending only its own presence, and the bench's Roundtable clients do the same.",
+    "- Client: time to interactive is from navigation until every note is in the DOM and a click on one of them, sent then, has selected it (read from the page's tldraw editor). Bare tldraw gets the records inlined in its page. Panning counts requestAnimationFrame callbacks (60 at most) and the frames over 20 ms (at least one frame dropped), and checks the camera moved.",
     '',
   )
   if (bench) {
-    out.push(...machineLines(bench), `- Runs per figure: ${bench.runs}${bench.smoke ? ' (smoke mode: tiny sizes, the numbers mean nothing)' : ''}`, '')
+    out.push(
+      ...machineLines(bench),
+      `- Runs per figure: ${bench.runs}${bench.smoke ? ' (smoke mode: tiny sizes, the numbers mean nothing)' : ''}`,
+      '',
+    )
     const g = goals(bench)
     if (g.some((x) => x.measured !== undefined)) {
       out.push('## Goals', '', '| Workload | Goal | Measured | Target | Met |', '| --- | --- | --- | --- | --- |')
@@ -139,7 +204,9 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
       const metrics = Object.values(w.metrics)
       const who = Object.keys(metrics[0].values)
       const ref = who.includes('reference') ? 'reference' : who.includes('bare') ? 'bare' : undefined
-      out.push(`| Server | ${metrics.map((m) => m.label).join(' | ')} |${ref ? ` ${metrics[0].label}: ratio to ${ref === 'bare' ? 'bare tldraw' : 'reference'} |` : ''}`)
+      out.push(
+        `| Server | ${metrics.map((m) => m.label).join(' | ')} |${ref ? ` ${metrics[0].label}: ratio to ${ref === 'bare' ? 'bare tldraw' : 'reference'} |` : ''}`,
+      )
       out.push(`| --- | ${metrics.map(() => '---').join(' | ')} |${ref ? ' --- |' : ''}`)
       for (const k of who) {
         const ratio = ref ? metrics[0].values[k].median / metrics[0].values[ref].median : undefined
@@ -151,7 +218,10 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
   }
   if (load) {
     const r = load.result
-    out.push(`## Load run: ${r.connections} connections over ${r.boards} boards, concurrent edits for ${load.settings.seconds} s (Roundtable)`, '')
+    out.push(
+      `## Load run: ${r.connections} connections over ${r.boards} boards, concurrent edits for ${load.settings.seconds} s (Roundtable)`,
+      '',
+    )
     out.push(...machineLines(load), '')
     out.push(
       `Each stock y-websocket client moves its own sticky ${load.settings.rate} times a second and every fifth move also writes one of three shared stickies (concurrent writes to one record); the clients run in two worker threads of the bench process, boards split between them. Afterwards a fresh client per board reads what the server holds and every client must equal it (state vector and records). Latency is from the edit to its arrival at each peer; the server's message counts include presence and the clean-up writes YKeyValue makes when two people wrote one sticky.${load.smoke ? ' (smoke mode: tiny sizes.)' : ''}`,

@@ -33,7 +33,11 @@ export function Landing() {
         </button>
         <label className="open-file">
           Open a file…
-          <input type="file" accept=".tldr,.json,application/json" onChange={(e) => (openFile(e.target.files?.[0]), (e.target.value = ''))} />
+          <input
+            type="file"
+            accept=".tldr,.json,application/json"
+            onChange={(e) => (openFile(e.target.files?.[0]), (e.target.value = ''))}
+          />
         </label>
       </div>
       {openError && (

@@ -44,8 +44,7 @@ describe('access token check', () => {
 })
 
 describe('presented access token', () => {
-  const presented = (cookie: string) =>
-    presentedAccessToken({ headers: { cookie } } as IncomingMessage, new URL('http://localhost/'))
+  const presented = (cookie: string) => presentedAccessToken({ headers: { cookie } } as IncomingMessage, new URL('http://localhost/'))
 
   it('reads the cookie, percent-decoded', () => {
     expect(presented('a=1; roundtable_access=t%C3%A9st')).toEqual({ token: 'tést', via: 'cookie' })

@@ -60,7 +60,10 @@ function cookieValue(header: string | undefined, name: string): string | undefin
  * Where a request presents ACCESS_TOKEN: `Authorization: Bearer …`, `?access_token=…`, or the
  * cookie the server sets after a browser first arrived with the query parameter.
  */
-export function presentedAccessToken(req: IncomingMessage, url: URL): { token: string | undefined; via: 'header' | 'query' | 'cookie' | undefined } {
+export function presentedAccessToken(
+  req: IncomingMessage,
+  url: URL,
+): { token: string | undefined; via: 'header' | 'query' | 'cookie' | undefined } {
   const auth = req.headers.authorization
   if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'header' }
   const query = url.searchParams.get(ACCESS_TOKEN_PARAM)

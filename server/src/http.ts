@@ -24,7 +24,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
 function indexHtmlLoader(config: ServerConfig): () => string | undefined {
   let cached: { mtimeMs: number; html: string } | undefined
   // The limits let the client refuse an import the server would close its connection over.
-  const runtimeConfig = { tldrawLicenseKey: config.tldrawLicenseKey ?? null, maxFrameBytes: config.maxFrameBytes, maxBoardBytes: config.maxBoardBytes }
+  const runtimeConfig = {
+    tldrawLicenseKey: config.tldrawLicenseKey ?? null,
+    maxFrameBytes: config.maxFrameBytes,
+    maxBoardBytes: config.maxBoardBytes,
+  }
   // Escape "<" so the JSON cannot close the script element.
   const script = `<script>window.__ROUNDTABLE_CONFIG__=${JSON.stringify(runtimeConfig).replace(/</g, '\\u003c')}</script>`
   return () => {
@@ -97,7 +101,9 @@ export function createRequestHandler(
       const presented = presentedAccessToken(req, url)
       if (!accessAllowed(config.accessToken, presented.token)) {
         deps.metrics.limitRejections.inc({ limit: 'access_token' })
-        return sendJson(res, 401, { error: 'this server requires an access token: open the link you were given, which ends in ?access_token=…' })
+        return sendJson(res, 401, {
+          error: 'this server requires an access token: open the link you were given, which ends in ?access_token=…',
+        })
       }
       if (presented.via === 'query' && (req.method === 'GET' || req.method === 'HEAD') && SPA_ROUTE.test(pathname)) {
         // Remember the token in a cookie (sent with every later request and the sync socket) and

@@ -8,7 +8,12 @@ export function createMetrics() {
   const registers = [registry]
   return {
     registry,
-    connections: new Gauge({ name: 'roundtable_connections', help: 'Open WebSocket connections', labelNames: ['access'] as const, registers }),
+    connections: new Gauge({
+      name: 'roundtable_connections',
+      help: 'Open WebSocket connections',
+      labelNames: ['access'] as const,
+      registers,
+    }),
     boardsLoaded: new Gauge({ name: 'roundtable_boards_loaded', help: 'Boards held in memory', registers }),
     boardsDecoded: new Gauge({
       name: 'roundtable_boards_decoded',

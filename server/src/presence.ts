@@ -146,7 +146,11 @@ export class PresenceGuard {
     for (const e of admitted) if (e.state !== 'null') ids.add(e.clientId)
     if (ids.size > this.limits.maxClientsPerConnection) {
       return {
-        refusal: { code: CloseCode.presenceTooLarge, limit: 'presence_clients', message: `more than ${this.limits.maxClientsPerConnection} presence states on one connection` },
+        refusal: {
+          code: CloseCode.presenceTooLarge,
+          limit: 'presence_clients',
+          message: `more than ${this.limits.maxClientsPerConnection} presence states on one connection`,
+        },
       }
     }
     if (admitted.length === 0) return {}
@@ -218,11 +222,18 @@ export class PresenceGuard {
       if (!this.speakers.has(claimant)) return
       if (!answered) {
         if (!this.speakers.has(holder)) return
-        this.log.warn({ boardId: this.boardId }, 'a connection holding a presence claimed by another did not answer a ping; closing it as dead')
+        this.log.warn(
+          { boardId: this.boardId },
+          'a connection holding a presence claimed by another did not answer a ping; closing it as dead',
+        )
         holder.terminate()
         return
       }
-      this.refuse(claimant, { code: CloseCode.presenceNotYours, limit: 'presence_owner', message: 'presence belongs to another connection' })
+      this.refuse(claimant, {
+        code: CloseCode.presenceNotYours,
+        limit: 'presence_owner',
+        message: 'presence belongs to another connection',
+      })
     }, CONTEST_PONG_MS).unref()
   }
 }

@@ -383,10 +383,7 @@ export class Room {
     return encoding.toUint8Array(encoder)
   }
 
-  private onAwarenessUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ) => {
+  private onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
     this.presence.onUpdate({ added, updated, removed }, origin)
     const p = this.pendingAwareness
     if (p.clients.size === 0) {
@@ -508,7 +505,10 @@ export class Room {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
-    encoding.writeVarUint8Array(encoder, this.live ? Y.encodeStateVector(this.live) : (this.encoded?.stateVector ?? Y.encodeStateVector(this.doc)))
+    encoding.writeVarUint8Array(
+      encoder,
+      this.live ? Y.encodeStateVector(this.live) : (this.encoded?.stateVector ?? Y.encodeStateVector(this.doc)),
+    )
     this.send(conn, encoding.toUint8Array(encoder))
   }
 
@@ -579,7 +579,10 @@ export class Room {
       case MESSAGE_QUERY_AWARENESS:
         this.checkEnd(decoder, data)
         // Everyone's presence can be large: in full at most once a second per connection.
-        this.send(conn, this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE)
+        this.send(
+          conn,
+          this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE,
+        )
         break
       case MESSAGE_ROUNDTABLE: {
         if (!this.opts.onRoundtable) throw new ProtocolError(`unknown message type ${type}`)
@@ -606,7 +609,8 @@ export class Room {
     if (this.conns.get(conn)?.readOnly) {
       // A view-only client's sync step 2 is usually an empty diff; anything that would change
       // the board is refused.
-      if (updateChangesDoc(this.doc, update)) throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
+      if (updateChangesDoc(this.doc, update))
+        throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
       return
     }
     if (this.refusingWrites || this.failed) throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
@@ -683,7 +687,10 @@ export class Room {
    */
   private refuseWrites(err: unknown, batch: { origin: unknown }[]) {
     this.opts.metrics.errors.inc({ kind: 'storage' })
-    this.log.error({ boardId: this.id, err }, 'storage failed; refusing writes on this board until it works again, nothing unstored is sent')
+    this.log.error(
+      { boardId: this.id, err },
+      'storage failed; refusing writes on this board until it works again, nothing unstored is sent',
+    )
     this.pending = []
     const live = this.live
     if (live) {
@@ -697,7 +704,8 @@ export class Room {
     } catch (loadErr) {
       return this.fail(loadErr)
     }
-    for (const { origin } of batch) if (this.conns.has(origin as WebSocket)) (origin as WebSocket).close(CloseCode.storageFailed, 'storage failed, retrying')
+    for (const { origin } of batch)
+      if (this.conns.has(origin as WebSocket)) (origin as WebSocket).close(CloseCode.storageFailed, 'storage failed, retrying')
     this.writeJustFailed = true
     setImmediate(() => (this.writeJustFailed = false))
     if (!this.refusingWrites) {
@@ -719,7 +727,10 @@ export class Room {
     try {
       this.storage.probeWrite()
     } catch (err) {
-      this.log.warn({ boardId: this.id, code: (err as { code?: string }).code, retryInMs: this.storageRetryMs }, 'storage still refuses writes')
+      this.log.warn(
+        { boardId: this.id, code: (err as { code?: string }).code, retryInMs: this.storageRetryMs },
+        'storage still refuses writes',
+      )
       return this.retryStorageLater()
     }
     this.acceptWrites()

@@ -138,14 +138,17 @@ export class Rooms {
     const now = performance.now()
     this.collectDueBy ??= now + 60_000
     clearTimeout(this.collectTimer)
-    this.collectTimer = setTimeout(() => {
-      this.collectTimer = undefined
-      this.collectDueBy = undefined
-      this.droppedBytes = 0
-      const started = performance.now()
-      collectGarbage()
-      this.log.debug({ ms: Math.round(performance.now() - started) }, 'collected garbage after boards went idle')
-    }, Math.max(0, Math.min(1000, this.collectDueBy - now)))
+    this.collectTimer = setTimeout(
+      () => {
+        this.collectTimer = undefined
+        this.collectDueBy = undefined
+        this.droppedBytes = 0
+        const started = performance.now()
+        collectGarbage()
+        this.log.debug({ ms: Math.round(performance.now() - started) }, 'collected garbage after boards went idle')
+      },
+      Math.max(0, Math.min(1000, this.collectDueBy - now)),
+    )
     this.collectTimer.unref()
   }
 

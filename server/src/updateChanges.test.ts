@@ -143,7 +143,9 @@ describe('what an update writes into top-level types', () => {
     )
     Y.applyUpdate(server, both)
     const [later] = updatesOf(server, (d) => (d.getMap('brainstorm').get('round') as Y.Map<unknown>).set('anonymous', true))
-    expect(rootWrites(server, later, ROOTS).filter((w) => !w.deleted)).toEqual([{ root: 'brainstorm', key: null, deleted: false, value: true }])
+    expect(rootWrites(server, later, ROOTS).filter((w) => !w.deleted)).toEqual([
+      { root: 'brainstorm', key: null, deleted: false, value: true },
+    ])
   })
 
   it('ignores other types, and content the doc already has', () => {

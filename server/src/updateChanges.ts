@@ -95,7 +95,8 @@ export function rootWrites(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<st
 function writesInto(doc: Y.Doc, { structs, ds }: ReturnType<typeof Y.decodeUpdate>, roots: ReadonlySet<string>): RootWrite[] {
   const known = (client: number) => Y.getState(doc.store, client)
   const inUpdate = new Map<number, AnyItem[]>()
-  for (const s of structs) if (s instanceof Y.Item) (inUpdate.get(s.id.client) ?? inUpdate.set(s.id.client, []).get(s.id.client)!).push(s as AnyItem)
+  for (const s of structs)
+    if (s instanceof Y.Item) (inUpdate.get(s.id.client) ?? inUpdate.set(s.id.client, []).get(s.id.client)!).push(s as AnyItem)
 
   type Place = { root: string | undefined; key: string | null }
   const placeOfDocType = (type: Y.AbstractType<unknown>, key: string | null): Place => {
@@ -131,7 +132,7 @@ function writesInto(doc: Y.Doc, { structs, ds }: ReturnType<typeof Y.decodeUpdat
   const placeOf = (start: AnyItem): Place => {
     const chain = new Set<AnyItem>()
     let place: Place | undefined
-    for (let item: AnyItem | undefined = start; item && !place; ) {
+    for (let item: AnyItem | undefined = start; item && !place;) {
       place = resolved.get(item)
       if (place || chain.has(item)) break
       chain.add(item)
@@ -174,7 +175,7 @@ function writesInto(doc: Y.Doc, { structs, ds }: ReturnType<typeof Y.decodeUpdat
   }
   for (const [client, ranges] of deletes) {
     for (const { clock, len } of ranges) {
-      for (let c = clock; c < clock + len; ) {
+      for (let c = clock; c < clock + len;) {
         // Only what the doc holds can be deleted from it; the update's own items were seen above.
         const item = findInDoc(Y.createID(client, c))
         if (!item) break

@@ -9,7 +9,20 @@ describe('board ids', () => {
   })
 
   it('refuses anything else', () => {
-    for (const bad of ['', 'short', 'a'.repeat(15), 'a'.repeat(65), '../../etc/passwd', 'abcdefghijklmnop/', 'abcdefghijklmnop.', 'abcdefgh ijklmnop', 'äbcdefghijklmnop', null, 42, undefined]) {
+    for (const bad of [
+      '',
+      'short',
+      'a'.repeat(15),
+      'a'.repeat(65),
+      '../../etc/passwd',
+      'abcdefghijklmnop/',
+      'abcdefghijklmnop.',
+      'abcdefgh ijklmnop',
+      'äbcdefghijklmnop',
+      null,
+      42,
+      undefined,
+    ]) {
       expect(isValidBoardId(bad), String(bad)).toBe(false)
     }
   })

@@ -42,7 +42,12 @@ describe('suggestClusters', () => {
   })
 
   it('is case and punctuation insensitive and needs no more than two notes', () => {
-    expect(suggestClusters([{ id: 'a', text: 'CUSTOMER feedback!!' }, { id: 'b', text: 'customer, feedback?' }]).map((c) => c.ids)).toEqual([['a', 'b']])
+    expect(
+      suggestClusters([
+        { id: 'a', text: 'CUSTOMER feedback!!' },
+        { id: 'b', text: 'customer, feedback?' },
+      ]).map((c) => c.ids),
+    ).toEqual([['a', 'b']])
     expect(suggestClusters([])).toEqual([])
     expect(suggestClusters([{ id: 'a', text: 'alone' }])).toEqual([])
   })
@@ -74,12 +79,28 @@ describe('normalisation', () => {
 
 describe('frame geometry', () => {
   it('wraps boxes with padding on every side', () => {
-    expect(frameAround([{ x: 0, y: 0, w: 100, h: 100 }, { x: 200, y: 50, w: 100, h: 100 }], 10)).toEqual({ x: -10, y: -10, w: 320, h: 170 })
+    expect(
+      frameAround(
+        [
+          { x: 0, y: 0, w: 100, h: 100 },
+          { x: 200, y: 50, w: 100, h: 100 },
+        ],
+        10,
+      ),
+    ).toEqual({ x: -10, y: -10, w: 320, h: 170 })
     expect(() => frameAround([])).toThrow()
   })
 
   it('packs boxes in a near-square grid from an origin, without overlap', () => {
-    const at = packGrid([{ w: 200, h: 200 }, { w: 200, h: 240 }, { w: 200, h: 200 }], { x: 10, y: 20 }, 16)
+    const at = packGrid(
+      [
+        { w: 200, h: 200 },
+        { w: 200, h: 240 },
+        { w: 200, h: 200 },
+      ],
+      { x: 10, y: 20 },
+      16,
+    )
     expect(at).toEqual([
       { x: 10, y: 20 },
       { x: 226, y: 20 },
@@ -133,7 +154,12 @@ describe('notesByFrame', () => {
       { id: 'n', type: 'note', parentId: 'f1', props: {} },
     ]
     expect(notesByFrame(cycle, text)).toEqual([{ path: ['two', 'one'], notes: ['x'], ids: ['n'] }])
-    const deep = Array.from({ length: 50_000 }, (_, i) => ({ id: `f${i}`, type: 'frame', parentId: i ? `f${i - 1}` : 'page:p', props: { name: '' } }))
+    const deep = Array.from({ length: 50_000 }, (_, i) => ({
+      id: `f${i}`,
+      type: 'frame',
+      parentId: i ? `f${i - 1}` : 'page:p',
+      props: { name: '' },
+    }))
     deep.push({ id: 'n', type: 'note', parentId: 'f49999', props: { name: '' } })
     expect(notesByFrame(deep, text)[0].path).toHaveLength(50_000)
   })

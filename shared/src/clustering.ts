@@ -66,9 +66,12 @@ export function stem(word: string): string {
 
 /** Lower-cased words without punctuation, stop words or bare numbers. */
 export function words(text: string): string[] {
-  return (text.toLowerCase().replace(/['’]/g, '').match(/[\p{L}\p{N}]+/gu) ?? []).filter(
-    (w) => w.length > 1 && !STOP_WORDS.has(w) && !/^\d+$/.test(w),
-  )
+  return (
+    text
+      .toLowerCase()
+      .replace(/['’]/g, '')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).filter((w) => w.length > 1 && !STOP_WORDS.has(w) && !/^\d+$/.test(w))
 }
 
 export function tokenize(text: string): string[] {
@@ -193,7 +196,11 @@ export function frameAround(boxes: readonly Box[], padding = FRAME_PADDING): Box
  * Positions for boxes packed in a near-square grid whose top-left is `origin`, in the given
  * order: used to gather a suggested cluster's scattered notes into one tidy theme.
  */
-export function packGrid(sizes: readonly { w: number; h: number }[], origin: { x: number; y: number }, gap = 16): { x: number; y: number }[] {
+export function packGrid(
+  sizes: readonly { w: number; h: number }[],
+  origin: { x: number; y: number },
+  gap = 16,
+): { x: number; y: number }[] {
   const cols = Math.max(1, Math.ceil(Math.sqrt(sizes.length)))
   const colW = Math.max(0, ...sizes.map((s) => s.w))
   const rowHeights: number[] = []
@@ -233,7 +240,12 @@ export function notesByFrame(
     // A note inside a tldraw group still belongs to the frame around that group.
     const frames = ancestorsOf(byId, note.parentId).filter(isFrame)
     const key = frames[0]?.id ?? ''
-    const group = groups.get(key) ?? { path: frames.map(nameOf).reverse(), notes: [], ids: [], order: frames[0] ? reading(frames[0]) : [Infinity, Infinity] }
+    const group = groups.get(key) ?? {
+      path: frames.map(nameOf).reverse(),
+      notes: [],
+      ids: [],
+      order: frames[0] ? reading(frames[0]) : [Infinity, Infinity],
+    }
     group.notes.push(textOf(note.props))
     group.ids.push(note.id)
     groups.set(key, group)

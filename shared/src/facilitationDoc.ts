@@ -1,16 +1,7 @@
 import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
 import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
-import {
-  addTime,
-  MINUTE_MS,
-  pauseTimer,
-  readTimer,
-  resumeTimer,
-  startTimer,
-  stopTimer,
-  type TimerState,
-} from './facilitation/timer.ts'
+import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
 
 /**
  * Facilitation state in the board's Y.Doc (beside `records` and `meta`, see boardDoc.ts):
@@ -52,7 +43,11 @@ export function sessionLog(doc: Y.Doc): Y.Array<unknown> {
 }
 
 export function readLog(doc: Y.Doc): LogEntry[] {
-  return sortLog(sessionLog(doc).toArray().flatMap((v) => readEntry(v) ?? []))
+  return sortLog(
+    sessionLog(doc)
+      .toArray()
+      .flatMap((v) => readEntry(v) ?? []),
+  )
 }
 
 export function readAgenda(doc: Y.Doc): AgendaItem[] {
@@ -144,7 +139,14 @@ export function timerAct(doc: Y.Doc, actor: Actor, action: TimerAction, serverNo
     }
     if (next === current) return
     map.set('timer', next)
-    const durationMs = action.type === 'start' ? next.status !== 'idle' ? next.durationMs : undefined : action.type === 'add' ? (action.ms ?? MINUTE_MS) : undefined
+    const durationMs =
+      action.type === 'start'
+        ? next.status !== 'idle'
+          ? next.durationMs
+          : undefined
+        : action.type === 'add'
+          ? (action.ms ?? MINUTE_MS)
+          : undefined
     appendLog(doc, actor, { kind: `timer.${action.type}`, durationMs }, serverNow)
   })
 }
@@ -186,7 +188,12 @@ export function startPhase(doc: Y.Doc, actor: Actor, id: string, serverNow: numb
   if (!item) throw new Error('That phase was removed')
   const map = facilitationMap(doc)
   doc.transact(() => {
-    const entry = appendLog(doc, actor, { kind: 'phase.start', phaseId: id, phaseTitle: item.title, durationMs: item.minutes ? item.minutes * MINUTE_MS : undefined }, serverNow)
+    const entry = appendLog(
+      doc,
+      actor,
+      { kind: 'phase.start', phaseId: id, phaseTitle: item.title, durationMs: item.minutes ? item.minutes * MINUTE_MS : undefined },
+      serverNow,
+    )
     map.set('phase', { id, startedAt: entry.at })
     map.set('timer', item.minutes ? startTimer(item.minutes * MINUTE_MS, serverNow, item.title) : stopTimer())
   })

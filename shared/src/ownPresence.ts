@@ -15,7 +15,10 @@ interface AwarenessLike {
   off(event: 'update', handler: (changes: Changes, origin: unknown) => void): void
 }
 
-export function sendOnlyOwnPresence(provider: { awareness: AwarenessLike; _awarenessUpdateHandler: (changes: Changes, origin: unknown) => void }): () => void {
+export function sendOnlyOwnPresence(provider: {
+  awareness: AwarenessLike
+  _awarenessUpdateHandler: (changes: Changes, origin: unknown) => void
+}): () => void {
   const { awareness } = provider
   const send = provider._awarenessUpdateHandler
   const own = (changes: Changes, origin: unknown) => {

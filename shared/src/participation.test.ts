@@ -3,7 +3,13 @@ import * as Y from 'yjs'
 import { boardRecords, type JsonRecord } from './boardDoc.ts'
 import { boardParticipants, formatDuration, participation, recordParticipant, withEditor } from './participation.ts'
 
-const note = (id: string, meta: Record<string, unknown>): JsonRecord => ({ id: `shape:${id}`, typeName: 'shape', type: 'note', meta, props: {} })
+const note = (id: string, meta: Record<string, unknown>): JsonRecord => ({
+  id: `shape:${id}`,
+  typeName: 'shape',
+  type: 'note',
+  meta,
+  props: {},
+})
 
 /** A board as the client writes it: records in the YKeyValue, names in the participants map. */
 function fixedDoc() {
@@ -20,7 +26,13 @@ function fixedDoc() {
     records.set('shape:n4', note('n4', {})) // published anonymously
     records.set('shape:n5', note('n5', { editedBy: ['cho'] })) // anonymous, edited: still nobody's note
     records.set('shape:f1', { id: 'shape:f1', typeName: 'shape', type: 'frame', meta: { createdBy: 'dev' }, props: {} })
-    records.set('shape:t1', { id: 'shape:t1', typeName: 'shape', type: 'text', meta: { createdBy: 'ana', editedBy: ['ben', 'ben'] }, props: {} })
+    records.set('shape:t1', {
+      id: 'shape:t1',
+      typeName: 'shape',
+      type: 'text',
+      meta: { createdBy: 'ana', editedBy: ['ben', 'ben'] },
+      props: {},
+    })
   })
   return doc
 }

@@ -98,7 +98,17 @@ export function participation(input: ParticipationInput): ParticipationSummary {
     let r = rows.get(id)
     if (!r) {
       const info = input.participants[id]
-      r = { id, name: info?.name ?? 'Someone', color: info?.color ?? '#868e96', present: false, notes: 0, edits: 0, votes: 0, batonMs: 0, heard: false }
+      r = {
+        id,
+        name: info?.name ?? 'Someone',
+        color: info?.color ?? '#868e96',
+        present: false,
+        notes: 0,
+        edits: 0,
+        votes: 0,
+        batonMs: 0,
+        heard: false,
+      }
       rows.set(id, r)
     }
     return r

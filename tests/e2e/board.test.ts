@@ -31,8 +31,6 @@ async function openBoard(boardId: string, name: string): Promise<{ page: Page; c
   return { page, context }
 }
 
-
-
 beforeAll(async () => {
   if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
   fs.mkdirSync(ARTIFACTS, { recursive: true })

@@ -57,7 +57,11 @@ async function exportAs(page: Page, format: string, options: { area?: string; sc
 async function seedBoard(boardId: string, records: TLRecord[]) {
   const client = connectClient(server.wsUrl, boardId)
   await whenSynced(client)
-  replaceBoardContent(client.doc, { records: records as unknown as JsonRecord[] }, { schema: newTestStore().schema.serialize(), title: 'Q2 planning' })
+  replaceBoardContent(
+    client.doc,
+    { records: records as unknown as JsonRecord[] },
+    { schema: newTestStore().schema.serialize(), title: 'Q2 planning' },
+  )
   await eventually(async () => {
     const res = await fetch(`${server.url}/api/boards/${boardId}/export`)
     expect(res.status).toBe(200)
@@ -196,7 +200,9 @@ describe('export from the board menu', () => {
     const image = PNG.sync.read(fs.readFileSync(await (await png).path()))
     const pngMs = Date.now() - pngStarted
     const pngGap = await maxGap()
-    console.log(`2,000 stickies: JSON ${jsonMs} ms (longest freeze ${jsonGap.toFixed(0)} ms); PNG ${image.width}x${image.height} ${pngMs} ms (longest freeze ${pngGap.toFixed(0)} ms)`)
+    console.log(
+      `2,000 stickies: JSON ${jsonMs} ms (longest freeze ${jsonGap.toFixed(0)} ms); PNG ${image.width}x${image.height} ${pngMs} ms (longest freeze ${pngGap.toFixed(0)} ms)`,
+    )
     expect(image.width).toBeGreaterThan(10_000)
     // Every pass was drawn: the middle of the last note (bottom right) is a note's colour, not the background.
     const at = (x: number, y: number) => [...image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3)]
@@ -218,7 +224,10 @@ describe('import', () => {
     await openBoard(page, newBoardId())
     const before = page.url()
     await boardMenu(page, 'Import…')
-    await page.getByRole('dialog', { name: 'Import' }).getByLabel(/Choose a .tldr file/).setInputFiles(file)
+    await page
+      .getByRole('dialog', { name: 'Import' })
+      .getByLabel(/Choose a .tldr file/)
+      .setInputFiles(file)
     await expect.poll(() => page.url()).not.toBe(before)
     await page.locator('.tl-canvas').waitFor()
     await expect.poll(() => notes(page).count()).toBe(6)
@@ -245,11 +254,15 @@ describe('import', () => {
     // The same file merged into this board: new ids, placed beside, nothing overlapping.
     await dialog.getByLabel(/Choose a .tldr file/).setInputFiles(file)
     await expect.poll(() => notes(page).count()).toBe(12)
-    const ids = await page.evaluate(() => [...document.querySelectorAll('.tl-shape[data-shape-type="note"]')].map((e) => e.getAttribute('data-shape-id')))
+    const ids = await page.evaluate(() =>
+      [...document.querySelectorAll('.tl-shape[data-shape-type="note"]')].map((e) => e.getAttribute('data-shape-id')),
+    )
     expect(new Set(ids).size).toBe(12)
     const boxes = await page.evaluate(async (id) => {
       const res = await fetch(`/api/boards/${id}/export`)
-      return (await res.json()).records.filter((r: { type?: string; parentId: string }) => r.type === 'frame' && r.parentId.startsWith('page:'))
+      return (await res.json()).records.filter(
+        (r: { type?: string; parentId: string }) => r.type === 'frame' && r.parentId.startsWith('page:'),
+      )
     }, imported)
     expect(boxes).toHaveLength(4)
     type Frame = { x: number; y: number; props: { w: number; h: number } }
@@ -259,7 +272,11 @@ describe('import', () => {
     const toolbarTop = (await page.locator('.tlui-main-toolbar').boundingBox())!.y
     const dockRight = (await page.locator('.fac-dock').boundingBox())!.x + (await page.locator('.fac-dock').boundingBox())!.width
     const shown = await notes(page).evaluateAll(
-      (els, [left, bottom]) => els.filter((e) => { const r = e.getBoundingClientRect(); return r.left >= left && r.right <= innerWidth && r.top >= 0 && r.bottom <= bottom }).length,
+      (els, [left, bottom]) =>
+        els.filter((e) => {
+          const r = e.getBoundingClientRect()
+          return r.left >= left && r.right <= innerWidth && r.top >= 0 && r.bottom <= bottom
+        }).length,
       [dockRight, toolbarTop],
     )
     expect(shown).toBeGreaterThanOrEqual(6)
@@ -362,7 +379,13 @@ describe('the server’s limits', () => {
       const indices = getIndices(300)
       store.put(
         indices.map((index, i) =>
-          store.schema.types.shape.create({ ...note, id: createShapeId(`big${i}`), index, x: i * 10, props: { ...note.props, richText: toRichText(`Idea ${i} `.repeat(40)) } } as never),
+          store.schema.types.shape.create({
+            ...note,
+            id: createShapeId(`big${i}`),
+            index,
+            x: i * 10,
+            props: { ...note.props, richText: toRichText(`Idea ${i} `.repeat(40)) },
+          } as never),
         ) as TLRecord[],
       )
       const file = path.join(ARTIFACTS, 'too-big-for-the-server.tldr')

@@ -43,7 +43,6 @@ function batonText(page: Page) {
   return page.locator('.fac-baton-text').textContent()
 }
 
-
 function note(page: Page, text: string) {
   return page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
 }
@@ -114,10 +113,15 @@ describe('facilitation across two browsers whose clocks disagree', () => {
 
     // Alice brings everyone there: Bob's view moves to hers.
     await alice.getByRole('button', { name: /Bring everyone here/ }).click()
-    await expect.poll(async () => {
-      const p = await centreOf(bob, 'Over here')
-      return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
-    }, { timeout: 5000 }).toBeLessThan(20)
+    await expect
+      .poll(
+        async () => {
+          const p = await centreOf(bob, 'Over here')
+          return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
+        },
+        { timeout: 5000 },
+      )
+      .toBeLessThan(20)
     await bob.getByText('Alice brought everyone here').waitFor()
     await shot(alice, '3-summon-alice')
     await shot(bob, '3-summon-bob')
@@ -140,16 +144,26 @@ describe('facilitation across two browsers whose clocks disagree', () => {
 
     // Bob follows Alice with one click; her moves carry his view; his own move ends it.
     await bob.getByRole('button', { name: 'Follow Alice' }).click()
-    await expect.poll(async () => {
-      const p = await centreOf(bob, 'Over here')
-      return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
-    }, { timeout: 5000 }).toBeLessThan(20)
+    await expect
+      .poll(
+        async () => {
+          const p = await centreOf(bob, 'Over here')
+          return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
+        },
+        { timeout: 5000 },
+      )
+      .toBeLessThan(20)
     await pan(alice, 300, 200)
     const aliceNow = await centreOf(alice, 'Over here')
-    await expect.poll(async () => {
-      const p = await centreOf(bob, 'Over here')
-      return p && Math.hypot(p.x - aliceNow!.x, p.y - aliceNow!.y)
-    }, { timeout: 5000 }).toBeLessThan(20)
+    await expect
+      .poll(
+        async () => {
+          const p = await centreOf(bob, 'Over here')
+          return p && Math.hypot(p.x - aliceNow!.x, p.y - aliceNow!.y)
+        },
+        { timeout: 5000 },
+      )
+      .toBeLessThan(20)
     await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('following Alice')
     await shot(alice, '6-followed-alice')
     await pan(bob, -400, 0)
@@ -180,7 +194,9 @@ describe('a phased session with three people', () => {
     await ann.getByLabel('Timebox in minutes').fill('3')
     await ann.getByLabel('Phase notes').fill('Silent writing first')
     await ann.getByLabel('Phase title').press('Enter')
-    await expect.poll(() => cat.locator('[data-phase]').allTextContents()).toEqual([expect.stringContaining('Check-in'), expect.stringContaining('Ideas')])
+    await expect
+      .poll(() => cat.locator('[data-phase]').allTextContents())
+      .toEqual([expect.stringContaining('Check-in'), expect.stringContaining('Ideas')])
 
     // Ann takes the baton and begins; everyone sees the phase and its timebox.
     await ann.getByRole('button', { name: 'Step forward' }).click()

@@ -42,9 +42,6 @@ async function comeBack(person: Person, boardId: string): Promise<Person> {
   return { page, context: person.context }
 }
 
-
-
-
 async function shot(page: Page, name: string) {
   await page.waitForTimeout(250)
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) })
@@ -164,12 +161,16 @@ describe('safe to speak', () => {
       expect(note.meta).toEqual({})
       expect((note.props as { textLastEditedBy: unknown }).textLastEditedBy).toBeNull()
     }
-    for (const t of present) for (const writer of clientIdsWriting(peer.doc, t)) expect(people.has(writer), `${t} written by a person`).toBe(false)
+    for (const t of present)
+      for (const writer of clientIdsWriting(peer.doc, t)) expect(people.has(writer), `${t} written by a person`).toBe(false)
 
     // Carol comes back after the reveal. Publishing alone would give her away, so she is asked;
     // she publishes, and her note goes into the grid, clear of the others.
     const carolAgain = await comeBack(carol, boardId)
-    await carolAgain.page.getByTestId('late-drafts').filter({ hasText: 'Your 1 draft is still only on this device' }).waitFor({ timeout: 10_000 })
+    await carolAgain.page
+      .getByTestId('late-drafts')
+      .filter({ hasText: 'Your 1 draft is still only on this device' })
+      .waitFor({ timeout: 10_000 })
     expect(peer.text()).not.toContain('Slow code review')
     await shot(carolAgain.page, 'privacy-late-carol')
     await carolAgain.page.getByRole('button', { name: 'Publish anyway' }).click()
@@ -201,7 +202,9 @@ describe('safe to speak', () => {
     await alice.page.getByTestId('revealed-count').filter({ hasText: 'Revealed 1 note.' }).waitFor()
     await expect.poll(() => noteWithText(bob.page, 'Quieter office').count()).toBe(1)
     // Published with names: the note says who wrote it.
-    await expect.poll(() => (publishedNotes(peer, ['Quieter office'])[0]?.meta as { createdBy?: string } | undefined)?.createdBy).toBeTruthy()
+    await expect
+      .poll(() => (publishedNotes(peer, ['Quieter office'])[0]?.meta as { createdBy?: string } | undefined)?.createdBy)
+      .toBeTruthy()
   })
 
   it('a secret dot vote: own dots only, hidden totals, voter count, close, totals and ranked results; then a timeboxed vote on a selection', async () => {
@@ -274,7 +277,11 @@ describe('safe to speak', () => {
     await shot(bob.page, 'privacy-vote-results-bob')
     // The peer saw totals, never a ballot: the published vote names nobody, no request or reply
     // reached it, and no secret crossed its socket.
-    const who = await Promise.all([alice.page, bob.page].map((p) => p.evaluate(() => JSON.parse(localStorage.getItem('roundtable:participant') ?? '{}') as { id: string; secret: string })))
+    const who = await Promise.all(
+      [alice.page, bob.page].map((p) =>
+        p.evaluate(() => JSON.parse(localStorage.getItem('roundtable:participant') ?? '{}') as { id: string; secret: string }),
+      ),
+    )
     const published = JSON.stringify(votesMap(peer.doc).toJSON())
     expect(published).toContain('"status":"closed"')
     for (const { id, secret } of who) {

@@ -22,7 +22,6 @@ async function openBoard(boardId: string, name: string): Promise<Page> {
   return page
 }
 
-
 const frameNamed = (page: Page, name: string) => page.locator('.tl-shape[data-shape-type="frame"]', { hasText: name })
 const participantRow = (page: Page, name: string) => page.locator(`.sm-participation li[data-participant="${name}"]`)
 

@@ -22,7 +22,6 @@ async function open(pathname: string, name: string): Promise<Page> {
   return page
 }
 
-
 const notes = (page: Page) => page.locator('.tl-shape[data-shape-type="note"]')
 
 beforeAll(async () => {

@@ -104,11 +104,26 @@ describe('view-only links', () => {
     const base = editor.doc
 
     const attacks: Record<string, Uint8Array> = {
-      'update inserting text': syncFrame('update', makeUpdate((d) => d.getText('t').insert(0, 'X'), base)),
-      'sync step 2 inserting text': syncFrame('step2', makeUpdate((d) => d.getText('t').insert(7, '!'), base)),
-      'update deleting existing text': syncFrame('update', makeUpdate((d) => d.getText('t').delete(0, 4), base)),
-      'update creating a new root type': syncFrame('update', makeUpdate((d) => d.getMap('records').set('x', 1))),
-      'full state plus one insertion': syncFrame('step2', Y.mergeUpdates([Y.encodeStateAsUpdate(base), makeUpdate((d) => d.getText('t').insert(0, 'Y'), base)])),
+      'update inserting text': syncFrame(
+        'update',
+        makeUpdate((d) => d.getText('t').insert(0, 'X'), base),
+      ),
+      'sync step 2 inserting text': syncFrame(
+        'step2',
+        makeUpdate((d) => d.getText('t').insert(7, '!'), base),
+      ),
+      'update deleting existing text': syncFrame(
+        'update',
+        makeUpdate((d) => d.getText('t').delete(0, 4), base),
+      ),
+      'update creating a new root type': syncFrame(
+        'update',
+        makeUpdate((d) => d.getMap('records').set('x', 1)),
+      ),
+      'full state plus one insertion': syncFrame(
+        'step2',
+        Y.mergeUpdates([Y.encodeStateAsUpdate(base), makeUpdate((d) => d.getText('t').insert(0, 'Y'), base)]),
+      ),
     }
     for (const [name, frame] of Object.entries(attacks)) {
       const raw = await openRaw(viewUrl)

@@ -78,7 +78,11 @@ describe('facilitation through the real server', () => {
     await eventually(() => {
       for (const x of [a, b, c]) expect(batonHolder(readFacilitation(x.doc).log)?.id).toBe('cat')
     })
-    const orders = [a, b, c].map((x) => readFacilitation(x.doc).log.map((e) => e.id).join())
+    const orders = [a, b, c].map((x) =>
+      readFacilitation(x.doc)
+        .log.map((e) => e.id)
+        .join(),
+    )
     expect(new Set(orders).size).toBe(1)
   })
 

@@ -96,7 +96,10 @@ describe('corrupt rows', () => {
     await server.stop('SIGKILL')
 
     const db = new Database(path.join(dataDir, 'roundtable.sqlite'))
-    const rows = db.prepare('SELECT seq, data FROM board_updates WHERE board_id = ? ORDER BY seq').all(boardId) as { seq: number; data: Buffer }[]
+    const rows = db.prepare('SELECT seq, data FROM board_updates WHERE board_id = ? ORDER BY seq').all(boardId) as {
+      seq: number
+      data: Buffer
+    }[]
     const target = rows.find((r) => r.data.includes(Buffer.from('value b')))!
     expect(target).toBeDefined()
     const flipped = Buffer.from(target.data)
@@ -111,14 +114,20 @@ describe('corrupt rows', () => {
     expect(fresh.doc.getMap('m').toJSON()).toEqual({ a: 'value a', c: 'value c' })
     // The log line is written before the client is answered, but reaches us through another pipe.
     await eventually(() =>
-      expect(restarted.output()).toMatch(new RegExp(`"boardId":"${boardId}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`)),
+      expect(restarted.output()).toMatch(
+        new RegExp(`"boardId":"${boardId}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`),
+      ),
     )
     expect(await metric(restarted, 'roundtable_corrupt_rows_total')).toBe(1)
     await restarted.stop('SIGTERM')
 
     // The bad row is kept for inspection, out of the board's log, and survived the compaction.
     const after = new Database(path.join(dataDir, 'roundtable.sqlite'), { readonly: true })
-    const kept = after.prepare('SELECT board_id, source_table, source_seq, data FROM corrupt_rows').all() as { board_id: string; source_seq: number; data: Buffer }[]
+    const kept = after.prepare('SELECT board_id, source_table, source_seq, data FROM corrupt_rows').all() as {
+      board_id: string
+      source_seq: number
+      data: Buffer
+    }[]
     expect(kept).toHaveLength(1)
     expect(kept[0]).toMatchObject({ board_id: boardId, source_seq: target.seq })
     expect(Buffer.compare(kept[0].data, flipped)).toBe(0)
@@ -137,7 +146,10 @@ describe('rows that pass their checksum but cannot be applied', () => {
     // Bytes that are not a Yjs update, stored with a matching checksum (e.g. a bug in a writer).
     const garbage = Buffer.alloc(32, 0xff)
     const db = new Database(path.join(dataDir, 'roundtable.sqlite'))
-    const rows = db.prepare('SELECT seq, data FROM board_updates WHERE board_id = ? ORDER BY seq').all(boardId) as { seq: number; data: Buffer }[]
+    const rows = db.prepare('SELECT seq, data FROM board_updates WHERE board_id = ? ORDER BY seq').all(boardId) as {
+      seq: number
+      data: Buffer
+    }[]
     const target = rows.find((r) => r.data.includes(Buffer.from('value b')))!
     db.prepare('UPDATE board_updates SET data = ?, crc = ? WHERE seq = ?').run(garbage, zlib.crc32(garbage), target.seq)
     db.close()
@@ -151,8 +163,13 @@ describe('rows that pass their checksum but cannot be applied', () => {
     // Unloading compacts the board; the row survives it, out of the board's log.
     expect(await restarted.stop('SIGTERM')).toBe(0)
     const after = new Database(path.join(dataDir, 'roundtable.sqlite'), { readonly: true })
-    const kept = after.prepare('SELECT board_id, source_table, source_seq, data, reason FROM corrupt_rows').all() as Record<string, unknown>[]
-    expect(kept).toEqual([{ board_id: boardId, source_table: 'board_updates', source_seq: target.seq, data: garbage, reason: 'undecodable' }])
+    const kept = after.prepare('SELECT board_id, source_table, source_seq, data, reason FROM corrupt_rows').all() as Record<
+      string,
+      unknown
+    >[]
+    expect(kept).toEqual([
+      { board_id: boardId, source_table: 'board_updates', source_seq: target.seq, data: garbage, reason: 'undecodable' },
+    ])
     expect(after.prepare('SELECT COUNT(*) AS n FROM board_updates WHERE board_id = ?').get(boardId)).toEqual({ n: 0 })
     after.close()
   })
@@ -223,7 +240,13 @@ describe('storage failing under a running server', () => {
     await Promise.all([whenSynced(writer), whenSynced(peer)])
     // A revealed brainstorm round, so that a Roundtable request makes the server write.
     const rpc = roundtableClient(writer.provider)
-    const { roundId } = await rpc.request('round.start', { prompt: 'p', durationMs: null, anonymous: false, pageId: 'page:1', anchor: { x: 0, y: 0 } })
+    const { roundId } = await rpc.request('round.start', {
+      prompt: 'p',
+      durationMs: null,
+      anonymous: false,
+      pageId: 'page:1',
+      anchor: { x: 0, y: 0 },
+    })
     await rpc.request('round.reveal', { roundId })
     rpc.dispose()
     writer.doc.getText('t').insert(0, 'stored before read-only')

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { CloseCode, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_ROUNDTABLE, encodeRoundtable, newBoardId } from '@roundtable/shared'
+import {
+  CloseCode,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_ROUNDTABLE,
+  encodeRoundtable,
+  newBoardId,
+} from '@roundtable/shared'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { makeUpdate, openRaw, syncFrame } from '../support/raw.ts'
@@ -45,17 +53,44 @@ function validFrames(base: Y.Doc): Uint8Array[] {
     syncFrame('step1', Y.encodeStateVector(base)),
     syncFrame('step1', Y.encodeStateVector(new Y.Doc())),
     syncFrame('step2', Y.encodeStateAsUpdate(base)),
-    syncFrame('update', makeUpdate((d) => d.getArray('fuzz').push(['x', 1, { y: [true] }]), base)),
-    syncFrame('update', makeUpdate((d) => d.getMap('fuzzmap').set('k', new Uint8Array([1, 2, 3])))),
-    syncFrame('update', makeUpdate((d) => d.getText('fuzztext').insert(0, 'hello'), base)),
-    syncFrame('update', makeUpdate((d) => d.getArray<string>('items').delete(0, 1), base)),
+    syncFrame(
+      'update',
+      makeUpdate((d) => d.getArray('fuzz').push(['x', 1, { y: [true] }]), base),
+    ),
+    syncFrame(
+      'update',
+      makeUpdate((d) => d.getMap('fuzzmap').set('k', new Uint8Array([1, 2, 3]))),
+    ),
+    syncFrame(
+      'update',
+      makeUpdate((d) => d.getText('fuzztext').insert(0, 'hello'), base),
+    ),
+    syncFrame(
+      'update',
+      makeUpdate((d) => d.getArray<string>('items').delete(0, 1), base),
+    ),
     encoding.toUint8Array(aw),
     new Uint8Array([MESSAGE_QUERY_AWARENESS]),
     encoding.toUint8Array(auth),
     // Roundtable requests (type 7): well-formed, refused, unknown, and not requests at all.
     encodeRoundtable({ id: 1, op: 'hello', participantId: 'fuzz-participant', secret: 'fuzz-secret' }),
-    encodeRoundtable({ id: 2, op: 'vote.start', shapeIds: ['shape:nope'], dotsPerPerson: 3, allowStacking: false, showLive: false, durationMs: null }),
-    encodeRoundtable({ id: 3, op: 'vote.cast', voteId: 'v', participantId: 'fuzz-participant', secret: 'fuzz-secret', dots: { 'shape:a': 1 } }),
+    encodeRoundtable({
+      id: 2,
+      op: 'vote.start',
+      shapeIds: ['shape:nope'],
+      dotsPerPerson: 3,
+      allowStacking: false,
+      showLive: false,
+      durationMs: null,
+    }),
+    encodeRoundtable({
+      id: 3,
+      op: 'vote.cast',
+      voteId: 'v',
+      participantId: 'fuzz-participant',
+      secret: 'fuzz-secret',
+      dots: { 'shape:a': 1 },
+    }),
     encodeRoundtable({ id: 4, op: 'round.claim', roundId: 'r1', count: 2 }),
     encodeRoundtable({ id: 5, op: 'round.publishAnonymous', roundId: 'r1', notes: ['a', 'b'] }),
     encodeRoundtable({ id: 6, op: 'no.such.op' }),
@@ -74,14 +109,29 @@ function roundtableText(text: string): Uint8Array {
 
 /** A random type-7 frame: random JSON-ish text, or a request object with random fields. */
 function randomRoundtable(rnd: () => number): Uint8Array {
-  const pick = <T,>(items: T[]) => items[Math.floor(rnd() * items.length)]
+  const pick = <T>(items: T[]) => items[Math.floor(rnd() * items.length)]
   if (rnd() < 0.5) {
     const alphabet = '{}[]":,0123456789abcdefghijklmnopqrstuvwxyz .-\\'
     return roundtableText(Array.from({ length: Math.floor(rnd() * 80) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''))
   }
   const values = [null, true, -1, 0, 1e308, 'x', '', 'shape:a', [], {}, ['shape:a'], { 'shape:a': 99 }, 'a'.repeat(5000)]
-  const request: Record<string, unknown> = { id: pick([1, -1, 0.5, 2 ** 53, 'x', null]), op: pick(['hello', 'vote.start', 'vote.cast', 'vote.mine', 'vote.close', 'round.claim', 'round.publishAnonymous', '', 'x']) }
-  for (const key of ['participantId', 'secret', 'voteId', 'roundId', 'count', 'notes', 'dots', 'shapeIds', 'dotsPerPerson', 'durationMs', 'onlyIfEnded']) {
+  const request: Record<string, unknown> = {
+    id: pick([1, -1, 0.5, 2 ** 53, 'x', null]),
+    op: pick(['hello', 'vote.start', 'vote.cast', 'vote.mine', 'vote.close', 'round.claim', 'round.publishAnonymous', '', 'x']),
+  }
+  for (const key of [
+    'participantId',
+    'secret',
+    'voteId',
+    'roundId',
+    'count',
+    'notes',
+    'dots',
+    'shapeIds',
+    'dotsPerPerson',
+    'durationMs',
+    'onlyIfEnded',
+  ]) {
     if (rnd() < 0.4) request[key] = pick(values)
   }
   return encodeRoundtable(request)
@@ -177,7 +227,17 @@ describe('fuzzing the sync socket', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
     expect(closeCodes.get(1011) ?? 0).toBe(0)
     // Besides malformed frames, mutated presence may claim too much or someone else's (4431, 4409).
-    const expected: number[] = [1000, 1005, 1006, 1002, 1007, 1009, CloseCode.malformed, CloseCode.presenceTooLarge, CloseCode.presenceNotYours]
+    const expected: number[] = [
+      1000,
+      1005,
+      1006,
+      1002,
+      1007,
+      1009,
+      CloseCode.malformed,
+      CloseCode.presenceTooLarge,
+      CloseCode.presenceNotYours,
+    ]
     expect([...closeCodes.keys()].filter((c) => !expected.includes(c))).toEqual([])
     expect(roundtableReplies).toBeGreaterThan(50)
 

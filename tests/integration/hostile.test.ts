@@ -14,7 +14,20 @@ import * as syncProtocol from 'y-protocols/sync'
 import { CloseCode, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, boardRecords } from '@roundtable/shared'
 import type { ServerProcess } from '../support/server.ts'
 import { eventually, type YClient } from '../support/yclient.ts'
-import { Harness, boardId, closeOf, countRows, getJson, rawHttp, readDb, record, snapshot, stateVectorHex, upgradeRequest, withTimeout } from './helpers.ts'
+import {
+  Harness,
+  boardId,
+  closeOf,
+  countRows,
+  getJson,
+  rawHttp,
+  readDb,
+  record,
+  snapshot,
+  stateVectorHex,
+  upgradeRequest,
+  withTimeout,
+} from './helpers.ts'
 
 const MAX_FRAME_BYTES = 65_536
 const h = new Harness()
@@ -58,13 +71,20 @@ const syncStep1Message = frame((e) => {
   encoding.writeVarUint(e, MESSAGE_SYNC)
   encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1)
   // A state vector naming a few clients, so there is something to cut in half.
-  encoding.writeVarUint8Array(e, frame((sv) => {
-    encoding.writeVarUint(sv, 3)
-    for (const [client, clock] of [[123456789, 1000], [987654321, 2000], [42, 3]]) {
-      encoding.writeVarUint(sv, client)
-      encoding.writeVarUint(sv, clock)
-    }
-  }))
+  encoding.writeVarUint8Array(
+    e,
+    frame((sv) => {
+      encoding.writeVarUint(sv, 3)
+      for (const [client, clock] of [
+        [123456789, 1000],
+        [987654321, 2000],
+        [42, 3],
+      ]) {
+        encoding.writeVarUint(sv, client)
+        encoding.writeVarUint(sv, clock)
+      }
+    }),
+  )
 })
 
 interface Attack {
@@ -79,21 +99,36 @@ const attacks: Attack[] = [
   { name: 'an empty binary frame', data: Buffer.alloc(0), expectCode: CloseCode.malformed },
   { name: 'a truncated sync update', data: syncUpdateMessage.slice(0, syncUpdateMessage.length >> 1), expectCode: CloseCode.malformed },
   { name: 'a truncated sync step 1', data: syncStep1Message.slice(0, syncStep1Message.length - 3), expectCode: CloseCode.malformed },
-  { name: 'a sync step 1 with trailing bytes after it', data: Buffer.concat([syncStep1Message, Buffer.from([1, 2, 3])]), expectCode: CloseCode.malformed },
+  {
+    name: 'a sync step 1 with trailing bytes after it',
+    data: Buffer.concat([syncStep1Message, Buffer.from([1, 2, 3])]),
+    expectCode: CloseCode.malformed,
+  },
   { name: 'an unknown sync sub-type', data: Buffer.from([MESSAGE_SYNC, 9, 0]), expectCode: CloseCode.malformed },
   { name: 'an unknown message type (7)', data: Buffer.from([7]), expectCode: CloseCode.malformed },
-  { name: 'an unknown message type (200, as a varint)', data: frame((e) => encoding.writeVarUint(e, 200)), expectCode: CloseCode.malformed },
-  { name: 'a query-awareness message with trailing bytes', data: Buffer.from([MESSAGE_QUERY_AWARENESS, 0xff]), expectCode: CloseCode.malformed },
+  {
+    name: 'an unknown message type (200, as a varint)',
+    data: frame((e) => encoding.writeVarUint(e, 200)),
+    expectCode: CloseCode.malformed,
+  },
+  {
+    name: 'a query-awareness message with trailing bytes',
+    data: Buffer.from([MESSAGE_QUERY_AWARENESS, 0xff]),
+    expectCode: CloseCode.malformed,
+  },
   {
     name: 'an awareness update whose state is not JSON',
     data: frame((e) => {
       encoding.writeVarUint(e, MESSAGE_AWARENESS)
-      encoding.writeVarUint8Array(e, frame((a) => {
-        encoding.writeVarUint(a, 1)
-        encoding.writeVarUint(a, 4242)
-        encoding.writeVarUint(a, 1)
-        encoding.writeVarString(a, '{not json')
-      }))
+      encoding.writeVarUint8Array(
+        e,
+        frame((a) => {
+          encoding.writeVarUint(a, 1)
+          encoding.writeVarUint(a, 4242)
+          encoding.writeVarUint(a, 1)
+          encoding.writeVarString(a, '{not json')
+        }),
+      )
     }),
     expectCode: CloseCode.malformed,
   },
@@ -203,7 +238,9 @@ describe('bad board ids and plain HTTP', () => {
 
   it('an upgrade to /sync/<bad id> is refused with 400 and creates nothing in DATA_DIR', async () => {
     const before = fs.readdirSync(server.dataDir).sort()
-    expect(before.every((name) => name.startsWith('roundtable.sqlite') || name.startsWith('ballots.sqlite') || name === 'server-secret')).toBe(true)
+    expect(
+      before.every((name) => name.startsWith('roundtable.sqlite') || name.startsWith('ballots.sqlite') || name === 'server-secret'),
+    ).toBe(true)
 
     for (const id of badIds) {
       const res = await rawHttp(server.port, upgradeRequest(`/sync/${id}`))
@@ -302,7 +339,10 @@ describe('single requests that must not take the server down', () => {
         const upgraded = await rawHttp(server.port, upgrade)
         await expectAlive(server)
         expect(upgraded.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 101 /)
-        const plain = await rawHttp(server.port, `GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: roundtable_access=${cookie}\r\nConnection: close\r\n\r\n`)
+        const plain = await rawHttp(
+          server.port,
+          `GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: roundtable_access=${cookie}\r\nConnection: close\r\n\r\n`,
+        )
         await expectAlive(server)
         expect(plain.statusLine).toMatch(gated ? /^HTTP\/1\.1 401 / : /^HTTP\/1\.1 200 /)
       }

@@ -193,7 +193,9 @@ describe('board limits', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(writer.ws.readyState).toBe(writer.ws.OPEN)
     const onDisk = readDb(server.dataDir, (db) => {
-      const log = db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM board_updates WHERE board_id = ?').get(boardId) as { bytes: number }
+      const log = db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM board_updates WHERE board_id = ?').get(boardId) as {
+        bytes: number
+      }
       const state = db.prepare('SELECT LENGTH(data) AS bytes FROM board_state WHERE board_id = ?').get(boardId) as { bytes: number }
       return { log: log.bytes, state: state.bytes }
     })

@@ -54,7 +54,9 @@ async function openNoPong(url: string): Promise<RawClient> {
   const received: Uint8Array[] = []
   ws.on('message', (d) => received.push(new Uint8Array(d as Buffer)))
   ws.on('error', () => {})
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
   await new Promise((resolve) => ws.once('open', resolve))
   return { ws, received, closed, send: (data) => ws.readyState === ws.OPEN && ws.send(data) }
 }
@@ -148,7 +150,11 @@ describe('presence limits', () => {
     const boardId = newBoardId()
     const watcher = await observer(boardId)
     const flooder = await raw(`${server.wsUrl}/${boardId}`)
-    const many: [number, number, unknown][] = Array.from({ length: 20_000 }, (_, i) => [1_000_000 + i, 1, { user: { name: 'x'.repeat(200) } }])
+    const many: [number, number, unknown][] = Array.from({ length: 20_000 }, (_, i) => [
+      1_000_000 + i,
+      1,
+      { user: { name: 'x'.repeat(200) } },
+    ])
     flooder.send(presence(many))
     expect(await withTimeout(flooder.closed, 5_000, 'the flooder was not closed')).toEqual({
       code: CloseCode.presenceTooLarge,

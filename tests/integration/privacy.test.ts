@@ -71,14 +71,23 @@ function addNotes(person: Person, texts: string[]): string[] {
   person.doc.transact(() => {
     records.set('page:page', { id: 'page:page', typeName: 'page', name: 'Page 1', index: 'a1', meta: {} })
     texts.forEach((text, i) => {
-      records.set(ids[i], noteRecord({ id: ids[i], parentId: 'page:page', index: `a${i + 2}`, at: { x: i * 220, y: 0 }, text }) as unknown as JsonRecord)
+      records.set(
+        ids[i],
+        noteRecord({ id: ids[i], parentId: 'page:page', index: `a${i + 2}`, at: { x: i * 220, y: 0 }, text }) as unknown as JsonRecord,
+      )
     })
   })
   return ids
 }
 
 async function startRound(person: Person, anonymous: boolean, durationMs: number | null = null): Promise<string> {
-  const { roundId } = await person.rpc.request('round.start', { prompt: 'What slows us down?', durationMs, anonymous, pageId: 'page:page', anchor: { x: 0, y: 400 } })
+  const { roundId } = await person.rpc.request('round.start', {
+    prompt: 'What slows us down?',
+    durationMs,
+    anonymous,
+    pageId: 'page:page',
+    anchor: { x: 0, y: 400 },
+  })
   await eventually(() => expect(readRound(person.doc)?.roundId).toBe(roundId))
   return roundId
 }
@@ -96,7 +105,8 @@ async function handIn(person: Person, roundId: string, notes: string[], opts: { 
   return person.rpc.request('round.publishAnonymous', { roundId, notes, ...(opts.alone ? { alone: true } : {}) })
 }
 
-const noteTexts = (doc: Y.Doc) => [...boardRecords(doc).map.values()].map((e) => plainText((e.val.props as { richText?: unknown })?.richText))
+const noteTexts = (doc: Y.Doc) =>
+  [...boardRecords(doc).map.values()].map((e) => plainText((e.val.props as { richText?: unknown })?.richText))
 
 describe('silent brainstorm', () => {
   it('drafts in the app’s store never leave the device; an anonymous reveal publishes everyone’s notes in one update with no author, however late each hands in', async () => {
@@ -114,10 +124,22 @@ describe('silent brainstorm', () => {
     const store = createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils })
     const binding = bindStoreToDoc(store, alice.doc, { onNewerDoc: () => {} })
     open.push({ destroy: () => binding.dispose() })
-    const drafts = { alice: ['SECRET-alice-1 too many meetings', 'SECRET-alice-2 slow CI'], bob: ['SECRET-bob-1 unclear goals'], carol: ['SECRET-carol-1 no time to think'] }
+    const drafts = {
+      alice: ['SECRET-alice-1 too many meetings', 'SECRET-alice-2 slow CI'],
+      bob: ['SECRET-bob-1 unclear goals'],
+      carol: ['SECRET-carol-1 no time to think'],
+    }
     store.put(
       drafts.alice.map(
-        (text, i) => noteRecord({ id: createShapeId(`draft-${i}`), parentId: 'page:page', index: `a${i + 5}`, at: { x: i * 220, y: 0 }, text, meta: { draft: roundId } }) as never,
+        (text, i) =>
+          noteRecord({
+            id: createShapeId(`draft-${i}`),
+            parentId: 'page:page',
+            index: `a${i + 5}`,
+            at: { x: i * 220, y: 0 },
+            text,
+            meta: { draft: roundId },
+          }) as never,
       ),
     )
     expect(store.get(createShapeId('draft-0'))).toBeDefined()
@@ -157,7 +179,9 @@ describe('silent brainstorm', () => {
     expect(carrying).toHaveLength(1)
     for (const t of all) expect(carrying[0].includes(t)).toBe(true)
 
-    const published = [...boardRecords(observer.doc).map.values()].map((e) => e.val).filter((r) => String(JSON.stringify(r)).includes('SECRET'))
+    const published = [...boardRecords(observer.doc).map.values()]
+      .map((e) => e.val)
+      .filter((r) => String(JSON.stringify(r)).includes('SECRET'))
     expect(published).toHaveLength(4)
     for (const r of published) {
       expect(r.meta).toEqual({})
@@ -176,7 +200,9 @@ describe('silent brainstorm', () => {
     // Places in the layout do not overlap.
     expect(new Set(published.map((r) => `${r.x},${r.y}`)).size).toBe(4)
     // Handing in twice is refused: one connection cannot flood a reveal.
-    await expect(alice.rpc.request('round.publishAnonymous', { roundId, notes: ['again'], alone: true })).rejects.toThrow('published already')
+    await expect(alice.rpc.request('round.publishAnonymous', { roundId, notes: ['again'], alone: true })).rejects.toThrow(
+      'published already',
+    )
   })
 
   it('waits for everyone who showed drafts at the reveal: not for who left, at most a few seconds for who went quiet', async () => {
@@ -185,7 +211,9 @@ describe('silent brainstorm', () => {
     addNotes(alice, ['x'])
     const roundId = await startRound(alice, true)
     for (const p of [alice, bob, carol, dave]) showDrafts(p, roundId, 1)
-    await eventually(() => expect([...alice.provider.awareness.getStates().values()].filter((s) => s[DRAFTS_AWARENESS_FIELD]).length).toBe(4))
+    await eventually(() =>
+      expect([...alice.provider.awareness.getStates().values()].filter((s) => s[DRAFTS_AWARENESS_FIELD]).length).toBe(4),
+    )
     await alice.rpc.request('round.reveal', { roundId })
     const started = Date.now()
     const handedIn = Promise.all([handIn(alice, roundId, ['from Alice']), handIn(bob, roundId, ['from Bob'])])
@@ -232,12 +260,15 @@ describe('silent brainstorm', () => {
     addNotes(alice, ['x'])
     const roundId = await startRound(alice, false)
     await expect(alice.rpc.request('round.claim', { roundId, count: 2 })).rejects.toThrow('not been revealed')
-    await expect(bob.rpc.request('round.start', { prompt: '', durationMs: null, anonymous: true, pageId: 'page:page', anchor: { x: 0, y: 0 } })).rejects.toThrow(
-      'already running',
-    )
+    await expect(
+      bob.rpc.request('round.start', { prompt: '', durationMs: null, anonymous: true, pageId: 'page:page', anchor: { x: 0, y: 0 } }),
+    ).rejects.toThrow('already running')
     await alice.rpc.request('round.reveal', { roundId })
     await eventually(() => expect(readRound(bob.doc)?.revealedAt).not.toBeNull())
-    const [a, b] = await Promise.all([alice.rpc.request('round.claim', { roundId, count: 2 }), bob.rpc.request('round.claim', { roundId, count: 3 })])
+    const [a, b] = await Promise.all([
+      alice.rpc.request('round.claim', { roundId, count: 2 }),
+      bob.rpc.request('round.claim', { roundId, count: 3 }),
+    ])
     const places = [...Array.from({ length: 2 }, (_, i) => a.firstSlot + i), ...Array.from({ length: 3 }, (_, i) => b.firstSlot + i)]
     expect(places.sort()).toEqual([0, 1, 2, 3, 4])
     await expect(alice.rpc.request('round.publishAnonymous', { roundId, notes: ['x'] })).rejects.toThrow('with names')
@@ -265,7 +296,13 @@ describe('silent brainstorm', () => {
     const alice = await join(boardId, 'Alice')
     const notes = addNotes(alice, ['ship weekly'])
     const roundId = await startRound(alice, true)
-    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })
+    const { voteId } = await alice.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: false,
+      durationMs: null,
+    })
     await eventually(() => expect(votesMap(alice.doc).get(voteId)).toBeDefined())
 
     const forge = async (write: (doc: Y.Doc) => void) => {
@@ -275,8 +312,14 @@ describe('silent brainstorm', () => {
       return closed
     }
     // Flipping an anonymous round to named would make everyone publish under their own names.
-    expect(await forge((d) => brainstormMap(d).set('round', { ...(brainstormMap(d).get('round') as RoundState), anonymous: false }))).toBe(4409)
-    expect(await forge((d) => votesMap(d).set(voteId, { ...(votesMap(d).get(voteId) as VoteState), status: 'closed', totals: { [notes[0]]: 99 } }))).toBe(4409)
+    expect(await forge((d) => brainstormMap(d).set('round', { ...(brainstormMap(d).get('round') as RoundState), anonymous: false }))).toBe(
+      4409,
+    )
+    expect(
+      await forge((d) =>
+        votesMap(d).set(voteId, { ...(votesMap(d).get(voteId) as VoteState), status: 'closed', totals: { [notes[0]]: 99 } }),
+      ),
+    ).toBe(4409)
     expect(await forge((d) => votesMap(d).delete(voteId))).toBe(4409)
     await new Promise((r) => setTimeout(r, 200))
     expect(readRound(alice.doc)?.anonymous).toBe(true)
@@ -310,7 +353,13 @@ describe('secret dot voting', () => {
   it('keeps ballots on the server: totals hidden while open, correct at close, nothing links a ballot to anyone', async () => {
     const { alice, bob, carol, observer, notes } = await setup()
     const [n1, n2, n3] = notes
-    const { voteId } = await bob.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })
+    const { voteId } = await bob.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: false,
+      durationMs: null,
+    })
     await eventually(() => expect((votesMap(observer.doc).get(voteId) as VoteState)?.status).toBe('open'))
 
     expect((await cast(alice, voteId, { [n1]: 2, [n2]: 1 })).dots).toEqual({ [n1]: 2, [n2]: 1 })
@@ -321,7 +370,10 @@ describe('secret dot voting', () => {
     await eventually(() => expect((votesMap(observer.doc).get(voteId) as VoteState).voterCount).toBe(3))
     const whileOpen = votesMap(observer.doc).get(voteId) as VoteState
     expect(whileOpen.totals).toBeUndefined()
-    expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({ [n1]: 2, [n2]: 1 })
+    expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+      [n1]: 2,
+      [n2]: 1,
+    })
 
     const { totals } = await carol.rpc.request('vote.close', { voteId })
     expect(totals).toEqual({ [n1]: 3, [n2]: 2, [n3]: 2 })
@@ -338,13 +390,29 @@ describe('secret dot voting', () => {
     const syncFrames = observer.frames.filter((f) => f[0] === MESSAGE_SYNC)
     for (const p of [alice, bob, carol]) for (const f of syncFrames) expect(f.includes(p.id)).toBe(false)
     // Every version of the vote the doc ever held has only these public fields.
-    expect(Object.keys(whileOpen).sort()).toEqual(['allowMultiple', 'endsAt', 'id', 'perPerson', 'shapeIds', 'showLive', 'startedAt', 'status', 'voterCount'])
+    expect(Object.keys(whileOpen).sort()).toEqual([
+      'allowMultiple',
+      'endsAt',
+      'id',
+      'perPerson',
+      'shapeIds',
+      'showLive',
+      'startedAt',
+      'status',
+      'voterCount',
+    ])
   })
 
   it('refuses bad ballots with a clear error and changes no tally', async () => {
     const { alice, bob, notes, boardId } = await setup()
     const [n1, n2] = notes
-    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: [n1, n2], perPerson: 2, allowMultiple: false, showLive: true, durationMs: null })
+    const { voteId } = await alice.rpc.request('vote.start', {
+      shapeIds: [n1, n2],
+      perPerson: 2,
+      allowMultiple: false,
+      showLive: true,
+      durationMs: null,
+    })
     await cast(alice, voteId, { [n1]: 1 })
     const live = () => (votesMap(bob.doc).get(voteId) as VoteState | undefined)?.totals
     await eventually(() => expect(live()).toEqual({ [n1]: 1, [n2]: 0 }))
@@ -354,10 +422,18 @@ describe('secret dot voting', () => {
     await expect(cast(bob, voteId, { [n1]: 1.5 })).rejects.toThrow('whole number')
     await expect(cast(bob, voteId, 'lots' as never)).rejects.toThrow('dots must be an object')
     // Someone who knows Alice's public id cannot vote as her.
-    await expect(bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [n2]: 1 } })).rejects.toThrow('wrong secret')
-    await expect(bob.rpc.request('vote.cast', { voteId: 'nope', participantId: bob.id, secret: bob.secret, dots: {} })).rejects.toThrow('no such vote')
-    await expect(bob.rpc.request('vote.start', { shapeIds: ['shape:missing'], perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })).rejects.toThrow('not on this board')
-    await expect(bob.rpc.request('vote.start', { shapeIds: [n1], perPerson: 0, allowMultiple: true, showLive: false, durationMs: null })).rejects.toThrow('votes per person')
+    await expect(bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [n2]: 1 } })).rejects.toThrow(
+      'wrong secret',
+    )
+    await expect(bob.rpc.request('vote.cast', { voteId: 'nope', participantId: bob.id, secret: bob.secret, dots: {} })).rejects.toThrow(
+      'no such vote',
+    )
+    await expect(
+      bob.rpc.request('vote.start', { shapeIds: ['shape:missing'], perPerson: 3, allowMultiple: true, showLive: false, durationMs: null }),
+    ).rejects.toThrow('not on this board')
+    await expect(
+      bob.rpc.request('vote.start', { shapeIds: [n1], perPerson: 0, allowMultiple: true, showLive: false, durationMs: null }),
+    ).rejects.toThrow('votes per person')
     await expect(bob.rpc.request('nonsense' as never, {} as never)).rejects.toThrow('unknown op')
     await expect(cast(alice, voteId, { [n1]: 1, [n2]: 1 })).resolves.toBeDefined()
 
@@ -365,7 +441,13 @@ describe('secret dot voting', () => {
     await expect(cast(bob, voteId, { [n2]: 1 })).rejects.toThrow('this vote is closed')
     await eventually(() => expect(live()).toEqual({ [n1]: 1, [n2]: 1 }))
     // Beyond the limit: one dot each in the next vote.
-    const limited = await alice.rpc.request('vote.start', { shapeIds: [n1, n2], perPerson: 1, allowMultiple: true, showLive: false, durationMs: null })
+    const limited = await alice.rpc.request('vote.start', {
+      shapeIds: [n1, n2],
+      perPerson: 1,
+      allowMultiple: true,
+      showLive: false,
+      durationMs: null,
+    })
     await expect(cast(alice, limited.voteId, { [n1]: 1, [n2]: 1 })).rejects.toThrow('you have 1 dot; this ballot uses 2')
 
     // A malformed Roundtable frame closes only that connection, with a reason.
@@ -388,26 +470,45 @@ describe('secret dot voting', () => {
 
   it('a participant id is proven by the secret it derives from, and one connection votes as one participant', async () => {
     const { alice, bob, notes } = await setup()
-    const { voteId } = await bob.rpc.request('vote.start', { shapeIds: notes, perPerson: 1, allowMultiple: false, showLive: false, durationMs: null })
+    const { voteId } = await bob.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 1,
+      allowMultiple: false,
+      showLive: false,
+      durationMs: null,
+    })
     // Alice's id is public (presence, attribution); without her secret nobody can vote as her.
-    await expect(bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [notes[0]]: 1 } })).rejects.toThrow('wrong secret')
+    await expect(
+      bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [notes[0]]: 1 } }),
+    ).rejects.toThrow('wrong secret')
     // Nor does inventing identities on one connection stuff the ballot box.
     await expect(cast(bob, voteId, { [notes[1]]: 1 })).resolves.toBeDefined()
     const sybilSecret = 'made-up-secret-for-a-second-ballot'
     await expect(
-      bob.rpc.request('vote.cast', { voteId, participantId: participantIdFromSecret(sybilSecret), secret: sybilSecret, dots: { [notes[0]]: 1 } }),
+      bob.rpc.request('vote.cast', {
+        voteId,
+        participantId: participantIdFromSecret(sybilSecret),
+        secret: sybilSecret,
+        dots: { [notes[0]]: 1 },
+      }),
     ).rejects.toThrow('already votes as another participant')
     expect((await cast(alice, voteId, { [notes[0]]: 1 })).dots).toEqual({ [notes[0]]: 1 })
     // A second vote cannot be opened over the first.
-    await expect(alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })).rejects.toThrow(
-      'already open',
-    )
+    await expect(
+      alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null }),
+    ).rejects.toThrow('already open')
     expect((await alice.rpc.request('vote.close', { voteId })).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 1, [notes[2]]: 0 })
   })
 
   it('a view-only link can watch but not vote, start, close or publish', async () => {
     const { alice, bob, notes, boardId, observer } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: true, durationMs: null })
+    const { voteId } = await alice.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: true,
+      durationMs: null,
+    })
     await cast(alice, voteId, { [notes[0]]: 2 })
     const res = await fetch(`${server.url}/api/boards/${boardId}/view-link`)
     const { token } = (await res.json()) as { token: string }
@@ -416,7 +517,9 @@ describe('secret dot voting', () => {
     open.push({ destroy: () => (rpc.dispose(), viewer.destroy()) })
     await whenSynced(viewer)
     // It sees what is public: the vote and its live totals.
-    await eventually(() => expect((votesMap(viewer.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 2, [notes[1]]: 0, [notes[2]]: 0 }))
+    await eventually(() =>
+      expect((votesMap(viewer.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 2, [notes[1]]: 0, [notes[2]]: 0 }),
+    )
     const roundId = await startRound(alice, true)
     await alice.rpc.request('round.reveal', { roundId })
     await eventually(() => expect(readRound(viewer.doc)?.revealedAt).not.toBeNull())
@@ -429,7 +532,10 @@ describe('secret dot voting', () => {
       ['close', rpc.request('vote.close', { voteId })],
       ['claim', rpc.request('round.claim', { roundId, count: 3 })],
       ['publish', rpc.request('round.publishAnonymous', { roundId, notes: ['VIEWER-NOTE'], alone: true })],
-      ['start round', rpc.request('round.start', { prompt: '', durationMs: null, anonymous: false, pageId: 'page:page', anchor: { x: 0, y: 0 } })],
+      [
+        'start round',
+        rpc.request('round.start', { prompt: '', durationMs: null, anonymous: false, pageId: 'page:page', anchor: { x: 0, y: 0 } }),
+      ],
       ['reveal', rpc.request('round.reveal', { roundId })],
     ]
     for (const [what, attempt] of attempts) await expect(attempt, what).rejects.toThrow('view-only link')
@@ -448,7 +554,13 @@ describe('secret dot voting', () => {
     // The app's brainstorm and vote panels share one provider: replies must not cross.
     const second = roundtableClient(alice.provider)
     try {
-      const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })
+      const { voteId } = await alice.rpc.request('vote.start', {
+        shapeIds: notes,
+        perPerson: 3,
+        allowMultiple: true,
+        showLive: false,
+        durationMs: null,
+      })
       const [a, b, c] = await Promise.all([
         cast(alice, voteId, { [notes[0]]: 1 }),
         second.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret }),
@@ -459,7 +571,9 @@ describe('secret dot voting', () => {
       expect(c).toBe('there is no such vote on this board')
       second.dispose()
       // The first client still hears its replies after the second is gone.
-      expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({ [notes[0]]: 1 })
+      expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+        [notes[0]]: 1,
+      })
     } finally {
       second.dispose()
     }
@@ -467,26 +581,42 @@ describe('secret dot voting', () => {
 
   it('timeboxed votes close themselves to new ballots', async () => {
     const { alice, notes } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: 1000 })
+    const { voteId } = await alice.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: false,
+      durationMs: 1000,
+    })
     await cast(alice, voteId, { [notes[0]]: 1 })
     // A device whose clock runs ahead cannot end it early.
     await expect(alice.rpc.request('vote.close', { voteId, onlyIfEnded: true })).rejects.toThrow('the timebox has not ended yet')
     expect((votesMap(alice.doc).get(voteId) as VoteState).status).toBe('open')
     await new Promise((r) => setTimeout(r, 1100))
     await expect(cast(alice, voteId, { [notes[1]]: 1 })).rejects.toThrow('this vote is closed')
-    await eventually(() => expect((votesMap(alice.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 0, [notes[2]]: 0 }))
+    await eventually(() =>
+      expect((votesMap(alice.doc).get(voteId) as VoteState).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 0, [notes[2]]: 0 }),
+    )
   })
 
   it('ballots survive a server restart', async () => {
     const { alice, bob, notes, boardId } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })
+    const { voteId } = await alice.rpc.request('vote.start', {
+      shapeIds: notes,
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: false,
+      durationMs: null,
+    })
     await cast(alice, voteId, { [notes[0]]: 3 })
     await cast(bob, voteId, { [notes[1]]: 1 })
     const { dataDir, port } = server
     expect(await server.stop('SIGTERM')).toBe(0)
     server = await startServerProcess({ dataDir, port })
     await eventually(() => expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true), 15_000)
-    expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({ [notes[0]]: 3 })
+    expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+      [notes[0]]: 3,
+    })
     // Bob's id is still his alone.
     await expect(alice.rpc.request('vote.mine', { voteId, participantId: bob.id, secret: alice.secret })).rejects.toThrow('wrong secret')
     const { totals } = await bob.rpc.request('vote.close', { voteId })

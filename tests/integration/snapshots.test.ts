@@ -183,7 +183,9 @@ describe('board export over HTTP', () => {
     const evil = await api('POST', `/api/boards/${id}/snapshots`, { name: 'x"; filename="evil.html', by: 'Ana' })
     expect(evil.status).toBe(201)
     const res = await fetch(`${server.url}/api/boards/${id}/snapshots/${evil.json.snapshot.id}?format=md`)
-    expect(res.headers.get('content-disposition')).toBe(`inline; filename="Q2-planning-x-filenameevilhtml.md"; filename*=UTF-8''Q2-planning-x-filenameevilhtml.md`)
+    expect(res.headers.get('content-disposition')).toBe(
+      `inline; filename="Q2-planning-x-filenameevilhtml.md"; filename*=UTF-8''Q2-planning-x-filenameevilhtml.md`,
+    )
     for (const body of [{ name: 'two\nlines' }, { name: 'bell\u0007' }, { name: 'ok', by: 'Ana\r\nX-Evil: 1' }, { name: 'sep\u2028' }]) {
       const refused = await api('POST', `/api/boards/${id}/snapshots`, body)
       expect(refused.status, JSON.stringify(body)).toBe(400)
@@ -197,7 +199,10 @@ describe('board export over HTTP', () => {
     const declared = await api('POST', `/api/boards/${id}/snapshots`, undefined, big)
     expect(declared.status).toBe(413)
     expect(declared.json.error).toMatch(/over 16384 bytes/)
-    const streamed = await chunkedPost(`/api/boards/${id}/snapshots`, Array.from({ length: 40 }, () => 'x'.repeat(4096)))
+    const streamed = await chunkedPost(
+      `/api/boards/${id}/snapshots`,
+      Array.from({ length: 40 }, () => 'x'.repeat(4096)),
+    )
     expect(streamed.status).toBe(413)
     expect(streamed.headers.connection).toBe('close')
     expect(JSON.parse(streamed.text).error).toMatch(/over 16384 bytes/)
@@ -230,7 +235,9 @@ describe('snapshots over HTTP', () => {
     const preview = await api('GET', `/api/boards/${id}/snapshots/${sid}?format=md`)
     expect(preview.text).toContain('Key person leaves')
     // A snapshot's report is of the moment it was taken.
-    const takenOn = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(taken.json.snapshot.createdAt)
+    const takenOn = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(
+      taken.json.snapshot.createdAt,
+    )
     expect(preview.text).toContain(`Session report, ${takenOn} (times in UTC).`)
     const previewJson = await api('GET', `/api/boards/${id}/snapshots/${sid}`)
     expect(previewJson.json.records.map((r: JsonRecord) => r.id).sort()).toEqual(original)
@@ -272,8 +279,20 @@ describe('snapshots over HTTP', () => {
     stepForward(ann.doc, cem, Date.now())
     startPhase(ann.doc, cem, 'ph-ideas', Date.now())
     const rpc = roundtableClient(ann.provider)
-    await rpc.request('round.start', { prompt: 'Ideas?', durationMs: null, anonymous: false, pageId: 'page:workshop', anchor: { x: 0, y: 0 } })
-    const { voteId } = await rpc.request('vote.start', { shapeIds: ['shape:v1', 'shape:v2'], perPerson: 3, allowMultiple: true, showLive: true, durationMs: null })
+    await rpc.request('round.start', {
+      prompt: 'Ideas?',
+      durationMs: null,
+      anonymous: false,
+      pageId: 'page:workshop',
+      anchor: { x: 0, y: 0 },
+    })
+    const { voteId } = await rpc.request('vote.start', {
+      shapeIds: ['shape:v1', 'shape:v2'],
+      perPerson: 3,
+      allowMultiple: true,
+      showLive: true,
+      durationMs: null,
+    })
     rpc.dispose()
     await eventually(() => expect(brainstormMap(ann.doc).get('round')).toBeDefined())
     expect(Object.keys(votesMap(ann.doc).toJSON()).sort()).toEqual(['vote-1', voteId].sort())
@@ -323,7 +342,9 @@ describe('snapshots over HTTP', () => {
     await new Promise((r) => setTimeout(r, 200))
     ann.destroy()
     await eventuallyAsync(async () => expect(await names()).toContain('Automatic (everyone left)'), 5000)
-    const left = (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.find((s: { name: string }) => s.name === 'Automatic (everyone left)')
+    const left = (await api('GET', `/api/boards/${id}/snapshots`)).json.snapshots.find(
+      (s: { name: string }) => s.name === 'Automatic (everyone left)',
+    )
     expect((await api('GET', `/api/boards/${id}/snapshots/${left.id}`)).json.meta.title).toBe('Before leaving')
   })
 })
@@ -336,7 +357,9 @@ describe('automatic snapshots and shutdown', () => {
     try {
       await whenSynced(c)
       c.doc.transact(() => boardMeta(c.doc).set('title', 'Last words'))
-      await eventuallyAsync(async () => expect((await (await fetch(`${first.url}/api/boards/${id}/export`)).json()).meta?.title).toBe('Last words'))
+      await eventuallyAsync(async () =>
+        expect((await (await fetch(`${first.url}/api/boards/${id}/export`)).json()).meta?.title).toBe('Last words'),
+      )
       // Stopped with the client still on the board: no "everyone left" snapshot comes first.
       expect(await first.stop()).toBe(0)
     } finally {
@@ -370,7 +393,11 @@ describe('automatic snapshot retention', () => {
         c.doc.transact(() => boardMeta(c.doc).set('title', `visit ${visit}`))
         if (visit === 1) {
           await eventually(async () => expect((await list()).length).toBe(0))
-          const named = await fetch(`${own.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'kept' }) })
+          const named = await fetch(`${own.url}/api/boards/${id}/snapshots`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'kept' }),
+          })
           expect(named.status).toBe(201)
         }
         await new Promise((r) => setTimeout(r, 100))
@@ -382,7 +409,8 @@ describe('automatic snapshot retention', () => {
       expect(snapshots.filter((s) => s.kind === 'auto')).toHaveLength(2)
 
       // What a restore replaced is kept however many automatic snapshots follow.
-      const post = (path: string) => fetch(`${own.url}/api/boards/${id}${path}`, { method: 'POST' }).then(async (r) => ({ status: r.status, json: await r.json() }))
+      const post = (path: string) =>
+        fetch(`${own.url}/api/boards/${id}${path}`, { method: 'POST' }).then(async (r) => ({ status: r.status, json: await r.json() }))
       const kept = snapshots.find((s) => s.name === 'kept') as unknown as { id: string }
       const restored = await post(`/snapshots/${kept.id}/restore`)
       expect(restored.status).toBe(200)
@@ -418,7 +446,10 @@ describe('snapshot limits', () => {
       await whenSynced(c)
       c.doc.transact(() => boardMeta(c.doc).set('title', 'capped'))
       const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${own.url}/api/boards/${id}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
+        const res = await fetch(`${own.url}/api/boards/${id}${path}`, {
+          method,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
         return { status: res.status, json: await res.json() }
       }
       await eventuallyAsync(async () => expect((await call('GET', '/export')).status).toBe(200))
@@ -503,7 +534,11 @@ describe('access to the board API', () => {
         const res = await fetch(`${gated.url}${path}`, { method, body: method === 'POST' ? '{"name":"x"}' : undefined })
         expect(res.status, `${method} ${path}`).toBe(401)
       }
-      const taken = await fetch(`${gated.url}/api/boards/${id}/snapshots`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'with token' }) })
+      const taken = await fetch(`${gated.url}/api/boards/${id}/snapshots`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'with token' }),
+      })
       expect(taken.status).toBe(201)
     } finally {
       await gated.stop()

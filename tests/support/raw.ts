@@ -55,7 +55,14 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
 export function syncFrame(kind: 'step1' | 'step2' | 'update', payload: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MESSAGE_SYNC)
-  encoding.writeVarUint(encoder, kind === 'step1' ? syncProtocol.messageYjsSyncStep1 : kind === 'step2' ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate)
+  encoding.writeVarUint(
+    encoder,
+    kind === 'step1'
+      ? syncProtocol.messageYjsSyncStep1
+      : kind === 'step2'
+        ? syncProtocol.messageYjsSyncStep2
+        : syncProtocol.messageYjsUpdate,
+  )
   encoding.writeVarUint8Array(encoder, payload)
   return encoding.toUint8Array(encoder)
 }

@@ -31,7 +31,15 @@ export interface ClientRun {
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   })
 }
 
@@ -71,10 +79,11 @@ async function serveBare(recordsJson: string): Promise<{ url: string; close(): P
   const { port } = server.address() as { port: number }
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((r) => {
-      server.closeAllConnections()
-      server.close(() => r())
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
   }
 }
 
@@ -84,7 +93,13 @@ async function serveBare(recordsJson: string): Promise<{ url: string; close(): P
  * functions compiled by tsx reference helpers that do not exist in the page.
  */
 function probe(n: number): string {
-  const participant = JSON.stringify({ id: 'bench0000000000000000000', secret: 'bench'.repeat(10), name: 'Bench', color: '#1971c2', named: true })
+  const participant = JSON.stringify({
+    id: 'bench0000000000000000000',
+    secret: 'bench'.repeat(10),
+    name: 'Bench',
+    color: '#1971c2',
+    named: true,
+  })
   return `(() => {
     const b = (window.__bench = { frames: [], cameras: [], counting: false })
     // Open Roundtable as someone who already chose a name (no dialog in the way).
@@ -152,13 +167,18 @@ async function measure(browser: Browser, url: string, n: number, panMs: number, 
     const { x, y } = (await at.jsonValue()) as { x: number; y: number }
     await page.mouse.click(x, y)
     await page.waitForFunction('window.__bench.tti !== undefined', null, { timeout: 30_000, polling: 50 })
-    const { shownMs, ttiMs } = (await page.evaluate('({ shownMs: window.__bench.shownAt, ttiMs: window.__bench.tti })')) as { shownMs: number; ttiMs: number }
+    const { shownMs, ttiMs } = (await page.evaluate('({ shownMs: window.__bench.shownAt, ttiMs: window.__bench.tti })')) as {
+      shownMs: number
+      ttiMs: number
+    }
     await page.keyboard.press('Escape')
     const panned = await pan(page, panMs)
     // BENCH_SCREENSHOTS=dir keeps a picture of what was panned, to check it was the board.
     if (process.env.BENCH_SCREENSHOTS) {
       fs.mkdirSync(process.env.BENCH_SCREENSHOTS, { recursive: true })
-      await page.screenshot({ path: path.join(process.env.BENCH_SCREENSHOTS, `${new URL(url).pathname === '/' ? 'bare' : 'roundtable'}.png`) })
+      await page.screenshot({
+        path: path.join(process.env.BENCH_SCREENSHOTS, `${new URL(url).pathname === '/' ? 'bare' : 'roundtable'}.png`),
+      })
     }
     return { shownMs, ttiMs, ...panned }
   } finally {
@@ -181,7 +201,9 @@ async function pan(page: Page, panMs: number): Promise<Pick<ClientRun, 'panFps' 
     const dx = Math.round(12 * Math.sin(i / 20))
     await page.mouse.wheel(dx, 8 * Math.cos(i / 25))
   }
-  const { frames, cameras } = (await page.evaluate('window.__bench.counting = false, { frames: window.__bench.frames, cameras: window.__bench.cameras }')) as { frames: number[]; cameras: [number, number, number][] }
+  const { frames, cameras } = (await page.evaluate(
+    'window.__bench.counting = false, { frames: window.__bench.frames, cameras: window.__bench.cameras }',
+  )) as { frames: number[]; cameras: [number, number, number][] }
   if (frames.length < 2) throw new Error('no frames while panning')
   let slow = 0
   let px = 0

@@ -66,7 +66,14 @@ export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<
   } finally {
     await server.stop()
   }
-  return { kind, dataDir: server.dataDir, board, records: records.length, storedBytes: dirBytes(server.dataDir), dispose: () => removeDir(server.dataDir) }
+  return {
+    kind,
+    dataDir: server.dataDir,
+    board,
+    records: records.length,
+    storedBytes: dirBytes(server.dataDir),
+    dispose: () => removeDir(server.dataDir),
+  }
 }
 
 /**

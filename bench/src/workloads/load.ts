@@ -50,7 +50,13 @@ function nextMessage<T>(worker: Worker): Promise<T> {
  * for `seconds`. Then a fresh client per board reads what the server holds, and every editor
  * must hold exactly that. The clients are split by board over `workers` threads.
  */
-export async function loadRun(opts: { boards: number; perBoard: number; seconds: number; rate: number; workers?: number }): Promise<LoadResult> {
+export async function loadRun(opts: {
+  boards: number
+  perBoard: number
+  seconds: number
+  rate: number
+  workers?: number
+}): Promise<LoadResult> {
   const connections = opts.boards * opts.perBoard
   const server = await startServer('roundtable', {
     // Every client here comes from 127.0.0.1; a real crowd comes from many addresses.
@@ -61,7 +67,13 @@ export async function loadRun(opts: { boards: number; perBoard: number; seconds:
     const boards = Array.from({ length: opts.boards }, () => newBoard('load'))
     const n = Math.max(1, Math.min(opts.workers ?? 2, boards.length))
     for (let w = 0; w < n; w++) {
-      const share: LoadShare = { wsUrl: server.wsUrl, boards: boards.filter((_, i) => i % n === w), perBoard: opts.perBoard, seconds: opts.seconds, rate: opts.rate }
+      const share: LoadShare = {
+        wsUrl: server.wsUrl,
+        boards: boards.filter((_, i) => i % n === w),
+        perBoard: opts.perBoard,
+        seconds: opts.seconds,
+        rate: opts.rate,
+      }
       workers.push(new Worker(WORKER_BOOT, { eval: true, workerData: share }))
     }
     await Promise.all(workers.map((w) => nextMessage(w)))

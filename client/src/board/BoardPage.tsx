@@ -33,7 +33,6 @@ import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
 
-
 const PREFS_KEY = 'roundtable:tldraw-preferences'
 
 function loadPreferences(): Partial<TLUserPreferences> {
@@ -146,9 +145,8 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
   }, [editor, newerDocReason, viewOnly])
 
   const boardContext = useMemo<BoardContextValue | null>(
-    () => (provider && editor
-        ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor, viewOnly }
-        : null),
+    () =>
+      provider && editor ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor, viewOnly } : null,
     [boardId, provider, editor, participant, viewOnly],
   )
 
@@ -166,14 +164,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
         </div>
       )}
-      <Tldraw
-        store={storeWithStatus}
-        assetUrls={assetUrls}
-        licenseKey={licenseKey}
-        user={user}
-        components={components}
-        onMount={onMount}
-      />
+      <Tldraw store={storeWithStatus} assetUrls={assetUrls} licenseKey={licenseKey} user={user} components={components} onMount={onMount} />
       {boardContext && (
         <BoardContext.Provider value={boardContext}>
           {/* Facilitation panels go here; each reads the board through useBoardContext(). */}

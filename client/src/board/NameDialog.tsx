@@ -2,11 +2,7 @@ import { useState } from 'react'
 import { PARTICIPANT_COLORS, type Participant } from '../identity.ts'
 
 /** Asked once per browser; reopened from the name chip. No account, just how others see you. */
-export function NameDialog(props: {
-  participant: Participant
-  onSave: (name: string, color: string) => void
-  onCancel: () => void
-}) {
+export function NameDialog(props: { participant: Participant; onSave: (name: string, color: string) => void; onCancel: () => void }) {
   const [name, setName] = useState(props.participant.named ? props.participant.name : '')
   const [color, setColor] = useState(props.participant.color)
   const trimmed = name.trim()

@@ -25,18 +25,22 @@ export function ShareDialog(props: { boardId: string; viewOnly: boolean; onClose
   }, [props.boardId, props.viewOnly])
 
   return (
-    <div className="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && props.onClose()} onClick={(e) => e.target === e.currentTarget && props.onClose()}>
+    <div
+      className="dialog-backdrop"
+      onKeyDown={(e) => e.key === 'Escape' && props.onClose()}
+      onClick={(e) => e.target === e.currentTarget && props.onClose()}
+    >
       <div className="dialog share-dialog" role="dialog" aria-labelledby="share-title">
         <h2 id="share-title">Share this board</h2>
         {!props.viewOnly && (
-          <LinkRow
-            label="Edit link"
-            hint="Anyone with this link can change the board."
-            url={`${origin}/b/${props.boardId}`}
-          />
+          <LinkRow label="Edit link" hint="Anyone with this link can change the board." url={`${origin}/b/${props.boardId}`} />
         )}
         {viewPath ? (
-          <LinkRow label="View-only link" hint="Shows the board live; it cannot be used to edit, and does not reveal the edit link." url={`${origin}${viewPath}`} />
+          <LinkRow
+            label="View-only link"
+            hint="Shows the board live; it cannot be used to edit, and does not reveal the edit link."
+            url={`${origin}${viewPath}`}
+          />
         ) : (
           <p className="muted">{error ?? 'Getting the view-only link…'}</p>
         )}

@@ -98,7 +98,9 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     setError('')
     setProgress({ fraction: 0, label: 'Starting…' })
     try {
-      const { blob, name, note } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) => setProgress({ fraction, label }))
+      const { blob, name, note } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) =>
+        setProgress({ fraction, label }),
+      )
       download(blob, name)
       setProgress({ fraction: 1, label: `Saved ${name}${note ? ` (${note})` : ''}` })
     } catch (err) {
@@ -227,7 +229,11 @@ interface SnapshotInfo {
   createdAt: number
 }
 
-const KIND_LABEL: Record<SnapshotInfo['kind'], string | undefined> = { named: undefined, auto: 'automatic', 'before-restore': 'saved before a restore' }
+const KIND_LABEL: Record<SnapshotInfo['kind'], string | undefined> = {
+  named: undefined,
+  auto: 'automatic',
+  'before-restore': 'saved before a restore',
+}
 
 async function apiCall<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, { ...init, headers: init?.body ? { 'content-type': 'application/json' } : undefined })
@@ -282,7 +288,10 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const restore = (s: SnapshotInfo) =>
     act(async () => {
       setConfirming(undefined)
-      const { before } = await apiCall<{ before: SnapshotInfo | null }>(`${base}/snapshots/${s.id}/restore`, { method: 'POST', body: JSON.stringify({ by: participant.name }) })
+      const { before } = await apiCall<{ before: SnapshotInfo | null }>(`${base}/snapshots/${s.id}/restore`, {
+        method: 'POST',
+        body: JSON.stringify({ by: participant.name }),
+      })
       setPreview(undefined)
       if (!before) return `The board already matches “${s.name}”: nothing to restore.`
       return `Restored “${s.name}” for everyone. What was there before is saved as “${before.name}”.`
@@ -296,8 +305,13 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
     })
   const showPreview = (s: SnapshotInfo) =>
     act(async () => {
-      const file = await apiCall<{ meta: { schema: TLStoreSnapshot['schema'] }; records: { id: string }[] }>(`${base}/snapshots/${s.id}?format=json`)
-      setPreview({ info: s, snapshot: { schema: file.meta.schema, store: Object.fromEntries(file.records.map((r) => [r.id, r])) } as TLStoreSnapshot })
+      const file = await apiCall<{ meta: { schema: TLStoreSnapshot['schema'] }; records: { id: string }[] }>(
+        `${base}/snapshots/${s.id}?format=json`,
+      )
+      setPreview({
+        info: s,
+        snapshot: { schema: file.meta.schema, store: Object.fromEntries(file.records.map((r) => [r.id, r])) } as TLStoreSnapshot,
+      })
       return ''
     })
 
@@ -313,7 +327,14 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
             if (name.trim()) take()
           }}
         >
-          <input ref={nameField} aria-label="Snapshot name" placeholder="Name this moment, e.g. after clustering" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+          <input
+            ref={nameField}
+            aria-label="Snapshot name"
+            placeholder="Name this moment, e.g. after clustering"
+            value={name}
+            maxLength={120}
+            onChange={(e) => setName(e.target.value)}
+          />
           <button className="bf-primary" type="submit" disabled={!name.trim()}>
             Save snapshot
           </button>
@@ -329,9 +350,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       </p>
       {confirming && (
         <div className="bf-confirm" role="group" aria-label="Confirm restore">
-          <span>
-            Restore “{confirming.name}” for everyone? What is on the board now is saved as a snapshot first.
-          </span>
+          <span>Restore “{confirming.name}” for everyone? What is on the board now is saved as a snapshot first.</span>
           <div className="bf-confirm-actions">
             <button ref={confirmButton} className="bf-primary" onClick={() => restore(confirming)}>
               Restore for everyone
@@ -357,7 +376,9 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       {snapshots === undefined ? (
         <p className="bf-muted">Loading…</p>
       ) : snapshots.length === 0 ? (
-        <p className="bf-muted">No snapshots yet. The board also saves one by itself after each stretch of work and when everyone has left.</p>
+        <p className="bf-muted">
+          No snapshots yet. The board also saves one by itself after each stretch of work and when everyone has left.
+        </p>
       ) : (
         <ul className="bf-snapshots" aria-label="Snapshots">
           {snapshots.map((s) => (

@@ -101,7 +101,11 @@ async function svgImage(svg: string): Promise<HTMLImageElement> {
  * passes of a few dozen shapes, each over its own region, layered in paint order onto one canvas
  * (PNG) or into one SVG, with pauses between passes so the page keeps responding and shows progress.
  */
-async function exportImage(editor: Editor, opts: { format: 'png' | 'svg'; area: ImageArea; scale: number }, progress: Progress): Promise<{ blob: Blob; note?: string }> {
+async function exportImage(
+  editor: Editor,
+  opts: { format: 'png' | 'svg'; area: ImageArea; scale: number },
+  progress: Progress,
+): Promise<{ blob: Blob; note?: string }> {
   const roots = imageShapes(editor, opts.area)
   const runs = passes(editor, roots)
   const total = roots.reduce((n, id) => n + editor.getShapeAndDescendantIds([id]).size, 0)
@@ -117,7 +121,9 @@ async function exportImage(editor: Editor, opts: { format: 'png' | 'svg'; area: 
     return { blob }
   }
 
-  const bounds = Box.Common(roots.map((id) => editor.getShapeMaskedPageBounds(id) ?? editor.getShapePageBounds(id)).filter((b): b is Box => !!b))
+  const bounds = Box.Common(
+    roots.map((id) => editor.getShapeMaskedPageBounds(id) ?? editor.getShapePageBounds(id)).filter((b): b is Box => !!b),
+  )
   let scale = opts.format === 'png' ? opts.scale : 1
   let note: string | undefined
   const [w, h] = [(bounds.w + 2 * PADDING) * scale, (bounds.h + 2 * PADDING) * scale]
@@ -145,9 +151,17 @@ async function exportImage(editor: Editor, opts: { format: 'png' | 'svg'; area: 
   const onceEach = (svg: string) => svg.replace(/@font-face\s*\{[^}]*\}/g, (rule) => (fonts.has(rule) ? '' : (fonts.add(rule), rule)))
   let drawn = 0
   for (const run of runs) {
-    const runBounds = Box.Common(run.map((id) => editor.getShapeMaskedPageBounds(id) ?? editor.getShapePageBounds(id)).filter((b): b is Box => !!b))
+    const runBounds = Box.Common(
+      run.map((id) => editor.getShapeMaskedPageBounds(id) ?? editor.getShapePageBounds(id)).filter((b): b is Box => !!b),
+    )
     const region = intersect(runBounds.expandBy(PADDING), area)
-    const result = await editor.getSvgString(run, { bounds: region, padding: 0, background: false, scale, ...(canvas ? { pixelRatio: 1 } : {}) })
+    const result = await editor.getSvgString(run, {
+      bounds: region,
+      padding: 0,
+      background: false,
+      scale,
+      ...(canvas ? { pixelRatio: 1 } : {}),
+    })
     if (result) {
       const [x, y] = [(region.x - area.x) * scale, (region.y - area.y) * scale]
       if (canvas) canvas.getContext('2d')!.drawImage(await svgImage(result.svg), x, y, result.width, result.height)
@@ -203,8 +217,16 @@ export async function buildExport(
   const parts: string[] = []
   const CHUNK = 250
   for (let i = 0; i < records.length; i += CHUNK) {
-    parts.push(records.slice(i, i + CHUNK).map((r) => JSON.stringify(r)).join(','))
-    progress(0.1 + (0.85 * Math.min(records.length, i + CHUNK)) / records.length, `Writing ${Math.min(records.length, i + CHUNK)} of ${records.length} records…`)
+    parts.push(
+      records
+        .slice(i, i + CHUNK)
+        .map((r) => JSON.stringify(r))
+        .join(','),
+    )
+    progress(
+      0.1 + (0.85 * Math.min(records.length, i + CHUNK)) / records.length,
+      `Writing ${Math.min(records.length, i + CHUNK)} of ${records.length} records…`,
+    )
     await breathe()
   }
   const json = `${JSON.stringify(head).slice(0, -1)}${Object.keys(head).length ? ',' : ''}"records":[${parts.join(',')}]}`

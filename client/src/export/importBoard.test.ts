@@ -68,7 +68,9 @@ describe('import and export round trips', () => {
   it('migrates a board written with an older tldraw schema on the way in', () => {
     const old = docFromUpdate(fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/board-note-v8.ydoc')))
     const imported = importText(JSON.stringify(boardToTldr(old)))
-    const note = Object.values(recordsOf(imported)).find((r) => (r as { type?: string }).type === 'note') as unknown as { props: Record<string, unknown> }
+    const note = Object.values(recordsOf(imported)).find((r) => (r as { type?: string }).type === 'note') as unknown as {
+      props: Record<string, unknown>
+    }
     expect(note.props.text).toBeUndefined()
     expect(JSON.stringify(note.props.richText)).toContain('Written before rich text')
     expect(boardMeta(imported).get('schema')).toEqual(schema.serialize())
@@ -118,7 +120,9 @@ describe('bad files get a clear message', () => {
     const here = testBoardDoc()
     const size = Y.encodeStateAsUpdate(here).byteLength
     await expect(readImportFile(file, { into: here, limits: roomy })).resolves.toBeDefined()
-    await expect(readImportFile(file, { into: here, limits: { ...roomy, maxBoardBytes: size + 1024 } })).rejects.toThrow(/board would be too big/)
+    await expect(readImportFile(file, { into: here, limits: { ...roomy, maxBoardBytes: size + 1024 } })).rejects.toThrow(
+      /board would be too big/,
+    )
   })
 
   it('refuses records tldraw would not accept', () => {

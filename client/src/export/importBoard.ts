@@ -67,7 +67,12 @@ export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedB
   replaceBoardContent(
     doc,
     { records: records as unknown as JsonRecord[], maps: parsed.maps, arrays: parsed.arrays },
-    { schema: schema.serialize(), title: parsed.title, maps: parsed.kind === 'roundtable' ? DOC_MAPS : [], arrays: parsed.kind === 'roundtable' ? DOC_ARRAYS : [] },
+    {
+      schema: schema.serialize(),
+      title: parsed.title,
+      maps: parsed.kind === 'roundtable' ? DOC_MAPS : [],
+      arrays: parsed.kind === 'roundtable' ? DOC_ARRAYS : [],
+    },
   )
   doc.transact(() => {
     const meta = boardMeta(doc)
@@ -108,7 +113,9 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
         },
         { preservePosition: true, select: false },
       )
-      const fresh = [...editor.getCurrentPageShapeIds()].filter((id) => !before.has(id) && editor.getShape(id)?.parentId === editor.getCurrentPageId())
+      const fresh = [...editor.getCurrentPageShapeIds()].filter(
+        (id) => !before.has(id) && editor.getShape(id)?.parentId === editor.getCurrentPageId(),
+      )
       const bounds = (ids: Iterable<TLShapeId>) => [...ids].map((id) => editor.getShapePageBounds(id)).filter((b): b is Box => !!b)
       const existing = bounds(before)
       const incoming = bounds(fresh)

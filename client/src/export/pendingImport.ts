@@ -1,6 +1,14 @@
 import * as Y from 'yjs'
 import { createTLStore, defaultBindingUtils, defaultShapeUtils, type TLRecord, type TLSchema } from 'tldraw'
-import { checkImportFits, MAX_IMPORT_BYTES, parseBoardFile, replaceBoardContent, type JsonRecord, type ParsedBoardFile, type SyncLimits } from '@roundtable/shared'
+import {
+  checkImportFits,
+  MAX_IMPORT_BYTES,
+  parseBoardFile,
+  replaceBoardContent,
+  type JsonRecord,
+  type ParsedBoardFile,
+  type SyncLimits,
+} from '@roundtable/shared'
 import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
 import { serverLimits } from '../runtimeConfig.ts'
 

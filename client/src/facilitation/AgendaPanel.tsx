@@ -14,7 +14,19 @@ import {
 import type { ServerClock } from './hooks.ts'
 
 /** The agenda: phases anyone can edit; starting one makes it current for everyone and starts its timebox. */
-export const AgendaPanel = memo(function AgendaPanel({ doc, me, agenda, phase, clock }: { doc: Y.Doc; me: Actor; agenda: AgendaItem[]; phase: CurrentPhase | undefined; clock: ServerClock }) {
+export const AgendaPanel = memo(function AgendaPanel({
+  doc,
+  me,
+  agenda,
+  phase,
+  clock,
+}: {
+  doc: Y.Doc
+  me: Actor
+  agenda: AgendaItem[]
+  phase: CurrentPhase | undefined
+  clock: ServerClock
+}) {
   const [editing, setEditing] = useState<string>()
   const current = agenda.find((i) => i.id === phase?.id)
   const next = adjacentPhase(agenda, current?.id, 1)
@@ -23,9 +35,7 @@ export const AgendaPanel = memo(function AgendaPanel({ doc, me, agenda, phase, c
 
   return (
     <details className="fac-panel fac-agenda" open>
-      <summary>
-        Agenda{current ? <span className="fac-muted"> · {current.title}</span> : null}
-      </summary>
+      <summary>Agenda{current ? <span className="fac-muted"> · {current.title}</span> : null}</summary>
       <div className="fac-agenda-nav">
         <button className="fac-small" disabled={!prev} onClick={() => prev && start(prev.id)} aria-label="Previous phase">
           ◀ Previous
@@ -49,20 +59,40 @@ export const AgendaPanel = memo(function AgendaPanel({ doc, me, agenda, phase, c
               />
             </li>
           ) : (
-            <li key={item.id} className={item.id === current?.id ? 'fac-current' : undefined} aria-current={item.id === current?.id ? 'step' : undefined} data-phase={item.title}>
+            <li
+              key={item.id}
+              className={item.id === current?.id ? 'fac-current' : undefined}
+              aria-current={item.id === current?.id ? 'step' : undefined}
+              data-phase={item.title}
+            >
               <span className="fac-agenda-title">
                 {item.title}
                 {item.minutes && <span className="fac-muted"> · {item.minutes} min</span>}
                 {item.notes && <span className="fac-sub">{item.notes}</span>}
               </span>
               <span className="fac-row-actions">
-                <button className="fac-small" onClick={() => start(item.id)} aria-label={`Start phase ${item.title}`} title="Start this phase">
+                <button
+                  className="fac-small"
+                  onClick={() => start(item.id)}
+                  aria-label={`Start phase ${item.title}`}
+                  title="Start this phase"
+                >
                   ▶
                 </button>
-                <button className="fac-small" disabled={index === 0} onClick={() => moveAgendaItem(doc, item.id, -1)} aria-label={`Move ${item.title} up`}>
+                <button
+                  className="fac-small"
+                  disabled={index === 0}
+                  onClick={() => moveAgendaItem(doc, item.id, -1)}
+                  aria-label={`Move ${item.title} up`}
+                >
                   ↑
                 </button>
-                <button className="fac-small" disabled={index === agenda.length - 1} onClick={() => moveAgendaItem(doc, item.id, 1)} aria-label={`Move ${item.title} down`}>
+                <button
+                  className="fac-small"
+                  disabled={index === agenda.length - 1}
+                  onClick={() => moveAgendaItem(doc, item.id, 1)}
+                  aria-label={`Move ${item.title} down`}
+                >
                   ↓
                 </button>
                 <button className="fac-small" onClick={() => setEditing(item.id)} aria-label={`Edit ${item.title}`}>
@@ -87,7 +117,17 @@ interface ItemInput {
   notes: string
 }
 
-function ItemForm({ initial, submitLabel, onSubmit, onCancel }: { initial?: AgendaItem; submitLabel: string; onSubmit: (v: ItemInput) => void; onCancel?: () => void }) {
+function ItemForm({
+  initial,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial?: AgendaItem
+  submitLabel: string
+  onSubmit: (v: ItemInput) => void
+  onCancel?: () => void
+}) {
   const [title, setTitle] = useState(initial?.title ?? '')
   const [minutes, setMinutes] = useState(initial?.minutes ? String(initial.minutes) : '')
   const [notes, setNotes] = useState(initial?.notes ?? '')
@@ -112,9 +152,18 @@ function ItemForm({ initial, submitLabel, onSubmit, onCancel }: { initial?: Agen
     >
       <div className="fac-item-row">
         <input value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Phase title" aria-label="Phase title" />
-        <input value={minutes} onChange={(e) => setMinutes(e.target.value)} placeholder="min" aria-label="Timebox in minutes" inputMode="decimal" size={3} />
+        <input
+          value={minutes}
+          onChange={(e) => setMinutes(e.target.value)}
+          placeholder="min"
+          aria-label="Timebox in minutes"
+          inputMode="decimal"
+          size={3}
+        />
       </div>
-      {(initial || title) && <input value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="Notes (optional)" aria-label="Phase notes" />}
+      {(initial || title) && (
+        <input value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="Notes (optional)" aria-label="Phase notes" />
+      )}
       {error && (
         <span className="fac-error" role="alert">
           {error}

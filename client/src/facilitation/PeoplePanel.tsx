@@ -75,7 +75,11 @@ export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clo
               {!isMe && clientId !== myClientId && (
                 <span className="fac-row-actions">
                   {(iHold || !holder) && (
-                    <button className="fac-small" onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())} aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}>
+                    <button
+                      className="fac-small"
+                      onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())}
+                      aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}
+                    >
                       Pass 🎙️
                     </button>
                   )}

@@ -21,7 +21,19 @@ type Awareness = BoardContextValue['awareness']
 type States = Map<number, Record<string, unknown>>
 
 /** "Bring everyone here" and quick reactions: both ephemeral, through awareness. */
-export function SignalsBar({ doc, me, clock, editor, awareness }: { doc: Y.Doc; me: Actor; clock: ServerClock; editor: Editor; awareness: Awareness }) {
+export function SignalsBar({
+  doc,
+  me,
+  clock,
+  editor,
+  awareness,
+}: {
+  doc: Y.Doc
+  me: Actor
+  clock: ServerClock
+  editor: Editor
+  awareness: Awareness
+}) {
   const clearTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({})
   useEffect(() => () => Object.values(clearTimers.current).forEach(clearTimeout), [])
 
@@ -78,7 +90,8 @@ export function useSummonWatcher(states: States, clock: ServerClock, editor: Edi
       handled.current.add(summon.id)
       // Someone joining just after a summon is not moved; neither is the summoner.
       if (first || clientId === myClientId || !isFresh(summon, clock.now())) continue
-      if (summon.pageId !== editor.getCurrentPageId() && editor.getPage(summon.pageId as never)) editor.setCurrentPage(summon.pageId as never)
+      if (summon.pageId !== editor.getCurrentPageId() && editor.getPage(summon.pageId as never))
+        editor.setCurrentPage(summon.pageId as never)
       editor.stopFollowingUser()
       editor.zoomToBounds(summon.bounds, { inset: 0, animation: { duration: 400 } })
       setNotice(readUser(state.user)?.name ?? 'Someone')

@@ -14,13 +14,27 @@ function colorFor(id: string, people: PresentParticipant[]): string {
 }
 
 /** Who led which stretch of the session, how long each person held the baton, and every act. */
-export const TimelinePanel = memo(function TimelinePanel({ log, clock, people }: { log: LogEntry[]; clock: ServerClock; people: PresentParticipant[] }) {
+export const TimelinePanel = memo(function TimelinePanel({
+  log,
+  clock,
+  people,
+}: {
+  log: LogEntry[]
+  clock: ServerClock
+  people: PresentParticipant[]
+}) {
   useTick(5000, log.length > 0)
   const now = clock.now()
   const stretches = leadershipTimeline(log, now)
   const totals = batonTotals(log, now)
   const span = stretches.length ? stretches[stretches.length - 1].end - stretches[0].start : 0
-  const localTime = (at: number) => new Date(at - (clock.estimate?.offsetMs ?? 0)).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+  const localTime = (at: number) =>
+    new Date(at - (clock.estimate?.offsetMs ?? 0)).toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
 
   return (
     <details className="fac-panel fac-timeline">
@@ -29,12 +43,19 @@ export const TimelinePanel = memo(function TimelinePanel({ log, clock, people }:
         <p className="fac-muted">Nothing yet: stepping forward, timers and phases show up here.</p>
       ) : (
         <>
-          <div className="fac-timeline-bar" role="img" aria-label={stretches.map((s) => `${s.holder?.name ?? 'nobody'} ${formatRemaining(s.end - s.start)}`).join(', ')}>
+          <div
+            className="fac-timeline-bar"
+            role="img"
+            aria-label={stretches.map((s) => `${s.holder?.name ?? 'nobody'} ${formatRemaining(s.end - s.start)}`).join(', ')}
+          >
             {stretches.map((s) => (
               <span
                 key={s.start}
                 title={`${s.holder?.name ?? 'Nobody'}: ${localTime(s.start)}–${localTime(s.end)}`}
-                style={{ flexGrow: span ? Math.max((s.end - s.start) / span, 0.01) : 1, background: s.holder ? colorFor(s.holder.id, people) : '#e9ecef' }}
+                style={{
+                  flexGrow: span ? Math.max((s.end - s.start) / span, 0.01) : 1,
+                  background: s.holder ? colorFor(s.holder.id, people) : '#e9ecef',
+                }}
               />
             ))}
           </div>

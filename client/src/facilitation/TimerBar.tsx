@@ -16,7 +16,19 @@ import { useTick, type ServerClock } from './hooks.ts'
 const SOUND_KEY = 'roundtable:timer-sound'
 
 /** The shared timer, top centre: everyone sees the same remaining time, computed from server time. */
-export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTitle }: { doc: Y.Doc; me: Actor; timer: TimerState; clock: ServerClock; phaseTitle?: string }) {
+export const TimerBar = memo(function TimerBar({
+  doc,
+  me,
+  timer,
+  clock,
+  phaseTitle,
+}: {
+  doc: Y.Doc
+  me: Actor
+  timer: TimerState
+  clock: ServerClock
+  phaseTitle?: string
+}) {
   useTick(250, timer.status === 'running')
   const [custom, setCustom] = useState('')
   const [error, setError] = useState<string>()
@@ -44,9 +56,13 @@ export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTit
     act({ type: 'start', durationMs: ms })
   }
 
-  const label = timer.status === 'idle' ? undefined : timer.label ?? phaseTitle
+  const label = timer.status === 'idle' ? undefined : (timer.label ?? phaseTitle)
   return (
-    <section className={`fac-timer fac-panel${done ? ' fac-timer-done' : ''}`} aria-label="Shared timer" data-timer-status={done ? 'done' : timer.status}>
+    <section
+      className={`fac-timer fac-panel${done ? ' fac-timer-done' : ''}`}
+      aria-label="Shared timer"
+      data-timer-status={done ? 'done' : timer.status}
+    >
       {timer.status === 'idle' ? (
         <>
           {phaseTitle && <span className="fac-timer-label">{phaseTitle}</span>}
@@ -63,10 +79,21 @@ export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTit
               startCustom()
             }}
           >
-            <input value={custom} onChange={(e) => setCustom(e.target.value)} placeholder="mm:ss" aria-label="Custom timer length" size={5} aria-invalid={!!error} />
+            <input
+              value={custom}
+              onChange={(e) => setCustom(e.target.value)}
+              placeholder="mm:ss"
+              aria-label="Custom timer length"
+              size={5}
+              aria-invalid={!!error}
+            />
             <button type="submit">Start</button>
           </form>
-          {error && <span className="fac-error" role="alert">{error}</span>}
+          {error && (
+            <span className="fac-error" role="alert">
+              {error}
+            </span>
+          )}
         </>
       ) : (
         <>
@@ -77,7 +104,9 @@ export const TimerBar = memo(function TimerBar({ doc, me, timer, clock, phaseTit
           {timer.status === 'paused' && <span className="fac-muted">paused</span>}
           {timer.status === 'running' && !done && <button onClick={() => act({ type: 'pause' })}>Pause</button>}
           {timer.status === 'paused' && <button onClick={() => act({ type: 'resume' })}>Resume</button>}
-          <button onClick={() => act({ type: 'add' })} aria-label="Add a minute">+1 min</button>
+          <button onClick={() => act({ type: 'add' })} aria-label="Add a minute">
+            +1 min
+          </button>
           <button onClick={() => act({ type: 'stop' })}>{done ? 'Clear' : 'Stop'}</button>
         </>
       )}

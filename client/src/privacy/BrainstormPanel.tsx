@@ -64,11 +64,10 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     if (keeper && active) keeper.show(round.roundId)
   }, [keeper, active, round?.roundId])
 
-  const myDrafts = useValue(
-    'my drafts',
-    () => (round ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === round.roundId) : []),
-    [editor, round?.roundId],
-  )
+  const myDrafts = useValue('my drafts', () => (round ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === round.roundId) : []), [
+    editor,
+    round?.roundId,
+  ])
 
   useEffect(() => {
     const field: DraftCount | null = active ? { roundId: round.roundId, count: myDrafts.length } : null
@@ -164,7 +163,8 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     const written = drafts.filter((d) => text(d))
     if (r?.anonymous) {
       // Handed in even when empty, so the server stops waiting for us.
-      if (written.length || !alone) await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text), ...(alone ? { alone } : {}) })
+      if (written.length || !alone)
+        await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text), ...(alone ? { alone } : {}) })
     } else if (written.length) {
       // A round this board no longer knows has no places: below everything on the page.
       const { anchor, firstSlot } = r
@@ -228,7 +228,8 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
   function showRevealedNotes() {
     if (!round || !notesRevealed) return
     const area = revealArea(round.anchor, notesRevealed)
-    if (editor.getCurrentPageId() !== round.pageId && editor.getPage(round.pageId as TLPageId)) editor.setCurrentPage(round.pageId as TLPageId)
+    if (editor.getCurrentPageId() !== round.pageId && editor.getPage(round.pageId as TLPageId))
+      editor.setCurrentPage(round.pageId as TLPageId)
     zoomToUncovered(editor, area, { inset: 48, rightColumn: true })
   }
 
@@ -338,7 +339,13 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
   )
 }
 
-function StartRound({ onStart, onCancel }: { onStart(prompt: string, minutes: number | null, anonymous: boolean): void; onCancel(): void }) {
+function StartRound({
+  onStart,
+  onCancel,
+}: {
+  onStart(prompt: string, minutes: number | null, anonymous: boolean): void
+  onCancel(): void
+}) {
   const [prompt, setPrompt] = useState('')
   const [minutes, setMinutes] = useState('5')
   const [anonymous, setAnonymous] = useState(false)
@@ -385,12 +392,12 @@ function DraftOverlay() {
         .getCurrentPageShapes()
         .filter((s) => s.meta.draft)
         .flatMap(({ id }) => {
-        const b = editor.getShapePageBounds(id)
-        if (!b) return []
-        const tl = editor.pageToViewport({ x: b.minX, y: b.minY })
-        const zoom = editor.getZoomLevel()
-        return [{ id, x: tl.x - 5, y: tl.y - 5, w: b.w * zoom + 10, h: b.h * zoom + 10 }]
-      }),
+          const b = editor.getShapePageBounds(id)
+          if (!b) return []
+          const tl = editor.pageToViewport({ x: b.minX, y: b.minY })
+          const zoom = editor.getZoomLevel()
+          return [{ id, x: tl.x - 5, y: tl.y - 5, w: b.w * zoom + 10, h: b.h * zoom + 10 }]
+        }),
     [editor],
   )
   return (

@@ -16,7 +16,9 @@ export function VotePanel({ clock }: { clock: () => number }) {
   const connected = useConnected(provider)
   const votes = useYMap<VoteState>(votesMap(doc))
   // The open vote if there is one (the server runs one at a time), else the latest.
-  const vote = Object.values(votes).sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.startedAt - a.startedAt)[0]
+  const vote = Object.values(votes).sort(
+    (a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.startedAt - a.startedAt,
+  )[0]
   const open = vote?.status === 'open'
   const now = useNow(clock, open && vote.endsAt !== null)
   const [myDots, setMyDots] = useState<Dots>({})
@@ -41,7 +43,8 @@ export function VotePanel({ clock }: { clock: () => number }) {
 
   // The timebox closes the vote: any client that sees it run out asks the server.
   useEffect(() => {
-    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly) rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
+    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly)
+      rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
   }, [open, now, connected])
 
   const fail = (err: unknown) => setMessage((err as Error).message)
@@ -62,10 +65,34 @@ export function VotePanel({ clock }: { clock: () => number }) {
     })
   }
 
-  const selectedNotes = useValue('selected notes', () => editor.getSelectedShapes().filter(isNote).filter((s) => !s.meta.draft).map((s) => s.id), [editor])
-  const pageNotes = useValue('page notes', () => editor.getCurrentPageShapesSorted().filter(isNote).filter((s) => !s.meta.draft).map((s) => s.id), [editor])
+  const selectedNotes = useValue(
+    'selected notes',
+    () =>
+      editor
+        .getSelectedShapes()
+        .filter(isNote)
+        .filter((s) => !s.meta.draft)
+        .map((s) => s.id),
+    [editor],
+  )
+  const pageNotes = useValue(
+    'page notes',
+    () =>
+      editor
+        .getCurrentPageShapesSorted()
+        .filter(isNote)
+        .filter((s) => !s.meta.draft)
+        .map((s) => s.id),
+    [editor],
+  )
 
-  async function start(settings: { useSelection: boolean; perPerson: number; allowMultiple: boolean; showLive: boolean; minutes: number | null }) {
+  async function start(settings: {
+    useSelection: boolean
+    perPerson: number
+    allowMultiple: boolean
+    showLive: boolean
+    minutes: number | null
+  }) {
     const shapeIds = settings.useSelection ? selectedNotes : pageNotes
     try {
       await rpc.request('vote.start', {
@@ -145,7 +172,10 @@ export function VotePanel({ clock }: { clock: () => number }) {
               const shape = editor.getShape(r.shapeId as TLShapeId)
               return (
                 <li key={r.shapeId}>
-                  <button className="pv-result" onClick={() => shape && editor.select(shape.id).zoomToSelection({ animation: { duration: 200 } })}>
+                  <button
+                    className="pv-result"
+                    onClick={() => shape && editor.select(shape.id).zoomToSelection({ animation: { duration: 200 } })}
+                  >
                     <span className="pv-rank">#{r.rank}</span>
                     <span className="pv-text">{shape ? noteText(shape) || '(empty note)' : '(deleted note)'}</span>
                     <span className="pv-votes">
@@ -204,7 +234,8 @@ function StartVote({
           <input type="radio" name="scope" checked={!useSelection} onChange={() => setUseSelection(false)} /> All {all} notes on this page
         </label>
         <label className="pv-check">
-          <input type="radio" name="scope" disabled={selected === 0} checked={useSelection} onChange={() => setUseSelection(true)} /> The {selected} selected note
+          <input type="radio" name="scope" disabled={selected === 0} checked={useSelection} onChange={() => setUseSelection(true)} /> The{' '}
+          {selected} selected note
           {selected === 1 ? '' : 's'}
         </label>
       </fieldset>
@@ -254,7 +285,8 @@ function VoteOverlay({
     () =>
       vote.shapeIds.flatMap((id) => {
         const shape = editor.getShape(id as TLShapeId)
-        if (!shape || shape.parentId !== editor.getCurrentPageId() && editor.getAncestorPageId(shape) !== editor.getCurrentPageId()) return []
+        if (!shape || (shape.parentId !== editor.getCurrentPageId() && editor.getAncestorPageId(shape) !== editor.getCurrentPageId()))
+          return []
         const b = editor.getShapePageBounds(shape)
         if (!b) return []
         const p = editor.pageToViewport({ x: b.midX, y: b.maxY })

@@ -15,7 +15,10 @@ export class DraftKeeper {
   private stopListening: () => void
   readonly whenLoaded: Promise<void>
 
-  constructor(boardId: string, private editor: Editor) {
+  constructor(
+    boardId: string,
+    private editor: Editor,
+  ) {
     this.persistence = new IndexeddbPersistence(`roundtable-drafts:${boardId}`, this.doc)
     this.whenLoaded = this.persistence.whenSynced.then(() => undefined)
     this.stopListening = editor.store.listen(

@@ -76,7 +76,15 @@ export function ParticipationPanel() {
   )
 
   // Silent-brainstorm drafts are private until the reveal: they count for nobody yet.
-  const shapes = useValue('all shapes', () => editor.store.query.records('shape').get().filter((s) => !s.meta.draft), [editor])
+  const shapes = useValue(
+    'all shapes',
+    () =>
+      editor.store.query
+        .records('shape')
+        .get()
+        .filter((s) => !s.meta.draft),
+    [editor],
+  )
   const summary = participation({ shapes, participants: known, present, baton, now: Date.now() })
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length

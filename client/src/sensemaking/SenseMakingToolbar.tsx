@@ -19,7 +19,15 @@ export function SenseMakingToolbar() {
   const [suggestions, setSuggestions] = useState<Suggestion[]>([])
   const [message, setMessage] = useState('')
   const menuRef = useRef<HTMLDivElement>(null)
-  const selectedNotes = useValue('selected notes', () => editor.getSelectedShapes().filter(isNote).map((s) => s.id), [editor])
+  const selectedNotes = useValue(
+    'selected notes',
+    () =>
+      editor
+        .getSelectedShapes()
+        .filter(isNote)
+        .map((s) => s.id),
+    [editor],
+  )
 
   useEffect(() => {
     if (!menuOpen) return
@@ -48,7 +56,11 @@ export function SenseMakingToolbar() {
       clusters.forEach((c, i) => found.push({ key: `${parentId}:${i}:${Date.now()}`, ids: c.ids as TLShapeId[], label: c.label }))
     }
     setSuggestions(found)
-    setMessage(found.length ? `${found.length} suggested cluster${found.length > 1 ? 's' : ''} shown on the board` : 'No similar notes to cluster yet')
+    setMessage(
+      found.length
+        ? `${found.length} suggested cluster${found.length > 1 ? 's' : ''} shown on the board`
+        : 'No similar notes to cluster yet',
+    )
   }
 
   const drop = (s: Suggestion) => {
@@ -83,7 +95,11 @@ export function SenseMakingToolbar() {
             </div>
           )}
         </div>
-        <button disabled={selectedNotes.length === 0} onClick={() => setNaming(selectedNotes)} title="Wrap the selected sticky notes in a named frame">
+        <button
+          disabled={selectedNotes.length === 0}
+          onClick={() => setNaming(selectedNotes)}
+          title="Wrap the selected sticky notes in a named frame"
+        >
           Group{selectedNotes.length ? ` ${selectedNotes.length} note${selectedNotes.length > 1 ? 's' : ''}` : ''}
         </button>
         <button onClick={suggest} title="Find notes with similar words, computed on this device">

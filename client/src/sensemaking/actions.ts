@@ -83,7 +83,10 @@ export function groupNotes(editor: Editor, noteIds: TLShapeId[], name: string, o
       const boxes = pageBoxes()
       const origin = { x: Math.min(...boxes.map((b) => b.x)), y: Math.min(...boxes.map((b) => b.y)) }
       const order = notes.map((n, i) => ({ n, b: boxes[i] })).sort((a, b) => a.b.y - b.b.y || a.b.x - b.b.x)
-      const spots = packGrid(order.map((o) => o.b), origin)
+      const spots = packGrid(
+        order.map((o) => o.b),
+        origin,
+      )
       order.forEach(({ n }, i) => {
         const local = editor.getPointInParentSpace(n, spots[i])
         editor.updateShape({ id: n.id, type: n.type, x: local.x, y: local.y })

@@ -14,16 +14,31 @@ export function closeNotice(code: number, limits: SyncLimits = serverLimits): Cl
   const kept = 'It is kept on this device only: others do not see it.'
   switch (code) {
     case CloseCode.tooLarge:
-      return { retry: 'reconnect', text: `Your last change was too big for the server (over ${formatBytes(limits.maxFrameBytes)} at once), so it was not saved there. ${kept} Undo it, then reconnect.` }
+      return {
+        retry: 'reconnect',
+        text: `Your last change was too big for the server (over ${formatBytes(limits.maxFrameBytes)} at once), so it was not saved there. ${kept} Undo it, then reconnect.`,
+      }
     case CloseCode.boardTooLarge:
-      return { retry: 'reconnect', text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.` }
+      return {
+        retry: 'reconnect',
+        text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.`,
+      }
     case CloseCode.viewOnly:
-      return { retry: 'reload', text: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.' }
+      return {
+        retry: 'reload',
+        text: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.',
+      }
     case CloseCode.serverOwned:
-      return { retry: 'reload', text: 'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.' }
+      return {
+        retry: 'reload',
+        text: 'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.',
+      }
     case CloseCode.presenceNotYours:
     case CloseCode.presenceTooLarge:
-      return { retry: 'reload', text: 'The server closed this page’s connection because of the presence it sent. Reload the page to reconnect.' }
+      return {
+        retry: 'reload',
+        text: 'The server closed this page’s connection because of the presence it sent. Reload the page to reconnect.',
+      }
     case CloseCode.malformed:
       return { retry: 'reload', text: 'The server could not read a message from this page. Reload the page to reconnect.' }
     case CloseCode.rateLimited:
@@ -70,8 +85,7 @@ export function ConnectionNotice({ provider }: { provider: WebsocketProvider | u
   if (!notice) return null
   return (
     <div className="banner connection-notice" role="alert">
-      {notice.text}{' '}
-      {notice.retry === 'reconnect' && <button onClick={() => (setNotice(undefined), provider?.connect())}>Reconnect</button>}
+      {notice.text} {notice.retry === 'reconnect' && <button onClick={() => (setNotice(undefined), provider?.connect())}>Reconnect</button>}
       {notice.retry === 'reload' && <button onClick={() => location.reload()}>Reload</button>}
     </div>
   )

@@ -2,15 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import {
-  createShapeId,
-  createTLStore,
-  defaultBindingUtils,
-  defaultShapeUtils,
-  toRichText,
-  type TLNoteShape,
-  type TLStore,
-} from 'tldraw'
+import { createShapeId, createTLStore, defaultBindingUtils, defaultShapeUtils, toRichText, type TLNoteShape, type TLStore } from 'tldraw'
 import { boardMeta, boardRecords, type JsonRecord } from '@roundtable/shared'
 import { bindStoreToDoc, type BindingHandle } from './binding.ts'
 
@@ -117,18 +109,35 @@ describe('silent-brainstorm drafts', () => {
     doc.on('update', (u: Uint8Array) => updates.push(u))
     const draft = { ...note('draft-1', 'PRIVATE idea'), meta: { draft: 'round-1' } } as TLNoteShape
     store.put([note('public', 'shared idea', 600), draft])
-    store.update(draft.id, (r) => ({ ...r, x: 250, props: { ...(r as TLNoteShape).props, richText: toRichText('PRIVATE edited') } }) as TLNoteShape)
+    store.update(
+      draft.id,
+      (r) => ({ ...r, x: 250, props: { ...(r as TLNoteShape).props, richText: toRichText('PRIVATE edited') } }) as TLNoteShape,
+    )
     // An arrow from a public note to the draft: the arrow may be shared, its binding to the draft not.
-    const arrow = store.schema.types.shape.create({ id: createShapeId('arrow'), type: 'arrow', parentId: 'page:page', index: 'a3', x: 0, y: 0, props: new (defaultShapeUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps() } as never)
+    const arrow = store.schema.types.shape.create({
+      id: createShapeId('arrow'),
+      type: 'arrow',
+      parentId: 'page:page',
+      index: 'a3',
+      x: 0,
+      y: 0,
+      props: new (defaultShapeUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps(),
+    } as never)
     store.put([arrow])
-    const binding = store.schema.types.binding.create({ type: 'arrow', fromId: arrow.id, toId: draft.id, props: { ...new (defaultBindingUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps(), terminal: 'end' } } as never)
+    const binding = store.schema.types.binding.create({
+      type: 'arrow',
+      fromId: arrow.id,
+      toId: draft.id,
+      props: { ...new (defaultBindingUtils.find((u) => u.type === 'arrow')!)(null as never).getDefaultProps(), terminal: 'end' },
+    } as never)
     store.put([binding])
     store.remove([binding.id, draft.id])
 
     expect(docRecord(doc, 'shape:public')).toBeDefined()
     expect(docRecord(doc, 'shape:draft-1')).toBeUndefined()
     expect(docRecord(doc, binding.id)).toBeUndefined()
-    const everything = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('latin1') + updates.map((u) => Buffer.from(u).toString('latin1')).join('')
+    const everything =
+      Buffer.from(Y.encodeStateAsUpdate(doc)).toString('latin1') + updates.map((u) => Buffer.from(u).toString('latin1')).join('')
     expect(everything).toContain('shared idea')
     expect(everything).not.toContain('PRIVATE')
     expect(everything).not.toContain('draft-1')
@@ -187,8 +196,14 @@ describe('YKeyValue -> tldraw store', () => {
     storeA.put([{ ...note('same', 'A version'), x: 1 }])
     storeB.put([{ ...note('same', 'B version'), x: 2 }])
     link(docA, docB)
-    const shapesA = storeA.query.records('shape').get().sort((a, b) => a.id.localeCompare(b.id))
-    const shapesB = storeB.query.records('shape').get().sort((a, b) => a.id.localeCompare(b.id))
+    const shapesA = storeA.query
+      .records('shape')
+      .get()
+      .sort((a, b) => a.id.localeCompare(b.id))
+    const shapesB = storeB.query
+      .records('shape')
+      .get()
+      .sort((a, b) => a.id.localeCompare(b.id))
     expect(shapesA.map((s) => s.id)).toEqual(['shape:a', 'shape:b', 'shape:same'])
     expect(shapesA).toEqual(shapesB)
   })

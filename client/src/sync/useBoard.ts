@@ -182,7 +182,10 @@ function bindPresence(
     votes.unobserve(onVotes)
     cancelAnimationFrame(frame)
     awareness.off('change', onAwarenessChange)
-    const others = store.query.records('instance_presence').get().map((r) => r.id)
+    const others = store.query
+      .records('instance_presence')
+      .get()
+      .map((r) => r.id)
     store.mergeRemoteChanges(() => store.remove(others))
   }
 }

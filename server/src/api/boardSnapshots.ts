@@ -193,7 +193,11 @@ export class BoardSnapshots {
         doc,
         {
           records,
-          maps: { [PARTICIPANTS_KEY]: maps[PARTICIPANTS_KEY], [AGENDA_KEY]: maps[AGENDA_KEY], [VOTES_KEY]: closedVotesOnly(maps[VOTES_KEY] ?? {}) },
+          maps: {
+            [PARTICIPANTS_KEY]: maps[PARTICIPANTS_KEY],
+            [AGENDA_KEY]: maps[AGENDA_KEY],
+            [VOTES_KEY]: closedVotesOnly(maps[VOTES_KEY] ?? {}),
+          },
           arrays: { [SESSION_LOG_KEY]: freed ? [...log, freed] : log },
         },
         { maps: [PARTICIPANTS_KEY, AGENDA_KEY, VOTES_KEY], arrays: [SESSION_LOG_KEY] },

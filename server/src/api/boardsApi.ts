@@ -1,5 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { boardToFile, boardToTldr, buildReport, docFromUpdate, downloadBaseName, isValidBoardId, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import {
+  boardToFile,
+  boardToTldr,
+  buildReport,
+  docFromUpdate,
+  downloadBaseName,
+  isValidBoardId,
+  readMeta,
+  reportInputFromDoc,
+  TLDR_MIME_TYPE,
+} from '@roundtable/shared'
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
 import { VIEW_TOKEN_PATTERN } from '../access.ts'
@@ -93,7 +103,8 @@ function limitOf(url: URL): number {
   const raw = url.searchParams.get('limit')
   if (raw === null) return DEFAULT_LIST_LIMIT
   const limit = Number(raw)
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ApiError(400, `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw new ApiError(400, `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
   return limit
 }
 
@@ -181,7 +192,8 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       const body = await readJsonBody(req)
       const snapshotId = optionalString(body, 'snapshotId', 64)
       // Only a missing snapshotId means "from now": an empty one is a mistake, not a request.
-      if (!snapshotId && body.snapshotId != null) throw new ApiError(400, '"snapshotId" is empty; leave it out to fork the board as it is now')
+      if (!snapshotId && body.snapshotId != null)
+        throw new ApiError(400, '"snapshotId" is empty; leave it out to fork the board as it is now')
       const forkId = snapshots.fork(id, snapshotId)
       sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
     })
@@ -199,7 +211,8 @@ export function createBoardsApi(snapshots: BoardSnapshots, log: Logger) {
       .catch((err: unknown) => {
         if (res.headersSent) return res.destroy()
         // After a 413 the rest of the body is not read: the connection cannot be reused.
-        if (err instanceof ApiError) return sendJson(res, err.status, { error: err.message }, err.status === 413 ? { connection: 'close' } : {})
+        if (err instanceof ApiError)
+          return sendJson(res, err.status, { error: err.message }, err.status === 413 ? { connection: 'close' } : {})
         if (err instanceof BoardsFullError) return sendJson(res, 503, { error: 'the server has too many boards open; try again soon' })
         log.error({ err, path: url.pathname }, 'board API request failed')
         sendJson(res, 500, { error: 'internal error' })

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** A tiny method + path-pattern router; `:name` segments become params. */
-export type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; params: Record<string, string> }) => unknown | Promise<unknown>
+export type Handler = (ctx: {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+  params: Record<string, string>
+}) => unknown | Promise<unknown>
 
 interface Route {
   method: string

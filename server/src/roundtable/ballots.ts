@@ -49,7 +49,9 @@ export class SqliteBallotStore implements BallotStore {
   }
 
   getVote(boardId: string, voteId: string): StoredVote | undefined {
-    const row = this.db.prepare<[string, string], { data: string }>('SELECT data FROM votes WHERE board_id = ? AND vote_id = ?').get(boardId, voteId)
+    const row = this.db
+      .prepare<[string, string], { data: string }>('SELECT data FROM votes WHERE board_id = ? AND vote_id = ?')
+      .get(boardId, voteId)
     return row ? (JSON.parse(row.data) as StoredVote) : undefined
   }
 
@@ -75,7 +77,9 @@ export class SqliteBallotStore implements BallotStore {
 
   getBallot(boardId: string, voteId: string, participantId: string): Dots {
     const row = this.db
-      .prepare<[string, string, string], { dots: string }>('SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?')
+      .prepare<[string, string, string], { dots: string }>(
+        'SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?',
+      )
       .get(boardId, voteId, participantId)
     return row ? (JSON.parse(row.dots) as Dots) : {}
   }

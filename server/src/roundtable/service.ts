@@ -299,12 +299,22 @@ export class RoundtableService {
     if (previous && previous.revealedAt === null) throw new RequestError('a silent round is already running: reveal it first')
     this.checkFits(room, JSON.stringify(settings).length + 300, 'this round')
     const now = Date.now()
-    const round: RoundState = { roundId: crypto.randomBytes(9).toString('base64url'), ...settings, startedAt: now, endsAt: durationMs === null ? null : now + durationMs, revealedAt: null }
+    const round: RoundState = {
+      roundId: crypto.randomBytes(9).toString('base64url'),
+      ...settings,
+      startedAt: now,
+      endsAt: durationMs === null ? null : now + durationMs,
+      revealedAt: null,
+    }
     Y.transact(
       room.doc,
       () => {
         // The round before is kept, so drafts from it can still be published by those who come back.
-        if (previous) map.set(PAST_ROUND_PREFIX + previous.roundId, { ...previous, used: findRound(room.doc, previous.roundId)!.used } satisfies PastRound)
+        if (previous)
+          map.set(PAST_ROUND_PREFIX + previous.roundId, {
+            ...previous,
+            used: findRound(room.doc, previous.roundId)!.used,
+          } satisfies PastRound)
         map.set('round', round)
         map.delete('slots')
       },
@@ -388,9 +398,16 @@ export class RoundtableService {
     const collecting = batch?.roundId === round.roundId
     if (collecting && batch.entries.some((e) => e.conn === conn)) throw new RequestError('your notes for this round are handed in already')
     if (!collecting && !r.alone) {
-      throw new RequestError('the others’ notes were published already: yours would appear on their own, so others could tell they are yours', 'alone')
+      throw new RequestError(
+        'the others’ notes were published already: yours would appear on their own, so others could tell they are yours',
+        'alone',
+      )
     }
-    this.checkFits(room, notes.reduce((sum, n) => sum + n.length + 400, 0), 'these notes')
+    this.checkFits(
+      room,
+      notes.reduce((sum, n) => sum + n.length + 400, 0),
+      'these notes',
+    )
     const joined: AnonymousBatch = collecting ? batch! : { roundId: round.roundId, expected: new Set(), entries: [] }
     const done = new Promise<number>((resolve, reject) => joined.entries.push({ conn, notes, resolve, reject }))
     if (collecting) {
@@ -428,7 +445,10 @@ export class RoundtableService {
   private publish(room: RoundtableRoom, batch: AnonymousBatch, { alone }: { alone: boolean }) {
     const writers = batch.entries.filter((e) => e.notes.length > 0)
     if (!alone && writers.length === 1) {
-      const err = new RequestError('nobody else’s notes came in: yours would appear on their own, so others could tell they are yours', 'alone')
+      const err = new RequestError(
+        'nobody else’s notes came in: yours would appear on their own, so others could tell they are yours',
+        'alone',
+      )
       for (const e of batch.entries) {
         if (e.notes.length) e.reject(err)
         else e.resolve(0)

@@ -85,13 +85,21 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       insert: this.db.prepare<[string, string, string, string, string | null, number, number, Uint8Array]>(
         'INSERT INTO board_snapshots (id, board_id, name, kind, created_by, created_at, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      list: this.db.prepare<[string, number], Row>(`SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-      position: this.db.prepare<[string, string], { created_at: number; rowid: number }>('SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?'),
+      list: this.db.prepare<[string, number], Row>(
+        `SELECT ${columns} FROM board_snapshots WHERE board_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ),
+      position: this.db.prepare<[string, string], { created_at: number; rowid: number }>(
+        'SELECT created_at, rowid FROM board_snapshots WHERE board_id = ? AND id = ?',
+      ),
       listBefore: this.db.prepare<[string, number, number, number], Row>(
         `SELECT ${columns} FROM board_snapshots WHERE board_id = ? AND (created_at, rowid) < (?, ?) ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       ),
-      countKept: this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM board_snapshots WHERE board_id = ? AND kind != 'auto'`),
-      get: this.db.prepare<[string, string], Row & { data: Buffer }>(`SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`),
+      countKept: this.db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM board_snapshots WHERE board_id = ? AND kind != 'auto'`,
+      ),
+      get: this.db.prepare<[string, string], Row & { data: Buffer }>(
+        `SELECT ${columns}, data FROM board_snapshots WHERE board_id = ? AND id = ?`,
+      ),
       pruneAutomatic: this.db.prepare<[string, string, number]>(
         `DELETE FROM board_snapshots WHERE board_id = ? AND kind = 'auto' AND id NOT IN
            (SELECT id FROM board_snapshots WHERE board_id = ? AND kind = 'auto' ORDER BY created_at DESC, rowid DESC LIMIT ?)`,

@@ -31,12 +31,18 @@ describe('imports the server would take', () => {
 
   it('fit in one WebSocket frame', () => {
     expect(refusal(() => checkImportFits(9 * 1024 * 1024, limits))).toBeUndefined()
-    expect(refusal(() => checkImportFits(limits.maxFrameBytes, limits))).toBe('The file is too big for this server (10 MB on a board); the limit is 10 MB.')
-    expect(refusal(() => checkImportFits(12.34 * 1024 * 1024, { ...limits, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }))).toMatch(/12.3 MB .* the limit is 10 MB/)
+    expect(refusal(() => checkImportFits(limits.maxFrameBytes, limits))).toBe(
+      'The file is too big for this server (10 MB on a board); the limit is 10 MB.',
+    )
+    expect(refusal(() => checkImportFits(12.34 * 1024 * 1024, { ...limits, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }))).toMatch(
+      /12.3 MB .* the limit is 10 MB/,
+    )
   })
 
   it('and keep the board they go into within its size', () => {
     expect(refusal(() => checkImportFits(5 * 1024 * 1024, limits, 58 * 1024 * 1024))).toBeUndefined()
-    expect(refusal(() => checkImportFits(5 * 1024 * 1024, limits, 60 * 1024 * 1024))).toMatch(/board would be too big \(65 MB\); the limit is 64 MB/)
+    expect(refusal(() => checkImportFits(5 * 1024 * 1024, limits, 60 * 1024 * 1024))).toMatch(
+      /board would be too big \(65 MB\); the limit is 64 MB/,
+    )
   })
 })

@@ -32,10 +32,14 @@ export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
  */
 export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBytes = 0) {
   if (updateBytes + SYNC_MESSAGE_OVERHEAD > limits.maxFrameBytes) {
-    throw new BoardFileError(`The file is too big for this server (${formatBytes(updateBytes)} on a board); the limit is ${formatBytes(limits.maxFrameBytes)}.`)
+    throw new BoardFileError(
+      `The file is too big for this server (${formatBytes(updateBytes)} on a board); the limit is ${formatBytes(limits.maxFrameBytes)}.`,
+    )
   }
   if (boardBytes + updateBytes > limits.maxBoardBytes) {
-    throw new BoardFileError(`With what is on this board, the board would be too big (${formatBytes(boardBytes + updateBytes)}); the limit is ${formatBytes(limits.maxBoardBytes)}. Import it into a new board instead.`)
+    throw new BoardFileError(
+      `With what is on this board, the board would be too big (${formatBytes(boardBytes + updateBytes)}); the limit is ${formatBytes(limits.maxBoardBytes)}. Import it into a new board instead.`,
+    )
   }
 }
 
@@ -45,7 +49,12 @@ export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBy
  * nothing in a title can break a file name or the header that carries it.
  */
 export function downloadBaseName(...parts: (string | undefined)[]): string {
-  const clean = (part = '') => part.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().replace(/\s+/g, '-').slice(0, 60)
+  const clean = (part = '') =>
+    part
+      .replace(/[^\p{L}\p{N} _-]+/gu, '')
+      .trim()
+      .replace(/\s+/g, '-')
+      .slice(0, 60)
   return parts.map(clean).filter(Boolean).join('-') || 'board'
 }
 
@@ -134,7 +143,12 @@ export function closedVotesOnly(votes: Record<string, unknown>): Record<string, 
 export class BoardFileError extends Error {}
 
 function isRecord(value: unknown): value is JsonRecord {
-  return !!value && typeof value === 'object' && typeof (value as JsonRecord).id === 'string' && typeof (value as JsonRecord).typeName === 'string'
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    typeof (value as JsonRecord).id === 'string' &&
+    typeof (value as JsonRecord).typeName === 'string'
+  )
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -148,7 +162,8 @@ function checkSchema(schema: unknown) {
 }
 
 function checkRecords(records: unknown): JsonRecord[] {
-  if (!Array.isArray(records) || !records.every(isRecord)) throw new BoardFileError('The file’s records are damaged: each needs an id and a type.')
+  if (!Array.isArray(records) || !records.every(isRecord))
+    throw new BoardFileError('The file’s records are damaged: each needs an id and a type.')
   return records
 }
 
@@ -171,7 +186,9 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
 
   if (data.format === BOARD_FILE_FORMAT) {
     if (typeof data.version !== 'number' || data.version > BOARD_FILE_VERSION) {
-      throw new BoardFileError(`This snapshot was made by a newer version of Roundtable (format ${String(data.version)}); update Roundtable to open it.`)
+      throw new BoardFileError(
+        `This snapshot was made by a newer version of Roundtable (format ${String(data.version)}); update Roundtable to open it.`,
+      )
     }
     const meta = isPlainObject(data.meta) ? data.meta : {}
     checkSchema(meta.schema)
@@ -191,8 +208,12 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
   }
   if ('tldrawFileFormatVersion' in data) {
     const version = data.tldrawFileFormatVersion
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new BoardFileError('The .tldr file is damaged: its format version is not a number.')
-    if (version > TLDR_FILE_FORMAT_VERSION) throw new BoardFileError(`This .tldr file was made by a newer tldraw (file format ${version}); we read up to ${TLDR_FILE_FORMAT_VERSION}.`)
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+      throw new BoardFileError('The .tldr file is damaged: its format version is not a number.')
+    if (version > TLDR_FILE_FORMAT_VERSION)
+      throw new BoardFileError(
+        `This .tldr file was made by a newer tldraw (file format ${version}); we read up to ${TLDR_FILE_FORMAT_VERSION}.`,
+      )
     checkSchema(data.schema)
     return { kind: 'tldr', schema: data.schema, records: checkRecords(data.records) }
   }

@@ -57,7 +57,13 @@ describe('Markdown session report', () => {
   it('takes vote totals from closed votes only, the last closed vote winning for a note', () => {
     const doc = testBoardDoc()
     expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 0 })
-    votesMap(doc).set('vote-3', { id: 'vote-3', status: 'closed', closedAt: T0 + 50 * 60_000, shapeIds: ['shape:d1'], totals: { 'shape:d1': 4 } })
+    votesMap(doc).set('vote-3', {
+      id: 'vote-3',
+      status: 'closed',
+      closedAt: T0 + 50 * 60_000,
+      shapeIds: ['shape:d1'],
+      totals: { 'shape:d1': 4 },
+    })
     expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 4 })
     votesMap(doc).clear()
     expect(closedVoteTotals(doc)).toBeUndefined()
@@ -78,9 +84,19 @@ describe('Markdown session report', () => {
 
   it('keeps headings on one line, counts votes only for notes in a closed vote, and reports labels on shapes', () => {
     const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
-    const shape = (id: string, type: string, parentId: string, props: object) => ({ id, typeName: 'shape', type, parentId, x: 0, y: 0, props })
+    const shape = (id: string, type: string, parentId: string, props: object) => ({
+      id,
+      typeName: 'shape',
+      type,
+      parentId,
+      x: 0,
+      y: 0,
+      props,
+    })
     const frame = shape('shape:multi', 'frame', 'page:workshop', { name: 'Two\nlines' })
-    const later = shape('shape:later', 'note', 'shape:risks', { richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Added after the vote' }] }] } })
+    const later = shape('shape:later', 'note', 'shape:risks', {
+      richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Added after the vote' }] }] },
+    })
     const label = (text: string) => ({ richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] } })
     const geo = shape('shape:box', 'geo', 'page:workshop', label('Parking lot'))
     const inFrame = shape('shape:n', 'note', 'shape:multi', label('x'))
@@ -93,8 +109,20 @@ describe('Markdown session report', () => {
 
   it('reports a board whose shapes form a parent cycle or nest deeper than the stack, leaving the cycle out', () => {
     const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
-    const shape = (id: string, type: string, parentId: string, props: object = {}) => ({ id, typeName: 'shape', type, parentId, x: 0, y: 0, props })
-    const cyclic = [shape('shape:f1', 'frame', 'shape:f2', { name: 'one' }), shape('shape:f2', 'frame', 'shape:f1', { name: 'two' }), shape('shape:n', 'note', 'shape:f1', { text: 'lost in a loop' })]
+    const shape = (id: string, type: string, parentId: string, props: object = {}) => ({
+      id,
+      typeName: 'shape',
+      type,
+      parentId,
+      x: 0,
+      y: 0,
+      props,
+    })
+    const cyclic = [
+      shape('shape:f1', 'frame', 'shape:f2', { name: 'one' }),
+      shape('shape:f2', 'frame', 'shape:f1', { name: 'two' }),
+      shape('shape:n', 'note', 'shape:f1', { text: 'lost in a loop' }),
+    ]
     let rich: object = { type: 'text', text: 'deep' }
     for (let i = 0; i < 20_000; i++) rich = { type: 'paragraph', content: [rich] }
     const deepText = shape('shape:deep', 'text', 'page:page', { richText: { type: 'doc', content: [rich] } })

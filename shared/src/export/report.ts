@@ -54,7 +54,11 @@ export function sessionTime(doc: Y.Doc): number | undefined {
 }
 
 /** `now` defaults to the session's time (see sessionTime); a snapshot's report passes when it was taken. */
-export function reportInputFromDoc(doc: Y.Doc, now?: number, extra: { timeZone?: string; voteTotals?: Record<string, number> } = {}): ReportInput {
+export function reportInputFromDoc(
+  doc: Y.Doc,
+  now?: number,
+  extra: { timeZone?: string; voteTotals?: Record<string, number> } = {},
+): ReportInput {
   now ??= sessionTime(doc) ?? Date.now()
   const meta = readMeta(doc)
   const participants = Object.entries(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>).map(([id, p]) => ({ ...p, id }))
@@ -72,14 +76,16 @@ export function reportInputFromDoc(doc: Y.Doc, now?: number, extra: { timeZone?:
 
 /** Escapes what Markdown would otherwise treat as formatting, so notes read as written. */
 export function mdEscape(text: string): string {
-  return text
-    .replace(/([\\`*_[\]<>|~])/g, '\\$1')
-    // An entity (&amp; &#38;) would show as the character it names.
-    .replace(/&(?=#?\w+;)/g, '\\&')
-    // At a line's start: a heading (#), a bullet (+ -) or a setext underline (= -).
-    .replace(/^(\s*)([#+=-])/gm, '$1\\$2')
-    // An ordered list item: "1." or "1)".
-    .replace(/^(\s*)(\d+)([.)])/gm, '$1$2\\$3')
+  return (
+    text
+      .replace(/([\\`*_[\]<>|~])/g, '\\$1')
+      // An entity (&amp; &#38;) would show as the character it names.
+      .replace(/&(?=#?\w+;)/g, '\\&')
+      // At a line's start: a heading (#), a bullet (+ -) or a setext underline (= -).
+      .replace(/^(\s*)([#+=-])/gm, '$1\\$2')
+      // An ordered list item: "1." or "1)".
+      .replace(/^(\s*)(\d+)([.)])/gm, '$1$2\\$3')
+  )
 }
 
 /** For headings and one-line items: a line break inside would end them early. */
@@ -88,7 +94,13 @@ const inline = (text: string) => mdEscape(text.replace(/\s+/g, ' ').trim())
 /** A list item whose continuation lines stay inside the item. */
 function item(text: string, suffix = ''): string {
   const lines = mdEscape(text || '(empty)').split('\n')
-  return `- ${lines[0]}${lines.length === 1 ? suffix : ''}` + lines.slice(1).map((l, i) => `  \n  ${l}${i === lines.length - 2 ? suffix : ''}`).join('')
+  return (
+    `- ${lines[0]}${lines.length === 1 ? suffix : ''}` +
+    lines
+      .slice(1)
+      .map((l, i) => `  \n  ${l}${i === lines.length - 2 ? suffix : ''}`)
+      .join('')
+  )
 }
 
 function formatters(timeZone: string) {
@@ -121,7 +133,10 @@ export function buildReport(input: ReportInput): string {
   out.push(`# ${inline(input.title)}`, '', `Session report, ${fmt.date(input.now)} (times in ${timeZone === 'UTC' ? 'UTC' : timeZone}).`)
 
   const people = [...input.participants].sort((a, b) => a.firstSeen - b.firstSeen || a.id.localeCompare(b.id))
-  section('Who took part', people.map((p) => item(p.name)))
+  section(
+    'Who took part',
+    people.map((p) => item(p.name)),
+  )
 
   const log = input.log ?? []
   const first = log.reduce((min, e) => Math.min(min, e.at), input.now)
@@ -131,13 +146,19 @@ export function buildReport(input: ReportInput): string {
   section(
     'Agenda',
     (input.agenda ?? []).map((a, i) => {
-      const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${stamp(phaseStarts.get(a.id)!)}` : ''].filter(Boolean)
+      const details = [a.minutes ? `${a.minutes} min` : '', phaseStarts.has(a.id) ? `started ${stamp(phaseStarts.get(a.id)!)}` : ''].filter(
+        Boolean,
+      )
       const notes = a.notes ? `  \n   ${mdEscape(a.notes).replace(/\n/g, '  \n   ')}` : ''
       return `${i + 1}. ${inline(a.title)}${details.length ? ` (${details.join(', ')})` : ''}${notes}`
     }),
   )
 
-  const shapes = input.records.filter((r) => r.typeName === 'shape') as (JsonRecord & { type?: string; parentId?: string; props?: unknown })[]
+  const shapes = input.records.filter((r) => r.typeName === 'shape') as (JsonRecord & {
+    type?: string
+    parentId?: string
+    props?: unknown
+  })[]
   const byId = new Map(shapes.map((s) => [s.id, s]))
   const pages = input.records.filter((r) => r.typeName === 'page').sort((a, b) => String(a.index).localeCompare(String(b.index)))
   const pageOf = (s: { parentId?: string }) => pageIdOf(byId, s)
@@ -156,7 +177,11 @@ export function buildReport(input: ReportInput): string {
   }
   // Text shapes and the labels written on geo shapes (rectangles, ellipses…).
   const textLines = (pageShapes: typeof shapes) =>
-    pageShapes.filter((s) => s.type === 'text' || s.type === 'geo').map((s) => shapeText(s.props)).filter(Boolean).map((t) => item(t))
+    pageShapes
+      .filter((s) => s.type === 'text' || s.type === 'geo')
+      .map((s) => shapeText(s.props))
+      .filter(Boolean)
+      .map((t) => item(t))
 
   const label = (id: string | undefined): string | undefined => {
     const s = id ? byId.get(id) : undefined
@@ -197,7 +222,9 @@ export function buildReport(input: ReportInput): string {
   // Up to the report's time; someone who took the baton just then still shows.
   const timeline = (log.length ? leadershipTimeline(log, input.now) : []).filter((s) => s.end > s.start)
   const holder = batonHolder(log)
-  const lines = timeline.map((s) => `- ${stamp(s.start)}–${stamp(s.end)}: ${s.holder ? `${inline(s.holder.name)} led` : 'nobody held the baton'}`)
+  const lines = timeline.map(
+    (s) => `- ${stamp(s.start)}–${stamp(s.end)}: ${s.holder ? `${inline(s.holder.name)} led` : 'nobody held the baton'}`,
+  )
   if (holder && timeline.at(-1)?.holder?.id !== holder.id) lines.push(`- from ${stamp(holder.since)}: ${inline(holder.name)} led`)
   section('Leadership timeline', lines)
   return out.join('\n') + '\n'

@@ -12,7 +12,13 @@ describe('richTextToPlain', () => {
     const doc = {
       type: 'doc',
       content: [
-        { type: 'paragraph', content: [{ type: 'text', text: 'Ship ' }, { type: 'text', text: 'weekly', marks: [{ type: 'bold' }] }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Ship ' },
+            { type: 'text', text: 'weekly', marks: [{ type: 'bold' }] },
+          ],
+        },
         { type: 'paragraph', content: [{ type: 'text', text: 'a' }, { type: 'hardBreak' }, { type: 'text', text: 'b' }] },
         {
           type: 'bulletList',

@@ -35,7 +35,16 @@ function defaults(type: string): Record<string, unknown> {
 }
 
 let index = 0
-function shape(store: TLStore, id: string, type: string, parentId: string, x: number, y: number, props: Record<string, unknown> = {}, meta = {}) {
+function shape(
+  store: TLStore,
+  id: string,
+  type: string,
+  parentId: string,
+  x: number,
+  y: number,
+  props: Record<string, unknown> = {},
+  meta = {},
+) {
   return store.schema.types.shape.create({
     id: createShapeId(id),
     type,
@@ -100,20 +109,48 @@ export function testBoardDoc(): Y.Doc {
     agenda.set('ph-vote', { title: 'Vote', order: 3 })
     sessionLog(doc).push([
       { id: 'e1', kind: 'baton.take', at: T0 + 5 * MIN, by: 'p-ana', byName: 'Ana' },
-      { id: 'e2', kind: 'phase.start', at: T0 + 6 * MIN, by: 'p-ana', byName: 'Ana', phaseId: 'ph-checkin', phaseTitle: 'Check-in', durationMs: 5 * MIN },
+      {
+        id: 'e2',
+        kind: 'phase.start',
+        at: T0 + 6 * MIN,
+        by: 'p-ana',
+        byName: 'Ana',
+        phaseId: 'ph-checkin',
+        phaseTitle: 'Check-in',
+        durationMs: 5 * MIN,
+      },
       { id: 'e3', kind: 'baton.pass', at: T0 + 12 * MIN, by: 'p-ana', byName: 'Ana', to: 'p-ben', toName: 'Ben' },
-      { id: 'e4', kind: 'phase.start', at: T0 + 13 * MIN, by: 'p-ben', byName: 'Ben', phaseId: 'ph-ideas', phaseTitle: 'Silent ideas', durationMs: 15 * MIN },
+      {
+        id: 'e4',
+        kind: 'phase.start',
+        at: T0 + 13 * MIN,
+        by: 'p-ben',
+        byName: 'Ben',
+        phaseId: 'ph-ideas',
+        phaseTitle: 'Silent ideas',
+        durationMs: 15 * MIN,
+      },
       { id: 'e5', kind: 'baton.drop', at: T0 + 30 * MIN, by: 'p-ben', byName: 'Ben' },
     ])
     // A closed vote over every note, then a second one still open (its live totals are interim).
     const notes = ['v1', 'v2', 'd1', 'd2', 'r1', 'loose'].map((id) => `shape:${id}`)
     const vote = { perPerson: 3, allowMultiple: true, showLive: false, endsAt: null, shapeIds: notes }
     votesMap(doc).set('vote-1', {
-      ...vote, id: 'vote-1', startedAt: T0 + 31 * MIN, status: 'closed', closedAt: T0 + 36 * MIN, voterCount: 3,
+      ...vote,
+      id: 'vote-1',
+      startedAt: T0 + 31 * MIN,
+      status: 'closed',
+      closedAt: T0 + 36 * MIN,
+      voterCount: 3,
       totals: { 'shape:v1': 1, 'shape:v2': 3, 'shape:d1': 0, 'shape:d2': 2, 'shape:r1': 0, 'shape:loose': 0 },
     } satisfies VoteState)
     votesMap(doc).set('vote-2', {
-      ...vote, id: 'vote-2', showLive: true, startedAt: T0 + 40 * MIN, status: 'open', voterCount: 1,
+      ...vote,
+      id: 'vote-2',
+      showLive: true,
+      startedAt: T0 + 40 * MIN,
+      status: 'open',
+      voterCount: 1,
       totals: { 'shape:v1': 0, 'shape:v2': 0, 'shape:d1': 1, 'shape:d2': 0, 'shape:r1': 0, 'shape:loose': 0 },
     } satisfies VoteState)
   })

@@ -15,7 +15,12 @@ function titlesAfter(id: string, dir: -1 | 1) {
 describe('agenda', () => {
   it('orders by order then id', () => {
     expect(sortAgenda(items).map((i) => i.id)).toEqual(['a', 'b', 'c'])
-    expect(sortAgenda([{ id: 'y', title: '', order: 1 }, { id: 'x', title: '', order: 1 }]).map((i) => i.id)).toEqual(['x', 'y'])
+    expect(
+      sortAgenda([
+        { id: 'y', title: '', order: 1 },
+        { id: 'x', title: '', order: 1 },
+      ]).map((i) => i.id),
+    ).toEqual(['x', 'y'])
     expect(orderAtEnd(items)).toBe(4)
     expect(orderAtEnd([])).toBe(1)
   })
@@ -40,7 +45,11 @@ describe('agenda', () => {
   })
 
   it('cleans input and explains what is wrong', () => {
-    expect(normalizeItem({ title: '  Ideas ', minutes: '10', notes: ' quietly ' })).toEqual({ title: 'Ideas', minutes: 10, notes: 'quietly' })
+    expect(normalizeItem({ title: '  Ideas ', minutes: '10', notes: ' quietly ' })).toEqual({
+      title: 'Ideas',
+      minutes: 10,
+      notes: 'quietly',
+    })
     expect(normalizeItem({ title: 'Break', minutes: '' })).toEqual({ title: 'Break' })
     expect(() => normalizeItem({ title: '   ' })).toThrow('title')
     expect(() => normalizeItem({ title: 'x', minutes: 'lots' })).toThrow('timebox')

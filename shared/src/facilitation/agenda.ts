@@ -46,7 +46,11 @@ export function adjacentPhase(items: readonly AgendaItem[], currentId: string | 
 }
 
 /** Cleans what a person typed into an agenda item; throws a readable error when unusable. */
-export function normalizeItem(input: { title: string; minutes?: number | string; notes?: string }): Pick<AgendaItem, 'title' | 'minutes' | 'notes'> {
+export function normalizeItem(input: {
+  title: string
+  minutes?: number | string
+  notes?: string
+}): Pick<AgendaItem, 'title' | 'minutes' | 'notes'> {
   const title = input.title.trim().slice(0, MAX_TITLE_LENGTH)
   if (!title) throw new Error('A phase needs a title')
   const out: Pick<AgendaItem, 'title' | 'minutes' | 'notes'> = { title }

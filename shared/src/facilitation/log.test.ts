@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { batonHolder, batonTotals, compareEntries, describeEntry, forkEntry, leadershipTimeline, makeEntry, nextEntryTime, readEntry, sortLog, type LogEntry } from './log.ts'
+import {
+  batonHolder,
+  batonTotals,
+  compareEntries,
+  describeEntry,
+  forkEntry,
+  leadershipTimeline,
+  makeEntry,
+  nextEntryTime,
+  readEntry,
+  sortLog,
+  type LogEntry,
+} from './log.ts'
 
 let n = 0
 function e(kind: LogEntry['kind'], by: string, at: number, extra: Partial<LogEntry> = {}): LogEntry {

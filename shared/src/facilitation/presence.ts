@@ -42,7 +42,11 @@ export function readUser(value: unknown): AwarenessUser | undefined {
   if (!value || typeof value !== 'object') return undefined
   const v = value as Record<string, unknown>
   if (typeof v.id !== 'string' || !v.id) return undefined
-  return { id: v.id, name: typeof v.name === 'string' && v.name ? v.name : 'Someone', color: typeof v.color === 'string' ? v.color : '#868e96' }
+  return {
+    id: v.id,
+    name: typeof v.name === 'string' && v.name ? v.name : 'Someone',
+    color: typeof v.color === 'string' ? v.color : '#868e96',
+  }
 }
 
 export function readSummon(value: unknown): SummonSignal | undefined {
@@ -52,7 +56,12 @@ export function readSummon(value: unknown): SummonSignal | undefined {
   const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x)
   if (typeof v.id !== 'string' || !finite(v.at) || typeof v.pageId !== 'string' || !b) return undefined
   if (!finite(b.x) || !finite(b.y) || !finite(b.w) || !finite(b.h) || (b.w as number) <= 0 || (b.h as number) <= 0) return undefined
-  return { id: v.id, at: v.at as number, pageId: v.pageId, bounds: { x: b.x as number, y: b.y as number, w: b.w as number, h: b.h as number } }
+  return {
+    id: v.id,
+    at: v.at as number,
+    pageId: v.pageId,
+    bounds: { x: b.x as number, y: b.y as number, w: b.w as number, h: b.h as number },
+  }
 }
 
 export function readReaction(value: unknown): ReactionSignal | undefined {

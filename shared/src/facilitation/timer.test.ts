@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { addTime, formatRemaining, isTimeUp, MAX_TIMER_MS, parseDuration, pauseTimer, readTimer, remainingMs, resumeTimer, startTimer, stopTimer } from './timer.ts'
+import {
+  addTime,
+  formatRemaining,
+  isTimeUp,
+  MAX_TIMER_MS,
+  parseDuration,
+  pauseTimer,
+  readTimer,
+  remainingMs,
+  resumeTimer,
+  startTimer,
+  stopTimer,
+} from './timer.ts'
 import { serverNowFrom } from './clock.ts'
 
 const MIN = 60_000
@@ -91,6 +103,11 @@ describe('timer', () => {
   it('reads only well-formed state from the doc', () => {
     expect(readTimer(undefined)).toEqual({ status: 'idle' })
     expect(readTimer({ status: 'running', endsAt: 'soon', durationMs: 1 })).toEqual({ status: 'idle' })
-    expect(readTimer({ status: 'paused', remainingMs: 5, durationMs: 9, label: 'Ideas' })).toEqual({ status: 'paused', remainingMs: 5, durationMs: 9, label: 'Ideas' })
+    expect(readTimer({ status: 'paused', remainingMs: 5, durationMs: 9, label: 'Ideas' })).toEqual({
+      status: 'paused',
+      remainingMs: 5,
+      durationMs: 9,
+      label: 'Ideas',
+    })
   })
 })

@@ -22,7 +22,9 @@ function clampDuration(ms: number): number {
 export function startTimer(durationMs: number, serverNow: number, label?: string): TimerState {
   const d = clampDuration(durationMs)
   if (d <= 0) throw new Error('a timer needs a positive duration')
-  return label ? { status: 'running', endsAt: serverNow + d, durationMs: d, label } : { status: 'running', endsAt: serverNow + d, durationMs: d }
+  return label
+    ? { status: 'running', endsAt: serverNow + d, durationMs: d, label }
+    : { status: 'running', endsAt: serverNow + d, durationMs: d }
 }
 
 export function remainingMs(state: TimerState, serverNow: number): number {

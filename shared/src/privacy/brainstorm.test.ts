@@ -6,11 +6,12 @@ describe('reveal layout', () => {
   it('gives distinct places that never overlap', () => {
     const anchor = { x: -100, y: 40 }
     const places = Array.from({ length: 40 }, (_, i) => revealSlotPosition(anchor, i))
-    for (let i = 0; i < places.length; i++) for (let j = i + 1; j < places.length; j++) {
-      const [a, b] = [places[i], places[j]]
-      const overlap = Math.abs(a.x - b.x) < REVEAL_NOTE_SIZE && Math.abs(a.y - b.y) < REVEAL_NOTE_SIZE
-      expect(overlap, `slot ${i} overlaps slot ${j}`).toBe(false)
-    }
+    for (let i = 0; i < places.length; i++)
+      for (let j = i + 1; j < places.length; j++) {
+        const [a, b] = [places[i], places[j]]
+        const overlap = Math.abs(a.x - b.x) < REVEAL_NOTE_SIZE && Math.abs(a.y - b.y) < REVEAL_NOTE_SIZE
+        expect(overlap, `slot ${i} overlaps slot ${j}`).toBe(false)
+      }
     expect(places[0]).toEqual(anchor)
   })
   it('knows the area the used places cover', () => {

@@ -67,12 +67,17 @@ export const MAX_PROMPT_CHARS = 500
 /** Checks what someone asked to start a silent round with. */
 export function validateRoundStart(input: Record<string, unknown>): Result<RoundStartArgs> {
   const { prompt, durationMs, anonymous, pageId, anchor } = input
-  if (typeof prompt !== 'string' || prompt.length > MAX_PROMPT_CHARS) return { ok: false, error: `the prompt must be text of at most ${MAX_PROMPT_CHARS} characters` }
-  if (durationMs !== null && (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < 1000 || durationMs > MAX_VOTE_DURATION_MS)) {
+  if (typeof prompt !== 'string' || prompt.length > MAX_PROMPT_CHARS)
+    return { ok: false, error: `the prompt must be text of at most ${MAX_PROMPT_CHARS} characters` }
+  if (
+    durationMs !== null &&
+    (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < 1000 || durationMs > MAX_VOTE_DURATION_MS)
+  ) {
     return { ok: false, error: 'the timebox must be null or from 1 second to 24 hours' }
   }
   if (typeof anonymous !== 'boolean') return { ok: false, error: 'anonymous must be true or false' }
-  if (typeof pageId !== 'string' || !pageId.startsWith('page:') || pageId.length > 200) return { ok: false, error: 'pageId must be a tldraw page id' }
+  if (typeof pageId !== 'string' || !pageId.startsWith('page:') || pageId.length > 200)
+    return { ok: false, error: 'pageId must be a tldraw page id' }
   const a = anchor as { x?: unknown; y?: unknown } | null
   const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && Math.abs(n) < 1e9
   if (!a || typeof a !== 'object' || !finite(a.x) || !finite(a.y)) return { ok: false, error: 'anchor must be a point {x, y}' }
@@ -104,7 +109,12 @@ export function revealSlotPosition(anchor: Point, slot: number): Point {
 export function revealArea(anchor: Point, used: number): { x: number; y: number; w: number; h: number } {
   const columns = Math.min(Math.max(used, 1), REVEAL_COLUMNS)
   const rows = Math.max(1, Math.ceil(used / REVEAL_COLUMNS))
-  return { x: anchor.x, y: anchor.y, w: columns * (REVEAL_NOTE_SIZE + REVEAL_GAP) - REVEAL_GAP, h: (rows - 1) * REVEAL_ROW + REVEAL_NOTE_SIZE }
+  return {
+    x: anchor.x,
+    y: anchor.y,
+    w: columns * (REVEAL_NOTE_SIZE + REVEAL_GAP) - REVEAL_GAP,
+    h: (rows - 1) * REVEAL_ROW + REVEAL_NOTE_SIZE,
+  }
 }
 
 /** The anchor for a new round: below everything already on the page, or at the given point if the page is empty. */

@@ -56,8 +56,7 @@ export type RoundtableOp = keyof RoundtableOps
 
 export type RoundtableRequest<K extends RoundtableOp = RoundtableOp> = { id: number; op: K } & RoundtableOps[K]['args']
 export type RoundtableReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string; code?: RoundtableErrorCode }
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code?: RoundtableErrorCode }
 
 /** Refusals a client acts on rather than just shows. */
 export type RoundtableErrorCode = 'alone'

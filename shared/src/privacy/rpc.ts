@@ -1,5 +1,13 @@
 import * as decoding from 'lib0/decoding'
-import { encodeRoundtable, MESSAGE_ROUNDTABLE, readRoundtablePayload, type RoundtableOp, type RoundtableOps, type RoundtableReply, type RoundtableErrorCode } from './protocol.ts'
+import {
+  encodeRoundtable,
+  MESSAGE_ROUNDTABLE,
+  readRoundtablePayload,
+  type RoundtableOp,
+  type RoundtableOps,
+  type RoundtableReply,
+  type RoundtableErrorCode,
+} from './protocol.ts'
 
 /** The parts of y-websocket's WebsocketProvider that Roundtable requests ride on. */
 export interface ProviderLike {

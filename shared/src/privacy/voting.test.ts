@@ -41,7 +41,8 @@ describe('validateVoteStart', () => {
       { ...good, perPerson: 2.5 },
       { ...good, durationMs: 5 },
       { ...good, showLive: 'yes' },
-    ]) expect(validateVoteStart(bad).ok, JSON.stringify(bad)).toBe(false)
+    ])
+      expect(validateVoteStart(bad).ok, JSON.stringify(bad)).toBe(false)
   })
 })
 

@@ -35,8 +35,10 @@ export function validateVoteStart(input: Record<string, unknown>): Result<VoteSt
     return { ok: false, error: 'shapeIds must be tldraw shape ids' }
   }
   if (new Set(shapeIds).size !== shapeIds.length) return { ok: false, error: 'shapeIds must not repeat' }
-  if (!isInt(perPerson, 1, MAX_DOTS_PER_PERSON)) return { ok: false, error: `votes per person must be a whole number from 1 to ${MAX_DOTS_PER_PERSON}` }
-  if (typeof allowMultiple !== 'boolean' || typeof showLive !== 'boolean') return { ok: false, error: 'allowMultiple and showLive must be true or false' }
+  if (!isInt(perPerson, 1, MAX_DOTS_PER_PERSON))
+    return { ok: false, error: `votes per person must be a whole number from 1 to ${MAX_DOTS_PER_PERSON}` }
+  if (typeof allowMultiple !== 'boolean' || typeof showLive !== 'boolean')
+    return { ok: false, error: 'allowMultiple and showLive must be true or false' }
   if (durationMs !== null && !isInt(durationMs, 1000, MAX_VOTE_DURATION_MS)) {
     return { ok: false, error: 'the timebox must be null or from 1 second to 24 hours' }
   }
@@ -66,7 +68,8 @@ export function validateBallot(vote: Pick<VoteState, 'shapeIds' | 'perPerson' | 
     if (count > 0) clean[shapeId] = count
   }
   const used = dotsUsed(clean)
-  if (used > vote.perPerson) return { ok: false, error: `you have ${vote.perPerson} dot${vote.perPerson === 1 ? '' : 's'}; this ballot uses ${used}` }
+  if (used > vote.perPerson)
+    return { ok: false, error: `you have ${vote.perPerson} dot${vote.perPerson === 1 ? '' : 's'}; this ballot uses ${used}` }
   return { ok: true, value: clean }
 }
 

@@ -24,9 +24,21 @@ export const visionMap = template('vision-map', 'Where we are going and how we s
   // Tall enough for a row of sticky notes under the prompts.
   cell: { w: 360, h: 300 },
   areas: [
-    { name: 'Vision', prompt: 'What future do we want to create together?\nImagine it is three years from now: what do you see?', col: 0, row: 0, colSpan: 4 },
+    {
+      name: 'Vision',
+      prompt: 'What future do we want to create together?\nImagine it is three years from now: what do you see?',
+      col: 0,
+      row: 0,
+      colSpan: 4,
+    },
     { name: 'Values', prompt: 'What matters to us on the way?\nHow do we want to work together?', col: 0, row: 1, rowSpan: 2 },
-    { name: 'Goals', prompt: 'What must be true for the vision to be real?\nHow would we know we are getting there?', col: 1, row: 1, rowSpan: 2 },
+    {
+      name: 'Goals',
+      prompt: 'What must be true for the vision to be real?\nHow would we know we are getting there?',
+      col: 1,
+      row: 1,
+      rowSpan: 2,
+    },
     { name: 'Initiatives', prompt: 'Which projects move us toward the goals?', col: 2, row: 1, rowSpan: 2 },
     { name: 'First steps', prompt: 'What can we start next week?\nWho will take it?', col: 3, row: 1, rowSpan: 2 },
   ],
@@ -90,7 +102,13 @@ export const polarityMap = template('polarity-map', 'Hold a tension between two 
   title: 'Polarity map',
   cell: { w: 440, h: 260 },
   areas: [
-    { name: 'Higher purpose', prompt: 'Why does balancing these two poles matter? What do we gain by holding both?', col: 0, row: 0, colSpan: 2 },
+    {
+      name: 'Higher purpose',
+      prompt: 'Why does balancing these two poles matter? What do we gain by holding both?',
+      col: 0,
+      row: 0,
+      colSpan: 2,
+    },
     { name: 'Pole A: upsides', prompt: 'Name pole A. What do we gain when we focus on it?', col: 0, row: 1 },
     { name: 'Pole B: upsides', prompt: 'Name pole B. What do we gain when we focus on it?', col: 1, row: 1 },
     { name: 'Pole A: downsides', prompt: 'What happens when we over-focus on pole A and neglect B?', col: 0, row: 2 },

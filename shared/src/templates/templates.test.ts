@@ -28,9 +28,10 @@ describe.each(TEMPLATES.map((t) => [t.id, t] as const))('template %s', (_id, tem
     const frames = records.filter((r) => r.type === 'frame')
     expect(frames.length).toBeGreaterThanOrEqual(3)
     for (const f of frames) expect(String(f.props.name)).not.toBe('')
-    for (let i = 0; i < frames.length; i++) for (let j = i + 1; j < frames.length; j++) {
-      expect(overlaps(frames[i], frames[j]), `${frames[i].props.name} overlaps ${frames[j].props.name}`).toBe(false)
-    }
+    for (let i = 0; i < frames.length; i++)
+      for (let j = i + 1; j < frames.length; j++) {
+        expect(overlaps(frames[i], frames[j]), `${frames[i].props.name} overlaps ${frames[j].props.name}`).toBe(false)
+      }
     for (const f of frames) {
       const prompts = records.filter((r) => r.parentId === f.id)
       expect(prompts).toHaveLength(1)
@@ -54,6 +55,8 @@ it('offers the templates the facilitators asked for', () => {
     'Now / Next / Later',
     'Polarity map',
   ])
-  const vision = build(TEMPLATES[0]).filter((r) => r.type === 'frame').map((r) => r.props.name)
+  const vision = build(TEMPLATES[0])
+    .filter((r) => r.type === 'frame')
+    .map((r) => r.props.name)
   expect(vision).toEqual(['Vision', 'Values', 'Goals', 'Initiatives', 'First steps'])
 })
