@@ -1,6 +1,5 @@
-export { startServer, type RoundtableServer } from './server.ts'
+export { startServer, type RoundtableServer } from './app.ts'
 export { configFromEnv, type ServerConfig } from './config.ts'
 export { SqliteStorage } from './storage/sqliteStorage.ts'
 export type { BoardStorage, StoredBoard } from './storage/storage.ts'
-export { InProcessFanout, type Fanout } from './fanout.ts'
 export { createLogger } from './logger.ts'

@@ -1,6 +1,6 @@
 import { configFromEnv, ConfigError } from './config.ts'
 import { createLogger } from './logger.ts'
-import { startServer } from './server.ts'
+import { startServer } from './app.ts'
 
 let config
 let log

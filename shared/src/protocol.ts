@@ -39,6 +39,8 @@ export const CloseCode = {
   storageFailed: 4500,
   /** An update wrote as a Yjs client id another open connection writes as; reconnect and resync. */
   clientIdInUse: 4519,
+  /** Updates wait for changes the server does not have, past what it holds for one connection; reconnect and resync. */
+  outOfSync: 4520,
   /** Too many boards are open and none is idle; try again later. */
   serverBusy: 4503,
   /** MAX_CONNECTIONS_PER_BOARD reached; try again later. */

@@ -23,7 +23,7 @@ import {
 } from '@roundtable/shared'
 import * as Y from 'yjs'
 import { createShapeId, createTLStore, defaultBindingUtils, defaultShapeUtils, type TLPage, type TLPageId } from 'tldraw'
-import { ANONYMOUS_COLLECT_MS } from '../../server/src/roundtable/service.ts'
+import { ANONYMOUS_COLLECT_MS } from '../../server/src/privacy/rounds.ts'
 import { bindStoreToDoc } from '../../client/src/sync/binding.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'

@@ -18,8 +18,8 @@ import {
 } from '@roundtable/shared'
 import type { BoardStorage } from '../storage/storage.ts'
 import type { SnapshotInfo, SnapshotKind, SnapshotStorage } from '../storage/snapshots.ts'
-import type { Rooms } from '../rooms.ts'
-import type { Room } from '../room.ts'
+import type { Rooms } from '../sync/rooms.ts'
+import { RESTORE_ORIGIN } from '../snapshots/autoSnapshots.ts'
 import type { Logger } from '../logger.ts'
 
 /** A request that cannot be served as asked; becomes a 4xx JSON error. */
@@ -31,8 +31,6 @@ export class ApiError extends Error {
     super(message)
   }
 }
-
-const RESTORE_ORIGIN = Symbol('restore')
 
 /** Whether writing `content` over a board in `state` would change anything (tried on a copy). */
 function wouldChange(state: Uint8Array, content: Parameters<typeof replaceBoardContent>[1], opts: WriteBoardOptions): boolean {
@@ -56,27 +54,17 @@ function forkTitle(title: unknown): string {
 }
 
 /**
- * Snapshots of boards: taken by people (named) or by the server (after each stretch of
- * activity and when the last person leaves); restored as a new change on top of the board, or
+ * Snapshots of boards taken by people (automatic ones: AutoSnapshots); restored as a new change on top of the board, or
  * forked into a new board.
  */
 export class BoardSnapshots {
-  private activity = new Map<Room, { timer?: NodeJS.Timeout }>()
-
   constructor(
     private storage: BoardStorage,
     private snapshots: SnapshotStorage,
     private rooms: Rooms,
     private log: Logger,
-    private opts: { autoSnapshotMs: number; autoSnapshotsKept: number; maxNamedSnapshots: number },
-  ) {
-    rooms.listen({
-      onOpen: (room) => this.watch(room),
-      onEmpty: (room) => this.takePending(room, 'Automatic (everyone left)'),
-      // A snapshot still waiting for its timer is taken now rather than lost with the room.
-      onUnload: (room, why) => this.takePending(room, why === 'shutdown' ? 'Automatic (server stopped)' : 'Automatic (during the session)'),
-    })
-  }
+    private opts: { maxNamedSnapshots: number },
+  ) {}
 
   /** The board a view-only token stands for, if any. */
   boardForViewToken(token: string): string | undefined {
@@ -216,47 +204,6 @@ export class BoardSnapshots {
     } finally {
       source.destroy()
       doc.destroy()
-    }
-  }
-
-  // Automatic snapshots: one after each stretch of activity, and one when everyone has left (or
-  // the board is unloaded or the server stops while one is due).
-
-  private watch(room: Room) {
-    const state: { timer?: NodeJS.Timeout } = {}
-    this.activity.set(room, state)
-    const onUpdate = (_update: Uint8Array, origin: unknown) => {
-      if (state.timer || origin === RESTORE_ORIGIN) return
-      state.timer = setTimeout(() => {
-        state.timer = undefined
-        this.auto(room, 'Automatic (during the session)')
-      }, this.opts.autoSnapshotMs)
-      state.timer.unref()
-    }
-    // Through the room, not its doc: an idle board's doc is dropped and a new one decoded later.
-    room.onUpdate(onUpdate)
-    room.onDestroy(() => {
-      clearTimeout(state.timer)
-      this.activity.delete(room)
-    })
-  }
-
-  private takePending(room: Room, name: string) {
-    const state = this.activity.get(room)
-    if (!state?.timer) return
-    clearTimeout(state.timer)
-    state.timer = undefined
-    this.auto(room, name)
-  }
-
-  private auto(room: Room, name: string) {
-    try {
-      if (this.rooms.get(room.id) !== room) return
-      this.snapshots.add(room.id, { name, kind: 'auto', state: Y.encodeStateAsUpdate(room.doc) })
-      this.snapshots.pruneAutomatic(room.id, this.opts.autoSnapshotsKept)
-      this.log.debug({ boardId: room.id, name }, 'automatic snapshot')
-    } catch (err) {
-      this.log.error({ boardId: room.id, err }, 'automatic snapshot failed')
     }
   }
 }

@@ -13,7 +13,7 @@ import {
 import { Router } from './router.ts'
 import { ApiError, type BoardSnapshots } from './boardSnapshots.ts'
 import { VIEW_TOKEN_PATTERN } from '../access.ts'
-import { BoardsFullError } from '../rooms.ts'
+import { BoardsFullError } from '../sync/rooms.ts'
 import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
 

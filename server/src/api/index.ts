@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerConfig } from '../config.ts'
 import type { Logger } from '../logger.ts'
-import type { Rooms } from '../rooms.ts'
+import type { Rooms } from '../sync/rooms.ts'
 import type { BoardStorage } from '../storage/storage.ts'
 import type { SnapshotStorage } from '../storage/snapshots.ts'
 import { BoardSnapshots } from './boardSnapshots.ts'
@@ -15,8 +15,6 @@ export function createApi(
   deps: { storage: BoardStorage; snapshots: SnapshotStorage; rooms: Rooms; log: Logger },
 ): ApiHandler {
   const boardSnapshots = new BoardSnapshots(deps.storage, deps.snapshots, deps.rooms, deps.log, {
-    autoSnapshotMs: config.autoSnapshotMs,
-    autoSnapshotsKept: config.autoSnapshotsKept,
     maxNamedSnapshots: config.maxNamedSnapshots,
   })
   return createBoardsApi(boardSnapshots, deps.log)

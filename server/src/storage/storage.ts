@@ -1,7 +1,8 @@
 /**
  * Where boards live between server runs. Each board is a compacted state plus a log of the
- * updates appended since; loading applies both. Calls are synchronous so that "appended" means
- * "on disk" by the time the caller broadcasts.
+ * updates appended since; loading applies both. A write may finish synchronously (SQLite) or
+ * return a Promise (a database across the network); either way the caller broadcasts only once
+ * it has finished, so "appended" means "stored".
  */
 export interface StoredBoard {
   /** The compacted state (a Yjs update), if the board was ever compacted. */
@@ -30,9 +31,9 @@ export interface RowRef {
 export interface BoardStorage {
   load(boardId: string): StoredBoard
   /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */
-  appendUpdate(boardId: string, update: Uint8Array): void
+  appendUpdate(boardId: string, update: Uint8Array): void | Promise<void>
   /** Replace the board's log with one state that includes everything appended so far. */
-  compact(boardId: string, state: Uint8Array): void
+  compact(boardId: string, state: Uint8Array): void | Promise<void>
   /**
    * Move rows that verify but cannot be applied out of the board into `corrupt_rows`, like
    * rows failing their checksum, so that no compaction deletes them.
@@ -47,6 +48,6 @@ export interface BoardStorage {
   /** True while the last write failed and none has succeeded since. */
   writesFailing(): boolean
   /** A tiny real write, to learn whether writes work again; throws if not. */
-  probeWrite(): void
+  probeWrite(): void | Promise<void>
   close(): void
 }

@@ -1,10 +1,10 @@
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type * as awarenessProtocol from 'y-protocols/awareness'
-import type { WebSocket } from 'ws'
+import type { Connection } from './connection.ts'
 import { CloseCode } from '@roundtable/shared'
-import type { Logger } from './logger.ts'
-import type { Metrics } from './metrics.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
 
 /** One entry of a y-protocols awareness update: a client id's state (JSON text) at a clock. */
 export interface AwarenessEntry {
@@ -88,8 +88,8 @@ const FULL_QUERY_INTERVAL_MS = 1_000
  *   client has reconnected from, and is cut so the id frees up.
  */
 export class PresenceGuard {
-  private owners = new Map<number, WebSocket>()
-  private speakers = new Map<WebSocket, Speaker>()
+  private owners = new Map<number, Connection>()
+  private speakers = new Map<Connection, Speaker>()
 
   constructor(
     private awareness: awarenessProtocol.Awareness,
@@ -98,14 +98,19 @@ export class PresenceGuard {
     private log: Logger,
     private boardId: string,
     /** Closes a connection refused after the fact (a lost contest). */
-    private refuse: (conn: WebSocket, refusal: PresenceRefusal) => void,
+    private refuse: (conn: Connection, refusal: PresenceRefusal) => void,
   ) {}
 
-  join(conn: WebSocket, controlled: Set<number>) {
+  /** The connection whose presence this awareness client id is, if any. */
+  holder(clientId: number): Connection | undefined {
+    return this.owners.get(clientId)
+  }
+
+  join(conn: Connection, controlled: Set<number>) {
     this.speakers.set(conn, { controlled, spoke: false, contesting: false, warned: false, lastFullQuery: -Infinity })
   }
 
-  leave(conn: WebSocket) {
+  leave(conn: Connection) {
     this.speakers.delete(conn)
     for (const [id, owner] of this.owners) if (owner === conn) this.owners.delete(id)
   }
@@ -114,7 +119,7 @@ export class PresenceGuard {
    * The part of `update` the connection may apply (undefined: nothing), or a refusal that closes
    * it. Throws on a malformed update.
    */
-  admit(conn: WebSocket, update: Uint8Array): { update?: Uint8Array; refusal?: PresenceRefusal } {
+  admit(conn: Connection, update: Uint8Array): { update?: Uint8Array; refusal?: PresenceRefusal } {
     const s = this.speakers.get(conn)
     if (!s) return {}
     const entries = readAwarenessEntries(update)
@@ -159,10 +164,10 @@ export class PresenceGuard {
 
   /** Keeps ownership in step with what awareness applied (including its own timeouts). */
   onUpdate({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) {
-    const s = this.speakers.get(origin as WebSocket)
+    const s = this.speakers.get(origin as Connection)
     if (s) {
       for (const id of [...added, ...updated]) {
-        this.owners.set(id, origin as WebSocket)
+        this.owners.set(id, origin as Connection)
         s.controlled.add(id)
       }
     }
@@ -174,7 +179,7 @@ export class PresenceGuard {
   }
 
   /** Whether a connection's query for everyone's presence gets them now (else an empty answer). */
-  mayQuery(conn: WebSocket): boolean {
+  mayQuery(conn: Connection): boolean {
     const s = this.speakers.get(conn)
     if (!s) return false
     const now = performance.now()
@@ -192,7 +197,7 @@ export class PresenceGuard {
     return clock < e.clock || (clock === e.clock && e.state === 'null' && this.awareness.states.has(e.clientId))
   }
 
-  private transfer(id: number, from: WebSocket, to: WebSocket) {
+  private transfer(id: number, from: Connection, to: Connection) {
     this.speakers.get(from)?.controlled.delete(id)
     this.owners.delete(id)
     if (!this.awareness.states.has(id)) return
@@ -200,7 +205,7 @@ export class PresenceGuard {
     this.speakers.get(to)?.controlled.add(id)
   }
 
-  private refuseChange(conn: WebSocket, s: Speaker, holder: WebSocket, clientId: number) {
+  private refuseChange(conn: Connection, s: Speaker, holder: Connection, clientId: number) {
     this.metrics.limitRejections.inc({ limit: 'presence_owner' })
     if (!s.warned) {
       s.warned = true
@@ -209,15 +214,12 @@ export class PresenceGuard {
     if (clientId === s.own) this.contest(conn, s, holder)
   }
 
-  private contest(claimant: WebSocket, s: Speaker, holder: WebSocket) {
+  private contest(claimant: Connection, s: Speaker, holder: Connection) {
     if (s.contesting) return
     s.contesting = true
     let answered = false
-    const onPong = () => (answered = true)
-    holder.once('pong', onPong)
-    if (holder.readyState === holder.OPEN) holder.ping()
+    holder.ping(() => (answered = true))
     setTimeout(() => {
-      holder.off('pong', onPong)
       s.contesting = false
       if (!this.speakers.has(claimant)) return
       if (!answered) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { rootWrites, updateChangesDoc } from './updateChanges.ts'
+import { rootWrites, updateChangesDoc } from './updateInspection.ts'
 
 function serverWithText(text: string) {
   const doc = new Y.Doc()
@@ -59,7 +59,7 @@ describe('does an update change the doc', () => {
 
 describe('does an update leave a gap', () => {
   it('an update that follows on from the doc has none; one that skips ahead has one', async () => {
-    const { inspectUpdate } = await import('./updateChanges.ts')
+    const { inspectUpdate } = await import('./updateInspection.ts')
     const updateHasGap = (doc: Y.Doc, u: Uint8Array) => inspectUpdate(doc, u).gap
     const server = serverWithText('hello')
     const client = replica(server)
@@ -86,7 +86,7 @@ describe('does an update leave a gap', () => {
 
 describe('whose clock an update extends', () => {
   it('names the clients that write something new, not those whose content is already known', async () => {
-    const { inspectUpdate } = await import('./updateChanges.ts')
+    const { inspectUpdate } = await import('./updateInspection.ts')
     const server = serverWithText('hello')
     const client = replica(server)
     const updates: Uint8Array[] = []

@@ -1,21 +1,13 @@
 import { boardsToEvict } from '@roundtable/shared'
-import { Room, type RoomOptions } from './room.ts'
-import { collectGarbage } from './gc.ts'
-import type { BoardStorage } from './storage/storage.ts'
-import type { Fanout } from './fanout.ts'
-import type { Logger } from './logger.ts'
-import type { Metrics } from './metrics.ts'
+import { Room } from './room.ts'
+import type { RequestHandler, RoomExtension, UnloadReason } from './extension.ts'
+import { collectGarbage } from '../gc.ts'
+import type { BoardStorage } from '../storage/storage.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
 
 /** Collect garbage once boards whose encoded docs add up to this much went idle. */
 const COLLECT_AFTER_BYTES = 4 * 1024 * 1024
-
-export interface RoomHooks {
-  onOpen?(room: Room): void
-  /** The last connection left (before the unload is scheduled). */
-  onEmpty?(room: Room): void
-  /** The board is about to be unloaded (idle, to make room, or the server is stopping); its doc is still there. */
-  onUnload?(room: Room, why: 'unload' | 'shutdown'): void
-}
 
 /** No room for another board: every loaded board has people on it. */
 export class BoardsFullError extends Error {}
@@ -33,11 +25,11 @@ export class Rooms {
   private collectDueBy: number | undefined
   /** Encoded size of the docs dropped since the last collection (decoded, they weigh a few times more). */
   private droppedBytes = 0
-  private hooks: RoomHooks[] = []
+  /** Every extension's request handlers, by op. */
+  private requests = new Map<string, RequestHandler>()
 
   constructor(
     private storage: BoardStorage,
-    private fanout: Fanout,
     private log: Logger,
     private metrics: Metrics,
     private opts: {
@@ -48,12 +40,16 @@ export class Rooms {
       maxBoardsLoaded: number
       maxPresenceClientsPerConnection: number
       maxPresenceStateBytes: number
-      onRoundtable?: RoomOptions['onRoundtable']
-      serverOwnedRoots?: RoomOptions['serverOwnedRoots']
-      checkUpdate?: RoomOptions['checkUpdate']
-      onLeave?: RoomOptions['onLeave']
     },
-  ) {}
+    private extensions: readonly RoomExtension[] = [],
+  ) {
+    for (const ext of extensions) {
+      for (const [op, handler] of Object.entries(ext.requests ?? {})) {
+        if (this.requests.has(op)) throw new Error(`two extensions answer the request op ${op}`)
+        this.requests.set(op, handler)
+      }
+    }
+  }
 
   get size(): number {
     return this.rooms.size
@@ -66,10 +62,6 @@ export class Rooms {
   /** The room if the board is loaded, without loading it. */
   get(boardId: string): Room | undefined {
     return this.rooms.get(boardId)
-  }
-
-  listen(hooks: RoomHooks) {
-    this.hooks.push(hooks)
   }
 
   /** Runs `fn` with the board loaded (e.g. an API request), then lets it unload if nobody is on it. */
@@ -98,29 +90,28 @@ export class Rooms {
     if (!evict) throw new BoardsFullError(`${this.rooms.size} boards are open and none is idle`)
     for (const { room: idle } of evict) this.unload(idle, 'to make room')
     const started = performance.now()
-    room = new Room(boardId, this.storage, this.fanout, this.log, {
+    room = new Room(boardId, this.storage, {
+      log: this.log,
+      metrics: this.metrics,
       compactAfterUpdates: this.opts.compactAfterUpdates,
       docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
       presence: { maxClientsPerConnection: this.opts.maxPresenceClientsPerConnection, maxStateBytes: this.opts.maxPresenceStateBytes },
-      metrics: this.metrics,
+      extensions: this.extensions,
+      requests: this.requests,
       onEmpty: (r) => {
-        for (const h of this.hooks) h.onEmpty?.(r)
+        for (const ext of this.extensions) ext.onEmpty?.(r)
         this.scheduleUnload(r)
       },
-      onFailed: (r) => this.forget(r),
+      onFailed: (r) => this.forget(r, 'failed'),
       onDecoded: () => this.metrics.boardsDecoded.inc(),
-      onHibernated: (_, bytes) => {
+      onDropped: (bytes) => {
         this.metrics.boardsDecoded.dec()
         this.collectSoon(bytes)
       },
-      onRoundtable: this.opts.onRoundtable,
-      serverOwnedRoots: this.opts.serverOwnedRoots,
-      checkUpdate: this.opts.checkUpdate,
-      onLeave: this.opts.onLeave,
     })
     this.rooms.set(boardId, room)
-    for (const h of this.hooks) h.onOpen?.(room)
+    for (const ext of this.extensions) ext.onOpen?.(room)
     this.metrics.boardsLoaded.set(this.rooms.size)
     this.log.debug({ boardId, ms: Math.round(performance.now() - started) }, 'board loaded')
     return room
@@ -166,16 +157,17 @@ export class Rooms {
     this.unloadTimers.set(room.id, timer)
   }
 
-  private unload(room: Room, why: string) {
+  private unload(room: Room, why: UnloadReason) {
     this.unloadTimers.delete(room.id)
     if (this.rooms.get(room.id) !== room || room.connectionCount > 0) return
-    for (const h of this.hooks) h.onUnload?.(room, 'unload')
-    room.compact()
-    this.forget(room)
+    this.forget(room, why)
     this.log.debug({ boardId: room.id, why }, 'board unloaded')
   }
 
-  private forget(room: Room) {
+  /** Lets the extensions finish with the board, folds its log into one state, and drops it. */
+  private forget(room: Room, why: UnloadReason) {
+    for (const ext of this.extensions) ext.onUnload?.(room, why)
+    if (why !== 'failed') room.compact()
     if (this.rooms.get(room.id) === room) this.rooms.delete(room.id)
     this.cancelUnload(room.id)
     room.destroy()
@@ -184,12 +176,10 @@ export class Rooms {
 
   /** Close every connection with the given code and fold every board's log into its state. */
   shutdown(code: number, reason: string) {
-    for (const room of this.rooms.values()) {
-      room.flush()
-      for (const h of this.hooks) h.onUnload?.(room, 'shutdown')
+    for (const room of [...this.rooms.values()]) {
+      // First, so that what the extensions publish on the way out reaches everyone.
+      this.forget(room, 'shutdown')
       room.closeAll(code, reason)
-      room.compact()
     }
-    for (const room of [...this.rooms.values()]) this.forget(room)
   }
 }

@@ -2,33 +2,19 @@ import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import { CloseCode, SYNC_PATH, VIEW_SYNC_PATH, isValidBoardId, newTokenBucket, takeToken } from '@roundtable/shared'
-import type { ServerConfig } from './config.ts'
-import { createLogger, type Logger } from './logger.ts'
-import { createRequestHandler, parseRequestUrl } from './http.ts'
-import { BoardsFullError, Rooms } from './rooms.ts'
-import { RefusedError, type Room } from './room.ts'
-import { SqliteStorage } from './storage/sqliteStorage.ts'
-import type { BoardStorage } from './storage/storage.ts'
-import { InProcessFanout, type Fanout } from './fanout.ts'
-import { createMetrics, type Metrics } from './metrics.ts'
-import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PATTERN } from './access.ts'
-import { createApi } from './api/index.ts'
-import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
-import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
-import { RoundtableService, SERVER_OWNED } from './roundtable/service.ts'
+import type { ServerConfig } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
+import type { BoardStorage } from '../storage/storage.ts'
+import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
+import { parseRequestUrl } from '../http.ts'
+import { wsConnection } from './connection.ts'
+import { RefusedError } from './errors.ts'
+import { BoardsFullError, type Rooms } from './rooms.ts'
+import type { Room } from './room.ts'
 
+/** A socket that does not answer a ping within this long is cut. */
 const HEARTBEAT_MS = 30_000
-const SHUTDOWN_GRACE_MS = 1_000
-
-export interface RoundtableServer {
-  /** The URL people open, e.g. http://127.0.0.1:8080 */
-  url: string
-  port: number
-  rooms: Rooms
-  metrics: Metrics
-  /** Stop accepting, close every socket with "restarting", compact, close storage. */
-  close(): Promise<void>
-}
 
 function refuseUpgrade(socket: Duplex, status: number, message: string) {
   const reason = http.STATUS_CODES[status] ?? 'Error'
@@ -43,49 +29,17 @@ function toBytes(data: RawData): Uint8Array {
   return data
 }
 
-export async function startServer(
-  config: ServerConfig,
-  deps: { logger?: Logger; storage?: BoardStorage; fanout?: Fanout; snapshots?: SnapshotStorage; ballots?: BallotStore } = {},
-): Promise<RoundtableServer> {
-  const log = deps.logger ?? createLogger(config.logLevel)
-  const storage = deps.storage ?? new SqliteStorage(config.dataDir)
-  const fanout = deps.fanout ?? new InProcessFanout()
-  const metrics = createMetrics()
-  const secret = loadOrCreateSecret(config.dataDir)
-  const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
-  const roundtable = new RoundtableService(ballots, log)
-  const rooms = new Rooms(storage, fanout, log, metrics, {
-    ...config,
-    onRoundtable: roundtable.handle,
-    serverOwnedRoots: SERVER_OWNED,
-    checkUpdate: roundtable.checkClientUpdate,
-    onLeave: roundtable.onLeave,
-  })
-  const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
-  const api = createApi(config, { storage, snapshots, rooms, log })
-  const httpServer = http.createServer(
-    // A client that trickles its headers (or body) in is cut off instead of holding a socket
-    // forever; checked every second rather than Node's default 30 s.
-    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
-    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
-  )
+/**
+ * The sync socket's front door: upgrades `/sync/<boardId>` and `/sync/view/<token>`, enforces
+ * the per-address, per-board and per-connection limits, keeps connections alive, and hands
+ * each frame to the board's room. A frame the room cannot read or refuses closes only its own
+ * connection.
+ */
+export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; storage: BoardStorage; metrics: Metrics; log: Logger }) {
+  const { rooms, storage, metrics, log } = deps
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
-
-  httpServer.on('upgrade', (req, socket, head) => {
-    // The socket is ours from here: its errors (a reset mid-handshake) would otherwise be thrown.
-    socket.on('error', () => socket.destroy())
-    try {
-      upgrade(req, socket, head)
-    } catch (err) {
-      // One bad request must never take the process (and every board) down.
-      metrics.errors.inc({ kind: 'request' })
-      log.error({ err, path: req.url?.split('?')[0].slice(0, 200) }, 'upgrade request failed; answered 400')
-      if (socket.writable) refuseUpgrade(socket, 400, 'Bad request\n')
-      else socket.destroy()
-    }
-  })
 
   function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     const url = parseRequestUrl(req.url)
@@ -152,6 +106,7 @@ export async function startServer(
     connectionsPerIp.set(ip, fromIp + 1)
     const access = readOnly ? 'view' : 'edit'
     metrics.connections.inc({ access })
+    const conn = wsConnection(ws)
 
     let alive = true
     ws.on('pong', () => (alive = true))
@@ -163,7 +118,7 @@ export async function startServer(
     // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
     // do not count: someone alone on a board would reconnect (and the board be decoded again)
     // every 30 s. An empty awareness update is a message they read and ignore.
-    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room.keepAlive(ws), config.keepaliveMs) : undefined
+    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room.keepAlive(conn), config.keepaliveMs) : undefined
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
     ws.on('message', (data, isBinary) => {
@@ -180,7 +135,7 @@ export async function startServer(
         return ws.close(CloseCode.malformed, 'expected binary frames')
       }
       try {
-        room.handleMessage(ws, bytes)
+        room.handleMessage(conn, bytes)
       } catch (err) {
         if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
         metrics.errors.inc({ kind: 'malformed' })
@@ -200,52 +155,35 @@ export async function startServer(
       const left = (connectionsPerIp.get(ip) ?? 1) - 1
       if (left > 0) connectionsPerIp.set(ip, left)
       else connectionsPerIp.delete(ip)
-      room.leave(ws)
+      room.leave(conn)
       clog.debug({ code }, 'connection closed')
     })
-    room.join(ws, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
+    room.join(conn, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
     clog.debug('connection opened')
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject)
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject)
-      resolve()
-    })
-  })
-  log.info(
-    { accessGate: config.accessToken !== undefined },
-    config.accessToken !== undefined
-      ? 'access gate on: every request but /healthz must present ACCESS_TOKEN'
-      : 'access gate off: anyone who can reach this address can open any board whose link they have',
-  )
-  const address = httpServer.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`
-
-  let closing: Promise<void> | undefined
-  function close() {
-    closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
-      // Everything in memory is already on disk (appended before broadcast); compacting on the
-      // way out makes the next start load one state per board.
-      // Anonymous notes waiting for the rest of the group are published, not dropped.
-      roundtable.flushAll()
-      rooms.shutdown(CloseCode.restarting, 'server restarting')
-      // Let the close frames reach clients so they know to reconnect soon, then cut stragglers.
-      const deadline = Date.now() + SHUTDOWN_GRACE_MS
-      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  return {
+    /** The HTTP server's 'upgrade' listener. */
+    onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
+      // The socket is ours from here: its errors (a reset mid-handshake) would otherwise be thrown.
+      socket.on('error', () => socket.destroy())
+      try {
+        upgrade(req, socket, head)
+      } catch (err) {
+        // One bad request must never take the process (and every board) down.
+        metrics.errors.inc({ kind: 'request' })
+        log.error({ err, path: req.url?.split('?')[0].slice(0, 200) }, 'upgrade request failed; answered 400')
+        if (socket.writable) refuseUpgrade(socket, 400, 'Bad request\n')
+        else socket.destroy()
+      }
+    },
+    /** Open sockets, to wait for after close frames were sent. */
+    get size() {
+      return wss.clients.size
+    },
+    /** Cuts every socket still open. */
+    terminateAll() {
       for (const ws of wss.clients) ws.terminate()
-      httpServer.closeAllConnections()
-      storage.close()
-      snapshots.close()
-      ballots.close()
-      await stopped
-    })()
-    return closing
+    },
   }
-
-  return { url, port, rooms, metrics, close }
 }

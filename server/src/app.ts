@@ -1,0 +1,97 @@
+import http from 'node:http'
+import { CloseCode } from '@roundtable/shared'
+import type { ServerConfig } from './config.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createRequestHandler } from './http.ts'
+import { Rooms } from './sync/rooms.ts'
+import { createSocketServer } from './sync/socketServer.ts'
+import { SqliteStorage } from './storage/sqliteStorage.ts'
+import type { BoardStorage } from './storage/storage.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { loadOrCreateSecret } from './access.ts'
+import { createApi } from './api/index.ts'
+import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
+import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
+import { SecretVotes } from './privacy/votes.ts'
+import { SilentRounds } from './privacy/rounds.ts'
+import { AutoSnapshots } from './snapshots/autoSnapshots.ts'
+
+const SHUTDOWN_GRACE_MS = 1_000
+
+export interface RoundtableServer {
+  /** The URL people open, e.g. http://127.0.0.1:8080 */
+  url: string
+  port: number
+  rooms: Rooms
+  metrics: Metrics
+  /** Stop accepting, close every socket with "restarting", compact, close storage. */
+  close(): Promise<void>
+}
+
+/**
+ * The composition root: config and stores in, the HTTP server with its sync socket out. Features
+ * plug into rooms as extensions; nothing below knows which features exist.
+ */
+export async function startServer(
+  config: ServerConfig,
+  deps: { logger?: Logger; storage?: BoardStorage; snapshots?: SnapshotStorage; ballots?: BallotStore } = {},
+): Promise<RoundtableServer> {
+  const log = deps.logger ?? createLogger(config.logLevel)
+  const storage = deps.storage ?? new SqliteStorage(config.dataDir)
+  const metrics = createMetrics()
+  const secret = loadOrCreateSecret(config.dataDir)
+  const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
+  const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
+  // Order matters on the way out: anonymous notes are published before the last automatic snapshot.
+  const autoSnapshots = new AutoSnapshots(snapshots, log, config)
+  const rooms = new Rooms(storage, log, metrics, config, [new SecretVotes(ballots), new SilentRounds(), autoSnapshots])
+  const api = createApi(config, { storage, snapshots, rooms, log })
+  const httpServer = http.createServer(
+    // A client that trickles its headers (or body) in is cut off instead of holding a socket
+    // forever; checked every second rather than Node's default 30 s.
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
+  )
+  const sockets = createSocketServer(config, { rooms, storage, metrics, log })
+  httpServer.on('upgrade', sockets.onUpgrade)
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject)
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject)
+      resolve()
+    })
+  })
+  log.info(
+    { accessGate: config.accessToken !== undefined },
+    config.accessToken !== undefined
+      ? 'access gate on: every request but /healthz must present ACCESS_TOKEN'
+      : 'access gate off: anyone who can reach this address can open any board whose link they have',
+  )
+  const address = httpServer.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${port}`
+
+  let closing: Promise<void> | undefined
+  function close() {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+      // Everything in memory is already on disk (appended before broadcast); compacting on the
+      // way out makes the next start load one state per board.
+      rooms.shutdown(CloseCode.restarting, 'server restarting')
+      // Let the close frames reach clients so they know to reconnect soon, then cut stragglers.
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      sockets.terminateAll()
+      httpServer.closeAllConnections()
+      storage.close()
+      snapshots.close()
+      ballots.close()
+      await stopped
+    })()
+    return closing
+  }
+
+  return { url, port, rooms, metrics, close }
+}

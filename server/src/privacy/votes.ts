@@ -1,0 +1,144 @@
+import crypto from 'node:crypto'
+import * as Y from 'yjs'
+import {
+  isVoteOpen,
+  participantIdFromSecret,
+  tally,
+  validateBallot,
+  validateVoteStart,
+  VOTES_KEY,
+  votesMap,
+  type VoteState,
+} from '@roundtable/shared'
+import type { Connection } from '../sync/connection.ts'
+import { RequestRefusal, type RoomExtension } from '../sync/extension.ts'
+import type { Room } from '../sync/room.ts'
+import type { RootWrite } from '../sync/updateInspection.ts'
+import type { BallotStore, StoredVote } from '../roundtable/ballots.ts'
+import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, str } from './common.ts'
+
+/**
+ * Secret dot votes. Ballots are held by the server (the ballot store) and never written into
+ * the board; what everyone may know (settings, voter count, totals when live or closed) is
+ * written into the doc's `votes` map by the server alone.
+ */
+export class SecretVotes implements RoomExtension {
+  readonly serverOwnedRoots = [VOTES_KEY]
+  /** The participant each connection votes as: one connection, one ballot. */
+  private voterOf = new WeakMap<Connection, string>()
+
+  constructor(private ballots: BallotStore) {}
+
+  readonly requests = {
+    'vote.start': editorsOnly((room, _conn, r) => this.startVote(room, r)),
+    'vote.cast': editorsOnly((room, conn, r) => this.castVote(room, conn, r)),
+    'vote.mine': editorsOnly((room, conn, r) => {
+      const participantId = this.verify(conn, r)
+      const vote = this.openVote(room, r.voteId, { allowClosed: true })
+      return { dots: this.ballots.getBallot(room.id, vote.id, participantId) }
+    }),
+    'vote.close': editorsOnly((room, _conn, r) => {
+      if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestRefusal('onlyIfEnded must be true or false')
+      if (r.onlyIfEnded) this.openVote(room, r.voteId, { allowClosed: true, refuseIfRunning: true })
+      return this.closeVote(room, r.voteId)
+    }),
+  }
+
+  /**
+   * Refuses a client's update that writes the state of votes run on this board. Closed results
+   * of votes from elsewhere (an imported board) may be written.
+   */
+  checkUpdate(room: Room, writes: readonly RootWrite[]): string | undefined {
+    for (const write of writes) {
+      if (write.key === null || this.ballots.getVote(room.id, write.key)) return 'vote state is written by the server only'
+      const value = write.value as Partial<VoteState> | undefined
+      if (!write.deleted && value?.status !== 'closed') return 'only closed vote results may be written (e.g. by an import)'
+    }
+    return undefined
+  }
+
+  /**
+   * Ballots are cast by a participant, proven by the secret their public id is derived from;
+   * a connection votes as one participant only, so one socket cannot stuff the ballot box.
+   */
+  private verify(conn: Connection, r: Record<string, unknown>): string {
+    const participantId = str(r.participantId, 'participantId', 100)
+    const secret = str(r.secret, 'secret', 200)
+    if (participantIdFromSecret(secret) !== participantId) {
+      throw new RequestRefusal('wrong secret for this participant: ballots can only be cast from the device that joined as them')
+    }
+    const bound = this.voterOf.get(conn)
+    if (bound && bound !== participantId) throw new RequestRefusal('this connection already votes as another participant')
+    this.voterOf.set(conn, participantId)
+    return participantId
+  }
+
+  private publishVote(room: Room, vote: StoredVote, extra: Partial<VoteState>) {
+    const published: VoteState = { ...vote, voterCount: this.ballots.ballots(room.id, vote.id).length, ...extra }
+    Y.transact(room.doc, () => votesMap(room.doc).set(vote.id, published), SERVER_ORIGIN)
+  }
+
+  private startVote(room: Room, r: Record<string, unknown>) {
+    const checked = validateVoteStart(r)
+    if (!checked.ok) throw new RequestRefusal(checked.error)
+    const { durationMs, ...settings } = checked.value
+    const records = recordsOf(room.doc)
+    for (const id of settings.shapeIds) if (!records.has(id)) throw new RequestRefusal(`note ${id} is not on this board`)
+    // One vote at a time: a second one would hide the first from everyone's panel.
+    for (const id of votesMap(room.doc).keys()) {
+      const stored = this.ballots.getVote(room.id, id)
+      // openVote closes a vote whose timebox ran out.
+      if (stored?.status === 'open' && this.openVote(room, id, { allowClosed: true }).status === 'open') {
+        throw new RequestRefusal('a vote is already open on this board: close it first')
+      }
+    }
+    checkFits(room, JSON.stringify(settings).length + 200, 'this vote')
+    const now = Date.now()
+    const vote: StoredVote = {
+      id: crypto.randomBytes(9).toString('base64url'),
+      ...settings,
+      startedAt: now,
+      endsAt: durationMs === null ? null : now + durationMs,
+      status: 'open',
+    }
+    this.ballots.createVote(room.id, vote)
+    this.publishVote(room, vote, settings.showLive ? { totals: tally(vote.shapeIds, []) } : {})
+    return { voteId: vote.id }
+  }
+
+  /** The vote, closing it first if its timebox ran out; refuses a closed one unless asked not to. */
+  private openVote(room: Room, voteId: unknown, opts: { allowClosed?: boolean; refuseIfRunning?: boolean } = {}): StoredVote {
+    const vote = this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
+    if (!vote) throw new RequestRefusal('there is no such vote on this board')
+    if (vote.status === 'open' && !isVoteOpen(vote, Date.now())) this.closeVote(room, vote.id)
+    else if (vote.status === 'open' && opts.refuseIfRunning) throw new RequestRefusal('the timebox has not ended yet')
+    else if (vote.status === 'open') return vote
+    if (!opts.allowClosed) throw new RequestRefusal('this vote is closed')
+    return this.ballots.getVote(room.id, vote.id)!
+  }
+
+  private castVote(room: Room, conn: Connection, r: Record<string, unknown>) {
+    const participantId = this.verify(conn, r)
+    const vote = this.openVote(room, r.voteId)
+    const checked = validateBallot(vote, r.dots)
+    if (!checked.ok) throw new RequestRefusal(checked.error)
+    const votersBefore = this.ballots.ballots(room.id, vote.id).length
+    this.ballots.putBallot(room.id, vote.id, participantId, checked.value)
+    const ballots = this.ballots.ballots(room.id, vote.id)
+    // Moving a dot changes nothing public unless totals are live, so nothing is written.
+    if (vote.showLive) this.publishVote(room, vote, { totals: tally(vote.shapeIds, ballots) })
+    else if (ballots.length !== votersBefore) this.publishVote(room, vote, {})
+    return { dots: checked.value }
+  }
+
+  private closeVote(room: Room, voteId: unknown) {
+    const vote = this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
+    if (!vote) throw new RequestRefusal('there is no such vote on this board')
+    if (vote.status === 'closed') return { totals: vote.totals ?? {} }
+    const totals = tally(vote.shapeIds, this.ballots.ballots(room.id, vote.id))
+    const closedAt = Date.now()
+    this.ballots.closeVote(room.id, vote.id, closedAt, totals)
+    this.publishVote(room, { ...vote, status: 'closed', closedAt }, { totals })
+    return { totals }
+  }
+}

@@ -1,0 +1,32 @@
+import type { WebSocket } from 'ws'
+
+/**
+ * One client's socket as a room sees it. The room, the write pipeline and the guards use only
+ * this, so they are unit-tested with a fake; `wsConnection` adapts a `ws` socket. `terminate`
+ * is the one method beyond send/close/ping/isOpen: a peer that stopped answering would never
+ * finish a closing handshake.
+ */
+export interface Connection {
+  readonly isOpen: boolean
+  send(message: Uint8Array): void
+  close(code: number, reason: string): void
+  /** Pings the peer; `onPong` runs when it answers. */
+  ping(onPong: () => void): void
+  terminate(): void
+}
+
+export function wsConnection(ws: WebSocket): Connection {
+  return {
+    get isOpen() {
+      return ws.readyState === ws.OPEN
+    },
+    send: (message) => ws.send(message),
+    close: (code, reason) => ws.close(code, reason),
+    ping: (onPong) => {
+      if (ws.readyState !== ws.OPEN) return
+      ws.once('pong', onPong)
+      ws.ping()
+    },
+    terminate: () => ws.terminate(),
+  }
+}
