@@ -33,8 +33,8 @@ export class Harness {
   }
 
   /** A stock y-websocket client; resolves once it completed the sync handshake. */
-  async client(server: ServerProcess, boardId: string): Promise<YClient> {
-    const client = connectClient(server.wsUrl, boardId)
+  async client(server: ServerProcess, boardId: string, doc?: Y.Doc): Promise<YClient> {
+    const client = connectClient(server.wsUrl, boardId, doc)
     this.clients.push(client)
     await whenSynced(client)
     return client

@@ -90,6 +90,8 @@ const FULL_QUERY_INTERVAL_MS = 1_000
 export class PresenceGuard {
   private owners = new Map<number, Connection>()
   private speakers = new Map<Connection, Speaker>()
+  /** Each client id named alone in a connection's first awareness message, by the first to do so. */
+  private announced = new Map<number, Connection>()
 
   constructor(
     private awareness: awarenessProtocol.Awareness,
@@ -101,9 +103,13 @@ export class PresenceGuard {
     private refuse: (conn: Connection, refusal: PresenceRefusal) => void,
   ) {}
 
-  /** The connection whose presence this awareness client id is, if any. */
-  holder(clientId: number): Connection | undefined {
-    return this.owners.get(clientId)
+  /**
+   * The connection an awareness client id belongs to: the one holding its presence, else the
+   * first open one that announced it as its own. A stock client's first presence (clock 0) is
+   * not applied, so the announcement is all the server may hear of it.
+   */
+  author(clientId: number): Connection | undefined {
+    return this.owners.get(clientId) ?? this.announced.get(clientId)
   }
 
   join(conn: Connection, controlled: Set<number>) {
@@ -113,6 +119,7 @@ export class PresenceGuard {
   leave(conn: Connection) {
     this.speakers.delete(conn)
     for (const [id, owner] of this.owners) if (owner === conn) this.owners.delete(id)
+    for (const [id, announcer] of this.announced) if (announcer === conn) this.announced.delete(id)
   }
 
   /**
@@ -125,7 +132,10 @@ export class PresenceGuard {
     const entries = readAwarenessEntries(update)
     if (!s.spoke) {
       s.spoke = true
-      if (entries.length === 1) s.own = entries[0].clientId
+      if (entries.length === 1) {
+        s.own = entries[0].clientId
+        if (!this.announced.has(s.own)) this.announced.set(s.own, conn)
+      }
     }
     const admitted: AwarenessEntry[] = []
     for (const e of entries) {

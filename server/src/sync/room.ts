@@ -158,7 +158,7 @@ export class Room {
         }
         return undefined
       },
-      presenceHolder: (client) => this.presence.holder(client),
+      presenceAuthor: (client) => this.presence.author(client),
       isConnected: (conn) => this.conns.has(conn),
       fits: (bytes) => this.writer.fits(bytes),
       maxBoardBytes: opts.maxBoardBytes,

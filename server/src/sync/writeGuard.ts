@@ -10,8 +10,8 @@ export type WriteVerdict = { gap: true } | { gap: false; writesAs: ReadonlySet<n
  * What an editor's update may write:
  * - as which Yjs client ids: only a client's author may extend its clock while connected, or a
  *   forged struct at another client's next clock would make its real edit look known and be
- *   dropped. The author is the connection holding that client id's presence (y-websocket uses
- *   the doc's client id for presence too), else the last connection that wrote as it. So a
+ *   dropped. The author is the connection holding (or announcing) that client id's presence
+ *   (y-websocket uses the doc's client id for presence too), else the last connection that wrote as it. So a
  *   connection relaying someone else's edits (a tab carrying another tab's offline edits) never
  *   locks their author out once the author is back;
  * - into which top-level types: those a feature owns are checked by that feature;
@@ -27,7 +27,8 @@ export class WriteGuard {
       /** The top-level types whose writes `checkWrites` judges. */
       serverOwnedRoots: ReadonlySet<string>
       checkWrites: (writes: RootWrite[]) => string | undefined
-      presenceHolder: (clientId: number) => Connection | undefined
+      /** The connection that holds or announced the presence of this client id. */
+      presenceAuthor: (clientId: number) => Connection | undefined
       isConnected: (conn: Connection) => boolean
       fits: (bytes: number) => boolean
       maxBoardBytes: number
@@ -52,8 +53,8 @@ export class WriteGuard {
   }
 
   private authorOf(client: number): Connection | undefined {
-    const holder = this.deps.presenceHolder(client)
-    if (holder) return holder
+    const author = this.deps.presenceAuthor(client)
+    if (author) return author
     const writer = this.writers.get(client)
     return writer && this.deps.isConnected(writer) ? writer : undefined
   }
