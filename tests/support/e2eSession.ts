@@ -8,7 +8,7 @@ import { observe, type Observer } from './observer.ts'
 import { startServerProcess, type ServerProcess } from './server.ts'
 
 /** Where end-to-end tests leave screenshots and files for a person to look at. */
-export const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
 const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
 
 export const artifactPath = (name: string) => path.join(ARTIFACTS, name)
