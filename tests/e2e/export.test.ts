@@ -1,50 +1,28 @@
 import fs from 'node:fs'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { Download, Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { serializeTldrawJson, toRichText, createShapeId, getIndices, type Editor, type TLRecord } from 'tldraw'
 import { newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
 import { newTestStore, testBoardRecords } from '../../shared/src/export/testBoard.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { connectionState, joinBoard, notes } from '../support/e2e.ts'
+import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
+import { startServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced } from '../support/yclient.ts'
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
-const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
-
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
-  contexts.push(context)
-  return context.newPage()
-}
-
-async function openBoard(page: Page, boardId: string, name = 'Ana', base = server.url) {
-  await page.goto(`${base}/b/${boardId}`)
-  const nameField = page.getByLabel('Your name')
-  if (await nameField.isVisible({ timeout: 3000 }).catch(() => false)) {
-    await nameField.fill(name)
-    await page.getByRole('button', { name: 'Join board' }).click()
-  }
-  await page.locator('.tl-canvas').waitFor()
-  await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
-}
+const e2e = useE2eSession()
 
 async function boardMenu(page: Page, item: string, screenshot?: string) {
   await page.getByTestId('main-menu.button').click()
   if (screenshot) await page.getByRole('menuitem', { name: item }).waitFor()
-  if (screenshot) await page.screenshot({ path: path.join(ARTIFACTS, screenshot) })
+  if (screenshot) await e2e.shot(page, screenshot)
   await page.getByRole('menuitem', { name: item }).click()
 }
 
 async function exportAs(page: Page, format: string, options: { area?: string; scale?: string } = {}): Promise<Download> {
   const dialog = page.getByRole('dialog', { name: 'Export' })
   // The dialog stays open after an export, for the next format.
-  if (!(await dialog.isVisible())) await boardMenu(page, 'Export…', 'board-menu.png')
+  if (!(await dialog.isVisible())) await boardMenu(page, 'Export…', 'board-menu')
   await dialog.getByLabel(format).check()
   if (options.area) await dialog.getByLabel('Area').selectOption(options.area)
   if (options.scale) await dialog.getByLabel('Scale').selectOption(options.scale)
@@ -55,7 +33,7 @@ async function exportAs(page: Page, format: string, options: { area?: string; sc
 
 /** Writes records to a board as any stock Yjs client could (another device, a script). */
 async function seedBoard(boardId: string, records: TLRecord[]) {
-  const client = connectClient(server.wsUrl, boardId)
+  const client = connectClient(e2e.server.wsUrl, boardId)
   await whenSynced(client)
   replaceBoardContent(
     client.doc,
@@ -63,7 +41,7 @@ async function seedBoard(boardId: string, records: TLRecord[]) {
     { schema: newTestStore().schema.serialize(), title: 'Q2 planning' },
   )
   await eventually(async () => {
-    const res = await fetch(`${server.url}/api/boards/${boardId}/export`)
+    const res = await fetch(`${e2e.server.url}/api/boards/${boardId}/export`)
     expect(res.status).toBe(200)
   })
   await new Promise((r) => setTimeout(r, 300))
@@ -73,38 +51,20 @@ async function seedBoard(boardId: string, records: TLRecord[]) {
 /** A .tldr written by tldraw's own serializer (not ours), as tldraw.com would save it. */
 async function writeWorkshopTldr(): Promise<string> {
   const { store } = testBoardRecords()
-  const file = path.join(ARTIFACTS, 'workshop.tldr')
+  const file = artifactPath('workshop.tldr')
   fs.writeFileSync(file, await serializeTldrawJson({ store } as unknown as Editor))
   return file
 }
-
-function notes(page: Page) {
-  return page.locator('.tl-shape[data-shape-type="note"]')
-}
-
-beforeAll(async () => {
-  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-  server = await startServerProcess()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {})
-  await browser?.close()
-  await server?.stop()
-})
 
 describe('export from the board menu', () => {
   it('exports a PNG that decodes and is not blank, and a Markdown report', async () => {
     const boardId = newBoardId()
     await seedBoard(boardId, testBoardRecords().records)
-    const page = await newPage()
-    await openBoard(page, boardId)
+    const page = await e2e.openBoard(boardId, 'Ana')
     await expect.poll(() => notes(page).count()).toBe(6)
 
     const download = await exportAs(page, 'PNG image', { scale: '1' })
-    const file = path.join(ARTIFACTS, 'export-board.png')
+    const file = artifactPath('export-board.png')
     await download.saveAs(file)
     expect(download.suggestedFilename()).toBe('Q2-planning.png')
     const bytes = fs.readFileSync(file)
@@ -127,7 +87,7 @@ describe('export from the board menu', () => {
     const variance = sumSq / n - (sum / n) ** 2
     console.log(`PNG ${width}x${height}, brightness variance ${variance.toFixed(0)}`)
     expect(variance).toBeGreaterThan(100)
-    await page.screenshot({ path: path.join(ARTIFACTS, 'export-dialog.png') })
+    await e2e.shot(page, 'export-dialog')
 
     // Scale 2 doubles the size.
     const twice = PNG.sync.read(fs.readFileSync(await (await exportAs(page, 'PNG image', { scale: '2' })).path()))
@@ -165,8 +125,7 @@ describe('export from the board menu', () => {
       )
     }
     await seedBoard(boardId, [...base, ...many])
-    const page = await newPage()
-    await openBoard(page, boardId)
+    const page = await e2e.openBoard(boardId, 'Ana')
 
     // A heartbeat in the page: the longest gap between timer ticks is how long the page froze.
     await page.evaluate(() => {
@@ -196,7 +155,7 @@ describe('export from the board menu', () => {
     const pngStarted = Date.now()
     const png = exportAs(page, 'PNG image', { scale: '1' })
     await expect.poll(() => page.locator('.bf-status').textContent(), { timeout: 15_000 }).toMatch(/Drawing \d+ of 2000 shapes/)
-    await page.screenshot({ path: path.join(ARTIFACTS, 'export-large-progress.png') })
+    await e2e.shot(page, 'export-large-progress')
     const image = PNG.sync.read(fs.readFileSync(await (await png).path()))
     const pngMs = Date.now() - pngStarted
     const pngGap = await maxGap()
@@ -220,8 +179,7 @@ describe('import', () => {
   it('opens a .tldr made by tldraw’s own serializer through the file picker, into a new board and beside the current one', async () => {
     const file = await writeWorkshopTldr()
 
-    const page = await newPage()
-    await openBoard(page, newBoardId())
+    const page = await e2e.openBoard(newBoardId(), 'Ana')
     const before = page.url()
     await boardMenu(page, 'Import…')
     await page
@@ -235,20 +193,20 @@ describe('import', () => {
     const imported = page.url().split('/b/')[1]
     // The new board is on the server: others can open it.
     await eventually(async () => {
-      const res = await fetch(`${server.url}/api/boards/${imported}/export`)
+      const res = await fetch(`${e2e.server.url}/api/boards/${imported}/export`)
       expect((await res.json()).records.filter((r: { type?: string }) => r.type === 'note')).toHaveLength(6)
     })
-    await page.screenshot({ path: path.join(ARTIFACTS, 'import-new-board.png') })
+    await e2e.shot(page, 'import-new-board')
 
     // A bad file: a clear message, the board untouched.
-    const bad = path.join(ARTIFACTS, 'not-a-board.tldr')
+    const bad = artifactPath('not-a-board.tldr')
     fs.writeFileSync(bad, 'this is not json')
     await boardMenu(page, 'Import…')
     const dialog = page.getByRole('dialog', { name: 'Import' })
     await dialog.getByLabel('Into this board, beside what is here').check()
     await dialog.getByLabel(/Choose a .tldr file/).setInputFiles(bad)
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('not JSON')
-    await page.screenshot({ path: path.join(ARTIFACTS, 'import-bad-file.png') })
+    await e2e.shot(page, 'import-bad-file')
     expect(await notes(page).count()).toBe(6)
 
     // The same file merged into this board: new ids, placed beside, nothing overlapping.
@@ -280,20 +238,20 @@ describe('import', () => {
       [dockRight, toolbarTop],
     )
     expect(shown).toBeGreaterThanOrEqual(6)
-    await page.screenshot({ path: path.join(ARTIFACTS, 'import-merged.png') })
+    await e2e.shot(page, 'import-merged')
   })
 
   it('opens a file from the landing page', async () => {
-    const page = await newPage()
-    await page.goto(server.url)
+    const page = await e2e.newPage()
+    await page.goto(e2e.server.url)
     // A file from a newer tldraw: a clear message, no board is made.
     const workshop = await writeWorkshopTldr()
     const newer = JSON.parse(fs.readFileSync(workshop, 'utf8'))
     newer.schema.sequences['com.tldraw.shape.note'] += 1
-    fs.writeFileSync(path.join(ARTIFACTS, 'newer.tldr'), JSON.stringify(newer))
-    await page.getByLabel('Open a file…').setInputFiles(path.join(ARTIFACTS, 'newer.tldr'))
+    fs.writeFileSync(artifactPath('newer.tldr'), JSON.stringify(newer))
+    await page.getByLabel('Open a file…').setInputFiles(artifactPath('newer.tldr'))
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('newer version')
-    await page.screenshot({ path: path.join(ARTIFACTS, 'landing-open-error.png') })
+    await e2e.shot(page, 'landing-open-error')
     expect(new URL(page.url()).pathname).toBe('/')
 
     await page.getByLabel('Open a file…').setInputFiles(workshop)
@@ -308,10 +266,8 @@ describe('snapshots in the browser', () => {
   it('saves a named snapshot, previews it read-only and restores it for everyone', async () => {
     const boardId = newBoardId()
     await seedBoard(boardId, testBoardRecords().records)
-    const ana = await newPage()
-    await openBoard(ana, boardId, 'Ana')
-    const ben = await newPage()
-    await openBoard(ben, boardId, 'Ben')
+    const ana = await e2e.openBoard(boardId, 'Ana')
+    const ben = await e2e.openBoard(boardId, 'Ben')
     await expect.poll(() => notes(ben).count()).toBe(6)
 
     await boardMenu(ana, 'Snapshots…')
@@ -331,22 +287,18 @@ describe('snapshots in the browser', () => {
     const row = dialog.getByRole('listitem').filter({ has: ana.getByText('after clustering', { exact: true }) })
     await row.getByRole('button', { name: 'Preview' }).click()
     await dialog.getByRole('region', { name: 'Preview of after clustering' }).locator('img, svg').first().waitFor({ timeout: 15_000 })
-    await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-preview.png') })
+    await e2e.shot(ana, 'snapshot-preview')
     await row.getByRole('button', { name: 'Restore' }).click()
-    await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-confirm.png') })
+    await e2e.shot(ana, 'snapshot-confirm')
     await dialog.getByRole('button', { name: 'Restore for everyone' }).click()
     await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Restored')
     // Ben sees the note come back without doing anything.
     await expect.poll(() => notes(ben).count()).toBe(6)
     await expect.poll(() => dialog.getByRole('list', { name: 'Snapshots' }).textContent()).toContain('Before restoring')
-    await ana.screenshot({ path: path.join(ARTIFACTS, 'snapshot-restored.png') })
+    await e2e.shot(ana, 'snapshot-restored')
 
     // Someone with the view-only link sees the snapshots and previews them, but cannot change anything.
-    const { path: viewPath } = await (await fetch(`${server.url}/api/boards/${boardId}/view-link`)).json()
-    const viewer = await newPage()
-    await viewer.goto(`${server.url}${viewPath}`)
-    await viewer.getByLabel('Your name').fill('Val')
-    await viewer.getByRole('button', { name: 'Join board' }).click()
+    const viewer = await e2e.join(await e2e.viewPath(boardId), 'Val')
     await expect.poll(() => notes(viewer).count()).toBe(6)
     await viewer.getByTestId('main-menu.button').click()
     await viewer.getByRole('menuitem', { name: 'Export…' }).waitFor()
@@ -357,7 +309,7 @@ describe('snapshots in the browser', () => {
     expect(await viewerPanel.getByRole('button', { name: /Restore|Fork|Save snapshot/ }).count()).toBe(0)
     await viewerPanel.getByRole('button', { name: 'Preview' }).first().click()
     await viewerPanel.getByRole('region').locator('img, svg').first().waitFor({ timeout: 15_000 })
-    await viewer.screenshot({ path: path.join(ARTIFACTS, 'snapshot-view-only.png') })
+    await e2e.shot(viewer, 'snapshot-view-only')
 
     // Fork: a new board starting from the snapshot; this one stays as it is.
     const before = ana.url()
@@ -388,20 +340,19 @@ describe('the server’s limits', () => {
           } as never),
         ) as TLRecord[],
       )
-      const file = path.join(ARTIFACTS, 'too-big-for-the-server.tldr')
+      const file = artifactPath('too-big-for-the-server.tldr')
       fs.writeFileSync(file, await serializeTldrawJson({ store } as unknown as Editor))
 
-      const page = await newPage()
-      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: small.url })
+      const page = await e2e.newPage({ clipboard: small.url })
       await page.goto(small.url)
       await page.getByLabel('Open a file…').setInputFiles(file)
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('too big for this server')
       expect(await page.getByRole('alert').textContent()).toContain('the limit is 64 KB')
       expect(new URL(page.url()).pathname).toBe('/')
-      await page.screenshot({ path: path.join(ARTIFACTS, 'import-too-big-for-server.png') })
+      await e2e.shot(page, 'import-too-big-for-server')
 
       // A change too big to send: pasting a long text.
-      await openBoard(page, newBoardId(), 'Ana', small.url)
+      await joinBoard(page, `${small.url}/b/${newBoardId()}`, 'Ana')
       const text = 'far too long '.repeat(8000)
       await page.evaluate(async (t) => {
         await navigator.clipboard.writeText(t)
@@ -411,7 +362,7 @@ describe('the server’s limits', () => {
       }, text)
       const notice = page.locator('.connection-notice')
       await expect.poll(() => notice.textContent(), { timeout: 15_000 }).toContain('too big for the server')
-      await page.screenshot({ path: path.join(ARTIFACTS, 'change-too-big-notice.png') })
+      await e2e.shot(page, 'change-too-big-notice')
       // No reconnect loop: no new connections while the notice shows.
       const opened = () => small.output().split('connection opened').length
       const before = opened()
@@ -422,7 +373,7 @@ describe('the server’s limits', () => {
       await page.keyboard.press('Control+z')
       await expect.poll(() => page.locator('.tl-shape[data-shape-type="text"]').count()).toBe(0)
       await notice.getByRole('button', { name: 'Reconnect' }).click()
-      await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
+      await expect.poll(() => connectionState(page)).toBe('connected')
       await expect.poll(() => notice.count()).toBe(0)
     } finally {
       await small.stop()

@@ -1,39 +1,21 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { launchBrowser } from '../support/browser.ts'
-import { writeSticky, joinBoard } from '../support/e2e.ts'
-import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { useE2eSession } from '../support/e2eSession.ts'
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
-const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
 const SEVEN_MINUTES = 7 * 60_000
 
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
+const e2e = useE2eSession()
 
 /** Opens the board as a new person; `clockShiftMs` makes this computer's clock wrong by that much. */
 async function openBoard(boardId: string, name: string, clockShiftMs = 0): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  if (clockShiftMs) {
-    await context.addInitScript((shift: number) => {
-      const realNow = Date.now.bind(Date)
-      Date.now = () => realNow() + shift
-    }, clockShiftMs)
-  }
-  const page = await context.newPage()
-  await joinBoard(page, `${server.url}/b/${boardId}`, name)
+  const page = await e2e.openBoard(boardId, name, { clockShiftMs })
   await page.getByRole('region', { name: 'People and baton' }).waitFor()
   return page
 }
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `facilitation-${name}.png`) })
-}
+const shot = (page: Page, name: string) => e2e.shot(page, `facilitation-${name}`)
 
 function remaining(page: Page): Promise<number> {
   return page.locator('[role="timer"]').getAttribute('data-remaining-ms').then(Number)
@@ -43,16 +25,29 @@ function batonText(page: Page) {
   return page.locator('.fac-baton-text').textContent()
 }
 
-function note(page: Page, text: string) {
-  return page.locator('.tl-shape[data-shape-type="note"]', { hasText: text })
-}
+type Point = { x: number; y: number }
 
 async function centreOf(page: Page, text: string) {
-  const box = await note(page, text).boundingBox()
+  const box = await noteWithText(page, text).boundingBox()
   return box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : undefined
 }
 
-function onScreen(p: { x: number; y: number } | undefined) {
+const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y)
+
+/** Waits until the note shows within 20 px of `at` on this page (its view has moved there). */
+async function expectNoteNear(page: Page, text: string, at: Point) {
+  await expect
+    .poll(
+      async () => {
+        const p = await centreOf(page, text)
+        return p && distance(p, at)
+      },
+      { timeout: 5000 },
+    )
+    .toBeLessThan(20)
+}
+
+function onScreen(p: Point | undefined) {
   return !!p && p.x > 0 && p.x < 1280 && p.y > 0 && p.y < 800
 }
 
@@ -61,19 +56,6 @@ async function pan(page: Page, dx: number, dy: number) {
   await page.mouse.move(900, 500)
   for (let i = 0; i < 5; i++) await page.mouse.wheel(dx / 5, dy / 5)
 }
-
-beforeAll(async () => {
-  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-  server = await startServerProcess()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {})
-  await browser?.close()
-  await server?.stop()
-})
 
 describe('facilitation across two browsers whose clocks disagree', () => {
   it('shared timer, baton, summon, moving away and reactions', async () => {
@@ -108,20 +90,12 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     await pan(alice, 1600, 1200)
     await writeSticky(alice, { x: 900, y: 450 }, 'Over here')
     const onAlice = await centreOf(alice, 'Over here')
-    await note(bob, 'Over here').waitFor({ state: 'attached', timeout: 5000 })
+    await noteWithText(bob, 'Over here').waitFor({ state: 'attached', timeout: 5000 })
     expect(onScreen(await centreOf(bob, 'Over here'))).toBe(false)
 
     // Alice brings everyone there: Bob's view moves to hers.
     await alice.getByRole('button', { name: /Bring everyone here/ }).click()
-    await expect
-      .poll(
-        async () => {
-          const p = await centreOf(bob, 'Over here')
-          return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
-        },
-        { timeout: 5000 },
-      )
-      .toBeLessThan(20)
+    await expectNoteNear(bob, 'Over here', onAlice!)
     await bob.getByText('Alice brought everyone here').waitFor()
     await shot(alice, '3-summon-alice')
     await shot(bob, '3-summon-bob')
@@ -130,7 +104,7 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     await pan(bob, -800, -500)
     await bob.waitForTimeout(800)
     const afterMove = await centreOf(bob, 'Over here')
-    expect(!afterMove || Math.hypot(afterMove.x - onAlice!.x, afterMove.y - onAlice!.y) > 300).toBe(true)
+    expect(!afterMove || distance(afterMove, onAlice!) > 300).toBe(true)
     await shot(bob, '4-moved-away-bob')
 
     // Alice reacts; it floats up on Bob's screen with her name.
@@ -144,26 +118,10 @@ describe('facilitation across two browsers whose clocks disagree', () => {
 
     // Bob follows Alice with one click; her moves carry his view; his own move ends it.
     await bob.getByRole('button', { name: 'Follow Alice' }).click()
-    await expect
-      .poll(
-        async () => {
-          const p = await centreOf(bob, 'Over here')
-          return p && Math.hypot(p.x - onAlice!.x, p.y - onAlice!.y)
-        },
-        { timeout: 5000 },
-      )
-      .toBeLessThan(20)
+    await expectNoteNear(bob, 'Over here', onAlice!)
     await pan(alice, 300, 200)
     const aliceNow = await centreOf(alice, 'Over here')
-    await expect
-      .poll(
-        async () => {
-          const p = await centreOf(bob, 'Over here')
-          return p && Math.hypot(p.x - aliceNow!.x, p.y - aliceNow!.y)
-        },
-        { timeout: 5000 },
-      )
-      .toBeLessThan(20)
+    await expectNoteNear(bob, 'Over here', aliceNow!)
     await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('following Alice')
     await shot(alice, '6-followed-alice')
     await pan(bob, -400, 0)

@@ -1,26 +1,10 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { launchBrowser } from '../support/browser.ts'
-import { writeSticky, noteWithText, joinBoard } from '../support/e2e.ts'
-import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { useE2eSession } from '../support/e2eSession.ts'
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
-const CLIENT_INDEX = path.resolve(import.meta.dirname, '../../client/dist/index.html')
-
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-async function openBoard(boardId: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  await joinBoard(page, `${server.url}/b/${boardId}`, name)
-  return page
-}
+const e2e = useE2eSession()
 
 const frameNamed = (page: Page, name: string) => page.locator('.tl-shape[data-shape-type="frame"]', { hasText: name })
 const participantRow = (page: Page, name: string) => page.locator(`.sm-participation li[data-participant="${name}"]`)
@@ -31,24 +15,11 @@ async function boxOf(locator: ReturnType<Page['locator']>) {
   return box
 }
 
-beforeAll(async () => {
-  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-  server = await startServerProcess()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {})
-  await browser?.close()
-  await server?.stop()
-})
-
 describe('sense-making together', () => {
   it('a vision map is filled, clustered into themes and shows whose voice is missing, live for everyone', async () => {
     const boardId = newBoardId()
-    const alice = await openBoard(boardId, 'Alice')
-    const bob = await openBoard(boardId, 'Bob')
+    const alice = await e2e.openBoard(boardId, 'Alice')
+    const bob = await e2e.openBoard(boardId, 'Bob')
 
     // Both people are listed; nobody has been heard from yet.
     await expect.poll(() => participantRow(alice, 'Bob').textContent()).toContain('not heard from yet')
@@ -67,7 +38,7 @@ describe('sense-making together', () => {
     expect(await alice.locator('.tl-shape').count()).toBe(0)
     await alice.keyboard.press('Control+Shift+z')
     await frameNamed(bob, 'Goals').waitFor({ timeout: 5000 })
-    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-template.png') })
+    await e2e.shot(alice, 'sensemaking-template')
 
     // Alice fills the vision area with ideas.
     const vision = await boxOf(frameNamed(alice, 'Vision'))
@@ -90,7 +61,7 @@ describe('sense-making together', () => {
     await expect.poll(() => suggestion.count()).toBe(1)
     expect(await suggestion.getAttribute('data-suggestion')).toMatch(/^Deployment/)
     expect(await bob.locator('.sm-suggestion').count()).toBe(0)
-    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-suggestion.png') })
+    await e2e.shot(alice, 'sensemaking-suggestion')
     await alice.getByRole('button', { name: 'Accept' }).click()
     const deployFrame = frameNamed(bob, 'Deployment')
     await deployFrame.waitFor({ timeout: 5000 })
@@ -108,7 +79,7 @@ describe('sense-making together', () => {
     expect(await participantRow(alice, 'Bob').textContent()).toContain('not heard from yet')
     expect(await participantRow(alice, 'Alice').textContent()).toContain('4 notes')
     await expect.poll(() => alice.locator('.sm-invite').textContent()).toContain('Bob')
-    await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-before.png') })
+    await e2e.shot(bob, 'sensemaking-bob-before')
     const goals = await boxOf(frameNamed(bob, 'Goals'))
     await writeSticky(bob, { x: goals.x + goals.width / 2, y: goals.y + goals.height / 2 }, 'Ship every week')
     await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('1 note')
@@ -118,14 +89,14 @@ describe('sense-making together', () => {
     await bob.getByRole('button', { name: 'Step forward' }).click()
     await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('baton')
     expect(await participantRow(alice, 'Alice').textContent()).not.toContain('baton')
-    await alice.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-alice-after.png') })
-    await bob.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-bob-after.png') })
+    await e2e.shot(alice, 'sensemaking-alice-after')
+    await e2e.shot(bob, 'sensemaking-bob-after')
   })
 })
 
 describe('keyboard', () => {
   it('inserts a template and names a group without a mouse', async () => {
-    const page = await openBoard(newBoardId(), 'Kim')
+    const page = await e2e.openBoard(newBoardId(), 'Kim')
     const templates = page.getByRole('button', { name: /Templates/ })
     await templates.focus()
     await page.keyboard.press('Enter')
@@ -142,6 +113,6 @@ describe('keyboard', () => {
     await page.keyboard.press('Escape')
     expect(await page.getByRole('menu').count()).toBe(0)
     expect(await frameNamed(page, 'Strengths').count()).toBe(0)
-    await page.screenshot({ path: path.join(ARTIFACTS, 'sensemaking-retro.png') })
+    await e2e.shot(page, 'sensemaking-retro')
   })
 })

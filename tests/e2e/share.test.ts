@@ -1,65 +1,36 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
-import { launchBrowser } from '../support/browser.ts'
-import { writeSticky, joinBoard } from '../support/e2e.ts'
-import { startServerProcess, type ServerProcess } from '../support/server.ts'
+import { connectionState, noteWithText, notes, writeSticky } from '../support/e2e.ts'
+import { useE2eSession } from '../support/e2eSession.ts'
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
-
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-async function open(pathname: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
-  const page = await context.newPage()
-  await joinBoard(page, `${server.url}${pathname}`, name)
-  return page
-}
-
-const notes = (page: Page) => page.locator('.tl-shape[data-shape-type="note"]')
-
-beforeAll(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true })
-  server = await startServerProcess()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {})
-  await browser?.close()
-  await server?.stop()
-})
+// Everyone here may use the clipboard (the share dialog copies links).
+const e2e = useE2eSession({ clipboard: true })
 
 describe('sharing a board', () => {
   it('offers an edit link and a view-only link; the viewer sees the board live but cannot change it', async () => {
     const boardId = newBoardId()
-    const alice = await open(`/b/${boardId}`, 'Alice')
+    const alice = await e2e.openBoard(boardId, 'Alice')
     await writeSticky(alice, { x: 500, y: 350 }, 'Agenda')
-    await notes(alice).filter({ hasText: 'Agenda' }).waitFor()
+    await noteWithText(alice, 'Agenda').waitFor()
 
     await alice.getByRole('button', { name: 'Share' }).click()
     const dialog = alice.getByRole('dialog', { name: 'Share this board' })
     const editLink = await dialog.getByRole('textbox', { name: 'Edit link' }).inputValue()
-    expect(editLink).toBe(`${server.url}/b/${boardId}`)
+    expect(editLink).toBe(`${e2e.server.url}/b/${boardId}`)
     const viewInput = dialog.getByRole('textbox', { name: 'View-only link' })
     await viewInput.waitFor()
     const viewLink = await viewInput.inputValue()
-    expect(viewLink).toMatch(new RegExp(`^${server.url}/v/[A-Za-z0-9_-]{24}$`))
+    expect(viewLink).toMatch(new RegExp(`^${e2e.server.url}/v/[A-Za-z0-9_-]{24}$`))
     expect(viewLink).not.toContain(boardId)
     await dialog.getByRole('button', { name: 'Copy view-only link' }).click()
     await expect.poll(() => dialog.getByRole('button', { name: 'Copy view-only link' }).textContent()).toBe('Copied')
     expect(await alice.evaluate(() => navigator.clipboard.readText())).toBe(viewLink)
-    await alice.screenshot({ path: path.join(ARTIFACTS, 'share-dialog.png') })
+    await e2e.shot(alice, 'share-dialog')
     await dialog.getByRole('button', { name: 'Done' }).click()
     await dialog.waitFor({ state: 'detached' })
 
-    const viewer = await open(new URL(viewLink).pathname, 'Victor')
-    await notes(viewer).filter({ hasText: 'Agenda' }).waitFor({ timeout: 10_000 })
+    const viewer = await e2e.join(new URL(viewLink).pathname, 'Victor')
+    await noteWithText(viewer, 'Agenda').waitFor({ timeout: 10_000 })
     await viewer.getByText('View only', { exact: true }).waitFor()
     await viewer.getByText(/viewing this board with a view-only link/).waitFor()
     // The viewer's share dialog offers only the view-only link.
@@ -71,7 +42,7 @@ describe('sharing a board', () => {
 
     // Live: Alice's next sticky shows up for the viewer.
     await writeSticky(alice, { x: 800, y: 350 }, 'Live for viewers')
-    await notes(viewer).filter({ hasText: 'Live for viewers' }).waitFor({ timeout: 5000 })
+    await noteWithText(viewer, 'Live for viewers').waitFor({ timeout: 5000 })
     // Alice sees the viewer's cursor (presence works for viewers).
     await viewer.mouse.move(600, 500)
     await viewer.mouse.move(620, 520)
@@ -82,7 +53,7 @@ describe('sharing a board', () => {
     await viewer.keyboard.press('n')
     await viewer.mouse.click(400, 600)
     await viewer.keyboard.type('should not exist')
-    await notes(viewer).filter({ hasText: 'Agenda' }).click()
+    await noteWithText(viewer, 'Agenda').click()
     await viewer.keyboard.press('Delete')
     await new Promise((r) => setTimeout(r, 800))
     expect(await notes(viewer).count()).toBe(2)
@@ -91,9 +62,9 @@ describe('sharing a board', () => {
     expect(await viewer.getByRole('button', { name: 'Step forward' }).isDisabled()).toBe(true)
     expect(await viewer.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(0)
     expect(await alice.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(1)
-    await viewer.screenshot({ path: path.join(ARTIFACTS, 'view-only.png') })
+    await e2e.shot(viewer, 'view-only')
     // It never even tried: the server did not have to refuse anything.
-    expect(await viewer.locator('[data-connection]').getAttribute('data-connection')).toBe('connected')
-    expect(server.output()).not.toMatch(/"limit":"view_only"/)
+    expect(await connectionState(viewer)).toBe('connected')
+    expect(e2e.server.output()).not.toMatch(/"limit":"view_only"/)
   })
 })
