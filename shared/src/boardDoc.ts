@@ -1,14 +1,12 @@
 import * as Y from 'yjs'
 import { YKeyValue } from 'y-utility/y-keyvalue'
+import { RECORDS_KEY, META_KEY } from './docKeys.ts'
 
-/**
- * The board document: one Y.Doc per board.
- * - `records`: tldraw records keyed by id in a YKeyValue, whose size tracks the board rather
- *   than its edit history (a Y.Map would keep every overwritten value).
- * - `meta`: title, created-at, the tldraw schema the records were written with, model version.
+/*
+ * The board document: one Y.Doc per board (its top-level keys: docKeys.ts). tldraw records sit
+ * in a YKeyValue, whose size tracks the board rather than its edit history (a Y.Map would keep
+ * every overwritten value).
  */
-export const RECORDS_KEY = 'records'
-export const META_KEY = 'meta'
 
 /** Bumped when Roundtable's own document layout (outside tldraw's records) changes. */
 export const MODEL_VERSION = 1

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
 import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
 import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
+import { FACILITATION_KEY, AGENDA_KEY, SESSION_LOG_KEY } from './docKeys.ts'
 
 /**
  * Facilitation state in the board's Y.Doc (beside `records` and `meta`, see boardDoc.ts):
@@ -11,9 +12,6 @@ import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, sto
  * - `sessionLog` (Y.Array): every facilitation act; the baton holder is derived from it.
  * Every write here is one transaction: the act and its log entry arrive together.
  */
-export const FACILITATION_KEY = 'facilitation'
-export const AGENDA_KEY = 'agenda'
-export const SESSION_LOG_KEY = 'sessionLog'
 
 export interface Actor {
   id: string

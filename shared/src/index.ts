@@ -1,5 +1,6 @@
 export * from './boardId.ts'
 export * from './protocol.ts'
+export * from './docKeys.ts'
 export * from './boardDoc.ts'
 export * from './templates/index.ts'
 export * from './clustering.ts'

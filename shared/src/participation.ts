@@ -1,12 +1,10 @@
 import type * as Y from 'yjs'
+import { PARTICIPANTS_KEY } from './docKeys.ts'
 
 /**
  * Participation balance: how contribution is spread across the people on a board, so the group
  * can invite quieter voices. Never a ranking: rows keep the order people arrived in.
  */
-
-/** Doc map of everyone who has opened the board: participant id -> how to show them. */
-export const PARTICIPANTS_KEY = 'participants'
 
 export interface ParticipantInfo {
   name: string

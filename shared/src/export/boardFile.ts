@@ -1,8 +1,6 @@
 import * as Y from 'yjs'
 import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
-import { PARTICIPANTS_KEY } from '../participation.ts'
-import { AGENDA_KEY, FACILITATION_KEY, SESSION_LOG_KEY } from '../facilitationDoc.ts'
-import { VOTES_KEY } from '../privacy/brainstorm.ts'
+import { AGENDA_KEY, FACILITATION_KEY, PARTICIPANTS_KEY, SESSION_LOG_KEY, VOTES_KEY } from '../docKeys.ts'
 import { SYNC_MESSAGE_OVERHEAD, type SyncLimits } from '../protocol.ts'
 import { formatBytes } from '../limits.ts'
 

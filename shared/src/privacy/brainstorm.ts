@@ -3,14 +3,13 @@ import { richText, type ShapeRecord } from '../templates/records.ts'
 import type { Point } from '../templates/records.ts'
 import type { RoundStartArgs } from './protocol.ts'
 import { MAX_VOTE_DURATION_MS, type Result } from './voting.ts'
+import { BRAINSTORM_KEY, VOTES_KEY } from '../docKeys.ts'
 
 /**
  * Silent brainstorm and dot-vote state in the board doc. Only public facts live here: the
  * round's prompt and timing, and a vote's settings, voter count and (after close) totals.
  * Drafts stay on each device; ballots stay on the server.
  */
-export const BRAINSTORM_KEY = 'brainstorm'
-export const VOTES_KEY = 'votes'
 
 export interface RoundState {
   roundId: string
