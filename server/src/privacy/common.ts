@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import type * as Y from 'yjs'
 import { boardRecords } from '@roundtable/shared'
 import type { Connection } from '../sync/connection.ts'
@@ -35,4 +36,10 @@ export function recordsOf(doc: Y.Doc): ReturnType<typeof boardRecords> {
   let kv = recordsByDoc.get(doc)
   if (!kv) recordsByDoc.set(doc, (kv = boardRecords(doc)))
   return kv
+}
+
+/** A new id and the timebox of something starting now (`endsAt` null: until someone ends it). */
+export function startingNow(durationMs: number | null): { id: string; startedAt: number; endsAt: number | null } {
+  const now = Date.now()
+  return { id: crypto.randomBytes(9).toString('base64url'), startedAt: now, endsAt: durationMs === null ? null : now + durationMs }
 }

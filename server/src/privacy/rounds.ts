@@ -20,7 +20,7 @@ import {
 import type { Connection } from '../sync/connection.ts'
 import { RequestRefusal, type RoomExtension, type UnloadReason } from '../sync/extension.ts'
 import type { Room } from '../sync/room.ts'
-import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, str } from './common.ts'
+import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, startingNow, str } from './common.ts'
 
 /**
  * How long an anonymous reveal waits for the drafts of everyone who had some when it was
@@ -100,14 +100,8 @@ export class SilentRounds implements RoomExtension {
     const previous = readRound(room.doc)
     if (previous && previous.revealedAt === null) throw new RequestRefusal('a silent round is already running: reveal it first')
     checkFits(room, JSON.stringify(settings).length + 300, 'this round')
-    const now = Date.now()
-    const round: RoundState = {
-      roundId: crypto.randomBytes(9).toString('base64url'),
-      ...settings,
-      startedAt: now,
-      endsAt: durationMs === null ? null : now + durationMs,
-      revealedAt: null,
-    }
+    const { id: roundId, ...timebox } = startingNow(durationMs)
+    const round: RoundState = { roundId, ...settings, ...timebox, revealedAt: null }
     Y.transact(
       room.doc,
       () => {

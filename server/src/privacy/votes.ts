@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import * as Y from 'yjs'
 import {
   isVoteOpen,
@@ -15,7 +14,7 @@ import { RequestRefusal, type RoomExtension } from '../sync/extension.ts'
 import type { Room } from '../sync/room.ts'
 import type { RootWrite } from '../sync/updateInspection.ts'
 import type { BallotStore, StoredVote } from '../roundtable/ballots.ts'
-import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, str } from './common.ts'
+import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, startingNow, str } from './common.ts'
 
 /**
  * Secret dot votes. Ballots are held by the server (the ballot store) and never written into
@@ -93,14 +92,8 @@ export class SecretVotes implements RoomExtension {
       }
     }
     checkFits(room, JSON.stringify(settings).length + 200, 'this vote')
-    const now = Date.now()
-    const vote: StoredVote = {
-      id: crypto.randomBytes(9).toString('base64url'),
-      ...settings,
-      startedAt: now,
-      endsAt: durationMs === null ? null : now + durationMs,
-      status: 'open',
-    }
+    const { id, ...timebox } = startingNow(durationMs)
+    const vote: StoredVote = { id, ...settings, ...timebox, status: 'open' }
     this.ballots.createVote(room.id, vote)
     this.publishVote(room, vote, settings.showLive ? { totals: tally(vote.shapeIds, []) } : {})
     return { voteId: vote.id }
