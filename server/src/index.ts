@@ -1,6 +1,6 @@
 export { startServer, type RoundtableServer } from './server.ts'
 export { configFromEnv, type ServerConfig } from './config.ts'
-export { SqliteStorage } from './storage/sqliteStorage.ts'
-export type { BoardStorage, StoredBoard } from './storage/storage.ts'
+export { SqliteStorage } from './storage/sqlite/boards.ts'
+export type { BoardStorage, StoredBoard } from './storage/boards.ts'
 export { InProcessFanout, type Fanout } from './fanout.ts'
 export { createLogger } from './logger.ts'

@@ -31,7 +31,7 @@ import {
 } from '@roundtable/shared'
 import type { RootWrite } from '../updateChanges.ts'
 import type { Logger } from '../logger.ts'
-import type { BallotStore, StoredVote } from './ballots.ts'
+import type { BallotStore, StoredVote } from '../storage/ballots.ts'
 
 /** What the service needs from a room: its doc, presence, and a way to answer one socket. */
 export interface RoundtableRoom {

@@ -1,52 +1,5 @@
 /**
- * Where boards live between server runs. Each board is a compacted state plus a log of the
- * updates appended since; loading applies both. Calls are synchronous so that "appended" means
- * "on disk" by the time the caller broadcasts.
+ * Moved to ./boards.ts (beside the snapshot and ballot interfaces); this re-export keeps the sync
+ * code that still names this file compiling until its imports are updated. Import from ./boards.ts.
  */
-export interface StoredBoard {
-  /** The compacted state (a Yjs update), if the board was ever compacted. */
-  state: Uint8Array | undefined
-  /** Updates appended since that state, oldest first. */
-  updates: Uint8Array[]
-  /** Each update's row number, in the same order (see `moveAside`). */
-  updateSeqs: number[]
-  /**
-   * Rows whose checksum did not match what was written. They are left out of `state`/`updates`
-   * and moved aside (kept, never deleted) so an operator can inspect them.
-   */
-  corrupt: CorruptRow[]
-}
-
-export interface CorruptRow extends RowRef {
-  bytes: number
-}
-
-/** A stored row: the board's state (seq null) or one update of its log. */
-export interface RowRef {
-  table: 'board_state' | 'board_updates'
-  seq: number | null
-}
-
-export interface BoardStorage {
-  load(boardId: string): StoredBoard
-  /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */
-  appendUpdate(boardId: string, update: Uint8Array): void
-  /** Replace the board's log with one state that includes everything appended so far. */
-  compact(boardId: string, state: Uint8Array): void
-  /**
-   * Move rows that verify but cannot be applied out of the board into `corrupt_rows`, like
-   * rows failing their checksum, so that no compaction deletes them.
-   */
-  moveAside(boardId: string, rows: RowRef[], reason: string): void
-  /** Remember that a view token stands for a board (idempotent). */
-  saveViewToken(token: string, boardId: string): void
-  /** The board a view token stands for, if it was ever handed out. */
-  boardForViewToken(token: string): string | undefined
-  /** True when storage answers (readiness). */
-  isReachable(): boolean
-  /** True while the last write failed and none has succeeded since. */
-  writesFailing(): boolean
-  /** A tiny real write, to learn whether writes work again; throws if not. */
-  probeWrite(): void
-  close(): void
-}
+export type * from './boards.ts'
