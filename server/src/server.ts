@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import { CloseCode, SYNC_PATH, VIEW_SYNC_PATH, isValidBoardId, newTokenBucket, takeToken } from '@roundtable/shared'
 import type { ServerConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRequestHandler, parseRequestUrl } from './http.ts'
+import { createRequestHandler, parseRequestUrl } from './http/handler.ts'
 import { BoardsFullError, Rooms } from './rooms.ts'
 import { RefusedError, type Room } from './room.ts'
 import { SqliteStorage } from './storage/sqlite/boards.ts'
@@ -12,7 +12,8 @@ import type { BoardStorage } from './storage/boards.ts'
 import { InProcessFanout, type Fanout } from './fanout.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { accessAllowed, loadOrCreateSecret, presentedAccessToken, VIEW_TOKEN_PATTERN } from './access.ts'
-import { createApi } from './api/index.ts'
+import { createApi } from './http/api.ts'
+import { BoardSnapshots } from './snapshots/service.ts'
 import { SqliteSnapshotStorage } from './storage/sqlite/snapshots.ts'
 import type { SnapshotStorage } from './storage/snapshots.ts'
 import { SqliteBallotStore } from './storage/sqlite/ballots.ts'
@@ -64,12 +65,12 @@ export async function startServer(
     onLeave: roundtable.onLeave,
   })
   const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
-  const api = createApi(config, { storage, snapshots, rooms, log })
+  const api = createApi({ snapshots: new BoardSnapshots(storage, snapshots, rooms, log, config), storage, secret, log })
   const httpServer = http.createServer(
     // A client that trickles its headers (or body) in is cut off instead of holding a socket
     // forever; checked every second rather than Node's default 30 s.
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
-    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
+    createRequestHandler(config, { storage, rooms, metrics, api, log }),
   )
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
