@@ -1,6 +1,6 @@
 import { DEFAULT_SYNC_LIMITS, type SyncLimits } from '@roundtable/shared'
 
-/** What the server puts into the page at run time (see server/src/http.ts). */
+/** What the server puts into the page at run time (see server/src/http/handler.ts). */
 interface RuntimeConfig extends Partial<SyncLimits> {
   tldrawLicenseKey: string | null
 }

@@ -2,16 +2,19 @@ import http from 'node:http'
 import { CloseCode } from '@roundtable/shared'
 import type { ServerConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRequestHandler } from './http.ts'
+import { createRequestHandler } from './http/handler.ts'
+import { createApi } from './http/api.ts'
 import { Rooms } from './sync/rooms.ts'
 import { createSocketServer } from './sync/socketServer.ts'
-import { SqliteStorage } from './storage/sqliteStorage.ts'
-import type { BoardStorage } from './storage/storage.ts'
+import { SqliteStorage } from './storage/sqlite/boards.ts'
+import { SqliteSnapshotStorage } from './storage/sqlite/snapshots.ts'
+import { SqliteBallotStore } from './storage/sqlite/ballots.ts'
+import type { BoardStorage } from './storage/boards.ts'
+import type { SnapshotStorage } from './storage/snapshots.ts'
+import type { BallotStore } from './storage/ballots.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { loadOrCreateSecret } from './access.ts'
-import { createApi } from './api/index.ts'
-import { SqliteSnapshotStorage, type SnapshotStorage } from './storage/snapshots.ts'
-import { SqliteBallotStore, type BallotStore } from './roundtable/ballots.ts'
+import { BoardSnapshots } from './snapshots/service.ts'
 import { SecretVotes } from './privacy/votes.ts'
 import { SilentRounds } from './privacy/rounds.ts'
 import { AutoSnapshots } from './snapshots/autoSnapshots.ts'
@@ -45,12 +48,12 @@ export async function startServer(
   // Order matters on the way out: anonymous notes are published before the last automatic snapshot.
   const autoSnapshots = new AutoSnapshots(snapshots, log, config)
   const rooms = new Rooms(storage, log, metrics, config, [new SecretVotes(ballots), new SilentRounds(), autoSnapshots])
-  const api = createApi(config, { storage, snapshots, rooms, log })
+  const api = createApi({ snapshots: new BoardSnapshots(storage, snapshots, rooms, log, config), storage, secret, log })
   const httpServer = http.createServer(
     // A client that trickles its headers (or body) in is cut off instead of holding a socket
     // forever; checked every second rather than Node's default 30 s.
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
-    createRequestHandler(config, { storage, rooms, metrics, secret, api, log }),
+    createRequestHandler(config, { storage, rooms, metrics, api, log }),
   )
   const sockets = createSocketServer(config, { rooms, storage, metrics, log })
   httpServer.on('upgrade', sockets.onUpgrade)

@@ -1,5 +1,5 @@
 export { startServer, type RoundtableServer } from './app.ts'
 export { configFromEnv, type ServerConfig } from './config.ts'
-export { SqliteStorage } from './storage/sqliteStorage.ts'
-export type { BoardStorage, StoredBoard } from './storage/storage.ts'
+export { SqliteStorage } from './storage/sqlite/boards.ts'
+export type { BoardStorage, StoredBoard } from './storage/boards.ts'
 export { createLogger } from './logger.ts'

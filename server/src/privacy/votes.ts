@@ -13,7 +13,7 @@ import type { Connection } from '../sync/connection.ts'
 import { RequestRefusal, type RoomExtension } from '../sync/extension.ts'
 import type { Room } from '../sync/room.ts'
 import type { RootWrite } from '../sync/updateInspection.ts'
-import type { BallotStore, StoredVote } from '../roundtable/ballots.ts'
+import type { BallotStore, StoredVote } from '../storage/ballots.ts'
 import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, startingNow, str } from './common.ts'
 
 /**

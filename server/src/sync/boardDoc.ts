@@ -1,6 +1,6 @@
 import zlib from 'node:zlib'
 import * as Y from 'yjs'
-import type { RowRef, StoredBoard } from '../storage/storage.ts'
+import type { RowRef, StoredBoard } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 

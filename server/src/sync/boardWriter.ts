@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { fitsWithin } from '@roundtable/shared'
-import type { BoardStorage, RowRef, StoredBoard } from '../storage/storage.ts'
+import type { BoardStorage, RowRef, StoredBoard } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 

@@ -13,7 +13,7 @@ import {
   encodeRoundtable,
   readRoundtablePayload,
 } from '@roundtable/shared'
-import type { BoardStorage } from '../storage/storage.ts'
+import type { BoardStorage } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Connection } from './connection.ts'

@@ -2,7 +2,7 @@ import { boardsToEvict } from '@roundtable/shared'
 import { Room } from './room.ts'
 import type { RequestHandler, RoomExtension, UnloadReason } from './extension.ts'
 import { collectGarbage } from '../gc.ts'
-import type { BoardStorage } from '../storage/storage.ts'
+import type { BoardStorage } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 

@@ -2,20 +2,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import sirv from 'sirv'
-import { ACCESS_TOKEN_PARAM, isValidBoardId } from '@roundtable/shared'
-import type { ServerConfig } from './config.ts'
-import type { BoardStorage } from './storage/storage.ts'
-import type { Rooms } from './sync/rooms.ts'
-import type { Metrics } from './metrics.ts'
-import { ACCESS_COOKIE, accessAllowed, presentedAccessToken, viewTokenFor } from './access.ts'
-import type { ApiHandler } from './api/index.ts'
-import type { Logger } from './logger.ts'
-
-export function sendJson(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  res.end(text)
-}
+import type { ServerConfig } from '../config.ts'
+import type { BoardStorage } from '../storage/boards.ts'
+import type { Rooms } from '../sync/rooms.ts'
+import type { Metrics } from '../metrics.ts'
+import type { Logger } from '../logger.ts'
+import type { ApiHandler } from './api.ts'
+import { createAccessGate } from './gate.ts'
+import { sendJson } from './json.ts'
 
 /**
  * The client's index.html with runtime config injected (the license key is not a build-time
@@ -54,13 +48,17 @@ export function parseRequestUrl(target: string | undefined): URL | undefined {
 
 /** Paths that the single-page client renders: landing, a board, a board's view-only link. */
 const SPA_ROUTE = /^\/(?:[bv]\/[^/]*)?$/
-const VIEW_LINK_ROUTE = /^\/api\/boards\/([^/]+)\/view-link$/
 
+/**
+ * Every plain HTTP request: liveness, the access gate, readiness, metrics, the API (http/api.ts)
+ * and the client's pages and assets.
+ */
 export function createRequestHandler(
   config: ServerConfig,
-  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; secret: Buffer; api?: ApiHandler; log: Logger },
+  deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; api: ApiHandler; log: Logger },
 ) {
   const indexHtml = indexHtmlLoader(config)
+  const passesGate = createAccessGate(config.accessToken, deps.metrics, SPA_ROUTE)
   // While writes fail, readiness tries a tiny write of its own, at most once a second.
   let probed = { at: -Infinity, ok: true }
   const writable = () => {
@@ -97,35 +95,11 @@ export function createRequestHandler(
     // Liveness says nothing about boards, so probes need no token.
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' })
 
-    if (config.accessToken !== undefined) {
-      const presented = presentedAccessToken(req, url)
-      if (!accessAllowed(config.accessToken, presented.token)) {
-        deps.metrics.limitRejections.inc({ limit: 'access_token' })
-        return sendJson(res, 401, {
-          error: 'this server requires an access token: open the link you were given, which ends in ?access_token=…',
-        })
-      }
-      if (presented.via === 'query' && (req.method === 'GET' || req.method === 'HEAD') && SPA_ROUTE.test(pathname)) {
-        // Remember the token in a cookie (sent with every later request and the sync socket) and
-        // drop it from the address bar, so it is not shared along with a board link.
-        url.searchParams.delete(ACCESS_TOKEN_PARAM)
-        res.writeHead(303, {
-          location: url.pathname + url.search,
-          'set-cookie': `${ACCESS_COOKIE}=${encodeURIComponent(config.accessToken)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000`,
-          'cache-control': 'no-store',
-        })
-        return res.end()
-      }
-    }
+    if (!passesGate(req, res, url)) return
 
     if (pathname === '/readyz') {
       const status = !deps.storage.isReachable() ? 'storage unreachable' : !writable() ? 'storage writes failing' : 'ready'
       return sendJson(res, status === 'ready' ? 200 : 503, { status, boardsLoaded: deps.rooms.size })
-    }
-    // The server's clock, so clients can agree on shared timers whatever their own clocks say.
-    if (pathname === '/api/time') {
-      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
-      return sendJson(res, 200, { now: Date.now() })
     }
     if (pathname === '/metrics') {
       deps.metrics.registry.metrics().then(
@@ -137,23 +111,8 @@ export function createRequestHandler(
       )
       return
     }
-    const viewLink = VIEW_LINK_ROUTE.exec(pathname)
-    if (viewLink) {
-      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' })
-      const boardId = viewLink[1]
-      if (!isValidBoardId(boardId)) return sendJson(res, 400, { error: 'invalid board id' })
-      // Knowing the board id (the edit capability) is what entitles one to its view link.
-      const token = viewTokenFor(deps.secret, boardId)
-      try {
-        deps.storage.saveViewToken(token, boardId)
-      } catch {
-        return sendJson(res, 503, { error: 'storage is unavailable; try again' })
-      }
-      return sendJson(res, 200, { token, path: `/v/${token}` })
-    }
-    // The board API (exports, snapshots, restore, fork) sits behind the same ACCESS_TOKEN gate.
-    if (pathname.startsWith('/api/') && deps.api?.(req, res, url)) return
-    if (pathname.startsWith('/api/')) return sendJson(res, 404, { error: `no such endpoint: ${pathname}` })
+    // The API sits behind the same ACCESS_TOKEN gate.
+    if (pathname.startsWith('/api/')) return deps.api(req, res, url)
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })

@@ -1,8 +1,7 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import zlib from 'node:zlib'
-import Database from 'better-sqlite3'
-import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from './storage.ts'
+import type Database from 'better-sqlite3'
+import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from '../boards.ts'
+import { openDatabase } from './open.ts'
 
 /** Checksum stored beside every blob, so a torn or bit-rotted row is detected on load. */
 export function checksum(data: Uint8Array): number {
@@ -11,44 +10,28 @@ export function checksum(data: Uint8Array): number {
 
 type Row = { seq?: number; data: Buffer; crc: number | null }
 
-/**
- * SQLite in WAL mode under DATA_DIR. synchronous=NORMAL makes each committed append survive a
- * killed process (the WAL is written before the call returns); power loss may lose the last
- * moments, which FULL would prevent at a large cost per write.
- */
+/** Boards in roundtable.sqlite under DATA_DIR (see openDatabase for the durability settings). */
 export class SqliteStorage implements BoardStorage {
   private db: Database.Database
   private stmts: {
     loadState: Database.Statement<[string], Row>
     loadUpdates: Database.Statement<[string], Row>
+    loadUpdate: Database.Statement<[string, number], Row>
     append: Database.Statement<[string, Uint8Array, number, number]>
     upsertState: Database.Statement<[string, Uint8Array, number, number]>
     clearUpdates: Database.Statement<[string]>
     saveViewToken: Database.Statement<[string, string, number]>
     boardForViewToken: Database.Statement<[string], { board_id: string }>
     probe: Database.Statement<[number]>
+    ping: Database.Statement<[], unknown>
   }
   /** The last write's failure, until a write succeeds again. */
   private writeFailure: { at: number; code: string | undefined } | undefined
   private compactTx: (boardId: string, state: Uint8Array) => void
   private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string) => void
-  private rowStmts: { state: Database.Statement<[string], Row>; update: Database.Statement<[string, number], Row> }
 
   constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true })
-    try {
-      fs.accessSync(dataDir, fs.constants.W_OK)
-    } catch (err) {
-      // SQLite would only say "unable to open database file"; say what is wrong.
-      throw new Error(`DATA_DIR ${dataDir} is not writable (${(err as NodeJS.ErrnoException).code}): Roundtable stores boards there`)
-    }
-    this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    // This server is the only writer. When another process holds the lock anyway (a backup, a
-    // script), each write waits this long on the event loop, freezing every board: fail fast
-    // and let the room refuse writes and retry instead.
-    this.db.pragma('busy_timeout = 200')
+    this.db = openDatabase(dataDir, 'roundtable.sqlite')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS board_state (
         board_id TEXT PRIMARY KEY,
@@ -92,6 +75,7 @@ export class SqliteStorage implements BoardStorage {
     this.stmts = {
       loadState: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
       loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
+      loadUpdate: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? AND seq = ?'),
       append: this.db.prepare('INSERT INTO board_updates (board_id, data, crc, created_at) VALUES (?, ?, ?, ?)'),
       upsertState: this.db.prepare(
         `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES (?, ?, ?, ?)
@@ -101,6 +85,7 @@ export class SqliteStorage implements BoardStorage {
       saveViewToken: this.db.prepare('INSERT OR IGNORE INTO view_tokens (token, board_id, created_at) VALUES (?, ?, ?)'),
       boardForViewToken: this.db.prepare('SELECT board_id FROM view_tokens WHERE token = ?'),
       probe: this.db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
+      ping: this.db.prepare('SELECT 1'),
     }
     this.compactTx = this.db.transaction((boardId: string, state: Uint8Array) => {
       this.stmts.upsertState.run(boardId, state, checksum(state), Date.now())
@@ -111,10 +96,6 @@ export class SqliteStorage implements BoardStorage {
     )
     const dropState = this.db.prepare('DELETE FROM board_state WHERE board_id = ?')
     const dropUpdate = this.db.prepare('DELETE FROM board_updates WHERE seq = ?')
-    this.rowStmts = {
-      state: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
-      update: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? AND seq = ?'),
-    }
     this.quarantineTx = this.db.transaction((boardId, rows, reason) => {
       for (const { table, row } of rows) {
         keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now(), reason)
@@ -153,7 +134,7 @@ export class SqliteStorage implements BoardStorage {
   moveAside(boardId: string, refs: RowRef[], reason: string): void {
     const rows: { table: CorruptRow['table']; row: Row }[] = []
     for (const ref of refs) {
-      const row = ref.table === 'board_state' ? this.rowStmts.state.get(boardId) : this.rowStmts.update.get(boardId, ref.seq!)
+      const row = ref.table === 'board_state' ? this.stmts.loadState.get(boardId) : this.stmts.loadUpdate.get(boardId, ref.seq!)
       if (row) rows.push({ table: ref.table, row })
     }
     if (rows.length > 0) this.write(() => this.quarantineTx(boardId, rows, reason))
@@ -197,7 +178,7 @@ export class SqliteStorage implements BoardStorage {
 
   isReachable(): boolean {
     try {
-      this.db.prepare('SELECT 1').get()
+      this.stmts.ping.get()
       return true
     } catch {
       return false

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { SqliteStorage } from './sqliteStorage.ts'
+import { SqliteStorage } from './boards.ts'
 
 const dirs: string[] = []
 afterEach(() => {

@@ -16,21 +16,12 @@ import {
   type JsonRecord,
   type WriteBoardOptions,
 } from '@roundtable/shared'
-import type { BoardStorage } from '../storage/storage.ts'
+import type { BoardStorage } from '../storage/boards.ts'
 import type { SnapshotInfo, SnapshotKind, SnapshotStorage } from '../storage/snapshots.ts'
 import type { Rooms } from '../sync/rooms.ts'
 import { RESTORE_ORIGIN } from '../snapshots/autoSnapshots.ts'
 import type { Logger } from '../logger.ts'
-
-/** A request that cannot be served as asked; becomes a 4xx JSON error. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { ConflictError, NotFoundError, UnavailableError } from '../errors.ts'
 
 /** Whether writing `content` over a board in `state` would change anything (tried on a copy). */
 function wouldChange(state: Uint8Array, content: Parameters<typeof replaceBoardContent>[1], opts: WriteBoardOptions): boolean {
@@ -70,20 +61,20 @@ export class BoardSnapshots {
   boardForViewToken(token: string): string | undefined {
     try {
       return this.storage.boardForViewToken(token)
-    } catch {
-      throw new ApiError(503, 'storage is unavailable; try again')
+    } catch (err) {
+      throw new UnavailableError('storage is unavailable; try again', { cause: err })
     }
   }
 
   /** A board exists once something was stored for it (or it is loaded right now). */
-  exists(boardId: string): boolean {
+  private exists(boardId: string): boolean {
     if (this.rooms.has(boardId)) return true
     const stored = this.storage.load(boardId)
     return !!stored.state || stored.updates.length > 0
   }
 
   /** The board's current state as one update, without loading it into a room. */
-  currentState(boardId: string): Uint8Array {
+  private currentState(boardId: string): Uint8Array {
     const room = this.rooms.get(boardId)
     if (room) return Y.encodeStateAsUpdate(room.doc)
     const stored = this.storage.load(boardId)
@@ -92,15 +83,20 @@ export class BoardSnapshots {
   }
 
   private requireBoard(boardId: string) {
-    if (!this.exists(boardId)) throw new ApiError(404, `no board ${boardId}`)
+    if (!this.exists(boardId)) throw new NotFoundError(`no board ${boardId}`)
+  }
+
+  /** The board as it is now (as one update), for an export. */
+  state(boardId: string): Uint8Array {
+    this.requireBoard(boardId)
+    return this.currentState(boardId)
   }
 
   take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): SnapshotInfo {
     this.requireBoard(boardId)
     // Automatic ones are pruned instead; the others are kept for good, so they are capped.
     if (input.kind !== 'auto' && this.snapshots.countKept(boardId) >= this.opts.maxNamedSnapshots) {
-      throw new ApiError(
-        409,
+      throw new ConflictError(
         `this board already keeps ${this.opts.maxNamedSnapshots} snapshots (named ones and those saved before restores), the most this server allows; fork the board to go on with a fresh history`,
       )
     }
@@ -113,7 +109,7 @@ export class BoardSnapshots {
   list(boardId: string, page: { limit: number; before?: string }): { snapshots: SnapshotInfo[]; next?: string } {
     this.requireBoard(boardId)
     const snapshots = this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
-    if (!snapshots) throw new ApiError(404, `no snapshot ${page.before} on board ${boardId}`)
+    if (!snapshots) throw new NotFoundError(`no snapshot ${page.before} on board ${boardId}`)
     if (snapshots.length <= page.limit) return { snapshots }
     snapshots.length = page.limit
     return { snapshots, next: snapshots[page.limit - 1].id }
@@ -122,7 +118,7 @@ export class BoardSnapshots {
   get(boardId: string, snapshotId: string) {
     this.requireBoard(boardId)
     const snapshot = this.snapshots.get(boardId, snapshotId)
-    if (!snapshot) throw new ApiError(404, `no snapshot ${snapshotId} on board ${boardId}`)
+    if (!snapshot) throw new NotFoundError(`no snapshot ${snapshotId} on board ${boardId}`)
     return snapshot
   }
 
@@ -143,7 +139,7 @@ export class BoardSnapshots {
         const ours = boardMeta(room.doc).get('schema')
         if (theirs && ours && JSON.stringify(theirs) !== JSON.stringify(ours) && boardRecords(target).map.size > 0) {
           // Clients apply remote records without migrating them; a fork migrates on open.
-          throw new ApiError(409, 'this snapshot was saved by another version of the canvas; fork it into a new board instead')
+          throw new ConflictError('this snapshot was saved by another version of the canvas; fork it into a new board instead')
         }
         const records = [...boardRecords(target).map.values()].map((e) => e.val as JsonRecord)
         const title = boardMeta(target).get('title')
@@ -154,7 +150,7 @@ export class BoardSnapshots {
         const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, current)
         const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
         // Stored before anyone is told it happened; a refused write was rolled back.
-        if (!room.flush()) throw new ApiError(503, 'storage is failing; the board was not changed')
+        if (!room.flush()) throw new UnavailableError('storage is failing; the board was not changed')
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
         return { restored, before, changed: put + removed }
       })

@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isValidBoardId } from '@roundtable/shared'
+import { Router } from './router.ts'
+import { sendJson, readJsonBody } from './json.ts'
+import { answerFor, ViewOnlyError } from './errors.ts'
+import { formatOf, sendBoard } from './boardFile.ts'
+import { VIEW_TOKEN_PATTERN, viewTokenFor } from '../access.ts'
+import { InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts'
+import type { BoardSnapshots } from '../snapshots/service.ts'
+import type { BoardStorage } from '../storage/boards.ts'
+import type { SnapshotInfo } from '../storage/snapshots.ts'
+import type { Logger } from '../logger.ts'
+
+/**
+ * Every /api/* route, in one table (no browser needed for any of them). `:id` is a board id (the
+ * edit capability) or, where it says so, a view-only token: a view token reads (export, list,
+ * one snapshot) but every write (take, restore, fork) is refused with 403, like its sync socket.
+ * ACCESS_TOKEN is checked before any of this (http/gate.ts).
+ *   GET  /api/time -> {now}: the server's clock, so clients agree on shared timers
+ *   GET  /api/boards/:id/view-link -> {token, path} (board id only)
+ *   GET  /api/boards/:id/export?format=json|md|tldr
+ *   GET  /api/boards/:id/snapshots?limit=&before=  POST {name, by?} takes one
+ *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
+ *   POST /api/boards/:id/snapshots/:sid/restore {by?}
+ *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
+ * Handlers throw; http/errors.ts turns what they throw into the status code and JSON error.
+ */
+const MAX_BODY_BYTES = 16 * 1024
+const MAX_NAME_LENGTH = 120
+/** Snapshots per page of the list; `next` in the answer asks for the following page. */
+const DEFAULT_LIST_LIMIT = 100
+const MAX_LIST_LIMIT = 1000
+
+/** Serves an /api/* request, answering 404 for a path no route has. */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void
+
+function optionalString(body: Record<string, unknown>, key: string, max = MAX_NAME_LENGTH): string | undefined {
+  const value = body[key]
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw new InvalidInputError(`"${key}" must be a string`)
+  // Names end up in lists, file names and headers: no control characters or line breaks.
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) throw new InvalidInputError(`"${key}" must not contain control characters or line breaks`)
+  const trimmed = value.trim()
+  if (trimmed.length > max) throw new InvalidInputError(`"${key}" must be at most ${max} characters`)
+  return trimmed || undefined
+}
+
+function limitOf(url: URL): number {
+  const raw = url.searchParams.get('limit')
+  if (raw === null) return DEFAULT_LIST_LIMIT
+  const limit = Number(raw)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw new InvalidInputError(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+  return limit
+}
+
+function boardUrl(req: IncomingMessage, id: string): string {
+  const host = req.headers.host && /^[\w.:[\]-]+$/.test(req.headers.host) ? req.headers.host : 'localhost'
+  return `http://${host}/b/${id}`
+}
+
+/** What a client sees of a snapshot: not the board id, which a view-only visitor must not learn. */
+const publicInfo = ({ boardId: _boardId, ...info }: SnapshotInfo) => info
+
+export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStorage; secret: Buffer; log: Logger }): ApiHandler {
+  const { snapshots } = deps
+  /** The board `:id` names and whether it was named by a view-only token. */
+  const resolve = (params: Record<string, string>): { id: string; viewOnly: boolean } => {
+    if (VIEW_TOKEN_PATTERN.test(params.id)) {
+      const id = snapshots.boardForViewToken(params.id)
+      if (id) return { id, viewOnly: true }
+    }
+    if (!isValidBoardId(params.id)) throw new NotFoundError(`no board ${params.id}`)
+    return { id: params.id, viewOnly: false }
+  }
+  const board = (params: Record<string, string>) => resolve(params).id
+  const editableBoard = (params: Record<string, string>, what: string) => {
+    const { id, viewOnly } = resolve(params)
+    if (viewOnly) throw new ViewOnlyError(`a view-only link cannot ${what}`)
+    return id
+  }
+  const readBody = (req: IncomingMessage) => readJsonBody(req, MAX_BODY_BYTES)
+
+  const router = new Router()
+    .add('GET', '/api/time', ({ res }) => sendJson(res, 200, { now: Date.now() }), { wrongMethod: 'use GET' })
+    .add(
+      'GET',
+      '/api/boards/:id/view-link',
+      ({ res, params }) => {
+        if (!isValidBoardId(params.id)) throw new InvalidInputError('invalid board id')
+        // Knowing the board id (the edit capability) is what entitles one to its view link.
+        const token = viewTokenFor(deps.secret, params.id)
+        try {
+          deps.storage.saveViewToken(token, params.id)
+        } catch (err) {
+          throw new UnavailableError('storage is unavailable; try again', { cause: err })
+        }
+        sendJson(res, 200, { token, path: `/v/${token}` })
+      },
+      // The id is checked as sent: a percent-encoded one is not a board id.
+      { wrongMethod: 'use GET', raw: true },
+    )
+    .add('GET', '/api/boards/:id/export', async ({ res, url, params }) => {
+      const id = board(params)
+      const format = formatOf(url)
+      await sendBoard(res, snapshots.state(id), format)
+    })
+    .add('GET', '/api/boards/:id/snapshots', ({ res, url, params }) => {
+      const page = snapshots.list(board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
+      sendJson(res, 200, { snapshots: page.snapshots.map(publicInfo), ...(page.next ? { next: page.next } : {}) })
+    })
+    .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'take snapshots')
+      const body = await readBody(req)
+      const name = optionalString(body, 'name')
+      if (!name) throw new InvalidInputError('a snapshot needs a "name"')
+      sendJson(res, 201, { snapshot: publicInfo(snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
+    })
+    .add('GET', '/api/boards/:id/snapshots/:sid', async ({ res, url, params }) => {
+      const format = formatOf(url)
+      const snapshot = snapshots.get(board(params), params.sid)
+      await sendBoard(res, snapshot.state, format, snapshot)
+    })
+    .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'restore snapshots')
+      const body = await readBody(req)
+      const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      sendJson(res, 200, { restored: publicInfo(restored), before: before ? publicInfo(before) : null, changed })
+    })
+    .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
+      const id = editableBoard(params, 'fork the board')
+      const body = await readBody(req)
+      const snapshotId = optionalString(body, 'snapshotId', 64)
+      // Only a missing snapshotId means "from now": an empty one is a mistake, not a request.
+      if (!snapshotId && body.snapshotId != null)
+        throw new InvalidInputError('"snapshotId" is empty; leave it out to fork the board as it is now')
+      const forkId = snapshots.fork(id, snapshotId)
+      sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
+    })
+
+  return (req, res, url) => {
+    const found = router.match(req.method ?? 'GET', url.pathname)
+    if (!found) return sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` })
+    if ('wrongMethod' in found) return sendJson(res, 405, { error: found.wrongMethod })
+    Promise.resolve()
+      .then(() => found.handler({ req, res, url, params: found.params }))
+      .catch((err: unknown) => {
+        if (res.headersSent) return res.destroy()
+        const answer = answerFor(err)
+        if (answer) return sendJson(res, answer.status, answer.body, answer.headers)
+        deps.log.error({ err, path: url.pathname }, 'API request failed')
+        sendJson(res, 500, { error: 'internal error' })
+      })
+  }
+}

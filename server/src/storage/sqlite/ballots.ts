@@ -1,0 +1,79 @@
+import type Database from 'better-sqlite3'
+import type { Dots } from '@roundtable/shared'
+import type { BallotStore, StoredVote } from '../ballots.ts'
+import { openDatabase } from './open.ts'
+
+/** SQLite (WAL) in its own file under DATA_DIR, so ballots never share a table with board updates. */
+export class SqliteBallotStore implements BallotStore {
+  private db: Database.Database
+  private stmts
+
+  constructor(dataDir: string) {
+    this.db = openDatabase(dataDir, 'ballots.sqlite')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS votes (
+        board_id TEXT NOT NULL,
+        vote_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (board_id, vote_id)
+      );
+      CREATE TABLE IF NOT EXISTS ballots (
+        board_id TEXT NOT NULL,
+        vote_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        dots TEXT NOT NULL,
+        PRIMARY KEY (board_id, vote_id, participant_id)
+      );
+    `)
+    this.stmts = {
+      createVote: this.db.prepare<[string, string, string]>('INSERT INTO votes (board_id, vote_id, data) VALUES (?, ?, ?)'),
+      getVote: this.db.prepare<[string, string], { data: string }>('SELECT data FROM votes WHERE board_id = ? AND vote_id = ?'),
+      updateVote: this.db.prepare<[string, string, string]>('UPDATE votes SET data = ? WHERE board_id = ? AND vote_id = ?'),
+      deleteBallot: this.db.prepare<[string, string, string]>(
+        'DELETE FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?',
+      ),
+      putBallot: this.db.prepare<[string, string, string, string]>(
+        `INSERT INTO ballots (board_id, vote_id, participant_id, dots) VALUES (?, ?, ?, ?)
+         ON CONFLICT (board_id, vote_id, participant_id) DO UPDATE SET dots = excluded.dots`,
+      ),
+      getBallot: this.db.prepare<[string, string, string], { dots: string }>(
+        'SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?',
+      ),
+      ballots: this.db.prepare<[string, string], { dots: string }>('SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ?'),
+    }
+  }
+
+  createVote(boardId: string, vote: StoredVote): void {
+    this.stmts.createVote.run(boardId, vote.id, JSON.stringify(vote))
+  }
+
+  getVote(boardId: string, voteId: string): StoredVote | undefined {
+    const row = this.stmts.getVote.get(boardId, voteId)
+    return row ? (JSON.parse(row.data) as StoredVote) : undefined
+  }
+
+  closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): void {
+    const vote = this.getVote(boardId, voteId)
+    if (!vote) return
+    const closed: StoredVote = { ...vote, status: 'closed', closedAt, totals }
+    this.stmts.updateVote.run(JSON.stringify(closed), boardId, voteId)
+  }
+
+  putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): void {
+    if (Object.keys(dots).length === 0) this.stmts.deleteBallot.run(boardId, voteId, participantId)
+    else this.stmts.putBallot.run(boardId, voteId, participantId, JSON.stringify(dots))
+  }
+
+  getBallot(boardId: string, voteId: string, participantId: string): Dots {
+    const row = this.stmts.getBallot.get(boardId, voteId, participantId)
+    return row ? (JSON.parse(row.dots) as Dots) : {}
+  }
+
+  ballots(boardId: string, voteId: string): Dots[] {
+    return this.stmts.ballots.all(boardId, voteId).map((row) => JSON.parse(row.dots) as Dots)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
