@@ -1,8 +1,65 @@
-import { pino, type Logger } from 'pino'
+import { pino, type DestinationStream, type Logger } from 'pino'
 
 export type { Logger }
 
+/** Log lines allowed to wait in memory for a slow stdout; beyond this, new lines are dropped. */
+const MAX_PENDING_BYTES = 1024 * 1024
+
+/**
+ * Where log lines go: stdout, written so that logging can never hold up a request or a shutdown.
+ *
+ * Not pino's default destination (sonic-boom on fd 1): it writes on the thread pool and, on
+ * process 'exit', flushes what is left in a synchronous loop that retries a failed write every
+ * 100 ms for ever, after EPIPE (the reader is gone) as after EAGAIN (the pipe is full). A server
+ * whose log reader had gone away or stopped reading thus never got past process.exit() after
+ * SIGTERM: it stopped listening, then spun in that loop, where no signal or timer runs again.
+ *
+ * Here a line goes to Node's own stdout stream, which writes a pipe without blocking (at once
+ * while it has room, queued otherwise), and nothing waits for it at exit but flushLogs, which has
+ * a deadline. While more than MAX_PENDING_BYTES are queued, lines are dropped and counted (one
+ * line says how many, once there is room); after a write error (EPIPE, say) nothing more is
+ * written, and the error is handled here instead of crashing the process.
+ */
+class StdoutDestination implements DestinationStream {
+  private broken = false
+  private dropped = 0
+
+  constructor(private readonly out: NodeJS.WriteStream) {
+    out.on('error', () => {
+      this.broken = true
+    })
+  }
+
+  /** True while lines are queued for a reader that is still there. */
+  get pending(): boolean {
+    return !this.broken && !this.out.destroyed && this.out.writableLength > 0
+  }
+
+  write(line: string) {
+    if (this.broken || this.out.destroyed || !this.out.writable) return
+    if (this.out.writableLength > MAX_PENDING_BYTES) {
+      this.dropped++
+      return
+    }
+    if (this.dropped > 0) {
+      const msg = `${this.dropped} log lines were dropped: stdout was not being read`
+      this.out.write(`${JSON.stringify({ level: 40, time: Date.now(), service: 'roundtable', dropped: this.dropped, msg })}\n`)
+      this.dropped = 0
+    }
+    this.out.write(line)
+  }
+}
+
+let stdout: StdoutDestination | undefined
+
 /** Structured JSON logs on stdout; never log board contents or secrets. */
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'roundtable' } })
+  stdout ??= new StdoutDestination(process.stdout)
+  return pino({ level, base: { service: 'roundtable' } }, stdout)
+}
+
+/** Waits (at most `timeoutMs`) for queued log lines to reach a slow reader, e.g. before exiting. */
+export async function flushLogs(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (stdout?.pending && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
 }

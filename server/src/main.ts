@@ -1,6 +1,20 @@
 import { configFromEnv, ConfigError } from './config.ts'
-import { createLogger } from './logger.ts'
+import { createLogger, flushLogs } from './logger.ts'
 import { startServer } from './app.ts'
+
+/**
+ * After SIGTERM or SIGINT the process is gone within this long, whatever happens while closing
+ * (sockets get 1 s; compaction and snapshots are quick): a last resort that exits 1, well inside
+ * a supervisor's grace period (Docker's is 10 s). It can fire only while the event loop runs,
+ * which is why logging must never block it (see logger.ts).
+ */
+const EXIT_DEADLINE_MS = 8_000
+/** How long the last log lines may take to reach a slow reader before the process exits. */
+const LOG_FLUSH_MS = 500
+
+// Besides the lines below, Node writes its own warnings to stderr. Once the reader of that pipe is
+// gone, a write fails with EPIPE, and an unhandled stream error would crash the server.
+process.stderr.on('error', () => {})
 
 let config
 let log
@@ -25,11 +39,23 @@ try {
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
+    setTimeout(() => {
+      log.error({ signal }, `still not stopped ${EXIT_DEADLINE_MS / 1000} s after ${signal}; exiting anyway`)
+      process.exit(1)
+    }, EXIT_DEADLINE_MS)
     log.info({ signal }, 'shutting down')
-    server.close().then(() => {
-      log.info('stopped')
-      process.exit(0)
-    })
+    server.close().then(
+      async () => {
+        log.info('stopped')
+        await flushLogs(LOG_FLUSH_MS)
+        process.exit(0)
+      },
+      async (err) => {
+        log.error({ err }, `could not close cleanly: ${(err as Error).message}`)
+        await flushLogs(LOG_FLUSH_MS)
+        process.exit(1)
+      },
+    )
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
@@ -37,5 +63,6 @@ try {
   const e = err as NodeJS.ErrnoException
   if (e.code === 'EADDRINUSE') log.fatal(`port ${config.port} on ${config.host} is in use; set PORT to another port`)
   else log.fatal({ err }, `could not start: ${e.message}`)
+  await flushLogs(LOG_FLUSH_MS)
   process.exit(1)
 }
