@@ -25,7 +25,9 @@ import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
-import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
+import { ExportDialog } from '../export/ExportDialog.tsx'
+import { ImportDialog } from '../export/ImportDialog.tsx'
+import { SnapshotsDialog } from '../export/SnapshotsDialog.tsx'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
@@ -42,6 +44,9 @@ function loadPreferences(): Partial<TLUserPreferences> {
     return {}
   }
 }
+
+/** The board menu's dialogs; one at a time. */
+type BoardDialog = 'export' | 'import' | 'snapshots'
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   connected: 'Connected',
@@ -95,7 +100,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           <TldrawUiMenuGroup id="roundtable-board">
             <TldrawUiMenuItem id="roundtable-export" label="Export…" readonlyOk onSelect={() => setDialog('export')} />
             <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
-            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('history')} />
+            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('snapshots')} />
           </TldrawUiMenuGroup>
           <TldrawUiMenuGroup id="basic">
             <EditSubmenu />
@@ -144,6 +149,11 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
     if (editor && (newerDocReason || viewOnly)) editor.updateInstanceState({ isReadonly: true })
   }, [editor, newerDocReason, viewOnly])
 
+  const closeDialog = () => {
+    setDialog(undefined)
+    editor?.focus()
+  }
+
   const boardContext = useMemo<BoardContextValue | null>(
     () =>
       provider && editor ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor, viewOnly } : null,
@@ -174,7 +184,9 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           <fieldset className="panels-fieldset" disabled={viewOnly}>
             <FacilitationPanels />
           </fieldset>
-          <BoardFileDialogs open={dialog} onClose={() => (setDialog(undefined), editor?.focus())} />
+          {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
+          {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
+          {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
           {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
           <PrivacyDock />
         </BoardContext.Provider>
