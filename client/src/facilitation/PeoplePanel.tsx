@@ -1,7 +1,8 @@
 import type * as Y from 'yjs'
 import { createUserId, useValue, type Editor } from 'tldraw'
 import { isIdle, passBaton, putBatonDown, stepForward, type Actor, type BatonHolder, type PresentParticipant } from '@roundtable/shared'
-import { useTick, type AwarenessView, type ServerClock } from './hooks.ts'
+import type { AwarenessView } from './hooks.ts'
+import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 interface Props {
   doc: Y.Doc
@@ -10,16 +11,18 @@ interface Props {
   aware: AwarenessView
   holder: BatonHolder | undefined
   holderPresent: boolean
-  clock: ServerClock
   editor: Editor
   myClientId: number
 }
 
 /** Who is here, who holds the baton, and following anyone's view with one click. */
-export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clock, editor, myClientId }: Props) {
-  useTick(10_000)
+export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, editor, myClientId }: Props) {
+  // Re-rendered now and then so people turn idle without anyone moving.
+  useNow(10_000)
+  const clock = useServerClock()
   const followingUserId = useValue('following', () => editor.getInstanceState().followingUserId, [editor])
   const iHold = holder?.id === me.id
+  // Activity is timed on this device's clock (see useAwareness); only baton acts need server time.
   const now = Date.now()
 
   // Whom each person follows, from their tldraw presence.

@@ -1,16 +1,17 @@
 import { useEffect, useRef, useState } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
-import { dotsUsed, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
+import { dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { useNow } from '../board/serverClock.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { isNote, noteText } from '../sensemaking/actions.ts'
-import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
+import { useConnected, useRoundtable, useYMap } from './hooks.ts'
 
 /**
  * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
  * doc; the doc shows a vote's settings, how many have voted and, once closed, the totals.
  */
-export function VotePanel({ clock }: { clock: () => number }) {
+export function VotePanel() {
   const { doc, provider, participant, editor, viewOnly } = useBoardContext()
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
@@ -20,32 +21,35 @@ export function VotePanel({ clock }: { clock: () => number }) {
     (a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.startedAt - a.startedAt,
   )[0]
   const open = vote?.status === 'open'
-  const now = useNow(clock, open && vote.endsAt !== null)
+  const now = useNow(500, open && vote.endsAt !== null)
   const [myDots, setMyDots] = useState<Dots>({})
   const [starting, setStarting] = useState(false)
   const [dismissed, setDismissed] = useState<string>()
   const [message, setMessage] = useState('')
-  const auth = { participantId: participant.id, secret: participant.secret }
   // The ballot as last confirmed, read by each click: quick clicks build on each other.
   const dotsRef = useRef<Dots>({})
   dotsRef.current = myDots
   const casting = useRef(Promise.resolve())
 
+  const voteId = vote?.id
+  const { id: participantId, secret } = participant
+
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
     setMyDots({})
-    if (!vote || !connected || viewOnly) return
-    rpc.request('vote.mine', { voteId: vote.id, ...auth }).then(
+    if (!voteId || !connected || viewOnly) return
+    rpc.request('vote.mine', { voteId, participantId, secret }).then(
       (r) => setMyDots(r.dots),
       () => {},
     )
-  }, [vote?.id, connected])
+  }, [voteId, connected, viewOnly, rpc, participantId, secret])
 
   // The timebox closes the vote: any client that sees it run out asks the server.
+  const endsAt = open ? vote.endsAt : null
   useEffect(() => {
-    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly)
-      rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
-  }, [open, now, connected])
+    if (voteId && endsAt !== null && now >= endsAt && connected && !viewOnly)
+      rpc.request('vote.close', { voteId, onlyIfEnded: true }).catch(() => {})
+  }, [voteId, endsAt, now, connected, viewOnly, rpc])
 
   const fail = (err: unknown) => setMessage((err as Error).message)
 
@@ -55,7 +59,7 @@ export function VotePanel({ clock }: { clock: () => number }) {
       const dots = dotsRef.current
       const next = { ...dots, [shapeId]: Math.max(0, (dots[shapeId] ?? 0) + delta) }
       try {
-        const r = await rpc.request('vote.cast', { voteId: vote.id, ...auth, dots: next })
+        const r = await rpc.request('vote.cast', { voteId: vote.id, participantId, secret, dots: next })
         dotsRef.current = r.dots
         setMyDots(r.dots)
         setMessage('')
