@@ -27,16 +27,7 @@ export function FacilitationPanels() {
     <>
       <TimerBar doc={doc} me={me} timer={state.timer} phaseTitle={phaseTitle} />
       <aside className="fac-dock" aria-label="Facilitation">
-        <PeoplePanel
-          doc={doc}
-          me={me}
-          people={people}
-          aware={aware}
-          holder={holder}
-          holderPresent={holderPresent}
-          editor={editor}
-          myClientId={awareness.clientID}
-        />
+        <PeoplePanel me={me} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
         <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
         <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
         <TimelinePanel log={state.log} people={people} />

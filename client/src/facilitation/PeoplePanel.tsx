@@ -1,22 +1,21 @@
-import type * as Y from 'yjs'
-import { createUserId, useValue, type Editor } from 'tldraw'
+import { createUserId, useValue } from 'tldraw'
 import { isIdle, passBaton, putBatonDown, stepForward, type Actor, type BatonHolder, type PresentParticipant } from '@roundtable/shared'
 import type { AwarenessView } from './hooks.ts'
+import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 interface Props {
-  doc: Y.Doc
   me: Actor
   people: PresentParticipant[]
   aware: AwarenessView
   holder: BatonHolder | undefined
   holderPresent: boolean
-  editor: Editor
-  myClientId: number
 }
 
 /** Who is here, who holds the baton, and following anyone's view with one click. */
-export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, editor, myClientId }: Props) {
+export function PeoplePanel({ me, people, aware, holder, holderPresent }: Props) {
+  const { doc, editor, awareness } = useBoardContext()
+  const myClientId = awareness.clientID
   // Re-rendered now and then so people turn idle without anyone moving.
   useNow(10_000)
   const clock = useServerClock()
@@ -55,7 +54,7 @@ export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, edi
           </button>
         )}
       </div>
-      <ul className="fac-people-list">
+      <ul className="fac-people-list person-list">
         {people.map(({ clientId, user }) => {
           const isMe = user.id === me.id
           const idle = !isMe && isIdle(aware.lastActive.get(clientId), now)

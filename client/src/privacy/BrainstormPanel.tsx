@@ -11,6 +11,7 @@ import {
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow } from '../board/serverClock.tsx'
+import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
 import { useConnected, useDraftCounts, useRoundtable, useYMap } from './hooks.ts'
@@ -83,7 +84,7 @@ export function BrainstormPanel() {
     try {
       await rpc.request('round.start', {
         prompt,
-        durationMs: minutes ? Math.round(minutes * 60_000) : null,
+        durationMs: timeboxMs(minutes),
         anonymous,
         pageId: editor.getCurrentPageId(),
         anchor: anchorOnThisPage(editor),
@@ -115,11 +116,7 @@ export function BrainstormPanel() {
     zoomToUncovered(editor, area, { inset: 48, rightColumn: true })
   }
 
-  const status = (
-    <p className="pv-message" role="status" aria-live="polite">
-      {message}
-    </p>
-  )
+  const status = <StatusLine className="pv-message">{message}</StatusLine>
 
   if (ask) {
     const n = ask.count
@@ -235,8 +232,7 @@ function StartRound({
       className="pv-form"
       onSubmit={(e) => {
         e.preventDefault()
-        const m = Number(minutes)
-        onStart(prompt.trim(), minutes.trim() && m > 0 ? m : null, anonymous)
+        onStart(prompt.trim(), timeboxMinutes(minutes), anonymous)
       }}
       onKeyDown={(e) => e.key === 'Escape' && onCancel()}
     >
@@ -244,21 +240,11 @@ function StartRound({
         Prompt (shown to everyone)
         <input autoFocus value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. What slows us down?" />
       </label>
-      <label>
-        Timebox in minutes (empty: none)
-        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
-      </label>
+      <TimeboxField value={minutes} onChange={setMinutes} />
       <label className="pv-check">
         <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> Publish anonymously
       </label>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Start round
-        </button>
-      </div>
+      <FormActions submitLabel="Start round" onCancel={onCancel} />
     </form>
   )
 }

@@ -3,8 +3,10 @@ import { useValue, type TLShapeId } from 'tldraw'
 import { dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow } from '../board/serverClock.tsx'
+import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
-import { isNote, noteText } from '../sensemaking/actions.ts'
+import { noteText } from '../sensemaking/actions.ts'
+import { useNoteIds } from '../sensemaking/useNoteIds.ts'
 import { useConnected, useRoundtable, useYMap } from './hooks.ts'
 
 /**
@@ -69,26 +71,8 @@ export function VotePanel() {
     })
   }
 
-  const selectedNotes = useValue(
-    'selected notes',
-    () =>
-      editor
-        .getSelectedShapes()
-        .filter(isNote)
-        .filter((s) => !s.meta.draft)
-        .map((s) => s.id),
-    [editor],
-  )
-  const pageNotes = useValue(
-    'page notes',
-    () =>
-      editor
-        .getCurrentPageShapesSorted()
-        .filter(isNote)
-        .filter((s) => !s.meta.draft)
-        .map((s) => s.id),
-    [editor],
-  )
+  const selectedNotes = useNoteIds(editor, 'selected', { withDrafts: false })
+  const pageNotes = useNoteIds(editor, 'page', { withDrafts: false })
 
   async function start(settings: {
     useSelection: boolean
@@ -104,7 +88,7 @@ export function VotePanel() {
         perPerson: settings.perPerson,
         allowMultiple: settings.allowMultiple,
         showLive: settings.showLive,
-        durationMs: settings.minutes ? Math.round(settings.minutes * 60_000) : null,
+        durationMs: timeboxMs(settings.minutes),
       })
       setStarting(false)
       setMessage('')
@@ -115,11 +99,7 @@ export function VotePanel() {
 
   const showResults = vote && !open && !starting && dismissed !== vote.id && vote.totals
   const left = open ? vote.perPerson - dotsUsed(myDots) : 0
-  const status = (
-    <p className="pv-message" role="status" aria-live="polite">
-      {message}
-    </p>
-  )
+  const status = <StatusLine className="pv-message">{message}</StatusLine>
   if (!open && !starting && !showResults) {
     // A viewer cannot start one: nothing to show until a vote runs.
     if (viewOnly) return null
@@ -227,8 +207,7 @@ function StartVote({
       className="pv-form"
       onSubmit={(e) => {
         e.preventDefault()
-        const m = Number(minutes)
-        onStart({ useSelection, perPerson: Number(perPerson), allowMultiple, showLive, minutes: minutes.trim() && m > 0 ? m : null })
+        onStart({ useSelection, perPerson: Number(perPerson), allowMultiple, showLive, minutes: timeboxMinutes(minutes) })
       }}
       onKeyDown={(e) => e.key === 'Escape' && onCancel()}
     >
@@ -253,18 +232,8 @@ function StartVote({
       <label className="pv-check">
         <input type="checkbox" checked={showLive} onChange={(e) => setShowLive(e.target.checked)} /> Show totals while open
       </label>
-      <label>
-        Timebox in minutes (empty: none)
-        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
-      </label>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Start vote
-        </button>
-      </div>
+      <TimeboxField value={minutes} onChange={setMinutes} />
+      <FormActions submitLabel="Start vote" onCancel={onCancel} />
     </form>
   )
 }

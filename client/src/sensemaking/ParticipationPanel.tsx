@@ -105,7 +105,7 @@ export function ParticipationPanel() {
       {open && (
         <>
           {invite && <p className="sm-invite">{invite}</p>}
-          <ul>
+          <ul className="person-list">
             {summary.rows.map((r) => (
               <li key={r.id} data-participant={r.name} className={r.present ? '' : 'away'}>
                 <span className="dot" style={{ background: r.color }} aria-hidden />
