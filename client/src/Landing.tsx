@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import { newBoardId } from '@roundtable/shared'
 import { forgetBoard, loadRecentBoards } from './recentBoards.ts'
-import { navigate } from './App.tsx'
-import { readImportFile, setPendingImport } from './export/pendingImport.ts'
+import { boardPath, navigate } from './router.ts'
+import { openInNewBoard, readImportFile } from './export/pendingImport.ts'
 
 export function Landing() {
   const [recent, setRecent] = useState(loadRecentBoards)
@@ -11,10 +11,7 @@ export function Landing() {
     if (!file) return
     setOpenError('')
     try {
-      const ready = await readImportFile(file)
-      const id = newBoardId()
-      setPendingImport(id, ready)
-      navigate(`/b/${id}`)
+      openInNewBoard(await readImportFile(file))
     } catch (err) {
       setOpenError((err as Error).message)
     }
@@ -28,7 +25,7 @@ export function Landing() {
         </p>
       </header>
       <div className="landing-actions">
-        <button className="primary" onClick={() => navigate(`/b/${newBoardId()}`)}>
+        <button className="primary" onClick={() => navigate(boardPath(newBoardId()))}>
           New board
         </button>
         <label className="open-file">
@@ -36,7 +33,10 @@ export function Landing() {
           <input
             type="file"
             accept=".tldr,.json,application/json"
-            onChange={(e) => (openFile(e.target.files?.[0]), (e.target.value = ''))}
+            onChange={(e) => {
+              openFile(e.target.files?.[0])
+              e.target.value = ''
+            }}
           />
         </label>
       </div>
@@ -53,7 +53,13 @@ export function Landing() {
           <ul className="recent">
             {recent.map((board) => (
               <li key={board.id}>
-                <a href={`/b/${board.id}`} onClick={(e) => (e.preventDefault(), navigate(`/b/${board.id}`))}>
+                <a
+                  href={boardPath(board.id)}
+                  onClick={(e) => {
+                    e.preventDefault()
+                    navigate(boardPath(board.id))
+                  }}
+                >
                   {board.title}
                 </a>
                 <span className="muted"> · opened {new Date(board.openedAt).toLocaleString()}</span>

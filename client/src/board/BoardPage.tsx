@@ -25,7 +25,10 @@ import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
-import { BoardFileDialogs, type BoardDialog } from '../export/BoardFileDialogs.tsx'
+import { ExportDialog } from '../export/ExportDialog.tsx'
+import { ImportDialog } from '../export/ImportDialog.tsx'
+import { SnapshotsDialog } from '../export/SnapshotsDialog.tsx'
+import { ServerClockProvider } from './serverClock.tsx'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
@@ -42,6 +45,9 @@ function loadPreferences(): Partial<TLUserPreferences> {
     return {}
   }
 }
+
+/** The board menu's dialogs; one at a time. */
+type BoardDialog = 'export' | 'import' | 'snapshots'
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   connected: 'Connected',
@@ -95,7 +101,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           <TldrawUiMenuGroup id="roundtable-board">
             <TldrawUiMenuItem id="roundtable-export" label="Export…" readonlyOk onSelect={() => setDialog('export')} />
             <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
-            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('history')} />
+            <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('snapshots')} />
           </TldrawUiMenuGroup>
           <TldrawUiMenuGroup id="basic">
             <EditSubmenu />
@@ -144,6 +150,11 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
     if (editor && (newerDocReason || viewOnly)) editor.updateInstanceState({ isReadonly: true })
   }, [editor, newerDocReason, viewOnly])
 
+  const closeDialog = () => {
+    setDialog(undefined)
+    editor?.focus()
+  }
+
   const boardContext = useMemo<BoardContextValue | null>(
     () =>
       provider && editor ? { boardId, doc: provider.doc, awareness: provider.awareness, provider, participant, editor, viewOnly } : null,
@@ -151,48 +162,59 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
   )
 
   return (
-    <div className="board">
-      {viewOnly && !newerDocReason && (
-        <div className="banner banner-info" role="note">
-          You are viewing this board with a view-only link: changes show live; you cannot edit.
-        </div>
-      )}
-      {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
-      <ConnectionNotice provider={provider} />
-      {newerDocReason && (
-        <div className="banner" role="alert">
-          {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
-        </div>
-      )}
-      <Tldraw store={storeWithStatus} assetUrls={assetUrls} licenseKey={licenseKey} user={user} components={components} onMount={onMount} />
-      {boardContext && (
-        <BoardContext.Provider value={boardContext}>
-          {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
-          {!viewOnly && <SenseMakingToolbar />}
-          <ParticipationPanel />
-          {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
-          <fieldset className="panels-fieldset" disabled={viewOnly}>
-            <FacilitationPanels />
-          </fieldset>
-          <BoardFileDialogs open={dialog} onClose={() => (setDialog(undefined), editor?.focus())} />
-          {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
-          <PrivacyDock />
-        </BoardContext.Provider>
-      )}
-      {askName && (
-        <NameDialog
-          participant={participant}
-          onSave={(name, color) => {
-            updateParticipant({ ...participant, name, color, named: true })
-            setAskName(false)
-          }}
-          onCancel={() => {
-            if (!participant.named) updateParticipant({ ...participant, named: true })
-            setAskName(false)
-          }}
+    <ServerClockProvider>
+      <div className="board">
+        {viewOnly && !newerDocReason && (
+          <div className="banner banner-info" role="note">
+            You are viewing this board with a view-only link: changes show live; you cannot edit.
+          </div>
+        )}
+        {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
+        <ConnectionNotice provider={provider} />
+        {newerDocReason && (
+          <div className="banner" role="alert">
+            {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
+          </div>
+        )}
+        <Tldraw
+          store={storeWithStatus}
+          assetUrls={assetUrls}
+          licenseKey={licenseKey}
+          user={user}
+          components={components}
+          onMount={onMount}
         />
-      )}
-    </div>
+        {boardContext && (
+          <BoardContext.Provider value={boardContext}>
+            {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+            {!viewOnly && <SenseMakingToolbar />}
+            <ParticipationPanel />
+            {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
+            <fieldset className="panels-fieldset" disabled={viewOnly}>
+              <FacilitationPanels />
+            </fieldset>
+            {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
+            {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
+            {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
+            {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
+            <PrivacyDock />
+          </BoardContext.Provider>
+        )}
+        {askName && (
+          <NameDialog
+            participant={participant}
+            onSave={(name, color) => {
+              updateParticipant({ ...participant, name, color, named: true })
+              setAskName(false)
+            }}
+            onCancel={() => {
+              if (!participant.named) updateParticipant({ ...participant, named: true })
+              setAskName(false)
+            }}
+          />
+        )}
+      </div>
+    </ServerClockProvider>
   )
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { PARTICIPANT_COLORS, type Participant } from '../identity.ts'
+import { FormActions } from './panelParts.tsx'
 
 /** Asked once per browser; reopened from the name chip. No account, just how others see you. */
 export function NameDialog(props: { participant: Participant; onSave: (name: string, color: string) => void; onCancel: () => void }) {
@@ -41,14 +42,7 @@ export function NameDialog(props: { participant: Participant; onSave: (name: str
             />
           ))}
         </div>
-        <div className="actions">
-          <button type="button" onClick={props.onCancel}>
-            Skip
-          </button>
-          <button type="submit" className="primary">
-            Join board
-          </button>
-        </div>
+        <FormActions submitLabel="Join board" cancelLabel="Skip" onCancel={props.onCancel} />
       </form>
     </div>
   )

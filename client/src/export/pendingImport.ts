@@ -7,10 +7,12 @@ import {
   replaceBoardContent,
   type JsonRecord,
   type ParsedBoardFile,
+  newBoardId,
   type SyncLimits,
 } from '@roundtable/shared'
 import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
 import { serverLimits } from '../runtimeConfig.ts'
+import { boardPath, navigate } from '../router.ts'
 
 /** tldraw's schema as the board page builds it (default shapes and bindings). */
 let schema: TLSchema | undefined
@@ -56,4 +58,11 @@ export function takePendingImport(boardId: string): ReadyImport | undefined {
   const ready = pending.get(boardId)
   pending.delete(boardId)
   return ready
+}
+
+/** Opens a fresh board that starts with what was read from a file. */
+export function openInNewBoard(ready: ReadyImport) {
+  const id = newBoardId()
+  setPendingImport(id, ready)
+  navigate(boardPath(id))
 }

@@ -11,7 +11,7 @@ import {
   type AgendaItem,
   type CurrentPhase,
 } from '@roundtable/shared'
-import type { ServerClock } from './hooks.ts'
+import { useServerClock } from '../board/serverClock.tsx'
 
 /** The agenda: phases anyone can edit; starting one makes it current for everyone and starts its timebox. */
 export const AgendaPanel = memo(function AgendaPanel({
@@ -19,14 +19,13 @@ export const AgendaPanel = memo(function AgendaPanel({
   me,
   agenda,
   phase,
-  clock,
 }: {
   doc: Y.Doc
   me: Actor
   agenda: AgendaItem[]
   phase: CurrentPhase | undefined
-  clock: ServerClock
 }) {
+  const clock = useServerClock()
   const [editing, setEditing] = useState<string>()
   const current = agenda.find((i) => i.id === phase?.id)
   const next = adjacentPhase(agenda, current?.id, 1)

@@ -1,7 +1,7 @@
 import { useMemo } from 'react'
 import { batonHolder, participantsFrom, type Actor } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
-import { useAwareness, useFacilitationState, useServerClock } from './hooks.ts'
+import { useAwareness, useFacilitationState } from './hooks.ts'
 import { TimerBar } from './TimerBar.tsx'
 import { PeoplePanel } from './PeoplePanel.tsx'
 import { AgendaPanel } from './AgendaPanel.tsx'
@@ -12,7 +12,6 @@ import './facilitation.css'
 /** The facilitation toolkit around the canvas. Every tool works for everyone; the baton only shows who leads. */
 export function FacilitationPanels() {
   const { doc, awareness, participant, editor } = useBoardContext()
-  const clock = useServerClock()
   const state = useFacilitationState(doc)
   const aware = useAwareness(awareness)
   // Awareness changes with every cursor move; keep the list's identity while who is here is unchanged.
@@ -22,28 +21,18 @@ export function FacilitationPanels() {
   const me: Actor = useMemo(() => ({ id: participant.id, name: participant.name }), [participant.id, participant.name])
   const holder = batonHolder(state.log)
   const holderPresent = !!holder && people.some((p) => p.user.id === holder.id)
-  const summonedBy = useSummonWatcher(aware.states, clock, editor, awareness.clientID)
+  const summonedBy = useSummonWatcher(aware.states, editor, awareness.clientID)
 
   return (
     <>
-      <TimerBar doc={doc} me={me} timer={state.timer} clock={clock} phaseTitle={phaseTitle} />
+      <TimerBar doc={doc} me={me} timer={state.timer} phaseTitle={phaseTitle} />
       <aside className="fac-dock" aria-label="Facilitation">
-        <PeoplePanel
-          doc={doc}
-          me={me}
-          people={people}
-          aware={aware}
-          holder={holder}
-          holderPresent={holderPresent}
-          clock={clock}
-          editor={editor}
-          myClientId={awareness.clientID}
-        />
-        <SignalsBar doc={doc} me={me} clock={clock} editor={editor} awareness={awareness} />
-        <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} clock={clock} />
-        <TimelinePanel log={state.log} clock={clock} people={people} />
+        <PeoplePanel me={me} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
+        <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
+        <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
+        <TimelinePanel log={state.log} people={people} />
       </aside>
-      <ReactionsLayer states={aware.states} clock={clock} editor={editor} />
+      <ReactionsLayer states={aware.states} editor={editor} />
       {summonedBy && (
         <div className="fac-toast" role="status">
           {summonedBy} brought everyone here — move freely whenever you like

@@ -1,25 +1,27 @@
-import type * as Y from 'yjs'
-import { createUserId, useValue, type Editor } from 'tldraw'
+import { createUserId, useValue } from 'tldraw'
 import { isIdle, passBaton, putBatonDown, stepForward, type Actor, type BatonHolder, type PresentParticipant } from '@roundtable/shared'
-import { useTick, type AwarenessView, type ServerClock } from './hooks.ts'
+import type { AwarenessView } from './hooks.ts'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 interface Props {
-  doc: Y.Doc
   me: Actor
   people: PresentParticipant[]
   aware: AwarenessView
   holder: BatonHolder | undefined
   holderPresent: boolean
-  clock: ServerClock
-  editor: Editor
-  myClientId: number
 }
 
 /** Who is here, who holds the baton, and following anyone's view with one click. */
-export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clock, editor, myClientId }: Props) {
-  useTick(10_000)
+export function PeoplePanel({ me, people, aware, holder, holderPresent }: Props) {
+  const { doc, editor, awareness } = useBoardContext()
+  const myClientId = awareness.clientID
+  // Re-rendered now and then so people turn idle without anyone moving.
+  useNow(10_000)
+  const clock = useServerClock()
   const followingUserId = useValue('following', () => editor.getInstanceState().followingUserId, [editor])
   const iHold = holder?.id === me.id
+  // Activity is timed on this device's clock (see useAwareness); only baton acts need server time.
   const now = Date.now()
 
   // Whom each person follows, from their tldraw presence.
@@ -52,7 +54,7 @@ export function PeoplePanel({ doc, me, people, aware, holder, holderPresent, clo
           </button>
         )}
       </div>
-      <ul className="fac-people-list">
+      <ul className="fac-people-list person-list">
         {people.map(({ clientId, user }) => {
           const isMe = user.id === me.id
           const idle = !isMe && isIdle(aware.lastActive.get(clientId), now)

@@ -15,25 +15,14 @@ import {
   type SummonSignal,
 } from '@roundtable/shared'
 import type { BoardContextValue } from '../board/BoardContext.tsx'
-import type { ServerClock } from './hooks.ts'
+import { useServerClock } from '../board/serverClock.tsx'
 
 type Awareness = BoardContextValue['awareness']
 type States = Map<number, Record<string, unknown>>
 
 /** "Bring everyone here" and quick reactions: both ephemeral, through awareness. */
-export function SignalsBar({
-  doc,
-  me,
-  clock,
-  editor,
-  awareness,
-}: {
-  doc: Y.Doc
-  me: Actor
-  clock: ServerClock
-  editor: Editor
-  awareness: Awareness
-}) {
+export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Actor; editor: Editor; awareness: Awareness }) {
+  const clock = useServerClock()
   const clearTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({})
   useEffect(() => () => Object.values(clearTimers.current).forEach(clearTimeout), [])
 
@@ -78,7 +67,8 @@ export function SignalsBar({
  * Moves our view once to each new summon from someone else. Nothing is locked: the next pan or
  * zoom is ours. Returns the summoner's name while the notice shows.
  */
-export function useSummonWatcher(states: States, clock: ServerClock, editor: Editor, myClientId: number): string | undefined {
+export function useSummonWatcher(states: States, editor: Editor, myClientId: number): string | undefined {
+  const { now } = useServerClock()
   const handled = useRef<Set<string> | null>(null)
   const [notice, setNotice] = useState<string>()
   useEffect(() => {
@@ -89,14 +79,14 @@ export function useSummonWatcher(states: States, clock: ServerClock, editor: Edi
       if (!summon || handled.current.has(summon.id)) continue
       handled.current.add(summon.id)
       // Someone joining just after a summon is not moved; neither is the summoner.
-      if (first || clientId === myClientId || !isFresh(summon, clock.now())) continue
+      if (first || clientId === myClientId || !isFresh(summon, now())) continue
       if (summon.pageId !== editor.getCurrentPageId() && editor.getPage(summon.pageId as never))
         editor.setCurrentPage(summon.pageId as never)
       editor.stopFollowingUser()
       editor.zoomToBounds(summon.bounds, { inset: 0, animation: { duration: 400 } })
       setNotice(readUser(state.user)?.name ?? 'Someone')
     }
-  }, [states])
+  }, [states, now, editor, myClientId])
   useEffect(() => {
     if (!notice) return
     const t = setTimeout(() => setNotice(undefined), 4000)
@@ -117,7 +107,8 @@ interface Floating {
 const FLOAT_MS = 2500
 
 /** Reactions float up where their sender's pointer was, for everyone (the sender included). */
-export function ReactionsLayer({ states, clock, editor }: { states: States; clock: ServerClock; editor: Editor }) {
+export function ReactionsLayer({ states, editor }: { states: States; editor: Editor }) {
+  const { now } = useServerClock()
   const seen = useRef(new Set<string>())
   const [floating, setFloating] = useState<Floating[]>([])
   useEffect(() => {
@@ -126,7 +117,7 @@ export function ReactionsLayer({ states, clock, editor }: { states: States; cloc
       const r = readReaction(state.reaction)
       if (!r || seen.current.has(r.id)) continue
       seen.current.add(r.id)
-      if (!isFresh(r, clock.now()) || r.pageId !== editor.getCurrentPageId()) continue
+      if (!isFresh(r, now()) || r.pageId !== editor.getCurrentPageId()) continue
       const user = readUser(state.user)
       const screen = editor.getViewportScreenBounds()
       const p = editor.pageToViewport({ x: r.x, y: r.y })
@@ -139,7 +130,7 @@ export function ReactionsLayer({ states, clock, editor }: { states: States; cloc
     setFloating((f) => [...f, ...arrived])
     const keys = new Set(arrived.map((a) => a.key))
     setTimeout(() => setFloating((f) => f.filter((x) => !keys.has(x.key))), FLOAT_MS)
-  }, [states])
+  }, [states, now, editor])
   return (
     <div className="fac-reaction-layer" aria-live="polite">
       {floating.map((f) => (

@@ -1,6 +1,6 @@
 import { memo } from 'react'
 import { batonTotals, describeEntry, formatRemaining, leadershipTimeline, type LogEntry, type PresentParticipant } from '@roundtable/shared'
-import { useTick, type ServerClock } from './hooks.ts'
+import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 const FALLBACK_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#0c8599', '#1971c2', '#6741d9', '#c2255c']
 
@@ -14,22 +14,14 @@ function colorFor(id: string, people: PresentParticipant[]): string {
 }
 
 /** Who led which stretch of the session, how long each person held the baton, and every act. */
-export const TimelinePanel = memo(function TimelinePanel({
-  log,
-  clock,
-  people,
-}: {
-  log: LogEntry[]
-  clock: ServerClock
-  people: PresentParticipant[]
-}) {
-  useTick(5000, log.length > 0)
-  const now = clock.now()
+export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log: LogEntry[]; people: PresentParticipant[] }) {
+  const now = useNow(5000, log.length > 0)
+  const { estimate } = useServerClock()
   const stretches = leadershipTimeline(log, now)
   const totals = batonTotals(log, now)
   const span = stretches.length ? stretches[stretches.length - 1].end - stretches[0].start : 0
   const localTime = (at: number) =>
-    new Date(at - (clock.estimate?.offsetMs ?? 0)).toLocaleTimeString([], {
+    new Date(at - (estimate?.offsetMs ?? 0)).toLocaleTimeString([], {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',

@@ -11,7 +11,7 @@ import {
   type TimerAction,
   type TimerState,
 } from '@roundtable/shared'
-import { useTick, type ServerClock } from './hooks.ts'
+import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 const SOUND_KEY = 'roundtable:timer-sound'
 
@@ -20,33 +20,32 @@ export const TimerBar = memo(function TimerBar({
   doc,
   me,
   timer,
-  clock,
   phaseTitle,
 }: {
   doc: Y.Doc
   me: Actor
   timer: TimerState
-  clock: ServerClock
   phaseTitle?: string
 }) {
-  useTick(250, timer.status === 'running')
+  const clock = useServerClock()
+  const now = useNow(250, timer.status === 'running')
   const [custom, setCustom] = useState('')
   const [error, setError] = useState<string>()
   const [sound, setSound] = useState(() => localStorage.getItem(SOUND_KEY) === 'on')
-  const now = clock.now()
   const left = remainingMs(timer, now)
   const done = isTimeUp(timer, now)
   const act = (action: TimerAction) => timerAct(doc, me, action, clock.now())
 
   // Chime once when the timer reaches zero while we watch (not when opening a long-finished one).
   const wasRunningWithTimeLeft = useRef(false)
+  const hasTimeLeft = left > 0
   useEffect(() => {
-    if (timer.status === 'running' && left > 0) wasRunningWithTimeLeft.current = true
+    if (timer.status === 'running' && hasTimeLeft) wasRunningWithTimeLeft.current = true
     else if (done && wasRunningWithTimeLeft.current) {
       wasRunningWithTimeLeft.current = false
       if (sound) chime()
     } else wasRunningWithTimeLeft.current = false
-  }, [timer, left > 0, done, sound])
+  }, [timer.status, hasTimeLeft, done, sound])
 
   const startCustom = () => {
     const ms = parseDuration(custom)

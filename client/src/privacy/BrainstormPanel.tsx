@@ -1,52 +1,40 @@
 import { useEffect, useRef, useState } from 'react'
-import { createShapeId, useValue, type TLPageId, type TLShape } from 'tldraw'
+import { useValue, type TLPageId } from 'tldraw'
 import {
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
-  findRound,
-  RoundtableError,
-  plainText,
-  revealAnchor,
+  formatRemaining,
   revealArea,
-  revealSlotPosition,
   type DraftCount,
   type RoundSlots,
   type RoundState,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { useNow } from '../board/serverClock.tsx'
+import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
-import { DraftKeeper } from './drafts.ts'
-import { formatRemaining, useConnected, useDraftCounts, useNow, useRoundtable, useYMap } from './hooks.ts'
+import { useConnected, useDraftCounts, useRoundtable, useYMap } from './hooks.ts'
+import { anchorOnThisPage, usePublishDrafts } from './usePublishDrafts.ts'
 
 /**
  * Silent brainstorm: while a round runs, new sticky notes are private drafts on this device;
  * others see only how many each person has. At the reveal every client publishes its drafts
  * (anonymously through the server when the round says so).
  */
-export function BrainstormPanel({ clock }: { clock: () => number }) {
-  const { boardId, doc, awareness, provider, participant, editor, viewOnly } = useBoardContext()
+export function BrainstormPanel() {
+  const { doc, awareness, provider, editor, viewOnly } = useBoardContext()
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
   const state = useYMap<unknown>(brainstormMap(doc))
   const round = state.round as RoundState | undefined
   const active = !!round && round.revealedAt === null
-  const now = useNow(clock, active && round.endsAt !== null)
+  const now = useNow(500, active && round.endsAt !== null)
   const [starting, setStarting] = useState(false)
   const [message, setMessage] = useState('')
-  const [keeper, setKeeper] = useState<DraftKeeper>()
+  const { ask, choose } = usePublishDrafts({ round, connected, rpc, onMessage: setMessage })
   const roundRef = useRef(round)
   roundRef.current = round
-
-  useEffect(() => {
-    const k = new DraftKeeper(boardId, editor)
-    let live = true
-    k.whenLoaded.then(() => live && setKeeper(k))
-    return () => {
-      live = false
-      k.dispose()
-    }
-  }, [boardId, editor])
 
   // During a round, every note this person makes is a draft.
   useEffect(
@@ -59,22 +47,18 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     [editor],
   )
 
-  // Drafts kept from before a reload come back while the round is on.
-  useEffect(() => {
-    if (keeper && active) keeper.show(round.roundId)
-  }, [keeper, active, round?.roundId])
-
-  const myDrafts = useValue('my drafts', () => (round ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === round.roundId) : []), [
+  const roundId = round?.roundId
+  const myDrafts = useValue('my drafts', () => (roundId ? editor.getCurrentPageShapes().filter((s) => s.meta.draft === roundId) : []), [
     editor,
-    round?.roundId,
+    roundId,
   ])
 
   useEffect(() => {
-    const field: DraftCount | null = active ? { roundId: round.roundId, count: myDrafts.length } : null
+    const field: DraftCount | null = active && roundId ? { roundId, count: myDrafts.length } : null
     awareness.setLocalStateField(DRAFTS_AWARENESS_FIELD, field)
-  }, [awareness, active, round?.roundId, myDrafts.length])
+  }, [awareness, active, roundId, myDrafts.length])
 
-  const others = useDraftCounts(awareness, round?.roundId)
+  const others = useDraftCounts(awareness, roundId)
 
   // Good news fades; a problem stays until something changes.
   useEffect(() => {
@@ -85,127 +69,25 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
 
   // The timer reveals for everyone: any client that sees it run out asks the server, which
   // goes by its own clock.
+  const endsAt = active ? round.endsAt : null
   useEffect(() => {
-    if (active && round.endsAt !== null && now >= round.endsAt && connected && !viewOnly) {
-      rpc.request('round.reveal', { roundId: round.roundId, onlyIfEnded: true }).catch(() => {})
+    if (roundId && endsAt !== null && now >= endsAt && connected && !viewOnly) {
+      rpc.request('round.reveal', { roundId, onlyIfEnded: true }).catch(() => {})
     }
-  }, [active, now, connected])
-
-  // Rounds whose reveal reached us live, while synced with the server: our drafts join the
-  // group's. A reveal that arrives while loading or catching up after an offline stretch means
-  // we were away, and publishing now would be publishing alone.
-  const witnessed = useRef(new Set<string>())
-  useEffect(() => {
-    const map = brainstormMap(doc)
-    let last = map.get('round') as RoundState | undefined
-    const onChange = () => {
-      const now = map.get('round') as RoundState | undefined
-      const revealedLive = now && now.revealedAt !== null && last?.roundId === now.roundId && last.revealedAt === null
-      if (revealedLive && provider.synced) witnessed.current.add(now.roundId)
-      last = now
-    }
-    map.observe(onChange)
-    return () => map.unobserve(onChange)
-  }, [doc, provider])
-
-  // Drafts that cannot be published with the group (an anonymous round revealed while we were
-  // away, or nobody else's notes came in) wait for their writer's choice: on their own they
-  // could give the writer away.
-  const [ask, setAsk] = useState<{ roundId: string; count: number; reason: 'late' | 'alone' | 'unknown' }>()
-  const [choices, setChoices] = useState<Record<string, 'publish' | 'delete'>>({})
-  const publishing = useRef(false)
-  const [settled, setSettled] = useState(0)
-
-  // At the reveal (or when we come back after it), publish what this device holds, a round at a time.
-  useEffect(() => {
-    if (!keeper || !connected || publishing.current || viewOnly) return
-    for (const roundId of keeper.rounds()) {
-      const found = findRound(doc, roundId)
-      if (found && found.round.revealedAt === null) continue
-      const drafts = keeper.list(roundId)
-      const choice = choices[roundId]
-      if (choice === 'delete') {
-        keeper.forget(drafts.map((d) => d.id))
-        setAsk(undefined)
-        setMessage('Your drafts were deleted from this device.')
-        continue
-      }
-      const needsChoice = !found ? 'unknown' : found.round.anonymous && !witnessed.current.has(roundId) ? 'late' : undefined
-      if (needsChoice && !choice) {
-        keeper.show(roundId)
-        return setAsk({ roundId, count: drafts.length, reason: needsChoice })
-      }
-      publishing.current = true
-      setAsk(undefined)
-      publish(found?.round, drafts, choice === 'publish')
-        .then((n) => n > 0 && setMessage(`Published your ${n} note${n === 1 ? '' : 's'}${found?.round.anonymous ? ' anonymously' : ''}.`))
-        .catch((err) => {
-          if (err instanceof RoundtableError && err.code === 'alone') {
-            keeper.show(roundId)
-            setAsk({ roundId, count: drafts.length, reason: 'alone' })
-          } else setMessage(`Could not publish your drafts yet: ${(err as Error).message}`)
-        })
-        .finally(() => {
-          publishing.current = false
-          setSettled((n) => n + 1)
-        })
-      return
-    }
-  }, [keeper, round?.roundId, round?.revealedAt, connected, choices, settled])
-
-  /**
-   * Publishes one round's drafts: anonymously through the server, or with our name in places
-   * the server hands out. `alone` is the writer's choice to publish without the group.
-   */
-  async function publish(r: RoundState | undefined, drafts: TLShape[], alone: boolean): Promise<number> {
-    const text = (d: TLShape) => plainText((d.props as { richText?: unknown }).richText).trim()
-    // An empty draft is a note started and abandoned: it is dropped, not published.
-    const written = drafts.filter((d) => text(d))
-    if (r?.anonymous) {
-      // Handed in even when empty, so the server stops waiting for us.
-      if (written.length || !alone)
-        await rpc.request('round.publishAnonymous', { roundId: r.roundId, notes: written.map(text), ...(alone ? { alone } : {}) })
-    } else if (written.length) {
-      // A round this board no longer knows has no places: below everything on the page.
-      const { anchor, firstSlot } = r
-        ? { anchor: r.anchor, firstSlot: (await rpc.request('round.claim', { roundId: r.roundId, count: written.length })).firstSlot }
-        : { anchor: anchorOnThisPage(), firstSlot: 0 }
-      const pageId = (r && editor.getPage(r.pageId as TLPageId) ? r.pageId : editor.getCurrentPageId()) as TLPageId
-      editor.run(() => {
-        editor.createShapes(
-          written.map((d, i) => ({
-            id: createShapeId(),
-            type: 'note' as const,
-            parentId: pageId,
-            ...revealSlotPosition(anchor, firstSlot + i),
-            props: d.props,
-            meta: { createdBy: participant.id },
-          })),
-        )
-      })
-    }
-    keeper!.forget(drafts.map((d) => d.id))
-    return written.length
-  }
+  }, [roundId, endsAt, now, connected, viewOnly, rpc])
 
   function reveal() {
     if (round) rpc.request('round.reveal', { roundId: round.roundId }).catch((err) => setMessage((err as Error).message))
-  }
-
-  /** Where revealed notes go on the current page: below what is there, or near the top of the view. */
-  function anchorOnThisPage() {
-    const viewport = editor.getViewportPageBounds()
-    return revealAnchor(editor.getCurrentPageBounds(), { x: viewport.center.x, y: viewport.minY + 80 })
   }
 
   async function start(prompt: string, minutes: number | null, anonymous: boolean) {
     try {
       await rpc.request('round.start', {
         prompt,
-        durationMs: minutes ? Math.round(minutes * 60_000) : null,
+        durationMs: timeboxMs(minutes),
         anonymous,
         pageId: editor.getCurrentPageId(),
-        anchor: anchorOnThisPage(),
+        anchor: anchorOnThisPage(editor),
       })
       setStarting(false)
       setMessage('')
@@ -219,10 +101,11 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
   // Show the reveal to people who were here for it, until they move on.
   const [revealSeen, setRevealSeen] = useState<string>()
   const wasActive = useRef(active)
+  const revealedAt = round?.revealedAt
   useEffect(() => {
-    if (wasActive.current && !active && round?.revealedAt) setRevealSeen(round.roundId)
+    if (wasActive.current && !active && roundId && revealedAt) setRevealSeen(roundId)
     wasActive.current = active
-  }, [active, round?.roundId])
+  }, [active, roundId, revealedAt])
   const showReveal = !active && !starting && round && revealSeen === round.roundId
 
   function showRevealedNotes() {
@@ -233,14 +116,9 @@ export function BrainstormPanel({ clock }: { clock: () => number }) {
     zoomToUncovered(editor, area, { inset: 48, rightColumn: true })
   }
 
-  const status = (
-    <p className="pv-message" role="status" aria-live="polite">
-      {message}
-    </p>
-  )
+  const status = <StatusLine className="pv-message">{message}</StatusLine>
 
   if (ask) {
-    const choose = (choice: 'publish' | 'delete') => setChoices((c) => ({ ...c, [ask.roundId]: choice }))
     const n = ask.count
     const drafts = `${n} draft${n === 1 ? '' : 's'}`
     const them = n === 1 ? 'it' : 'them'
@@ -354,8 +232,7 @@ function StartRound({
       className="pv-form"
       onSubmit={(e) => {
         e.preventDefault()
-        const m = Number(minutes)
-        onStart(prompt.trim(), minutes.trim() && m > 0 ? m : null, anonymous)
+        onStart(prompt.trim(), timeboxMinutes(minutes), anonymous)
       }}
       onKeyDown={(e) => e.key === 'Escape' && onCancel()}
     >
@@ -363,21 +240,11 @@ function StartRound({
         Prompt (shown to everyone)
         <input autoFocus value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. What slows us down?" />
       </label>
-      <label>
-        Timebox in minutes (empty: none)
-        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
-      </label>
+      <TimeboxField value={minutes} onChange={setMinutes} />
       <label className="pv-check">
         <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> Publish anonymously
       </label>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Start round
-        </button>
-      </div>
+      <FormActions submitLabel="Start round" onCancel={onCancel} />
     </form>
   )
 }

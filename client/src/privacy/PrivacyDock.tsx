@@ -1,6 +1,5 @@
 import { useRef } from 'react'
 import { usePublishedHeight } from '../board/publishHeight.ts'
-import { useServerClock } from '../facilitation/hooks.ts'
 import { BrainstormPanel } from './BrainstormPanel.tsx'
 import { VotePanel } from './VotePanel.tsx'
 import './privacy.css'
@@ -12,12 +11,10 @@ import './privacy.css'
 export function PrivacyDock() {
   const ref = useRef<HTMLDivElement>(null)
   usePublishedHeight(ref, '--pv-dock-height')
-  // Timeboxes are in server time, so every device sees the same end whatever its own clock says.
-  const clock = useServerClock()
   return (
     <div className="pv-dock" ref={ref}>
-      <BrainstormPanel clock={clock.now} />
-      <VotePanel clock={clock.now} />
+      <BrainstormPanel />
+      <VotePanel />
     </div>
   )
 }

@@ -1,16 +1,19 @@
 import { useEffect, useRef, useState } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
-import { dotsUsed, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
+import { dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { useNow } from '../board/serverClock.tsx'
+import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
-import { isNote, noteText } from '../sensemaking/actions.ts'
-import { formatRemaining, useConnected, useNow, useRoundtable, useYMap } from './hooks.ts'
+import { noteText } from '../sensemaking/actions.ts'
+import { useNoteIds } from '../sensemaking/useNoteIds.ts'
+import { useConnected, useRoundtable, useYMap } from './hooks.ts'
 
 /**
  * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
  * doc; the doc shows a vote's settings, how many have voted and, once closed, the totals.
  */
-export function VotePanel({ clock }: { clock: () => number }) {
+export function VotePanel() {
   const { doc, provider, participant, editor, viewOnly } = useBoardContext()
   const rpc = useRoundtable(provider)
   const connected = useConnected(provider)
@@ -20,32 +23,35 @@ export function VotePanel({ clock }: { clock: () => number }) {
     (a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.startedAt - a.startedAt,
   )[0]
   const open = vote?.status === 'open'
-  const now = useNow(clock, open && vote.endsAt !== null)
+  const now = useNow(500, open && vote.endsAt !== null)
   const [myDots, setMyDots] = useState<Dots>({})
   const [starting, setStarting] = useState(false)
   const [dismissed, setDismissed] = useState<string>()
   const [message, setMessage] = useState('')
-  const auth = { participantId: participant.id, secret: participant.secret }
   // The ballot as last confirmed, read by each click: quick clicks build on each other.
   const dotsRef = useRef<Dots>({})
   dotsRef.current = myDots
   const casting = useRef(Promise.resolve())
 
+  const voteId = vote?.id
+  const { id: participantId, secret } = participant
+
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
     setMyDots({})
-    if (!vote || !connected || viewOnly) return
-    rpc.request('vote.mine', { voteId: vote.id, ...auth }).then(
+    if (!voteId || !connected || viewOnly) return
+    rpc.request('vote.mine', { voteId, participantId, secret }).then(
       (r) => setMyDots(r.dots),
       () => {},
     )
-  }, [vote?.id, connected])
+  }, [voteId, connected, viewOnly, rpc, participantId, secret])
 
   // The timebox closes the vote: any client that sees it run out asks the server.
+  const endsAt = open ? vote.endsAt : null
   useEffect(() => {
-    if (open && vote.endsAt !== null && now >= vote.endsAt && connected && !viewOnly)
-      rpc.request('vote.close', { voteId: vote.id, onlyIfEnded: true }).catch(() => {})
-  }, [open, now, connected])
+    if (voteId && endsAt !== null && now >= endsAt && connected && !viewOnly)
+      rpc.request('vote.close', { voteId, onlyIfEnded: true }).catch(() => {})
+  }, [voteId, endsAt, now, connected, viewOnly, rpc])
 
   const fail = (err: unknown) => setMessage((err as Error).message)
 
@@ -55,7 +61,7 @@ export function VotePanel({ clock }: { clock: () => number }) {
       const dots = dotsRef.current
       const next = { ...dots, [shapeId]: Math.max(0, (dots[shapeId] ?? 0) + delta) }
       try {
-        const r = await rpc.request('vote.cast', { voteId: vote.id, ...auth, dots: next })
+        const r = await rpc.request('vote.cast', { voteId: vote.id, participantId, secret, dots: next })
         dotsRef.current = r.dots
         setMyDots(r.dots)
         setMessage('')
@@ -65,26 +71,8 @@ export function VotePanel({ clock }: { clock: () => number }) {
     })
   }
 
-  const selectedNotes = useValue(
-    'selected notes',
-    () =>
-      editor
-        .getSelectedShapes()
-        .filter(isNote)
-        .filter((s) => !s.meta.draft)
-        .map((s) => s.id),
-    [editor],
-  )
-  const pageNotes = useValue(
-    'page notes',
-    () =>
-      editor
-        .getCurrentPageShapesSorted()
-        .filter(isNote)
-        .filter((s) => !s.meta.draft)
-        .map((s) => s.id),
-    [editor],
-  )
+  const selectedNotes = useNoteIds(editor, 'selected', { withDrafts: false })
+  const pageNotes = useNoteIds(editor, 'page', { withDrafts: false })
 
   async function start(settings: {
     useSelection: boolean
@@ -100,7 +88,7 @@ export function VotePanel({ clock }: { clock: () => number }) {
         perPerson: settings.perPerson,
         allowMultiple: settings.allowMultiple,
         showLive: settings.showLive,
-        durationMs: settings.minutes ? Math.round(settings.minutes * 60_000) : null,
+        durationMs: timeboxMs(settings.minutes),
       })
       setStarting(false)
       setMessage('')
@@ -111,11 +99,7 @@ export function VotePanel({ clock }: { clock: () => number }) {
 
   const showResults = vote && !open && !starting && dismissed !== vote.id && vote.totals
   const left = open ? vote.perPerson - dotsUsed(myDots) : 0
-  const status = (
-    <p className="pv-message" role="status" aria-live="polite">
-      {message}
-    </p>
-  )
+  const status = <StatusLine className="pv-message">{message}</StatusLine>
   if (!open && !starting && !showResults) {
     // A viewer cannot start one: nothing to show until a vote runs.
     if (viewOnly) return null
@@ -223,8 +207,7 @@ function StartVote({
       className="pv-form"
       onSubmit={(e) => {
         e.preventDefault()
-        const m = Number(minutes)
-        onStart({ useSelection, perPerson: Number(perPerson), allowMultiple, showLive, minutes: minutes.trim() && m > 0 ? m : null })
+        onStart({ useSelection, perPerson: Number(perPerson), allowMultiple, showLive, minutes: timeboxMinutes(minutes) })
       }}
       onKeyDown={(e) => e.key === 'Escape' && onCancel()}
     >
@@ -249,18 +232,8 @@ function StartVote({
       <label className="pv-check">
         <input type="checkbox" checked={showLive} onChange={(e) => setShowLive(e.target.checked)} /> Show totals while open
       </label>
-      <label>
-        Timebox in minutes (empty: none)
-        <input type="number" min="0" step="any" value={minutes} onChange={(e) => setMinutes(e.target.value)} />
-      </label>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Start vote
-        </button>
-      </div>
+      <TimeboxField value={minutes} onChange={setMinutes} />
+      <FormActions submitLabel="Start vote" onCancel={onCancel} />
     </form>
   )
 }

@@ -15,17 +15,6 @@ export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
   return value
 }
 
-/** `clock` read now and every `ms` while a timebox runs. */
-export function useNow(clock: () => number, active: boolean, ms = 500): number {
-  const [, tick] = useState(0)
-  useEffect(() => {
-    if (!active) return
-    const timer = setInterval(() => tick((n) => n + 1), ms)
-    return () => clearInterval(timer)
-  }, [active, ms])
-  return clock()
-}
-
 /** Roundtable requests over the board's sync socket. */
 export function useRoundtable(provider: WebsocketProvider): RoundtableClient {
   const client = useMemo(() => roundtableClient(provider), [provider])
@@ -43,11 +32,6 @@ export function useConnected(provider: WebsocketProvider): boolean {
     return () => provider.off('status', update)
   }, [provider])
   return connected
-}
-
-export function formatRemaining(ms: number): string {
-  const s = Math.max(0, Math.ceil(ms / 1000))
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
 }
 
 export interface DraftCountOf {

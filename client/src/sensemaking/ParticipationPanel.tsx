@@ -12,6 +12,7 @@ import {
 } from '@roundtable/shared'
 import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { useServerClock } from '../board/serverClock.tsx'
 import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 
@@ -28,7 +29,9 @@ interface PresentUser {
 export function ParticipationPanel() {
   const { editor, doc, awareness, participant, viewOnly } = useBoardContext()
   const { log } = useFacilitationState(doc)
-  const baton: BatonInterval[] = leadershipTimeline(log, Date.now()).flatMap((s) =>
+  // The log is in server time.
+  const { now } = useServerClock()
+  const baton: BatonInterval[] = leadershipTimeline(log, now()).flatMap((s) =>
     s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
   )
   const [open, setOpen] = useState(true)
@@ -39,8 +42,8 @@ export function ParticipationPanel() {
 
   // Keep our name in the doc so it still shows after we leave.
   useEffect(() => {
-    if (!viewOnly) recordParticipant(doc, participant.id, participant, Date.now())
-  }, [doc, participant.id, participant.name, participant.color, viewOnly])
+    if (!viewOnly) recordParticipant(doc, participant.id, { name: participant.name, color: participant.color }, now())
+  }, [doc, participant.id, participant.name, participant.color, viewOnly, now])
 
   useEffect(() => {
     const map = boardParticipants(doc)
@@ -85,7 +88,7 @@ export function ParticipationPanel() {
         .filter((s) => !s.meta.draft),
     [editor],
   )
-  const summary = participation({ shapes, participants: known, present, baton, now: Date.now() })
+  const summary = participation({ shapes, participants: known, present, baton, now: now() })
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
     ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
@@ -102,7 +105,7 @@ export function ParticipationPanel() {
       {open && (
         <>
           {invite && <p className="sm-invite">{invite}</p>}
-          <ul>
+          <ul className="person-list">
             {summary.rows.map((r) => (
               <li key={r.id} data-participant={r.name} className={r.present ? '' : 'away'}>
                 <span className="dot" style={{ background: r.color }} aria-hidden />

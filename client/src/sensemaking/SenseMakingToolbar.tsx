@@ -2,7 +2,9 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
 import { suggestClusters, TEMPLATES } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
-import { groupNotes, insertTemplate, isNote, noteText, unthemedNotesByParent } from './actions.ts'
+import { FormActions } from '../board/panelParts.tsx'
+import { groupNotes, insertTemplate, noteText, unthemedNotesByParent } from './actions.ts'
+import { useNoteIds } from './useNoteIds.ts'
 import './sensemaking.css'
 
 interface Suggestion {
@@ -19,15 +21,7 @@ export function SenseMakingToolbar() {
   const [suggestions, setSuggestions] = useState<Suggestion[]>([])
   const [message, setMessage] = useState('')
   const menuRef = useRef<HTMLDivElement>(null)
-  const selectedNotes = useValue(
-    'selected notes',
-    () =>
-      editor
-        .getSelectedShapes()
-        .filter(isNote)
-        .map((s) => s.id),
-    [editor],
-  )
+  const selectedNotes = useNoteIds(editor, 'selected', { withDrafts: true })
 
   useEffect(() => {
     if (!menuOpen) return
@@ -149,14 +143,7 @@ function NameGroup({ count, onSave, onCancel }: { count: number; onSave(name: st
         Name this group of {count} note{count > 1 ? 's' : ''}
         <input autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Customer trust" />
       </label>
-      <div className="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Group
-        </button>
-      </div>
+      <FormActions submitLabel="Group" onCancel={onCancel} />
     </form>
   )
 }

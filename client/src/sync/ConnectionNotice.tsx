@@ -9,51 +9,44 @@ export interface CloseNotice {
   retry: 'auto' | 'reconnect' | 'reload'
 }
 
+/** Closes the page recovers from by itself, retrying: it only says why it is waiting. */
+const RETRYING: Partial<Record<number, string>> = {
+  [CloseCode.rateLimited]: 'This page sent too many changes at once; reconnecting after a pause…',
+  [CloseCode.boardFull]: 'This board has as many people as the server allows; retrying until someone leaves…',
+  [CloseCode.tooManyFromAddress]: 'Too many connections from your network; retrying…',
+  [CloseCode.serverBusy]: 'The server has too many boards open; retrying…',
+  [CloseCode.storageFailed]: 'The server could not save this board; retrying. Your changes are kept on this device.',
+}
+
+const PRESENCE_REFUSED = 'The server closed this page’s connection because of the presence it sent. Reload the page to reconnect.'
+
+/** Closes only a reload mends: the page as it is would be refused again. */
+const NEEDS_RELOAD: Partial<Record<number, string>> = {
+  [CloseCode.viewOnly]: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.',
+  [CloseCode.serverOwned]:
+    'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.',
+  [CloseCode.presenceNotYours]: PRESENCE_REFUSED,
+  [CloseCode.presenceTooLarge]: PRESENCE_REFUSED,
+  [CloseCode.malformed]: 'The server could not read a message from this page. Reload the page to reconnect.',
+}
+
 /** What to tell people when the server closed the connection with `code`; undefined for a routine close. */
 export function closeNotice(code: number, limits: SyncLimits = serverLimits): CloseNotice | undefined {
   const kept = 'It is kept on this device only: others do not see it.'
-  switch (code) {
-    case CloseCode.tooLarge:
-      return {
-        retry: 'reconnect',
-        text: `Your last change was too big for the server (over ${formatBytes(limits.maxFrameBytes)} at once), so it was not saved there. ${kept} Undo it, then reconnect.`,
-      }
-    case CloseCode.boardTooLarge:
-      return {
-        retry: 'reconnect',
-        text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.`,
-      }
-    case CloseCode.viewOnly:
-      return {
-        retry: 'reload',
-        text: 'This link is view-only: the server refused a change from this page. Reload to see the board as it is.',
-      }
-    case CloseCode.serverOwned:
-      return {
-        retry: 'reload',
-        text: 'This page is out of date: it wrote vote or round state that only the server writes now. Reload to get the current version.',
-      }
-    case CloseCode.presenceNotYours:
-    case CloseCode.presenceTooLarge:
-      return {
-        retry: 'reload',
-        text: 'The server closed this page’s connection because of the presence it sent. Reload the page to reconnect.',
-      }
-    case CloseCode.malformed:
-      return { retry: 'reload', text: 'The server could not read a message from this page. Reload the page to reconnect.' }
-    case CloseCode.rateLimited:
-      return { retry: 'auto', text: 'This page sent too many changes at once; reconnecting after a pause…' }
-    case CloseCode.boardFull:
-      return { retry: 'auto', text: 'This board has as many people as the server allows; retrying until someone leaves…' }
-    case CloseCode.tooManyFromAddress:
-      return { retry: 'auto', text: 'Too many connections from your network; retrying…' }
-    case CloseCode.serverBusy:
-      return { retry: 'auto', text: 'The server has too many boards open; retrying…' }
-    case CloseCode.storageFailed:
-      return { retry: 'auto', text: 'The server could not save this board; retrying. Your changes are kept on this device.' }
-    default:
-      return undefined
-  }
+  if (code === CloseCode.tooLarge)
+    return {
+      retry: 'reconnect',
+      text: `Your last change was too big for the server (over ${formatBytes(limits.maxFrameBytes)} at once), so it was not saved there. ${kept} Undo it, then reconnect.`,
+    }
+  if (code === CloseCode.boardTooLarge)
+    return {
+      retry: 'reconnect',
+      text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.`,
+    }
+  const retrying = RETRYING[code]
+  if (retrying) return { retry: 'auto', text: retrying }
+  const reload = NEEDS_RELOAD[code]
+  return reload ? { retry: 'reload', text: reload } : undefined
 }
 
 /**

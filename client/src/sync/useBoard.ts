@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -49,11 +49,15 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
   const [connection, setConnection] = useState<ConnectionState>('connecting')
   const [newerDocReason, setNewerDocReason] = useState<string>()
   const [provider, setProvider] = useState<WebsocketProvider>()
-  const user$ = useMemo(() => atom('roundtable user', toTLUser(participant)), [])
+  const { id: participantId, name, color } = participant
+  const [user$] = useState(() => atom('roundtable user', toTLUser(participant)))
+  // Who we are when the connection opens; later changes reach the store here and awareness below.
+  const me = useRef({ id: participantId, name, color })
 
   useEffect(() => {
-    user$.set(toTLUser(participant))
-  }, [participant.id, participant.name, participant.color])
+    me.current = { id: participantId, name, color }
+    user$.set(toTLUser(me.current))
+  }, [user$, participantId, name, color])
 
   useEffect(() => {
     let disposed = false
@@ -65,7 +69,7 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
     setProvider(ws)
     cleanups.push(sendOnlyOwnPresence(ws))
     const { awareness } = ws
-    awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
+    awareness.setLocalStateField('user', { ...me.current })
 
     const updateConnection = () => {
       if (!navigator.onLine) setConnection('offline')
@@ -111,16 +115,16 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
       local.destroy()
       doc.destroy()
     }
-  }, [boardId, viewOnly])
+  }, [boardId, viewOnly, user$])
 
   useEffect(() => {
-    provider?.awareness.setLocalStateField('user', { id: participant.id, name: participant.name, color: participant.color })
-  }, [provider, participant.name, participant.color])
+    provider?.awareness.setLocalStateField('user', { id: participantId, name, color })
+  }, [provider, participantId, name, color])
 
   return { storeWithStatus, connection, newerDocReason, provider }
 }
 
-function toTLUser(p: Participant) {
+function toTLUser(p: Pick<Participant, 'id' | 'name' | 'color'>) {
   return UserRecordType.create({ id: createUserId(p.id), name: p.name, color: p.color })
 }
 
