@@ -77,7 +77,7 @@ function countingWebSocket(counter: Counter) {
 }
 
 function onceEvent(
-  emitter: { once?: Function; on: Function; off?: Function },
+  emitter: { on(event: string, handler: (arg: unknown) => void): void; off?(event: string, handler: (arg: unknown) => void): void },
   event: string,
   timeoutMs: number,
   what: string,

@@ -1,5 +1,7 @@
 export * from './boardId.ts'
 export * from './protocol.ts'
+export * from './request.ts'
+export * from './requestClient.ts'
 export * from './docKeys.ts'
 export * from './boardDoc.ts'
 export * from './templates/index.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { boardRecords, MESSAGE_ROUNDTABLE, newBoardId, plainText, votesMap, type JsonRecord } from '@roundtable/shared'
+import { boardRecords, MESSAGE_REQUEST, newBoardId, plainText, votesMap, type JsonRecord } from '@roundtable/shared'
 import { noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 import { clientIdsWriting, type Observer } from '../support/observer.ts'
@@ -241,7 +241,7 @@ describe('safe to speak', () => {
       expect(published).not.toContain(id)
       expect(peer.text()).not.toContain(secret)
     }
-    expect(peer.typesSeen().has(MESSAGE_ROUNDTABLE)).toBe(false)
+    expect(peer.typesSeen().has(MESSAGE_REQUEST)).toBe(false)
 
     // A second vote, on a selection, one dot per note, that ends by itself.
     await alice.keyboard.press('Escape')

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
-import { CloseCode, MESSAGE_ROUNDTABLE, brainstormMap, encodeRoundtable, newBoardId, roundtableClient } from '@roundtable/shared'
+import { CloseCode, MESSAGE_REQUEST, brainstormMap, encodeRequest, newBoardId, requestClient } from '@roundtable/shared'
 import { metric } from './helpers.ts'
 import { startServerProcess, tempDataDir, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
@@ -238,8 +238,8 @@ describe('storage failing under a running server', () => {
     const writer = client(server, boardId)
     const peer = client(server, boardId)
     await Promise.all([whenSynced(writer), whenSynced(peer)])
-    // A revealed brainstorm round, so that a Roundtable request makes the server write.
-    const rpc = roundtableClient(writer.provider)
+    // A revealed brainstorm round, so that a request makes the server write.
+    const rpc = requestClient(writer.provider)
     const { roundId } = await rpc.request('round.start', {
       prompt: 'p',
       durationMs: null,
@@ -261,9 +261,9 @@ describe('storage failing under a running server', () => {
     expect(ready.status).toBe(503)
     // A request whose answer would report a write: the asker is closed, never told "ok".
     const asker = await openRaw(`${server.wsUrl}/${boardId}`)
-    asker.send(encodeRoundtable({ id: 1, op: 'round.claim', roundId, count: 2 }))
+    asker.send(encodeRequest({ id: 1, op: 'round.claim', roundId, count: 2 }))
     expect((await asker.closed).code).toBe(CloseCode.storageFailed)
-    expect(asker.received.filter((m) => m[0] === MESSAGE_ROUNDTABLE)).toEqual([])
+    expect(asker.received.filter((m) => m[0] === MESSAGE_REQUEST)).toEqual([])
     await new Promise((r) => setTimeout(r, 500))
     expect(peer.doc.getText('t').toString()).toBe('stored before read-only')
     expect(brainstormMap(peer.doc).get('slots')).toBeUndefined()

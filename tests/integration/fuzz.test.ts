@@ -7,8 +7,8 @@ import {
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
-  MESSAGE_ROUNDTABLE,
-  encodeRoundtable,
+  MESSAGE_REQUEST,
+  encodeRequest,
   newBoardId,
 } from '@roundtable/shared'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
@@ -72,9 +72,9 @@ function validFrames(base: Y.Doc): Uint8Array[] {
     encoding.toUint8Array(aw),
     new Uint8Array([MESSAGE_QUERY_AWARENESS]),
     encoding.toUint8Array(auth),
-    // Roundtable requests (type 7): well-formed, refused, unknown, and not requests at all.
-    encodeRoundtable({ id: 1, op: 'hello', participantId: 'fuzz-participant', secret: 'fuzz-secret' }),
-    encodeRoundtable({
+    // Requests (type 7): well-formed, refused, unknown, and not requests at all.
+    encodeRequest({ id: 1, op: 'hello', participantId: 'fuzz-participant', secret: 'fuzz-secret' }),
+    encodeRequest({
       id: 2,
       op: 'vote.start',
       shapeIds: ['shape:nope'],
@@ -83,7 +83,7 @@ function validFrames(base: Y.Doc): Uint8Array[] {
       showLive: false,
       durationMs: null,
     }),
-    encodeRoundtable({
+    encodeRequest({
       id: 3,
       op: 'vote.cast',
       voteId: 'v',
@@ -91,28 +91,28 @@ function validFrames(base: Y.Doc): Uint8Array[] {
       secret: 'fuzz-secret',
       dots: { 'shape:a': 1 },
     }),
-    encodeRoundtable({ id: 4, op: 'round.claim', roundId: 'r1', count: 2 }),
-    encodeRoundtable({ id: 5, op: 'round.publishAnonymous', roundId: 'r1', notes: ['a', 'b'] }),
-    encodeRoundtable({ id: 6, op: 'no.such.op' }),
-    roundtableText('[1, 2, 3]'),
-    roundtableText('{"op": "hello"}'),
+    encodeRequest({ id: 4, op: 'round.claim', roundId: 'r1', count: 2 }),
+    encodeRequest({ id: 5, op: 'round.publishAnonymous', roundId: 'r1', notes: ['a', 'b'] }),
+    encodeRequest({ id: 6, op: 'no.such.op' }),
+    requestText('[1, 2, 3]'),
+    requestText('{"op": "hello"}'),
   ]
 }
 
 /** A type-7 frame carrying any text where the JSON request goes. */
-function roundtableText(text: string): Uint8Array {
+function requestText(text: string): Uint8Array {
   const e = encoding.createEncoder()
-  encoding.writeVarUint(e, MESSAGE_ROUNDTABLE)
+  encoding.writeVarUint(e, MESSAGE_REQUEST)
   encoding.writeVarString(e, text)
   return encoding.toUint8Array(e)
 }
 
 /** A random type-7 frame: random JSON-ish text, or a request object with random fields. */
-function randomRoundtable(rnd: () => number): Uint8Array {
+function randomRequest(rnd: () => number): Uint8Array {
   const pick = <T>(items: T[]) => items[Math.floor(rnd() * items.length)]
   if (rnd() < 0.5) {
     const alphabet = '{}[]":,0123456789abcdefghijklmnopqrstuvwxyz .-\\'
-    return roundtableText(Array.from({ length: Math.floor(rnd() * 80) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''))
+    return requestText(Array.from({ length: Math.floor(rnd() * 80) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''))
   }
   const values = [null, true, -1, 0, 1e308, 'x', '', 'shape:a', [], {}, ['shape:a'], { 'shape:a': 99 }, 'a'.repeat(5000)]
   const request: Record<string, unknown> = {
@@ -134,7 +134,7 @@ function randomRoundtable(rnd: () => number): Uint8Array {
   ]) {
     if (rnd() < 0.4) request[key] = pick(values)
   }
-  return encodeRoundtable(request)
+  return encodeRequest(request)
 }
 
 function mutate(frame: Uint8Array, rnd: () => number): Uint8Array {
@@ -172,8 +172,8 @@ describe('fuzzing the sync socket', () => {
     const deadline = Date.now() + 40_000
     let sent = 0
     let connections = 0
-    let roundtableSent = 0
-    let roundtableReplies = 0
+    let requestsSent = 0
+    let requestReplies = 0
     const closeCodes = new Map<number, number>()
     const peerEdits: string[] = []
 
@@ -182,7 +182,7 @@ describe('fuzzing the sync socket', () => {
         const raw = await openRaw(`${server.wsUrl}/${boardId}`)
         connections++
         raw.ws.on('message', (data: Buffer) => {
-          if (data[0] === MESSAGE_ROUNDTABLE) roundtableReplies++
+          if (data[0] === MESSAGE_REQUEST) requestReplies++
         })
         let open = true
         raw.closed.then(({ code }) => {
@@ -193,14 +193,14 @@ describe('fuzzing the sync socket', () => {
           const r = rnd()
           let frame: Uint8Array
           if (r < 0.25) frame = new Uint8Array(Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256)))
-          else if (r < 0.33) frame = randomRoundtable(rnd)
+          else if (r < 0.33) frame = randomRequest(rnd)
           else if (r < 0.4) frame = new Uint8Array([Math.floor(rnd() * 256), ...valid[Math.floor(rnd() * valid.length)].subarray(1)])
           else if (r < 0.5) frame = valid[Math.floor(rnd() * valid.length)]
           else frame = mutate(valid[Math.floor(rnd() * valid.length)], rnd)
           // Each frame is followed by an awareness query, and the next frame waits for an answer or
           // the close, so every counted frame was really processed by the server.
           const answered = new Promise((resolve) => raw.ws.once('message', resolve))
-          if (frame[0] === MESSAGE_ROUNDTABLE) roundtableSent++
+          if (frame[0] === MESSAGE_REQUEST) requestsSent++
           if (rnd() < 0.02) raw.send('text frame')
           else raw.send(frame)
           raw.send(new Uint8Array([MESSAGE_QUERY_AWARENESS]))
@@ -219,7 +219,7 @@ describe('fuzzing the sync socket', () => {
     }
     await Promise.all(Array.from({ length: WORKERS }, worker))
     console.log(
-      `fuzz: ${sent} frames (${roundtableSent} of type 7, ${roundtableReplies} answered) over ${connections} connections; close codes ${JSON.stringify(Object.fromEntries(closeCodes))}`,
+      `fuzz: ${sent} frames (${requestsSent} of type 7, ${requestReplies} answered) over ${connections} connections; close codes ${JSON.stringify(Object.fromEntries(closeCodes))}`,
     )
     expect(sent).toBeGreaterThanOrEqual(3000)
 
@@ -239,7 +239,7 @@ describe('fuzzing the sync socket', () => {
       CloseCode.presenceNotYours,
     ]
     expect([...closeCodes.keys()].filter((c) => !expected.includes(c))).toEqual([])
-    expect(roundtableReplies).toBeGreaterThan(50)
+    expect(requestReplies).toBeGreaterThan(50)
 
     // The two real clients kept syncing throughout and still do.
     expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true)

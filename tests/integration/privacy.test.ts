@@ -5,20 +5,20 @@ import {
   boardRecords,
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
-  encodeRoundtable,
-  MESSAGE_ROUNDTABLE,
+  encodeRequest,
+  MESSAGE_REQUEST,
   MESSAGE_SYNC,
   newBoardId,
   noteRecord,
   participantIdFromSecret,
   plainText,
   readRound,
-  roundtableClient,
-  RoundtableError,
+  requestClient,
+  RequestError,
   votesMap,
   type JsonRecord,
   type RoundState,
-  type RoundtableClient,
+  type RequestClient,
   type VoteState,
 } from '@roundtable/shared'
 import * as Y from 'yjs'
@@ -43,16 +43,16 @@ afterAll(async () => {
 interface Person extends YClient {
   id: string
   secret: string
-  rpc: RoundtableClient
+  rpc: RequestClient
 }
 
-/** A stock y-websocket client that also speaks Roundtable requests, present in awareness like the app. */
+/** A stock y-websocket client that also sends requests, present in awareness like the app. */
 async function join(boardId: string, name: string): Promise<Person> {
   const client = connectClient(server.wsUrl, boardId)
   const secret = `${name}-secret-${Math.random().toString(36).slice(2)}-long-enough`
   const id = participantIdFromSecret(secret)
   client.provider.awareness.setLocalStateField('user', { id, name })
-  const rpc = roundtableClient(client.provider)
+  const rpc = requestClient(client.provider)
   const person = { ...client, id, secret, rpc, destroy: () => (rpc.dispose(), client.destroy()) }
   open.push(person)
   await whenSynced(client)
@@ -196,7 +196,7 @@ describe('silent brainstorm', () => {
     // ...the same id that wrote the server's reveal-layout counter.
     expect(clientIdsWriting(observer.doc, roundId).has(writer)).toBe(true)
     // The observer never received anyone's request or reply.
-    expect(observer.typesSeen().has(MESSAGE_ROUNDTABLE)).toBe(false)
+    expect(observer.typesSeen().has(MESSAGE_REQUEST)).toBe(false)
     // Places in the layout do not overlap.
     expect(new Set(published.map((r) => `${r.x},${r.y}`)).size).toBe(4)
     // Handing in twice is refused: one connection cannot flood a reveal.
@@ -241,8 +241,8 @@ describe('silent brainstorm', () => {
     const [aliceAlone, bobNothing] = await Promise.allSettled([handIn(alice, roundId, ['ONLY-ALICE']), handIn(bob, roundId, [])])
     expect(bobNothing).toMatchObject({ status: 'fulfilled', value: { published: 0 } })
     expect(aliceAlone.status).toBe('rejected')
-    const err = (aliceAlone as PromiseRejectedResult).reason as RoundtableError
-    expect(err).toBeInstanceOf(RoundtableError)
+    const err = (aliceAlone as PromiseRejectedResult).reason as RequestError
+    expect(err).toBeInstanceOf(RequestError)
     expect(err.code).toBe('alone')
     expect(docText(observer.doc)).not.toContain('ONLY-ALICE')
     // Her choice: publish anyway.
@@ -382,7 +382,7 @@ describe('secret dot voting', () => {
 
     // Nothing the observer received or holds ties a ballot to a participant: no request or
     // reply reached it, and the doc never names a voter or holds a ballot.
-    expect(observer.typesSeen().has(MESSAGE_ROUNDTABLE)).toBe(false)
+    expect(observer.typesSeen().has(MESSAGE_REQUEST)).toBe(false)
     for (const p of [alice, bob, carol]) {
       expect(docText(observer.doc)).not.toContain(p.id)
       expect(observer.text()).not.toContain(p.secret)
@@ -450,19 +450,19 @@ describe('secret dot voting', () => {
     })
     await expect(cast(alice, limited.voteId, { [n1]: 1, [n2]: 1 })).rejects.toThrow('you have 1 dot; this ballot uses 2')
 
-    // A malformed Roundtable frame closes only that connection, with a reason.
+    // A malformed request frame closes only that connection, with a reason.
     const raw = new WebSocket(`${server.wsUrl}/${boardId}`)
     await new Promise((r) => raw.once('open', r))
     const closed = new Promise<[number, string]>((r) => raw.once('close', (code, reason) => r([code, reason.toString()])))
     const bad = encoding.createEncoder()
-    encoding.writeVarUint(bad, MESSAGE_ROUNDTABLE)
+    encoding.writeVarUint(bad, MESSAGE_REQUEST)
     encoding.writeVarString(bad, '{"op":"vote.cast"') // truncated JSON, no id
     raw.send(encoding.toUint8Array(bad))
     expect(await closed).toEqual([4400, 'malformed message'])
     const noId = new WebSocket(`${server.wsUrl}/${boardId}`)
     await new Promise((r) => noId.once('open', r))
     const closedToo = new Promise<number>((r) => noId.once('close', (code) => r(code)))
-    noId.send(encodeRoundtable({ op: 'vote.close', voteId }))
+    noId.send(encodeRequest({ op: 'vote.close', voteId }))
     expect(await closedToo).toBe(4400)
     // Everyone else is still connected.
     expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true)
@@ -513,7 +513,7 @@ describe('secret dot voting', () => {
     const res = await fetch(`${server.url}/api/boards/${boardId}/view-link`)
     const { token } = (await res.json()) as { token: string }
     const viewer = connectClient(`${server.wsUrl}/view`, token)
-    const rpc = roundtableClient(viewer.provider)
+    const rpc = requestClient(viewer.provider)
     open.push({ destroy: () => (rpc.dispose(), viewer.destroy()) })
     await whenSynced(viewer)
     // It sees what is public: the vote and its live totals.
@@ -552,7 +552,7 @@ describe('secret dot voting', () => {
   it('several panels on one connection each get their own answers', async () => {
     const { alice, notes } = await setup()
     // The app's brainstorm and vote panels share one provider: replies must not cross.
-    const second = roundtableClient(alice.provider)
+    const second = requestClient(alice.provider)
     try {
       const { voteId } = await alice.rpc.request('vote.start', {
         shapeIds: notes,

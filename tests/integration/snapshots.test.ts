@@ -11,7 +11,7 @@ import {
   parseBoardFile,
   readLog,
   replaceBoardContent,
-  roundtableClient,
+  requestClient,
   startPhase,
   stepForward,
   votesMap,
@@ -278,7 +278,7 @@ describe('snapshots over HTTP', () => {
     // A session in full swing: Cem leads, a phase and its timer run, a round and a vote are open.
     stepForward(ann.doc, cem, Date.now())
     startPhase(ann.doc, cem, 'ph-ideas', Date.now())
-    const rpc = roundtableClient(ann.provider)
+    const rpc = requestClient(ann.provider)
     await rpc.request('round.start', {
       prompt: 'Ideas?',
       durationMs: null,

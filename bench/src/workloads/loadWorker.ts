@@ -100,7 +100,7 @@ for (const board of share.boards) {
   await fresh.synced
   const editors = clients.filter((c) => c.board === board)
   const deadline = Date.now() + 20_000
-  let equal = 0
+  let equal: number
   for (;;) {
     const sv = svHex(fresh.doc)
     const json = recordsJson(fresh.doc)

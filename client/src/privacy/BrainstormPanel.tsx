@@ -14,7 +14,7 @@ import { useNow } from '../board/serverClock.tsx'
 import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
 import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
-import { useConnected, useDraftCounts, useRoundtable, useYMap } from './hooks.ts'
+import { useConnected, useDraftCounts, useRequests, useYMap } from './hooks.ts'
 import { anchorOnThisPage, usePublishDrafts } from './usePublishDrafts.ts'
 
 /**
@@ -24,7 +24,7 @@ import { anchorOnThisPage, usePublishDrafts } from './usePublishDrafts.ts'
  */
 export function BrainstormPanel() {
   const { doc, awareness, provider, editor, viewOnly } = useBoardContext()
-  const rpc = useRoundtable(provider)
+  const rpc = useRequests(provider)
   const connected = useConnected(provider)
   const state = useYMap<unknown>(brainstormMap(doc))
   const round = state.round as RoundState | undefined

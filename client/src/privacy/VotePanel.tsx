@@ -7,7 +7,7 @@ import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from
 import { CanvasOverlay } from './CanvasOverlay.tsx'
 import { noteText } from '../sensemaking/actions.ts'
 import { useNoteIds } from '../sensemaking/useNoteIds.ts'
-import { useConnected, useRoundtable, useYMap } from './hooks.ts'
+import { useConnected, useRequests, useYMap } from './hooks.ts'
 
 /**
  * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
@@ -15,7 +15,7 @@ import { useConnected, useRoundtable, useYMap } from './hooks.ts'
  */
 export function VotePanel() {
   const { doc, provider, participant, editor, viewOnly } = useBoardContext()
-  const rpc = useRoundtable(provider)
+  const rpc = useRequests(provider)
   const connected = useConnected(provider)
   const votes = useYMap<VoteState>(votesMap(doc))
   // The open vote if there is one (the server runs one at a time), else the latest.

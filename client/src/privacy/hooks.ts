@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import type { WebsocketProvider } from 'y-websocket'
-import { DRAFTS_AWARENESS_FIELD, roundtableClient, type DraftCount, type RoundtableClient } from '@roundtable/shared'
+import { DRAFTS_AWARENESS_FIELD, requestClient, type DraftCount, type RequestClient } from '@roundtable/shared'
 
 /** A Y.Map's current contents, re-rendered on every change. */
 export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
@@ -15,9 +15,9 @@ export function useYMap<T>(map: Y.Map<unknown>): Record<string, T> {
   return value
 }
 
-/** Roundtable requests over the board's sync socket. */
-export function useRoundtable(provider: WebsocketProvider): RoundtableClient {
-  const client = useMemo(() => roundtableClient(provider), [provider])
+/** Requests over the board's sync socket. */
+export function useRequests(provider: WebsocketProvider): RequestClient {
+  const client = useMemo(() => requestClient(provider), [provider])
   useEffect(() => () => client.dispose(), [client])
   return client
 }

@@ -6,9 +6,9 @@ import {
   plainText,
   revealAnchor,
   revealSlotPosition,
-  RoundtableError,
+  RequestError,
   type RoundState,
-  type RoundtableClient,
+  type RequestClient,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { DraftKeeper } from './drafts.ts'
@@ -47,7 +47,7 @@ export function usePublishDrafts({
 }: {
   round: RoundState | undefined
   connected: boolean
-  rpc: RoundtableClient
+  rpc: RequestClient
   onMessage: (text: string) => void
 }): { ask: DraftQuestion | undefined; choose: (choice: DraftChoice) => void } {
   const { boardId, doc, provider, participant, editor, viewOnly } = useBoardContext()
@@ -123,7 +123,7 @@ export function usePublishDrafts({
           if (n > 0) onMessage(`Published your ${n} note${n === 1 ? '' : 's'}${found?.round.anonymous ? ' anonymously' : ''}.`)
         })
         .catch((err) => {
-          if (err instanceof RoundtableError && err.code === 'alone') {
+          if (err instanceof RequestError && err.code === 'alone') {
             keeper.show(id)
             setAsk({ roundId: id, count: drafts.length, reason: 'alone' })
           } else onMessage(`Could not publish your drafts yet: ${(err as Error).message}`)
@@ -148,7 +148,7 @@ export function usePublishDrafts({
  * had something written. `alone` is the writer's choice to publish without the group.
  */
 async function publishDrafts(
-  { rpc, editor, keeper, participantId }: { rpc: RoundtableClient; editor: Editor; keeper: DraftKeeper; participantId: string },
+  { rpc, editor, keeper, participantId }: { rpc: RequestClient; editor: Editor; keeper: DraftKeeper; participantId: string },
   r: RoundState | undefined,
   drafts: TLShape[],
   alone: boolean,

@@ -8,10 +8,10 @@ import {
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
-  MESSAGE_ROUNDTABLE,
+  MESSAGE_REQUEST,
   MESSAGE_SYNC,
-  encodeRoundtable,
-  readRoundtablePayload,
+  encodeRequest,
+  readRequestPayload,
 } from '@roundtable/shared'
 import type { BoardStorage } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
@@ -290,8 +290,8 @@ export class Room {
           this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE,
         )
         break
-      case MESSAGE_ROUNDTABLE: {
-        const request = readRoundtablePayload(decoder)
+      case MESSAGE_REQUEST: {
+        const request = readRequestPayload(decoder)
         end()
         this.handleRequest(conn, request)
         break
@@ -394,7 +394,7 @@ export class Room {
 
   /** A request beside sync and awareness: answered only to the asker, after what it wrote is stored. */
   private handleRequest(conn: Connection, request: { id: number; [key: string]: unknown }) {
-    const answer = (reply: object) => this.reply(conn, encodeRoundtable({ id: request.id, ...reply }))
+    const answer = (reply: object) => this.reply(conn, encodeRequest({ id: request.id, ...reply }))
     const fail = (err: unknown) => {
       if (err instanceof RequestRefusal) return answer({ ok: false, error: err.message, ...(err.code ? { code: err.code } : {}) })
       this.opts.log.error({ boardId: this.id, err, op: String(request.op).slice(0, 40) }, 'request failed')

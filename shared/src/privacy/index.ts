@@ -1,5 +1,4 @@
 export * from './protocol.ts'
 export * from './voting.ts'
 export * from './brainstorm.ts'
-export * from './rpc.ts'
 export * from './identity.ts'

@@ -1,12 +1,4 @@
-import * as encoding from 'lib0/encoding'
-import * as decoding from 'lib0/decoding'
-
-/**
- * Roundtable's own requests on the sync socket (votes, anonymous reveal). Stock y-websocket
- * clients never send this type and the server only ever sends it back to the socket that asked,
- * so they never see it. Payload: a JSON string `{ id, op, ...args }`; the reply carries the same id.
- */
-export const MESSAGE_ROUNDTABLE = 7
+/* The requests that votes and silent rounds are run with (the channel itself: request.ts). */
 
 export type Dots = Record<string, number>
 
@@ -34,7 +26,7 @@ export interface RoundStartArgs {
  * the server on request (it alone writes the `votes` and `brainstorm` maps), so nobody can forge
  * results or flip a round from anonymous to named.
  */
-export interface RoundtableOps {
+export interface RequestOps {
   'vote.start': { args: VoteStartArgs; result: { voteId: string } }
   'vote.cast': { args: { voteId: string; participantId: string; secret: string; dots: Dots }; result: { dots: Dots } }
   'vote.mine': { args: { voteId: string; participantId: string; secret: string }; result: { dots: Dots } }
@@ -52,27 +44,7 @@ export interface RoundtableOps {
    */
   'round.publishAnonymous': { args: { roundId: string; notes: string[]; alone?: boolean }; result: { published: number } }
 }
-export type RoundtableOp = keyof RoundtableOps
-
-export type RoundtableRequest<K extends RoundtableOp = RoundtableOp> = { id: number; op: K } & RoundtableOps[K]['args']
-export type RoundtableReply =
-  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code?: RoundtableErrorCode }
+export type RequestOp = keyof RequestOps
 
 /** Refusals a client acts on rather than just shows. */
-export type RoundtableErrorCode = 'alone'
-
-export function encodeRoundtable(payload: object): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_ROUNDTABLE)
-  encoding.writeVarString(encoder, JSON.stringify(payload))
-  return encoding.toUint8Array(encoder)
-}
-
-/** Reads the JSON payload after the message type; throws on anything that is not a JSON object with a numeric id. */
-export function readRoundtablePayload(decoder: decoding.Decoder): { id: number; [key: string]: unknown } {
-  const value: unknown = JSON.parse(decoding.readVarString(decoder))
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('roundtable message is not a JSON object')
-  const id = (value as { id?: unknown }).id
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new Error('roundtable message has no numeric id')
-  return value as { id: number }
-}
+export type RequestErrorCode = 'alone'

@@ -1,32 +1,25 @@
 import * as decoding from 'lib0/decoding'
-import {
-  encodeRoundtable,
-  MESSAGE_ROUNDTABLE,
-  readRoundtablePayload,
-  type RoundtableOp,
-  type RoundtableOps,
-  type RoundtableReply,
-  type RoundtableErrorCode,
-} from './protocol.ts'
+import { encodeRequest, MESSAGE_REQUEST, readRequestPayload, type RequestReply } from './request.ts'
+import type { RequestErrorCode, RequestOp, RequestOps } from './privacy/protocol.ts'
 
-/** The parts of y-websocket's WebsocketProvider that Roundtable requests ride on. */
+/** The parts of y-websocket's WebsocketProvider that requests ride on. */
 export interface ProviderLike {
   messageHandlers: unknown[]
   ws: { send(data: Uint8Array): void; readyState: number } | null
   wsconnected: boolean
 }
 
-export class RoundtableError extends Error {
+export class RequestError extends Error {
   constructor(
     message: string,
-    readonly code?: RoundtableErrorCode,
+    readonly code?: RequestErrorCode,
   ) {
     super(message)
   }
 }
 
-export interface RoundtableClient {
-  request<K extends RoundtableOp>(op: K, args: RoundtableOps[K]['args']): Promise<RoundtableOps[K]['result']>
+export interface RequestClient {
+  request<K extends RequestOp>(op: K, args: RequestOps[K]['args']): Promise<RequestOps[K]['result']>
   dispose(): void
 }
 
@@ -51,14 +44,14 @@ function openChannel(provider: ProviderLike): Channel {
   let channel = channels.get(provider)
   if (!channel) {
     const created: Channel = { nextId: 1, pending: new Map(), users: 0 }
-    provider.messageHandlers[MESSAGE_ROUNDTABLE] = (_encoder: unknown, decoder: decoding.Decoder) => {
-      const reply = readRoundtablePayload(decoder) as RoundtableReply
+    provider.messageHandlers[MESSAGE_REQUEST] = (_encoder: unknown, decoder: decoding.Decoder) => {
+      const reply = readRequestPayload(decoder) as RequestReply
       const waiting = created.pending.get(reply.id)
       if (!waiting) return
       created.pending.delete(reply.id)
       clearTimeout(waiting.timer)
       if (reply.ok) waiting.resolve(reply.result)
-      else waiting.reject(new RoundtableError(reply.error, reply.code))
+      else waiting.reject(new RequestError(reply.error, reply.code))
     }
     channels.set(provider, (channel = created))
   }
@@ -67,25 +60,25 @@ function openChannel(provider: ProviderLike): Channel {
 }
 
 /**
- * Sends Roundtable requests over a y-websocket provider's socket and resolves with the server's
- * reply (rejects with RoundtableError carrying the server's message when it refuses).
+ * Sends requests over a y-websocket provider's socket and resolves with the server's
+ * reply (rejects with RequestError carrying the server's message when it refuses).
  */
-export function roundtableClient(provider: ProviderLike, timeoutMs = 10_000): RoundtableClient {
+export function requestClient(provider: ProviderLike, timeoutMs = 10_000): RequestClient {
   const channel = openChannel(provider)
   const mine = new Set<number>()
   let disposed = false
   return {
     request(op, args) {
       const ws = provider.ws
-      if (disposed) return Promise.reject(new RoundtableError('closed'))
-      if (!ws || !provider.wsconnected) return Promise.reject(new RoundtableError('not connected to the server'))
+      if (disposed) return Promise.reject(new RequestError('closed'))
+      if (!ws || !provider.wsconnected) return Promise.reject(new RequestError('not connected to the server'))
       const id = channel.nextId++
       return new Promise((resolve, reject) => {
         const settle = () => mine.delete(id)
         const timer = setTimeout(() => {
           channel.pending.delete(id)
           settle()
-          reject(new RoundtableError('the server did not answer in time'))
+          reject(new RequestError('the server did not answer in time'))
         }, timeoutMs)
         channel.pending.set(id, {
           resolve: (v) => (settle(), resolve(v as never)),
@@ -93,7 +86,7 @@ export function roundtableClient(provider: ProviderLike, timeoutMs = 10_000): Ro
           timer,
         })
         mine.add(id)
-        ws.send(encodeRoundtable({ id, op, ...args }))
+        ws.send(encodeRequest({ id, op, ...args }))
       })
     },
     dispose() {
@@ -104,12 +97,12 @@ export function roundtableClient(provider: ProviderLike, timeoutMs = 10_000): Ro
         if (!waiting) continue
         channel.pending.delete(id)
         clearTimeout(waiting.timer)
-        waiting.reject(new RoundtableError('closed'))
+        waiting.reject(new RequestError('closed'))
       }
       mine.clear()
       if (--channel.users === 0) {
         channels.delete(provider)
-        delete provider.messageHandlers[MESSAGE_ROUNDTABLE]
+        delete provider.messageHandlers[MESSAGE_REQUEST]
       }
     },
   }
