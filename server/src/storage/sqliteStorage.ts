@@ -40,7 +40,9 @@ export class SqliteStorage implements BoardStorage {
       fs.accessSync(dataDir, fs.constants.W_OK)
     } catch (err) {
       // SQLite would only say "unable to open database file"; say what is wrong.
-      throw new Error(`DATA_DIR ${dataDir} is not writable (${(err as NodeJS.ErrnoException).code}): Roundtable stores boards there`)
+      throw new Error(`DATA_DIR ${dataDir} is not writable (${(err as NodeJS.ErrnoException).code}): Roundtable stores boards there`, {
+        cause: err,
+      })
     }
     this.db = new Database(path.join(dataDir, 'roundtable.sqlite'))
     this.db.pragma('journal_mode = WAL')
