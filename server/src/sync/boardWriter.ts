@@ -86,6 +86,13 @@ export class BoardWriter {
     stored: StoredBoard,
     private deps: WriterDeps,
   ) {
+    if (stored.corrupt.length > 0) {
+      deps.metrics.corruptRows.inc(stored.corrupt.length)
+      deps.log.error(
+        { boardId, corrupt: stored.corrupt },
+        'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
+      )
+    }
     this.countStored(stored)
   }
 

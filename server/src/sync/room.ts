@@ -1,7 +1,5 @@
 import * as Y from 'yjs'
 import * as syncProtocol from 'y-protocols/sync'
-import * as awarenessProtocol from 'y-protocols/awareness'
-import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import {
   CloseCode,
@@ -10,7 +8,6 @@ import {
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_REQUEST,
   MESSAGE_SYNC,
-  encodeRequest,
   readRequestPayload,
 } from '@roundtable/shared'
 import type { BoardStorage } from '../storage/boards.ts'
@@ -18,13 +15,16 @@ import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Connection } from './connection.ts'
 import { ProtocolError, RefusedError } from './errors.ts'
-import { RequestRefusal, type RequestHandler, type RoomExtension } from './extension.ts'
+import type { RequestHandler, RoomExtension } from './extension.ts'
 import { BoardDoc, type UpdateListener } from './boardDoc.ts'
-import { BoardWriter, MIN_FLUSH_INTERVAL_MS, type PendingUpdate } from './boardWriter.ts'
+import { BoardWriter, type PendingUpdate } from './boardWriter.ts'
 import { HeldUpdates } from './heldUpdates.ts'
-import { PresenceGuard, type PresenceLimits } from './presenceGuard.ts'
+import { RoomPresence } from './roomPresence.ts'
+import type { PresenceLimits } from './presenceGuard.ts'
 import { WriteGuard } from './writeGuard.ts'
 import { updateChangesDoc } from './updateInspection.ts'
+import { answerRequest } from './requests.ts'
+import { EMPTY_AWARENESS_MESSAGE, isEmptyUpdate, syncStep1Message, syncStep2FromDoc, syncStep2Message, updateMessage } from './messages.ts'
 
 export interface RoomOptions {
   log: Logger
@@ -59,37 +59,24 @@ interface ConnState {
 
 /** How long our sync step 1 to a newcomer may wait for theirs (stock clients send it at once). */
 const STEP1_WAIT_MS = 100
-/** An awareness message with no states: changes nothing, costs 3 bytes. */
-const EMPTY_AWARENESS_MESSAGE = new Uint8Array([MESSAGE_AWARENESS, 1, 0])
-
-function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_SYNC)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
-
-/** A Yjs update with no structs and no deletions: [0 clients with structs, 0 clients with deletes]. */
-const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
+const STORAGE_FAILED = 'storage failed, retrying'
 
 /**
- * One loaded board and the people on it: the y-websocket protocol (sync, awareness), requests,
- * and broadcasting. What it delegates: the doc's life live or at rest (BoardDoc), storing
- * before sending (BoardWriter), what an editor may write (WriteGuard, HeldUpdates) and whose
- * presence is whose (PresenceGuard). Every message is encoded once and the same bytes sent to
- * all.
+ * One loaded board and the people on it: the y-websocket protocol (sync, awareness, requests)
+ * and broadcasting, each message encoded once and the same bytes sent to all. It delegates the
+ * doc's life live or at rest (BoardDoc), storing before sending (BoardWriter), what an editor
+ * may write (WriteGuard, HeldUpdates) and presence (RoomPresence).
+ *
+ * Longer than most files here on purpose: like y-websocket's utils.js, the whole protocol for
+ * one board reads top to bottom in one place, and what it delegates is a module of its own.
  */
 export class Room {
-  /** Presence lives beside the doc, on a doc of its own, so the board's doc can be dropped. */
-  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc())
   private conns = new Map<Connection, ConnState>()
   private board: BoardDoc
   private writer: BoardWriter
-  private presence: PresenceGuard
+  private presence: RoomPresence
   private guard: WriteGuard
   private held = new HeldUpdates()
-  private pendingAwareness = { clients: new Set<number>(), senders: new Set<unknown>() }
-  private lastAwarenessFlush = -Infinity
   private destroyed = false
 
   constructor(
@@ -99,13 +86,6 @@ export class Room {
   ) {
     const { log, metrics } = opts
     const stored = storage.load(id)
-    if (stored.corrupt.length > 0) {
-      metrics.corruptRows.inc(stored.corrupt.length)
-      log.error(
-        { boardId: id, corrupt: stored.corrupt },
-        'stored rows failed their checksum; loaded what verifies and moved the bad rows to corrupt_rows for inspection',
-      )
-    }
     this.writer = new BoardWriter(id, storage, stored, {
       log,
       metrics,
@@ -115,9 +95,8 @@ export class Room {
       onStored: (batch) => this.broadcastBatch(batch),
       onRefused: (storedNow, dropped) => {
         this.board.reset(storedNow)
-        for (const { origin } of dropped) {
-          if (this.conns.has(origin as Connection)) (origin as Connection).close(CloseCode.storageFailed, 'storage failed, retrying')
-        }
+        for (const { origin } of dropped)
+          if (this.conns.has(origin as Connection)) (origin as Connection).close(CloseCode.storageFailed, STORAGE_FAILED)
       },
       onAccepting: () => {
         for (const [conn, c] of this.conns) {
@@ -127,7 +106,7 @@ export class Room {
         }
       },
       onFailed: () => {
-        this.closeAll(CloseCode.storageFailed, 'storage failed, retrying')
+        this.closeAll(CloseCode.storageFailed, STORAGE_FAILED)
         opts.onFailed(this)
       },
     })
@@ -141,23 +120,10 @@ export class Room {
       onDropped: opts.onDropped,
     })
     this.board.onUpdate((update, origin) => this.writer.add(update, origin))
-    // The server holds no presence of its own.
-    this.awareness.setLocalState(null)
-    this.presence = new PresenceGuard(this.awareness, opts.presence, metrics, log, id, (conn, r) => {
-      this.refuse(conn, new RefusedError(r.code, r.limit, r.message))
-    })
-    this.awareness.on('update', this.onAwarenessUpdate)
-    const owners = new Map<string, RoomExtension>()
-    for (const ext of opts.extensions) for (const root of ext.serverOwnedRoots ?? []) owners.set(root, ext)
+    this.presence = new RoomPresence(id, opts.presence, metrics, log, this.broadcast, this.refuse)
     this.guard = new WriteGuard({
-      serverOwnedRoots: new Set(owners.keys()),
-      checkWrites: (writes) => {
-        for (const write of writes) {
-          const refusal = owners.get(write.root)?.checkUpdate?.(this, [write])
-          if (refusal) return refusal
-        }
-        return undefined
-      },
+      extensions: opts.extensions,
+      room: this,
       presenceAuthor: (client) => this.presence.author(client),
       isConnected: (conn) => this.conns.has(conn),
       fits: (bytes) => this.writer.fits(bytes),
@@ -173,6 +139,10 @@ export class Room {
   /** The board's doc, decoded from its bytes if it was at rest. */
   get doc(): Y.Doc {
     return this.board.doc
+  }
+
+  get awareness() {
+    return this.presence.awareness
   }
 
   /** Whether storage takes this board's writes. */
@@ -219,8 +189,8 @@ export class Room {
     // state vector means decoding the board, answer the newcomer's step 1 from the bytes first.
     if (this.board.knownStateVector()) this.sendStep1(conn)
     else c.step1Timer = setTimeout(() => this.sendStep1(conn), STEP1_WAIT_MS)
-    const states = this.awareness.getStates()
-    if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]))
+    const everyone = this.presence.everyone()
+    if (everyone) this.send(conn, everyone)
   }
 
   leave(conn: Connection) {
@@ -230,13 +200,12 @@ export class Room {
     clearTimeout(c.step1Timer)
     this.guard.leave(conn)
     this.held.drop(conn)
-    if (c.controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...c.controlled], null)
-    this.presence.leave(conn)
+    this.presence.leave(conn, c.controlled)
     for (const ext of this.opts.extensions) ext.onLeave?.(this, conn)
     if (this.conns.size === 0) this.opts.onEmpty(this)
   }
 
-  private refuse(conn: Connection, err: RefusedError) {
+  private refuse = (conn: Connection, err: RefusedError) => {
     const c = this.conns.get(conn)
     if (c) c.refuse(err)
     else conn.close(err.code, err.message)
@@ -255,50 +224,28 @@ export class Room {
   handleMessage(conn: Connection, data: Uint8Array) {
     const decoder = decoding.createDecoder(data)
     const type = decoding.readVarUint(decoder)
-    const end = () => {
+    const read = <T>(value: T): T => {
       if (decoder.pos !== data.length) throw new ProtocolError('trailing bytes after message')
+      return value
     }
     switch (type) {
       case MESSAGE_SYNC: {
         const syncType = decoding.readVarUint(decoder)
-        if (syncType === syncProtocol.messageYjsSyncStep1) {
-          const stateVector = decoding.readVarUint8Array(decoder)
-          end()
-          this.answerStep1(conn, stateVector)
-        } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
-          const update = decoding.readVarUint8Array(decoder)
-          end()
-          this.applyFrom(conn, update)
-        } else {
-          throw new ProtocolError(`unknown sync message type ${syncType}`)
+        if (syncType === syncProtocol.messageYjsSyncStep1) return this.answerStep1(conn, read(decoding.readVarUint8Array(decoder)))
+        if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+          return this.applyFrom(conn, read(decoding.readVarUint8Array(decoder)))
         }
-        break
+        throw new ProtocolError(`unknown sync message type ${syncType}`)
       }
-      case MESSAGE_AWARENESS: {
-        const update = decoding.readVarUint8Array(decoder)
-        end()
-        const { update: admitted, refusal } = this.presence.admit(conn, update)
-        if (refusal) throw new RefusedError(refusal.code, refusal.limit, refusal.message)
-        if (admitted) awarenessProtocol.applyAwarenessUpdate(this.awareness, admitted, conn)
-        break
-      }
+      case MESSAGE_AWARENESS:
+        return this.presence.apply(conn, read(decoding.readVarUint8Array(decoder)))
       case MESSAGE_QUERY_AWARENESS:
-        end()
-        // Everyone's presence can be large: in full at most once a second per connection.
-        this.send(
-          conn,
-          this.presence.mayQuery(conn) ? this.encodeAwareness([...this.awareness.getStates().keys()]) : EMPTY_AWARENESS_MESSAGE,
-        )
-        break
-      case MESSAGE_REQUEST: {
-        const request = readRequestPayload(decoder)
-        end()
-        this.handleRequest(conn, request)
-        break
-      }
+        return this.send(conn, read(this.presence.answerQuery(conn)))
+      case MESSAGE_REQUEST:
+        return answerRequest(this, conn, read(readRequestPayload(decoder)), this.opts.requests, this.opts.log)
       case MESSAGE_AUTH:
         // Stock clients never send auth; access is decided at upgrade time.
-        break
+        return
       default:
         throw new ProtocolError(`unknown message type ${type}`)
     }
@@ -317,11 +264,7 @@ export class Room {
         c.awaitingStorage = true
         return
       }
-      const stateVector = this.board.knownStateVector() ?? Y.encodeStateVector(this.doc)
-      this.send(
-        conn,
-        syncMessage((e) => (encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1), encoding.writeVarUint8Array(e, stateVector))),
-      )
+      this.send(conn, syncStep1Message(this.board.knownStateVector() ?? Y.encodeStateVector(this.doc)))
     }
     this.writer.afterStored(send, send)
   }
@@ -335,17 +278,8 @@ export class Room {
     // After a refused write the board is back to what storage holds: answer from that.
     const answer = () => {
       const atRest = this.board.bytesAtRest()
-      if (atRest && Y.decodeStateVector(stateVector).size === 0) {
-        this.send(
-          conn,
-          syncMessage((e) => (encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2), encoding.writeVarUint8Array(e, atRest))),
-        )
-      } else {
-        this.send(
-          conn,
-          syncMessage((e) => syncProtocol.writeSyncStep2(e, this.doc, stateVector)),
-        )
-      }
+      const empty = Y.decodeStateVector(stateVector).size === 0
+      this.send(conn, atRest && empty ? syncStep2Message(atRest) : syncStep2FromDoc(this.doc, stateVector))
       // Our own step 1 waited for this (see join); decoding the board can happen now, while the
       // client applies what it was sent.
       if (this.conns.get(conn)?.step1Timer) setImmediate(() => this.sendStep1(conn))
@@ -363,7 +297,7 @@ export class Room {
         throw new RefusedError(CloseCode.viewOnly, 'view_only', 'view-only link: edits are not accepted')
       return
     }
-    if (this.writer.health !== 'ok') throw new RefusedError(CloseCode.storageFailed, 'storage', 'storage failed, retrying')
+    if (this.writer.health !== 'ok') throw new RefusedError(CloseCode.storageFailed, 'storage', STORAGE_FAILED)
     if (!this.tryApply(conn, update)) return this.held.hold(conn, update)
     if (!this.held.isEmpty) this.releaseHeld()
   }
@@ -390,41 +324,20 @@ export class Room {
     })
   }
 
-  // --- requests ----------------------------------------------------------------------------
-
-  /** A request beside sync and awareness: answered only to the asker, after what it wrote is stored. */
-  private handleRequest(conn: Connection, request: { id: number; [key: string]: unknown }) {
-    const answer = (reply: object) => this.reply(conn, encodeRequest({ id: request.id, ...reply }))
-    const fail = (err: unknown) => {
-      if (err instanceof RequestRefusal) return answer({ ok: false, error: err.message, ...(err.code ? { code: err.code } : {}) })
-      this.opts.log.error({ boardId: this.id, err, op: String(request.op).slice(0, 40) }, 'request failed')
-      answer({ ok: false, error: 'the server could not handle this request' })
-    }
-    try {
-      const handler = this.opts.requests.get(String(request.op))
-      if (!handler) throw new RequestRefusal(`unknown op ${JSON.stringify(request.op)}`)
-      const result = handler(this, conn, request)
-      if (result instanceof Promise) result.then((r: unknown) => answer({ ok: true, result: r }), fail)
-      else answer({ ok: true, result })
-    } catch (err) {
-      fail(err)
-    }
-  }
+  // --- sending -----------------------------------------------------------------------------
 
   /**
-   * A message for one connection only, sent once everything applied so far is stored. Should
-   * storage refuse it, an editor is closed with 4500 instead (and asks again once it is back):
-   * a reply must never acknowledge what was not stored.
+   * A message for one connection only (a request's answer), sent once everything applied so
+   * far is stored. Should storage refuse it, an editor is closed with 4500 instead (and asks
+   * again once it is back): a reply must never acknowledge what was not stored.
    */
   reply(conn: Connection, message: Uint8Array) {
     const send = () => this.send(conn, message)
     this.writer.afterStored(send, () => {
       if (this.isReadOnly(conn)) send()
-      else conn.close(CloseCode.storageFailed, 'storage failed, retrying')
+      else conn.close(CloseCode.storageFailed, STORAGE_FAILED)
     })
   }
-
-  // --- sending -----------------------------------------------------------------------------
 
   /** A message that changes nothing, so that a client that hears nothing else stays connected. */
   keepAlive(conn: Connection) {
@@ -438,7 +351,7 @@ export class Room {
   }
 
   /** Sends the same encoded bytes to every connection except the one they came from. */
-  private broadcast(message: Uint8Array, except: unknown) {
+  private broadcast = (message: Uint8Array, except: unknown) => {
     let sent = 0
     for (const conn of this.conns.keys()) {
       if (conn === except || !conn.isOpen) continue
@@ -467,45 +380,8 @@ export class Room {
       if (updates) updates.push(update)
       else bySender.set(origin, [update])
     }
-    for (const [origin, updates] of bySender) {
-      const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
-      this.broadcast(
-        syncMessage((e) => syncProtocol.writeUpdate(e, update)),
-        origin,
-      )
-    }
-  }
-
-  private encodeAwareness(clients: number[]): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_AWARENESS)
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients))
-    return encoding.toUint8Array(encoder)
-  }
-
-  private onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-    this.presence.onUpdate({ added, updated, removed }, origin)
-    const p = this.pendingAwareness
-    if (p.clients.size === 0) {
-      const wait = this.lastAwarenessFlush + MIN_FLUSH_INTERVAL_MS - performance.now()
-      if (wait <= 0) setImmediate(this.flushAwareness)
-      else setTimeout(this.flushAwareness, wait)
-    }
-    for (const ids of [added, updated, removed]) for (const id of ids) p.clients.add(id)
-    p.senders.add(origin)
-  }
-
-  /**
-   * Presence changes are batched like doc updates: each client's latest state, one message for
-   * everyone (a sender among several gets its own state back, which it ignores), so 50 cursors
-   * moving cost a few broadcasts per frame rather than one per move.
-   */
-  private flushAwareness = () => {
-    const { clients, senders } = this.pendingAwareness
-    if (clients.size === 0 || this.destroyed) return
-    this.pendingAwareness = { clients: new Set(), senders: new Set() }
-    this.lastAwarenessFlush = performance.now()
-    this.broadcast(this.encodeAwareness([...clients]), senders.size === 1 ? [...senders][0] : undefined)
+    for (const [origin, updates] of bySender)
+      this.broadcast(updateMessage(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)), origin)
   }
 
   // --- at rest -----------------------------------------------------------------------------
@@ -526,7 +402,6 @@ export class Room {
     this.destroyed = true
     for (const c of this.conns.values()) clearTimeout(c.step1Timer)
     this.board.destroy()
-    this.awareness.destroy()
-    this.awareness.doc.destroy()
+    this.presence.destroy()
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Test support for rooms without a network: fake connections that record what they are sent,
  * a room on a real SQLite store in a temporary directory, stores that fail or answer late, and
- * the frames a y-websocket client would send. Used by the unit tests only.
+ * the frames a y-websocket client would send. Used by the unit tests only; one file so that every
+ * test of the sync core sets up the same way (hence its length).
  */
 import fs from 'node:fs'
 import os from 'node:os'

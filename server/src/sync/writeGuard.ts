@@ -2,7 +2,9 @@ import type * as Y from 'yjs'
 import { CloseCode } from '@roundtable/shared'
 import type { Connection } from './connection.ts'
 import { RefusedError } from './errors.ts'
-import { inspectUpdate, updateChangesDoc, type RootWrite } from './updateInspection.ts'
+import { inspectUpdate, updateChangesDoc } from './updateInspection.ts'
+import type { RoomExtension } from './extension.ts'
+import type { Room } from './room.ts'
 
 export type WriteVerdict = { gap: true } | { gap: false; writesAs: ReadonlySet<number> }
 
@@ -21,31 +23,39 @@ export type WriteVerdict = { gap: true } | { gap: false; writesAs: ReadonlySet<n
 export class WriteGuard {
   /** The connection that last wrote as each Yjs client id. */
   private writers = new Map<number, Connection>()
+  /** Each server-owned top-level type's feature. */
+  private owners = new Map<string, RoomExtension>()
+  private ownedRoots: ReadonlySet<string>
 
   constructor(
     private deps: {
-      /** The top-level types whose writes `checkWrites` judges. */
-      serverOwnedRoots: ReadonlySet<string>
-      checkWrites: (writes: RootWrite[]) => string | undefined
+      /** The features that own top-level types of the doc; each judges writes into its own. */
+      extensions: readonly RoomExtension[]
+      room: Room
       /** The connection that holds or announced the presence of this client id. */
       presenceAuthor: (clientId: number) => Connection | undefined
       isConnected: (conn: Connection) => boolean
       fits: (bytes: number) => boolean
       maxBoardBytes: number
     },
-  ) {}
+  ) {
+    for (const ext of deps.extensions) for (const root of ext.serverOwnedRoots ?? []) this.owners.set(root, ext)
+    this.ownedRoots = new Set(this.owners.keys())
+  }
 
   /** Throws RefusedError when `conn` may not apply `update` to `doc`. Throws on bytes that are not an update. */
   check(doc: Y.Doc, conn: Connection, update: Uint8Array): WriteVerdict {
-    const inspected = inspectUpdate(doc, update, this.deps.serverOwnedRoots)
+    const inspected = inspectUpdate(doc, update, this.ownedRoots)
     if (inspected.gap) return { gap: true }
     for (const client of inspected.extends) {
       const author = this.authorOf(client)
       if (author && author !== conn)
         throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
     }
-    const refusal = inspected.writes.length ? this.deps.checkWrites(inspected.writes) : undefined
-    if (refusal) throw new RefusedError(CloseCode.serverOwned, 'server_owned', refusal)
+    for (const write of inspected.writes) {
+      const refusal = this.owners.get(write.root)?.checkUpdate?.(this.deps.room, [write])
+      if (refusal) throw new RefusedError(CloseCode.serverOwned, 'server_owned', refusal)
+    }
     if (!this.deps.fits(update.length) && updateChangesDoc(doc, update)) {
       throw new RefusedError(CloseCode.boardTooLarge, 'board_bytes', `board is full (limit ${this.deps.maxBoardBytes} bytes)`)
     }
