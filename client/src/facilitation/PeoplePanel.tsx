@@ -1,5 +1,14 @@
 import { createUserId, useValue } from 'tldraw'
-import { isIdle, passBaton, putBatonDown, stepForward, type Actor, type BatonHolder, type PresentParticipant } from '@roundtable/shared'
+import {
+  INSTANCE_PRESENCE_FIELD,
+  isIdle,
+  passBaton,
+  putBatonDown,
+  stepForward,
+  type Actor,
+  type BatonHolder,
+  type PresentParticipant,
+} from '@roundtable/shared'
 import type { AwarenessView } from './hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
@@ -24,9 +33,9 @@ export function PeoplePanel({ me, people, aware, holder, holderPresent }: Props)
   // Activity is timed on this device's clock (see useAwareness); only baton acts need server time.
   const now = Date.now()
 
-  // Whom each person follows, from their tldraw presence.
+  // Whom each person follows, from their tldraw instance presence.
   const followsOf = (clientId: number) => {
-    const presence = aware.states.get(clientId)?.presence as { followingUserId?: string | null } | null | undefined
+    const presence = aware.states.get(clientId)?.[INSTANCE_PRESENCE_FIELD] as { followingUserId?: string | null } | null | undefined
     const target = presence?.followingUserId
     return target ? people.find((p) => createUserId(p.user.id) === target)?.user.name : undefined
   }

@@ -16,7 +16,15 @@ import {
   type TLRecord,
   type TLStoreWithStatus,
 } from 'tldraw'
-import { boardRecords, sendOnlyOwnPresence, SYNC_PATH, VIEW_SYNC_PATH, votesMap, type VoteState } from '@roundtable/shared'
+import {
+  boardRecords,
+  INSTANCE_PRESENCE_FIELD,
+  sendOnlyOwnPresence,
+  SYNC_PATH,
+  VIEW_SYNC_PATH,
+  votesMap,
+  type VoteState,
+} from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
 import { takePendingImport } from '../export/pendingImport.ts'
 import { loadIntoEmptyBoard } from '../export/importBoard.ts'
@@ -92,7 +100,7 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
       if (imported && !viewOnly) loadIntoEmptyBoard(doc, store.schema, imported.parsed, imported.records)
       const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly })
       cleanups.push(() => binding.dispose())
-      cleanups.push(bindPresence(store, awareness, doc, user$))
+      cleanups.push(bindInstancePresence(store, awareness, doc, user$))
       setStoreWithStatus({ status: 'synced-remote', connectionStatus: 'online', store })
     }
 
@@ -135,15 +143,15 @@ type Awareness = WebsocketProvider['awareness']
  * While a dot vote is open nobody's presence is published: a cursor hovering over a note's
  * dot buttons would tell the others where that person voted.
  */
-function bindPresence(
+function bindInstancePresence(
   store: ReturnType<typeof createTLStore>,
   awareness: Awareness,
   doc: Y.Doc,
   user$: ReturnType<typeof atom<ReturnType<typeof toTLUser>>>,
 ): () => void {
   const clientId = doc.clientID
-  const presenceId = InstancePresenceRecordType.createId(String(clientId))
-  const presence$ = createPresenceStateDerivation(user$, { instanceId: presenceId })(store)
+  const instanceId = InstancePresenceRecordType.createId(String(clientId))
+  const instancePresence$ = createPresenceStateDerivation(user$, { instanceId })(store)
   const votes = votesMap(doc)
   const anyVoteOpen = () => [...votes.values()].some((v) => (v as VoteState | undefined)?.status === 'open')
   const voting$ = atom('a vote is open', anyVoteOpen())
@@ -152,10 +160,10 @@ function bindPresence(
 
   let frame = 0
   const stopReacting = react('publish presence', () => {
-    const presence = voting$.get() ? null : presence$.get()
+    const instancePresence = voting$.get() ? null : instancePresence$.get()
     // Coalesce bursts (a drag) into one awareness update per animation frame.
     cancelAnimationFrame(frame)
-    frame = requestAnimationFrame(() => awareness.setLocalStateField('presence', presence ?? null))
+    frame = requestAnimationFrame(() => awareness.setLocalStateField(INSTANCE_PRESENCE_FIELD, instancePresence ?? null))
   })
 
   const onAwarenessChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
@@ -164,8 +172,8 @@ function bindPresence(
     const toRemove: TLRecord['id'][] = []
     for (const id of [...added, ...updated]) {
       if (id === clientId) continue
-      const presence = states.get(id)?.presence as TLInstancePresence | null | undefined
-      if (presence && presence.id === InstancePresenceRecordType.createId(String(id))) toPut.push(presence)
+      const instancePresence = states.get(id)?.[INSTANCE_PRESENCE_FIELD] as TLInstancePresence | null | undefined
+      if (instancePresence && instancePresence.id === InstancePresenceRecordType.createId(String(id))) toPut.push(instancePresence)
       else toRemove.push(InstancePresenceRecordType.createId(String(id)))
     }
     for (const id of removed) toRemove.push(InstancePresenceRecordType.createId(String(id)))
@@ -176,7 +184,7 @@ function bindPresence(
         if (toPut.length) store.put(toPut)
       })
     } catch {
-      // A peer sent presence our schema rejects; ignore it rather than break our own board.
+      // A peer sent an instance presence our schema rejects; ignore it rather than break our own board.
     }
   }
   awareness.on('change', onAwarenessChange)

@@ -1,7 +1,15 @@
 /**
  * Ephemeral facilitation signals carried in awareness (never in the doc): who is here, summon
  * requests and reactions. Pure helpers so the UI only renders.
+ *
+ * Words: a person's *presence* is their whole awareness state (what the server's presence guard
+ * polices); tldraw's *instance presence* (cursor, selection, viewport) is one field of it; the
+ * *signals* here are others.
  */
+
+/** The awareness field carrying tldraw's instance presence record. */
+export const INSTANCE_PRESENCE_FIELD = 'presence'
+
 export interface AwarenessUser {
   id: string
   name: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isFresh, isIdle, participantsFrom, readReaction, readSummon } from './presence.ts'
+import { isFresh, isIdle, participantsFrom, readReaction, readSummon } from './signals.ts'
 
 describe('awareness signals', () => {
   it('lists each participant once, sorted by name', () => {
