@@ -10,6 +10,17 @@ import { T0, testBoardDoc } from './testBoard.ts'
 
 const GOLDEN = path.join(import.meta.dirname, 'testdata/report.golden.md')
 
+/** A shape record at the origin, as tldraw stores it. */
+const shape = (id: string, type: string, parentId: string, props: object = {}) => ({
+  id,
+  typeName: 'shape',
+  type,
+  parentId,
+  x: 0,
+  y: 0,
+  props,
+})
+
 describe('Markdown session report', () => {
   it('for a fixed board equals the reviewed golden file', () => {
     // Ranked by the closed vote's published totals; the still-open vote is left out. Dated by
@@ -84,15 +95,6 @@ describe('Markdown session report', () => {
 
   it('keeps headings on one line, counts votes only for notes in a closed vote, and reports labels on shapes', () => {
     const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
-    const shape = (id: string, type: string, parentId: string, props: object) => ({
-      id,
-      typeName: 'shape',
-      type,
-      parentId,
-      x: 0,
-      y: 0,
-      props,
-    })
     const frame = shape('shape:multi', 'frame', 'page:workshop', { name: 'Two\nlines' })
     const later = shape('shape:later', 'note', 'shape:risks', {
       richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Added after the vote' }] }] },
@@ -109,15 +111,6 @@ describe('Markdown session report', () => {
 
   it('reports a board whose shapes form a parent cycle or nest deeper than the stack, leaving the cycle out', () => {
     const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
-    const shape = (id: string, type: string, parentId: string, props: object = {}) => ({
-      id,
-      typeName: 'shape',
-      type,
-      parentId,
-      x: 0,
-      y: 0,
-      props,
-    })
     const cyclic = [
       shape('shape:f1', 'frame', 'shape:f2', { name: 'one' }),
       shape('shape:f2', 'frame', 'shape:f1', { name: 'two' }),
