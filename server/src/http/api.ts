@@ -65,17 +65,17 @@ const publicInfo = ({ boardId: _boardId, ...info }: SnapshotInfo) => info
 export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStorage; secret: Buffer; log: Logger }): ApiHandler {
   const { snapshots } = deps
   /** The board `:id` names and whether it was named by a view-only token. */
-  const resolve = (params: Record<string, string>): { id: string; viewOnly: boolean } => {
+  const resolve = async (params: Record<string, string>): Promise<{ id: string; viewOnly: boolean }> => {
     if (VIEW_TOKEN_PATTERN.test(params.id)) {
-      const id = snapshots.boardForViewToken(params.id)
+      const id = await snapshots.boardForViewToken(params.id)
       if (id) return { id, viewOnly: true }
     }
     if (!isValidBoardId(params.id)) throw new NotFoundError(`no board ${params.id}`)
     return { id: params.id, viewOnly: false }
   }
-  const board = (params: Record<string, string>) => resolve(params).id
-  const editableBoard = (params: Record<string, string>, what: string) => {
-    const { id, viewOnly } = resolve(params)
+  const board = async (params: Record<string, string>) => (await resolve(params)).id
+  const editableBoard = async (params: Record<string, string>, what: string) => {
+    const { id, viewOnly } = await resolve(params)
     if (viewOnly) throw new ViewOnlyError(`a view-only link cannot ${what}`)
     return id
   }
@@ -86,12 +86,12 @@ export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStora
     .add(
       'GET',
       '/api/boards/:id/view-link',
-      ({ res, params }) => {
+      async ({ res, params }) => {
         if (!isValidBoardId(params.id)) throw new InvalidInputError('invalid board id')
         // Knowing the board id (the edit capability) is what entitles one to its view link.
         const token = viewTokenFor(deps.secret, params.id)
         try {
-          deps.storage.saveViewToken(token, params.id)
+          await deps.storage.saveViewToken(token, params.id)
         } catch (err) {
           throw new UnavailableError('storage is unavailable; try again', { cause: err })
         }
@@ -101,40 +101,40 @@ export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStora
       { wrongMethod: 'use GET', raw: true },
     )
     .add('GET', '/api/boards/:id/export', async ({ res, url, params }) => {
-      const id = board(params)
+      const id = await board(params)
       const format = formatOf(url)
-      await sendBoard(res, snapshots.state(id), format)
+      await sendBoard(res, await snapshots.state(id), format)
     })
-    .add('GET', '/api/boards/:id/snapshots', ({ res, url, params }) => {
-      const page = snapshots.list(board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
+    .add('GET', '/api/boards/:id/snapshots', async ({ res, url, params }) => {
+      const page = await snapshots.list(await board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
       sendJson(res, 200, { snapshots: page.snapshots.map(publicInfo), ...(page.next ? { next: page.next } : {}) })
     })
     .add('POST', '/api/boards/:id/snapshots', async ({ req, res, params }) => {
-      const id = editableBoard(params, 'take snapshots')
+      const id = await editableBoard(params, 'take snapshots')
       const body = await readBody(req)
       const name = optionalString(body, 'name')
       if (!name) throw new InvalidInputError('a snapshot needs a "name"')
-      sendJson(res, 201, { snapshot: publicInfo(snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
+      sendJson(res, 201, { snapshot: publicInfo(await snapshots.take(id, { name, kind: 'named', createdBy: optionalString(body, 'by') })) })
     })
     .add('GET', '/api/boards/:id/snapshots/:sid', async ({ res, url, params }) => {
       const format = formatOf(url)
-      const snapshot = snapshots.get(board(params), params.sid)
+      const snapshot = await snapshots.get(await board(params), params.sid)
       await sendBoard(res, snapshot.state, format, snapshot)
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
-      const id = editableBoard(params, 'restore snapshots')
+      const id = await editableBoard(params, 'restore snapshots')
       const body = await readBody(req)
-      const { restored, before, changed } = snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      const { restored, before, changed } = await snapshots.restore(id, params.sid, optionalString(body, 'by'))
       sendJson(res, 200, { restored: publicInfo(restored), before: before ? publicInfo(before) : null, changed })
     })
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
-      const id = editableBoard(params, 'fork the board')
+      const id = await editableBoard(params, 'fork the board')
       const body = await readBody(req)
       const snapshotId = optionalString(body, 'snapshotId', 64)
       // Only a missing snapshotId means "from now": an empty one is a mistake, not a request.
       if (!snapshotId && body.snapshotId != null)
         throw new InvalidInputError('"snapshotId" is empty; leave it out to fork the board as it is now')
-      const forkId = snapshots.fork(id, snapshotId)
+      const forkId = await snapshots.fork(id, snapshotId)
       sendJson(res, 201, { id: forkId, url: boardUrl(req, forkId) })
     })
 

@@ -61,17 +61,25 @@ export function createRequestHandler(
   const passesGate = createAccessGate(config.accessToken, deps.metrics, SPA_ROUTE)
   // While writes fail, readiness tries a tiny write of its own, at most once a second.
   let probed = { at: -Infinity, ok: true }
-  const writable = () => {
-    if (!deps.storage.writesFailing()) return true
+  const writable = async () => {
+    if (!(await deps.storage.writesFailing())) return true
     if (performance.now() - probed.at < 1000) return probed.ok
     let ok = true
     try {
-      deps.storage.probeWrite()
+      await deps.storage.probeWrite()
     } catch {
       ok = false
     }
     probed = { at: performance.now(), ok }
     return ok
+  }
+  const readiness = async () => {
+    try {
+      if (!(await deps.storage.isReachable())) return 'storage unreachable'
+      return (await writable()) ? 'ready' : 'storage writes failing'
+    } catch {
+      return 'storage unreachable'
+    }
   }
   const assets =
     config.clientDist && fs.existsSync(config.clientDist)
@@ -98,8 +106,8 @@ export function createRequestHandler(
     if (!passesGate(req, res, url)) return
 
     if (pathname === '/readyz') {
-      const status = !deps.storage.isReachable() ? 'storage unreachable' : !writable() ? 'storage writes failing' : 'ready'
-      return sendJson(res, status === 'ready' ? 200 : 503, { status, boardsLoaded: deps.rooms.size })
+      readiness().then((status) => sendJson(res, status === 'ready' ? 200 : 503, { status, boardsLoaded: deps.rooms.size }))
+      return
     }
     if (pathname === '/metrics') {
       deps.metrics.registry.metrics().then(

@@ -10,7 +10,7 @@ import {
   type VoteState,
 } from '@roundtable/shared'
 import type { Connection } from '../sync/connection.ts'
-import { RequestRefusal, type RoomExtension } from '../sync/extension.ts'
+import { RequestRefusal, type RequestHandler, type RoomExtension } from '../sync/extension.ts'
 import type { Room } from '../sync/room.ts'
 import type { RootWrite } from '../sync/updateInspection.ts'
 import type { BallotStore, StoredVote } from '../storage/ballots.ts'
@@ -25,22 +25,46 @@ export class SecretVotes implements RoomExtension {
   readonly serverOwnedRoots = [VOTES_KEY]
   /** The participant each connection votes as: one connection, one ballot. */
   private voterOf = new WeakMap<Connection, string>()
+  /** The votes run on each loaded board, so that writes into `votes` are judged without asking the store. */
+  private runHere = new Map<string, Set<string>>()
+  /** Each board's requests, one at a time: a store that answers later must not interleave two closes. */
+  private queues = new Map<string, Promise<unknown>>()
 
   constructor(private ballots: BallotStore) {}
 
   readonly requests = {
-    'vote.start': editorsOnly((room, _conn, r) => this.startVote(room, r)),
-    'vote.cast': editorsOnly((room, conn, r) => this.castVote(room, conn, r)),
-    'vote.mine': editorsOnly((room, conn, r) => {
+    'vote.start': this.serial((room, _conn, r) => this.startVote(room, r)),
+    'vote.cast': this.serial((room, conn, r) => this.castVote(room, conn, r)),
+    'vote.mine': this.serial(async (room, conn, r) => {
       const participantId = this.verify(conn, r)
-      const vote = this.openVote(room, r.voteId, { allowClosed: true })
-      return { dots: this.ballots.getBallot(room.id, vote.id, participantId) }
+      const vote = await this.openVote(room, r.voteId, { allowClosed: true })
+      return { dots: await this.ballots.getBallot(room.id, vote.id, participantId) }
     }),
-    'vote.close': editorsOnly((room, _conn, r) => {
+    'vote.close': this.serial(async (room, _conn, r) => {
       if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestRefusal('onlyIfEnded must be true or false')
-      if (r.onlyIfEnded) this.openVote(room, r.voteId, { allowClosed: true, refuseIfRunning: true })
+      if (r.onlyIfEnded) await this.openVote(room, r.voteId, { allowClosed: true, refuseIfRunning: true })
       return this.closeVote(room, r.voteId)
     }),
+  }
+
+  async prepare(boardId: string) {
+    this.runHere.set(boardId, new Set(await this.ballots.voteIds(boardId)))
+  }
+
+  onUnload(room: Room) {
+    this.runHere.delete(room.id)
+    this.queues.delete(room.id)
+  }
+
+  private serial(handler: (room: Room, conn: Connection, r: Record<string, unknown>) => unknown): RequestHandler {
+    return editorsOnly((room, conn, r) => {
+      const run = (this.queues.get(room.id) ?? Promise.resolve()).then(() => handler(room, conn, r))
+      this.queues.set(
+        room.id,
+        run.catch(() => {}),
+      )
+      return run
+    })
   }
 
   /**
@@ -49,7 +73,7 @@ export class SecretVotes implements RoomExtension {
    */
   checkUpdate(room: Room, writes: readonly RootWrite[]): string | undefined {
     for (const write of writes) {
-      if (write.key === null || this.ballots.getVote(room.id, write.key)) return 'vote state is written by the server only'
+      if (write.key === null || this.runHere.get(room.id)?.has(write.key)) return 'vote state is written by the server only'
       const value = write.value as Partial<VoteState> | undefined
       if (!write.deleted && value?.status !== 'closed') return 'only closed vote results may be written (e.g. by an import)'
     }
@@ -72,66 +96,71 @@ export class SecretVotes implements RoomExtension {
     return participantId
   }
 
-  private publishVote(room: Room, vote: StoredVote, extra: Partial<VoteState>) {
-    const published: VoteState = { ...vote, voterCount: this.ballots.ballots(room.id, vote.id).length, ...extra }
+  private async publishVote(room: Room, vote: StoredVote, extra: Partial<VoteState>) {
+    const published: VoteState = { ...vote, voterCount: (await this.ballots.ballots(room.id, vote.id)).length, ...extra }
     Y.transact(room.doc, () => votesMap(room.doc).set(vote.id, published), SERVER_ORIGIN)
   }
 
-  private startVote(room: Room, r: Record<string, unknown>) {
+  private async startVote(room: Room, r: Record<string, unknown>) {
     const checked = validateVoteStart(r)
     if (!checked.ok) throw new RequestRefusal(checked.error)
     const { durationMs, ...settings } = checked.value
     const records = recordsOf(room.doc)
     for (const id of settings.shapeIds) if (!records.has(id)) throw new RequestRefusal(`note ${id} is not on this board`)
     // One vote at a time: a second one would hide the first from everyone's panel.
-    for (const id of votesMap(room.doc).keys()) {
-      const stored = this.ballots.getVote(room.id, id)
+    for (const id of [...votesMap(room.doc).keys()]) {
+      const stored = await this.ballots.getVote(room.id, id)
       // openVote closes a vote whose timebox ran out.
-      if (stored?.status === 'open' && this.openVote(room, id, { allowClosed: true }).status === 'open') {
+      if (stored?.status === 'open' && (await this.openVote(room, id, { allowClosed: true })).status === 'open') {
         throw new RequestRefusal('a vote is already open on this board: close it first')
       }
     }
     checkFits(room, JSON.stringify(settings).length + 200, 'this vote')
     const { id, ...timebox } = startingNow(durationMs)
     const vote: StoredVote = { id, ...settings, ...timebox, status: 'open' }
-    this.ballots.createVote(room.id, vote)
-    this.publishVote(room, vote, settings.showLive ? { totals: tally(vote.shapeIds, []) } : {})
+    await this.ballots.createVote(room.id, vote)
+    this.runHere.get(room.id)?.add(vote.id)
+    await this.publishVote(room, vote, settings.showLive ? { totals: tally(vote.shapeIds, []) } : {})
     return { voteId: vote.id }
   }
 
   /** The vote, closing it first if its timebox ran out; refuses a closed one unless asked not to. */
-  private openVote(room: Room, voteId: unknown, opts: { allowClosed?: boolean; refuseIfRunning?: boolean } = {}): StoredVote {
-    const vote = this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
+  private async openVote(
+    room: Room,
+    voteId: unknown,
+    opts: { allowClosed?: boolean; refuseIfRunning?: boolean } = {},
+  ): Promise<StoredVote> {
+    const vote = await this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
     if (!vote) throw new RequestRefusal('there is no such vote on this board')
-    if (vote.status === 'open' && !isVoteOpen(vote, Date.now())) this.closeVote(room, vote.id)
+    if (vote.status === 'open' && !isVoteOpen(vote, Date.now())) await this.closeVote(room, vote.id)
     else if (vote.status === 'open' && opts.refuseIfRunning) throw new RequestRefusal('the timebox has not ended yet')
     else if (vote.status === 'open') return vote
     if (!opts.allowClosed) throw new RequestRefusal('this vote is closed')
-    return this.ballots.getVote(room.id, vote.id)!
+    return (await this.ballots.getVote(room.id, vote.id))!
   }
 
-  private castVote(room: Room, conn: Connection, r: Record<string, unknown>) {
+  private async castVote(room: Room, conn: Connection, r: Record<string, unknown>) {
     const participantId = this.verify(conn, r)
-    const vote = this.openVote(room, r.voteId)
+    const vote = await this.openVote(room, r.voteId)
     const checked = validateBallot(vote, r.dots)
     if (!checked.ok) throw new RequestRefusal(checked.error)
-    const votersBefore = this.ballots.ballots(room.id, vote.id).length
-    this.ballots.putBallot(room.id, vote.id, participantId, checked.value)
-    const ballots = this.ballots.ballots(room.id, vote.id)
+    const votersBefore = (await this.ballots.ballots(room.id, vote.id)).length
+    await this.ballots.putBallot(room.id, vote.id, participantId, checked.value)
+    const ballots = await this.ballots.ballots(room.id, vote.id)
     // Moving a dot changes nothing public unless totals are live, so nothing is written.
-    if (vote.showLive) this.publishVote(room, vote, { totals: tally(vote.shapeIds, ballots) })
-    else if (ballots.length !== votersBefore) this.publishVote(room, vote, {})
+    if (vote.showLive) await this.publishVote(room, vote, { totals: tally(vote.shapeIds, ballots) })
+    else if (ballots.length !== votersBefore) await this.publishVote(room, vote, {})
     return { dots: checked.value }
   }
 
-  private closeVote(room: Room, voteId: unknown) {
-    const vote = this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
+  private async closeVote(room: Room, voteId: unknown) {
+    const vote = await this.ballots.getVote(room.id, str(voteId, 'voteId', 100))
     if (!vote) throw new RequestRefusal('there is no such vote on this board')
     if (vote.status === 'closed') return { totals: vote.totals ?? {} }
-    const totals = tally(vote.shapeIds, this.ballots.ballots(room.id, vote.id))
+    const totals = tally(vote.shapeIds, await this.ballots.ballots(room.id, vote.id))
     const closedAt = Date.now()
-    this.ballots.closeVote(room.id, vote.id, closedAt, totals)
-    this.publishVote(room, { ...vote, status: 'closed', closedAt }, { totals })
+    await this.ballots.closeVote(room.id, vote.id, closedAt, totals)
+    await this.publishVote(room, { ...vote, status: 'closed', closedAt }, { totals })
     return { totals }
   }
 }

@@ -57,12 +57,15 @@ export class AutoSnapshots implements RoomExtension {
   }
 
   private take(room: Room, name: string) {
-    try {
-      this.snapshots.add(room.id, { name, kind: 'auto', state: Y.encodeStateAsUpdate(room.doc) })
-      this.snapshots.pruneAutomatic(room.id, this.opts.autoSnapshotsKept)
-      this.log.debug({ boardId: room.id, name }, 'automatic snapshot')
-    } catch (err) {
-      this.log.error({ boardId: room.id, err }, 'automatic snapshot failed')
-    }
+    const boardId = room.id
+    // The state now, while the doc is there; storing it may finish later.
+    const state = Y.encodeStateAsUpdate(room.doc)
+    Promise.resolve()
+      .then(async () => {
+        await this.snapshots.add(boardId, { name, kind: 'auto', state })
+        await this.snapshots.pruneAutomatic(boardId, this.opts.autoSnapshotsKept)
+        this.log.debug({ boardId, name }, 'automatic snapshot')
+      })
+      .catch((err: unknown) => this.log.error({ boardId, err }, 'automatic snapshot failed'))
   }
 }

@@ -58,66 +58,66 @@ export class BoardSnapshots {
   ) {}
 
   /** The board a view-only token stands for, if any. */
-  boardForViewToken(token: string): string | undefined {
+  async boardForViewToken(token: string): Promise<string | undefined> {
     try {
-      return this.storage.boardForViewToken(token)
+      return await this.storage.boardForViewToken(token)
     } catch (err) {
       throw new UnavailableError('storage is unavailable; try again', { cause: err })
     }
   }
 
   /** A board exists once something was stored for it (or it is loaded right now). */
-  private exists(boardId: string): boolean {
+  private async exists(boardId: string): Promise<boolean> {
     if (this.rooms.has(boardId)) return true
-    const stored = this.storage.load(boardId)
+    const stored = await this.storage.load(boardId)
     return !!stored.state || stored.updates.length > 0
   }
 
   /** The board's current state as one update, without loading it into a room. */
-  private currentState(boardId: string): Uint8Array {
+  private async currentState(boardId: string): Promise<Uint8Array> {
     const room = this.rooms.get(boardId)
     if (room) return Y.encodeStateAsUpdate(room.doc)
-    const stored = this.storage.load(boardId)
+    const stored = await this.storage.load(boardId)
     const parts = [...(stored.state ? [stored.state] : []), ...stored.updates]
     return parts.length === 1 ? parts[0] : Y.mergeUpdates(parts)
   }
 
-  private requireBoard(boardId: string) {
-    if (!this.exists(boardId)) throw new NotFoundError(`no board ${boardId}`)
+  private async requireBoard(boardId: string) {
+    if (!(await this.exists(boardId))) throw new NotFoundError(`no board ${boardId}`)
   }
 
   /** The board as it is now (as one update), for an export. */
-  state(boardId: string): Uint8Array {
-    this.requireBoard(boardId)
+  async state(boardId: string): Promise<Uint8Array> {
+    await this.requireBoard(boardId)
     return this.currentState(boardId)
   }
 
-  take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): SnapshotInfo {
-    this.requireBoard(boardId)
+  async take(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string }, state?: Uint8Array): Promise<SnapshotInfo> {
+    await this.requireBoard(boardId)
     // Automatic ones are pruned instead; the others are kept for good, so they are capped.
-    if (input.kind !== 'auto' && this.snapshots.countKept(boardId) >= this.opts.maxNamedSnapshots) {
+    if (input.kind !== 'auto' && (await this.snapshots.countKept(boardId)) >= this.opts.maxNamedSnapshots) {
       throw new ConflictError(
         `this board already keeps ${this.opts.maxNamedSnapshots} snapshots (named ones and those saved before restores), the most this server allows; fork the board to go on with a fresh history`,
       )
     }
-    const snapshot = this.snapshots.add(boardId, { ...input, state: state ?? this.currentState(boardId) })
+    const snapshot = await this.snapshots.add(boardId, { ...input, state: state ?? (await this.currentState(boardId)) })
     this.log.info({ boardId, snapshotId: snapshot.id, kind: input.kind }, 'snapshot taken')
     return snapshot
   }
 
   /** A page of the board's snapshots, newest first, and the id to ask for the next page with. */
-  list(boardId: string, page: { limit: number; before?: string }): { snapshots: SnapshotInfo[]; next?: string } {
-    this.requireBoard(boardId)
-    const snapshots = this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
+  async list(boardId: string, page: { limit: number; before?: string }): Promise<{ snapshots: SnapshotInfo[]; next?: string }> {
+    await this.requireBoard(boardId)
+    const snapshots = await this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
     if (!snapshots) throw new NotFoundError(`no snapshot ${page.before} on board ${boardId}`)
     if (snapshots.length <= page.limit) return { snapshots }
     snapshots.length = page.limit
     return { snapshots, next: snapshots[page.limit - 1].id }
   }
 
-  get(boardId: string, snapshotId: string) {
-    this.requireBoard(boardId)
-    const snapshot = this.snapshots.get(boardId, snapshotId)
+  async get(boardId: string, snapshotId: string) {
+    await this.requireBoard(boardId)
+    const snapshot = await this.snapshots.get(boardId, snapshotId)
     if (!snapshot) throw new NotFoundError(`no snapshot ${snapshotId} on board ${boardId}`)
     return snapshot
   }
@@ -129,12 +129,16 @@ export class BoardSnapshots {
    * the canvas, title and agenda; the session log and the people who took part stay: they are
    * history, not content.
    */
-  restore(boardId: string, snapshotId: string, by?: string): { restored: SnapshotInfo; before?: SnapshotInfo; changed: number } {
-    const snapshot = this.get(boardId, snapshotId)
+  async restore(
+    boardId: string,
+    snapshotId: string,
+    by?: string,
+  ): Promise<{ restored: SnapshotInfo; before?: SnapshotInfo; changed: number }> {
+    const snapshot = await this.get(boardId, snapshotId)
     const { state: _state, ...restored } = snapshot
     const target = docFromUpdate(snapshot.state)
     try {
-      return this.rooms.use(boardId, (room) => {
+      return await this.rooms.use(boardId, async (room) => {
         const theirs = boardMeta(target).get('schema')
         const ours = boardMeta(room.doc).get('schema')
         if (theirs && ours && JSON.stringify(theirs) !== JSON.stringify(ours) && boardRecords(target).map.size > 0) {
@@ -147,10 +151,14 @@ export class BoardSnapshots {
         const opts = { maps: [AGENDA_KEY], title: typeof title === 'string' ? title : undefined }
         const current = Y.encodeStateAsUpdate(room.doc)
         if (!wouldChange(current, content, opts)) return { restored, changed: 0 }
-        const before = this.take(boardId, { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by }, current)
+        const before = await this.take(
+          boardId,
+          { name: `Before restoring “${snapshot.name}”`, kind: 'before-restore', createdBy: by },
+          current,
+        )
         const { put, removed } = replaceBoardContent(room.doc, content, opts, RESTORE_ORIGIN)
         // Stored before anyone is told it happened; a refused write was rolled back.
-        if (!room.flush()) throw new UnavailableError('storage is failing; the board was not changed')
+        if (!(await room.stored())) throw new UnavailableError('storage is failing; the board was not changed')
         this.log.info({ boardId, snapshotId, put, removed }, 'snapshot restored')
         return { restored, before, changed: put + removed }
       })
@@ -165,9 +173,9 @@ export class BoardSnapshots {
    * votes (their ballots are keyed by the original board), the timer, the current phase and a
    * brainstorm round belong to the original session and stay behind, and nobody holds the baton.
    */
-  fork(boardId: string, snapshotId?: string): string {
-    this.requireBoard(boardId)
-    const source = docFromUpdate(snapshotId ? this.get(boardId, snapshotId).state : this.currentState(boardId))
+  async fork(boardId: string, snapshotId?: string): Promise<string> {
+    await this.requireBoard(boardId)
+    const source = docFromUpdate(snapshotId ? (await this.get(boardId, snapshotId)).state : await this.currentState(boardId))
     const doc = new Y.Doc()
     try {
       const { meta, records, maps, arrays } = boardToFile(source)
@@ -194,7 +202,7 @@ export class BoardSnapshots {
         forkMeta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
       })
       const id = newBoardId()
-      this.storage.compact(id, Y.encodeStateAsUpdate(doc))
+      await this.storage.compact(id, Y.encodeStateAsUpdate(doc))
       this.log.info({ boardId, snapshotId, forkId: id }, 'board forked')
       return id
     } finally {

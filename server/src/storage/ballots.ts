@@ -1,3 +1,4 @@
+import type { MaybePromise } from './maybeAsync.ts'
 import type { Dots, VoteState } from '@roundtable/shared'
 
 /** A vote as the server keeps it: the authority, whatever the (writable-by-anyone) doc says. */
@@ -5,12 +6,14 @@ export type StoredVote = Omit<VoteState, 'voterCount' | 'totals'> & { totals?: D
 
 /** Secret ballots. They live here only: they never enter a board's doc. */
 export interface BallotStore {
-  createVote(boardId: string, vote: StoredVote): void
-  getVote(boardId: string, voteId: string): StoredVote | undefined
-  closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): void
+  createVote(boardId: string, vote: StoredVote): MaybePromise<void>
+  getVote(boardId: string, voteId: string): MaybePromise<StoredVote | undefined>
+  closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): MaybePromise<void>
   /** Replace a participant's whole ballot (an empty one removes it). */
-  putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): void
-  getBallot(boardId: string, voteId: string, participantId: string): Dots
-  ballots(boardId: string, voteId: string): Dots[]
+  putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): MaybePromise<void>
+  getBallot(boardId: string, voteId: string, participantId: string): MaybePromise<Dots>
+  ballots(boardId: string, voteId: string): MaybePromise<Dots[]>
+  /** The ids of every vote run on the board. */
+  voteIds(boardId: string): MaybePromise<string[]>
   close(): void
 }

@@ -1,3 +1,4 @@
+import type { MaybePromise } from './maybeAsync.ts'
 /**
  * Where boards live between server runs. Each board is a compacted state plus a log of the
  * updates appended since; loading applies both. A write may finish synchronously (SQLite) or
@@ -29,25 +30,25 @@ export interface RowRef {
 }
 
 export interface BoardStorage {
-  load(boardId: string): StoredBoard
+  load(boardId: string): MaybePromise<StoredBoard>
   /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */
-  appendUpdate(boardId: string, update: Uint8Array): void | Promise<void>
+  appendUpdate(boardId: string, update: Uint8Array): MaybePromise<void>
   /** Replace the board's log with one state that includes everything appended so far. */
-  compact(boardId: string, state: Uint8Array): void | Promise<void>
+  compact(boardId: string, state: Uint8Array): MaybePromise<void>
   /**
    * Move rows that verify but cannot be applied out of the board into `corrupt_rows`, like
    * rows failing their checksum, so that no compaction deletes them.
    */
-  moveAside(boardId: string, rows: RowRef[], reason: string): void
+  moveAside(boardId: string, rows: RowRef[], reason: string): MaybePromise<void>
   /** Remember that a view token stands for a board (idempotent). */
-  saveViewToken(token: string, boardId: string): void
+  saveViewToken(token: string, boardId: string): MaybePromise<void>
   /** The board a view token stands for, if it was ever handed out. */
-  boardForViewToken(token: string): string | undefined
+  boardForViewToken(token: string): MaybePromise<string | undefined>
   /** True when storage answers (readiness). */
-  isReachable(): boolean
+  isReachable(): MaybePromise<boolean>
   /** True while the last write failed and none has succeeded since. */
-  writesFailing(): boolean
+  writesFailing(): MaybePromise<boolean>
   /** A tiny real write, to learn whether writes work again; throws if not. */
-  probeWrite(): void | Promise<void>
+  probeWrite(): MaybePromise<void>
   close(): void
 }

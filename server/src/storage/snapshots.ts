@@ -1,3 +1,4 @@
+import type { MaybePromise } from './maybeAsync.ts'
 /**
  * Snapshots of boards: each is the board's whole Yjs state at one moment, so it can be
  * previewed, exported, restored or forked without replaying anything. Kinds: `named` (taken by
@@ -24,13 +25,13 @@ export interface Snapshot extends SnapshotInfo {
 }
 
 export interface SnapshotStorage {
-  add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): SnapshotInfo
+  add(boardId: string, input: { name: string; kind: SnapshotKind; createdBy?: string; state: Uint8Array }): MaybePromise<SnapshotInfo>
   /** Newest first: at most `limit`, older than snapshot `before` when given (undefined if that is not one of the board's). */
-  list(boardId: string, page?: { limit: number; before?: string }): SnapshotInfo[] | undefined
+  list(boardId: string, page?: { limit: number; before?: string }): MaybePromise<SnapshotInfo[] | undefined>
   /** How many snapshots people keep on the board: all but automatic ones. */
-  countKept(boardId: string): number
-  get(boardId: string, snapshotId: string): Snapshot | undefined
+  countKept(boardId: string): MaybePromise<number>
+  get(boardId: string, snapshotId: string): MaybePromise<Snapshot | undefined>
   /** Drops all but the newest `keep` automatic snapshots of a board; named ones stay. */
-  pruneAutomatic(boardId: string, keep: number): void
+  pruneAutomatic(boardId: string, keep: number): MaybePromise<void>
   close(): void
 }

@@ -48,7 +48,7 @@ interface Waiter {
   sawFailure: boolean
 }
 
-const isPromise = (value: unknown): value is Promise<void> => value instanceof Promise
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise
 
 /**
  * The durability rule in one place: updates applied in memory wait here, are appended to
@@ -219,19 +219,31 @@ export class BoardWriter {
     this.failedThisTick = true
     setImmediate(() => (this.failedThisTick = false))
     for (const w of this.waiters) w.sawFailure = true
-    let stored: StoredBoard
+    if (this.health === 'ok') {
+      this.health = 'refusing'
+      this.retryLater()
+    }
+    const reloaded = (stored: StoredBoard) => {
+      if (this.destroyed || this.health === 'failed') return
+      this.countStored(stored)
+      this.deps.onRefused(stored, dropped)
+      this.settleWaiters()
+    }
+    let stored: StoredBoard | Promise<StoredBoard>
     try {
       stored = this.storage.load(this.boardId)
     } catch (loadErr) {
       return this.fail(loadErr)
     }
-    this.countStored(stored)
-    this.deps.onRefused(stored, dropped)
-    if (this.health === 'ok') {
-      this.health = 'refusing'
-      this.retryLater()
-    }
-    this.settleWaiters()
+    if (!isPromise(stored)) return reloaded(stored)
+    // Nothing is written meanwhile (health is 'refusing'); waiters settle once the board is back.
+    this.inFlight = []
+    stored
+      .then(reloaded, (loadErr: unknown) => this.fail(loadErr))
+      .finally(() => {
+        this.inFlight = undefined
+        this.settleWaiters()
+      })
   }
 
   private retryLater() {
@@ -338,14 +350,29 @@ export class BoardWriter {
 
   /** Keeps rows that cannot be applied for inspection, as loading does with checksum failures. */
   moveAside(rows: RowRef[]) {
-    try {
-      this.storage.moveAside(this.boardId, rows, 'undecodable')
+    const moved = () => {
       this.deps.metrics.corruptRows.inc(rows.length)
       this.deps.log.error({ boardId: this.boardId, corrupt: rows }, 'moved rows that could not be applied to corrupt_rows for inspection')
-    } catch (err) {
+    }
+    const failed = (err: unknown) => {
       // Compacting would delete them with the log: keep the log as it is while loaded.
       this.keepLog = true
       this.deps.log.error({ boardId: this.boardId, err }, 'could not move undecodable rows aside; not compacting this board')
+    }
+    // Until it is done, compaction must wait too.
+    this.keepLog = true
+    try {
+      const result = this.storage.moveAside(this.boardId, rows, 'undecodable')
+      if (!isPromise(result)) {
+        this.keepLog = false
+        return moved()
+      }
+      result.then(() => {
+        this.keepLog = false
+        moved()
+      }, failed)
+    } catch (err) {
+      failed(err)
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Connection } from './connection.ts'
 import type { Room } from './room.ts'
 import type { RootWrite } from './updateInspection.ts'
+import type { MaybePromise } from '../storage/maybeAsync.ts'
 
 /** Why a board leaves memory: nobody used it for a while, another board needed the room, the server stops, or storage failed. */
 export type UnloadReason = 'idle' | 'to make room' | 'shutdown' | 'failed'
@@ -20,7 +21,8 @@ export type RequestHandler = (room: Room, conn: Connection, request: Record<stri
 
 /**
  * How a server feature (votes and silent rounds, snapshots) plugs into rooms. The sync core
- * knows none of them: it calls these hooks, synchronously, at the moments named.
+ * knows none of them: it calls these hooks at the moments named, synchronously but `prepare`,
+ * so that what a feature decides about a write happens before the write is stored and sent.
  */
 export interface RoomExtension {
   /** Top-level types of the doc only this feature writes (through the server). */
@@ -29,6 +31,8 @@ export interface RoomExtension {
   checkUpdate?(room: Room, writes: readonly RootWrite[]): string | undefined
   /** Requests this feature answers, by op. */
   readonly requests?: Readonly<Record<string, RequestHandler>>
+  /** Before a board is loaded: what the feature must know of it before anyone writes (awaited). */
+  prepare?(boardId: string): MaybePromise<void>
   /** The board was loaded. */
   onOpen?(room: Room): void
   /** A connection left (the room no longer lists it). */

@@ -10,7 +10,7 @@ import {
   MESSAGE_SYNC,
   readRequestPayload,
 } from '@roundtable/shared'
-import type { BoardStorage } from '../storage/boards.ts'
+import type { BoardStorage, StoredBoard } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Connection } from './connection.ts'
@@ -81,11 +81,11 @@ export class Room {
 
   constructor(
     readonly id: string,
+    stored: StoredBoard,
     storage: BoardStorage,
     private opts: RoomOptions,
   ) {
     const { log, metrics } = opts
-    const stored = storage.load(id)
     this.writer = new BoardWriter(id, storage, stored, {
       log,
       metrics,
@@ -173,6 +173,16 @@ export class Room {
   /** Stores what was applied so far (synchronous stores finish now). */
   flush(): boolean {
     return this.writer.flush()
+  }
+
+  /** Whether everything applied so far got stored (false: storage refused some of it). */
+  stored(): Promise<boolean> {
+    return new Promise((resolve) =>
+      this.writer.afterStored(
+        () => resolve(true),
+        () => resolve(false),
+      ),
+    )
   }
 
   compact() {

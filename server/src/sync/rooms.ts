@@ -27,6 +27,8 @@ export class Rooms {
   private droppedBytes = 0
   /** Every extension's request handlers, by op. */
   private requests = new Map<string, RequestHandler>()
+  /** Boards being loaded from storage, so that concurrent opens share one load. */
+  private loading = new Map<string, Promise<Room>>()
 
   constructor(
     private storage: BoardStorage,
@@ -65,32 +67,52 @@ export class Rooms {
   }
 
   /** Runs `fn` with the board loaded (e.g. an API request), then lets it unload if nobody is on it. */
-  use<T>(boardId: string, fn: (room: Room) => T): T {
-    const room = this.open(boardId)
+  async use<T>(boardId: string, fn: (room: Room) => T | Promise<T>): Promise<T> {
+    const room = await this.open(boardId)
     try {
-      return fn(room)
+      return await fn(room)
     } finally {
-      if (room.connectionCount === 0) this.scheduleUnload(room)
+      this.release(room)
     }
   }
 
-  /** The loaded room for a board, loading it from storage if needed. Throws BoardsFullError. */
-  open(boardId: string): Room {
+  /** Lets a board opened for someone who is gone (or for a request) unload once idle. */
+  release(room: Room) {
+    if (room.connectionCount === 0) this.scheduleUnload(room)
+  }
+
+  /**
+   * The loaded room for a board, loading it from storage if needed (several callers share one
+   * load). Rejects with BoardsFullError when every loaded board has people on it.
+   */
+  open(boardId: string): Promise<Room> {
     this.cancelUnload(boardId)
-    let room = this.rooms.get(boardId)
+    const room = this.rooms.get(boardId)
     if (room) {
+      // Least recently used first: re-inserted on every open.
       this.rooms.delete(boardId)
       this.rooms.set(boardId, room)
-      return room
+      return Promise.resolve(room)
     }
+    let loading = this.loading.get(boardId)
+    if (!loading) {
+      loading = this.load(boardId).finally(() => this.loading.delete(boardId))
+      this.loading.set(boardId, loading)
+    }
+    return loading
+  }
+
+  private async load(boardId: string): Promise<Room> {
     const evict = boardsToEvict(
       [...this.rooms.values()].map((r) => ({ room: r, idle: r.connectionCount === 0 })),
-      this.opts.maxBoardsLoaded,
+      this.opts.maxBoardsLoaded - this.loading.size,
     )
     if (!evict) throw new BoardsFullError(`${this.rooms.size} boards are open and none is idle`)
     for (const { room: idle } of evict) this.unload(idle, 'to make room')
     const started = performance.now()
-    room = new Room(boardId, this.storage, {
+    for (const ext of this.extensions) await ext.prepare?.(boardId)
+    const stored = await this.storage.load(boardId)
+    const room = new Room(boardId, stored, this.storage, {
       log: this.log,
       metrics: this.metrics,
       compactAfterUpdates: this.opts.compactAfterUpdates,

@@ -52,15 +52,16 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
     if (pathname.startsWith(`${VIEW_SYNC_PATH}/`)) {
       const token = pathname.slice(VIEW_SYNC_PATH.length + 1)
       if (!VIEW_TOKEN_PATTERN.test(token)) return refuseUpgrade(socket, 400, 'Invalid view link\n')
-      let boardId: string | undefined
-      try {
-        boardId = storage.boardForViewToken(token)
-      } catch {
-        return refuseUpgrade(socket, 503, 'Storage is unavailable\n')
-      }
-      if (!boardId) return refuseUpgrade(socket, 404, 'No board has this view link\n')
-      const id = boardId
-      return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, id, true))
+      Promise.resolve()
+        .then(() => storage.boardForViewToken(token))
+        .then(
+          (boardId) => {
+            if (!boardId) return refuseUpgrade(socket, 404, 'No board has this view link\n')
+            wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, true))
+          },
+          () => refuseUpgrade(socket, 503, 'Storage is unavailable\n'),
+        )
+      return
     }
     if (!pathname.startsWith(`${SYNC_PATH}/`)) return refuseUpgrade(socket, 404, `Nothing to upgrade at ${pathname}\n`)
     let boardId: string
@@ -90,23 +91,14 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
     if (fromIp >= config.maxConnectionsPerIp) {
       return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
     }
-    let room: Room
-    try {
-      room = rooms.open(boardId)
-    } catch (err) {
-      if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
-      metrics.errors.inc({ kind: 'load' })
-      clog.error({ err }, 'could not load board')
-      ws.close(CloseCode.storageFailed, 'could not load board')
-      return
-    }
-    if (room.connectionCount >= config.maxConnectionsPerBoard) {
-      return refuse(CloseCode.boardFull, 'connections_per_board', 'too many people on this board')
-    }
     connectionsPerIp.set(ip, fromIp + 1)
     const access = readOnly ? 'view' : 'edit'
     metrics.connections.inc({ access })
     const conn = wsConnection(ws)
+    /** Set once the board is loaded and the connection has joined it. */
+    let room: Room | undefined
+    /** Frames that arrive while the board loads, handled in order once it has. */
+    let early: Uint8Array[] | undefined = []
 
     let alive = true
     ws.on('pong', () => (alive = true))
@@ -118,9 +110,19 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
     // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
     // do not count: someone alone on a board would reconnect (and the board be decoded again)
     // every 30 s. An empty awareness update is a message they read and ignore.
-    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room.keepAlive(conn), config.keepaliveMs) : undefined
+    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room?.keepAlive(conn), config.keepaliveMs) : undefined
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
+    const handle = (bytes: Uint8Array) => {
+      try {
+        room!.handleMessage(conn, bytes)
+      } catch (err) {
+        if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
+        metrics.errors.inc({ kind: 'malformed' })
+        clog.warn({ reason: (err as Error).message }, 'closing connection: malformed message')
+        ws.close(CloseCode.malformed, 'malformed message')
+      }
+    }
     ws.on('message', (data, isBinary) => {
       const bytes = toBytes(data)
       metrics.messagesIn.inc()
@@ -134,14 +136,9 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
         clog.warn('closing connection: text frame on a binary protocol')
         return ws.close(CloseCode.malformed, 'expected binary frames')
       }
-      try {
-        room.handleMessage(conn, bytes)
-      } catch (err) {
-        if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
-        metrics.errors.inc({ kind: 'malformed' })
-        clog.warn({ reason: (err as Error).message }, 'closing connection: malformed message')
-        ws.close(CloseCode.malformed, 'malformed message')
-      }
+      // Bounded by the token bucket: at most a burst of frames waits for the load.
+      if (early) early.push(bytes)
+      else handle(bytes)
     })
     ws.on('error', (err) => {
       // ws reports oversized frames here and closes with 1009 itself.
@@ -155,11 +152,31 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
       const left = (connectionsPerIp.get(ip) ?? 1) - 1
       if (left > 0) connectionsPerIp.set(ip, left)
       else connectionsPerIp.delete(ip)
-      room.leave(conn)
+      room?.leave(conn)
       clog.debug({ code }, 'connection closed')
     })
-    room.join(conn, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
-    clog.debug('connection opened')
+
+    rooms.open(boardId).then(
+      (opened) => {
+        if (ws.readyState !== ws.OPEN) return rooms.release(opened)
+        if (opened.connectionCount >= config.maxConnectionsPerBoard) {
+          rooms.release(opened)
+          return refuse(CloseCode.boardFull, 'connections_per_board', 'too many people on this board')
+        }
+        room = opened
+        room.join(conn, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
+        clog.debug('connection opened')
+        const frames = early!
+        early = undefined
+        for (const bytes of frames) if (ws.readyState === ws.OPEN) handle(bytes)
+      },
+      (err: unknown) => {
+        if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
+        metrics.errors.inc({ kind: 'load' })
+        clog.error({ err }, 'could not load board')
+        ws.close(CloseCode.storageFailed, 'could not load board')
+      },
+    )
   }
 
   return {

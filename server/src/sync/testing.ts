@@ -334,7 +334,8 @@ export function roomFixtures() {
     const requests = new Map<string, RequestHandler>()
     for (const ext of extensions) for (const [op, handler] of Object.entries(ext.requests ?? {})) requests.set(op, handler)
     const onFailed = vi.fn()
-    const room = new Room(BOARD_ID, opts.storage ? opts.storage(sqlite) : sqlite, {
+    // Rooms loads a board before it makes its room; the SQLite file is what any wrapper stores into.
+    const room = new Room(BOARD_ID, sqlite.load(BOARD_ID), opts.storage ? opts.storage(sqlite) : sqlite, {
       log,
       metrics,
       compactAfterUpdates: 1000,

@@ -40,6 +40,7 @@ export class SqliteBallotStore implements BallotStore {
         'SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?',
       ),
       ballots: this.db.prepare<[string, string], { dots: string }>('SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ?'),
+      voteIds: this.db.prepare<[string], { vote_id: string }>('SELECT vote_id FROM votes WHERE board_id = ?'),
     }
   }
 
@@ -67,6 +68,10 @@ export class SqliteBallotStore implements BallotStore {
   getBallot(boardId: string, voteId: string, participantId: string): Dots {
     const row = this.stmts.getBallot.get(boardId, voteId, participantId)
     return row ? (JSON.parse(row.dots) as Dots) : {}
+  }
+
+  voteIds(boardId: string): string[] {
+    return this.stmts.voteIds.all(boardId).map((row) => row.vote_id)
   }
 
   ballots(boardId: string, voteId: string): Dots[] {
