@@ -1,0 +1,72 @@
+import type pg from 'pg'
+import type { Dots } from '@roundtable/shared'
+import type { BallotStore, StoredVote } from '../ballots.ts'
+import type { MaybeAsync } from '../maybeAsync.ts'
+
+/**
+ * Secret ballots in PostgreSQL (votes and ballots as jsonb), with the same rules as SQLite's.
+ * Closing a vote is one statement, so it cannot lose a concurrent change to the vote. The pool
+ * is the caller's: close() does not end it.
+ */
+export class PostgresBallotStore implements MaybeAsync<BallotStore> {
+  constructor(private pool: pg.Pool) {}
+
+  async createVote(boardId: string, vote: StoredVote): Promise<void> {
+    await this.pool.query('INSERT INTO votes (board_id, vote_id, data) VALUES ($1, $2, $3::jsonb)', [
+      boardId,
+      vote.id,
+      JSON.stringify(vote),
+    ])
+  }
+
+  async getVote(boardId: string, voteId: string): Promise<StoredVote | undefined> {
+    const { rows } = await this.pool.query<{ data: StoredVote }>('SELECT data FROM votes WHERE board_id = $1 AND vote_id = $2', [
+      boardId,
+      voteId,
+    ])
+    return rows[0]?.data
+  }
+
+  async closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): Promise<void> {
+    await this.pool.query(
+      `UPDATE votes SET data = data || jsonb_build_object('status', 'closed', 'closedAt', $3::bigint, 'totals', $4::jsonb)
+       WHERE board_id = $1 AND vote_id = $2`,
+      [boardId, voteId, closedAt, JSON.stringify(totals)],
+    )
+  }
+
+  async putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): Promise<void> {
+    if (Object.keys(dots).length === 0) {
+      await this.pool.query('DELETE FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3', [
+        boardId,
+        voteId,
+        participantId,
+      ])
+    } else {
+      await this.pool.query(
+        `INSERT INTO ballots (board_id, vote_id, participant_id, dots) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (board_id, vote_id, participant_id) DO UPDATE SET dots = excluded.dots`,
+        [boardId, voteId, participantId, JSON.stringify(dots)],
+      )
+    }
+  }
+
+  async getBallot(boardId: string, voteId: string, participantId: string): Promise<Dots> {
+    const { rows } = await this.pool.query<{ dots: Dots }>(
+      'SELECT dots FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3',
+      [boardId, voteId, participantId],
+    )
+    return rows[0]?.dots ?? {}
+  }
+
+  async ballots(boardId: string, voteId: string): Promise<Dots[]> {
+    const { rows } = await this.pool.query<{ dots: Dots }>('SELECT dots FROM ballots WHERE board_id = $1 AND vote_id = $2', [
+      boardId,
+      voteId,
+    ])
+    return rows.map((row) => row.dots)
+  }
+
+  /** The pool is the caller's; nothing to release here. */
+  close(): void {}
+}

@@ -1,0 +1,188 @@
+import zlib from 'node:zlib'
+import type pg from 'pg'
+import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from '../boards.ts'
+import type { MaybeAsync } from '../maybeAsync.ts'
+import { transaction } from './transaction.ts'
+
+/** CRC-32 of a blob, the same checksum SQLite's rows carry (sqlite/boards.ts). */
+export function checksum(data: Uint8Array): number {
+  return zlib.crc32(data)
+}
+
+/** Byte arrays as node-postgres sends them (a Buffer over the same memory, no copy). */
+export function bytes(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+type Row = { seq: string | null; data: Buffer; crc: string | null }
+
+const verifies = (row: Row) => row.crc === null || checksum(row.data) === Number(row.crc)
+
+/**
+ * Boards in PostgreSQL: the same rows as SQLite (a compacted state plus a log, each row with its
+ * CRC-32), and the same rules. Every method answers with a Promise. The pool belongs to the
+ * caller: close() does not end it.
+ */
+export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
+  /** The last write's failure, until a write succeeds again. */
+  private writeFailure: { at: number; code: string | undefined } | undefined
+  /**
+   * The newest log row this process has seen per board (loaded or appended). compact() deletes
+   * only up to it, so an update another process appended meanwhile stays in the log rather
+   * than being deleted without being in the compacted state.
+   */
+  private newestSeen = new Map<string, number>()
+
+  constructor(private pool: pg.Pool) {}
+
+  /**
+   * Loads what verifies, state and log read in one statement (one snapshot of the database). A
+   * row whose checksum does not match is moved to `corrupt_rows` and reported in `corrupt`.
+   */
+  async load(boardId: string): Promise<StoredBoard> {
+    const { rows } = await this.pool.query<Row>({
+      name: 'rt_load_board',
+      text: `SELECT NULL::bigint AS seq, data, crc FROM board_state WHERE board_id = $1
+             UNION ALL
+             SELECT seq, data, crc FROM board_updates WHERE board_id = $1
+             ORDER BY seq NULLS FIRST`,
+      values: [boardId],
+    })
+    let state: Uint8Array | undefined
+    const updates: Uint8Array[] = []
+    const updateSeqs: number[] = []
+    const bad: { table: CorruptRow['table']; row: Row }[] = []
+    for (const row of rows) {
+      const table = row.seq === null ? 'board_state' : 'board_updates'
+      if (row.seq !== null) this.saw(boardId, Number(row.seq))
+      if (!verifies(row)) bad.push({ table, row })
+      else if (row.seq === null) state = row.data
+      else {
+        updates.push(row.data)
+        updateSeqs.push(Number(row.seq))
+      }
+    }
+    if (bad.length > 0) await this.write(() => this.quarantine(boardId, bad, 'checksum'))
+    const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq === null ? null : Number(row.seq), bytes: row.data.length }))
+    return { state, updates, updateSeqs, corrupt }
+  }
+
+  async moveAside(boardId: string, refs: RowRef[], reason: string): Promise<void> {
+    if (refs.length === 0) return
+    const seqs = refs.filter((r) => r.table === 'board_updates' && r.seq !== null).map((r) => String(r.seq))
+    const { rows } = await this.pool.query<Row>(
+      `SELECT NULL::bigint AS seq, data, crc FROM board_state WHERE board_id = $1 AND $2::boolean
+       UNION ALL
+       SELECT seq, data, crc FROM board_updates WHERE board_id = $1 AND seq = ANY($3::bigint[])`,
+      [boardId, refs.some((r) => r.table === 'board_state'), seqs],
+    )
+    const found = rows.map((row) => ({ table: row.seq === null ? ('board_state' as const) : ('board_updates' as const), row }))
+    if (found.length > 0) await this.write(() => this.quarantine(boardId, found, reason))
+  }
+
+  /**
+   * Moves rows to corrupt_rows in one transaction. Each row moves only if it is still the one
+   * that was read (the state may have been replaced by a compaction meanwhile; then it stays).
+   */
+  private async quarantine(boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string): Promise<void> {
+    await transaction(this.pool, async (client) => {
+      for (const { table, row } of rows) {
+        if (table === 'board_state') {
+          await client.query(
+            `WITH moved AS (
+               DELETE FROM board_state WHERE board_id = $1 AND data = $2 AND crc IS NOT DISTINCT FROM $3 RETURNING data, crc
+             )
+             INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, reason)
+             SELECT $1, 'board_state', NULL, data, crc, $4 FROM moved`,
+            [boardId, row.data, row.crc, reason],
+          )
+        } else {
+          await client.query(
+            `WITH moved AS (DELETE FROM board_updates WHERE board_id = $1 AND seq = $2 RETURNING seq, data, crc)
+             INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, reason)
+             SELECT $1, 'board_updates', seq, data, crc, $3 FROM moved`,
+            [boardId, row.seq, reason],
+          )
+        }
+      }
+    })
+  }
+
+  async appendUpdate(boardId: string, update: Uint8Array): Promise<void> {
+    const { rows } = await this.write(() =>
+      this.pool.query<{ seq: string }>({
+        name: 'rt_append_update',
+        text: 'INSERT INTO board_updates (board_id, data, crc) VALUES ($1, $2, $3) RETURNING seq',
+        values: [boardId, bytes(update), checksum(update)],
+      }),
+    )
+    this.saw(boardId, Number(rows[0].seq))
+  }
+
+  /** Replaces the board's state and deletes the log it includes, in one transaction. */
+  async compact(boardId: string, state: Uint8Array): Promise<void> {
+    const upTo = this.newestSeen.get(boardId)
+    await this.write(() =>
+      transaction(this.pool, async (client) => {
+        await client.query(
+          `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES ($1, $2, $3, now())
+           ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,
+          [boardId, bytes(state), checksum(state)],
+        )
+        if (upTo === undefined) await client.query('DELETE FROM board_updates WHERE board_id = $1', [boardId])
+        else await client.query('DELETE FROM board_updates WHERE board_id = $1 AND seq <= $2', [boardId, upTo])
+      }),
+    )
+  }
+
+  async saveViewToken(token: string, boardId: string): Promise<void> {
+    await this.write(() =>
+      this.pool.query('INSERT INTO view_tokens (token, board_id) VALUES ($1, $2) ON CONFLICT (token) DO NOTHING', [token, boardId]),
+    )
+  }
+
+  async boardForViewToken(token: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ board_id: string }>('SELECT board_id FROM view_tokens WHERE token = $1', [token])
+    return rows[0]?.board_id
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  writesFailing(): boolean {
+    return this.writeFailure !== undefined
+  }
+
+  async probeWrite(): Promise<void> {
+    await this.write(() =>
+      this.pool.query('INSERT INTO write_probe (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
+    )
+  }
+
+  /** The pool is the caller's; nothing to release here. */
+  close(): void {
+    this.newestSeen.clear()
+  }
+
+  private saw(boardId: string, seq: number): void {
+    if (seq > (this.newestSeen.get(boardId) ?? 0)) this.newestSeen.set(boardId, seq)
+  }
+
+  /** Every write goes through here, so readiness knows whether writes work. */
+  private async write<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      const result = await fn()
+      this.writeFailure = undefined
+      return result
+    } catch (err) {
+      this.writeFailure = { at: Date.now(), code: (err as { code?: string }).code }
+      throw err
+    }
+  }
+}
