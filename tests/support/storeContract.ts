@@ -245,6 +245,16 @@ export function ballotStoreContract(open: Fixture<MaybeAsync<BallotStore>>): voi
     expect(await store.getVote(id, vote.id)).toEqual({ ...vote, status: 'closed', closedAt: 1234, totals: { 'shape:b': 3 } })
   })
 
+  it('lists the votes run on a board, and only those', async () => {
+    const store = await open()
+    const id = board()
+    expect(await store.voteIds(id)).toEqual([])
+    await store.createVote(id, vote)
+    await store.createVote(id, { ...vote, id: 'vote-2' })
+    await store.createVote(board(), { ...vote, id: 'vote-3' })
+    expect((await store.voteIds(id)).sort()).toEqual(['vote-1', 'vote-2'])
+  })
+
   it('answers for what does not exist without failing', async () => {
     const store = await open()
     const id = board()

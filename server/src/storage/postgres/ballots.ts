@@ -67,6 +67,11 @@ export class PostgresBallotStore implements MaybeAsync<BallotStore> {
     return rows.map((row) => row.dots)
   }
 
+  async voteIds(boardId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ vote_id: string }>('SELECT vote_id FROM votes WHERE board_id = $1', [boardId])
+    return rows.map((row) => row.vote_id)
+  }
+
   /** The pool is the caller's; nothing to release here. */
   close(): void {}
 }
