@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { IncomingMessage } from 'node:http'
 import { ACCESS_TOKEN_PARAM } from '@roundtable/shared'
 
-const SECRET_FILE = 'server-secret'
+export const SECRET_FILE = 'server-secret'
 
 /**
  * The server's own secret, created on first start in DATA_DIR readable by the owner only. View

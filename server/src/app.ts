@@ -6,14 +6,11 @@ import { createRequestHandler } from './http/handler.ts'
 import { createApi } from './http/api.ts'
 import { Rooms } from './sync/rooms.ts'
 import { createSocketServer } from './sync/socketServer.ts'
-import { SqliteStorage } from './storage/sqlite/boards.ts'
-import { SqliteSnapshotStorage } from './storage/sqlite/snapshots.ts'
-import { SqliteBallotStore } from './storage/sqlite/ballots.ts'
+import { openStores } from './storage/stores.ts'
 import type { BoardStorage } from './storage/boards.ts'
 import type { SnapshotStorage } from './storage/snapshots.ts'
 import type { BallotStore } from './storage/ballots.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
-import { loadOrCreateSecret } from './access.ts'
 import { BoardSnapshots } from './snapshots/service.ts'
 import { SecretVotes } from './privacy/votes.ts'
 import { SilentRounds } from './privacy/rounds.ts'
@@ -40,11 +37,10 @@ export async function startServer(
   deps: { logger?: Logger; storage?: BoardStorage; snapshots?: SnapshotStorage; ballots?: BallotStore } = {},
 ): Promise<RoundtableServer> {
   const log = deps.logger ?? createLogger(config.logLevel)
-  const storage = deps.storage ?? new SqliteStorage(config.dataDir)
+  const stores = await openStores(config, log, { boards: deps.storage, snapshots: deps.snapshots, ballots: deps.ballots })
+  const { boards: storage, snapshots, ballots, secret } = stores
+  log.info({ stores: stores.where }, `storing boards with ${stores.where}`)
   const metrics = createMetrics()
-  const secret = loadOrCreateSecret(config.dataDir)
-  const ballots = deps.ballots ?? new SqliteBallotStore(config.dataDir)
-  const snapshots = deps.snapshots ?? new SqliteSnapshotStorage(config.dataDir)
   // Order matters on the way out: anonymous notes are published before the last automatic snapshot.
   const autoSnapshots = new AutoSnapshots(snapshots, log, config)
   const rooms = new Rooms(storage, log, metrics, config, [new SecretVotes(ballots), new SilentRounds(), autoSnapshots])
@@ -88,9 +84,7 @@ export async function startServer(
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
       sockets.terminateAll()
       httpServer.closeAllConnections()
-      storage.close()
-      snapshots.close()
-      ballots.close()
+      await stores.close()
       await stopped
     })()
     return closing

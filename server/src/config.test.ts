@@ -34,4 +34,15 @@ describe('configuration from the environment', () => {
     expect(config.warnings).toEqual([expect.stringMatching(/shorter than 16 characters/)])
     expect(configFromEnv({ ACCESS_TOKEN: 'a-token-of-enough-length' }).warnings).toEqual([])
   })
+
+  it('takes a DATABASE_URL with or without a password, and stops at a malformed one naming the variable', () => {
+    expect(configFromEnv({}).databaseUrl).toBeUndefined()
+    expect(configFromEnv({ DATABASE_URL: 'postgres://rt@127.0.0.1:5433/rt' }).databaseUrl).toBe('postgres://rt@127.0.0.1:5433/rt')
+    expect(configFromEnv({ DATABASE_URL: 'postgresql://rt:secret@db/rt' }).databaseUrl).toBe('postgresql://rt:secret@db/rt')
+    for (const raw of ['mysql://rt@db/rt', 'postgres://rt@db:99999/rt', 'postgres://', 'not a url']) {
+      expect(() => configFromEnv({ DATABASE_URL: raw }), raw).toThrow(ConfigError)
+      expect(() => configFromEnv({ DATABASE_URL: raw }), raw).toThrow(/^DATABASE_URL /)
+    }
+    expect(() => configFromEnv({ DATABASE_URL: 'postgres://rt:hunter2@db:0/rt' })).toThrow(/^(?!.*hunter2)/)
+  })
 })

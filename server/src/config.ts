@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { DEFAULT_MAX_BOARD_BYTES, DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
+import { parseDatabaseUrl } from './storage/postgres/url.ts'
 
 export interface ServerConfig {
   port: number
@@ -40,6 +41,8 @@ export interface ServerConfig {
   maxBoardsLoaded: number
   /** Folder of the built client; unset serves only the API and sync socket. */
   clientDist: string | undefined
+  /** PostgreSQL for every store instead of SQLite under DATA_DIR (validated here, never logged). */
+  databaseUrl: string | undefined
   /** Settings that work but are probably not what was meant; logged at start-up. */
   warnings?: string[]
 }
@@ -64,6 +67,17 @@ const MIN_ACCESS_TOKEN_LENGTH = 16
 
 export function defaultClientDist(): string {
   return path.resolve(import.meta.dirname, '../../client/dist')
+}
+
+function databaseUrlFromEnv(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  try {
+    parseDatabaseUrl(raw)
+  } catch (err) {
+    // Its message names DATABASE_URL and says what is wrong, without the password.
+    throw new ConfigError((err as Error).message)
+  }
+  return raw
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -100,6 +114,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     // tldraw's presence lists the selected shape ids: selecting a thousand notes is ~30 kB.
     maxPresenceStateBytes: intFromEnv(env, 'MAX_PRESENCE_STATE_BYTES', 64 * 1024, 256, 512 * 1024 * 1024),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
+    databaseUrl: databaseUrlFromEnv(env.DATABASE_URL),
     warnings,
   }
 }
