@@ -35,3 +35,26 @@ export interface SnapshotStorage {
   pruneAutomatic(boardId: string, keep: number): MaybePromise<void>
   close(): void
 }
+
+/** A snapshot's row as both stores keep it (PostgreSQL returns a bigint as text). */
+export type SnapshotRow = {
+  id: string
+  board_id: string
+  name: string
+  kind: SnapshotKind
+  created_by: string | null
+  created_at: number | string
+  bytes: number
+}
+
+export function snapshotInfo(row: SnapshotRow): SnapshotInfo {
+  return {
+    id: row.id,
+    boardId: row.board_id,
+    name: row.name,
+    kind: row.kind,
+    ...(row.created_by ? { createdBy: row.created_by } : {}),
+    createdAt: Number(row.created_at),
+    bytes: row.bytes,
+  }
+}

@@ -1,24 +1,12 @@
 import crypto from 'node:crypto'
 import type pg from 'pg'
-import type { Snapshot, SnapshotInfo, SnapshotKind, SnapshotStorage } from '../snapshots.ts'
+import { snapshotInfo, type Snapshot, type SnapshotInfo, type SnapshotKind, type SnapshotRow, type SnapshotStorage } from '../snapshots.ts'
 import type { MaybeAsync } from '../maybeAsync.ts'
 import { bytes } from './boards.ts'
 
-type Row = { id: string; board_id: string; name: string; kind: SnapshotKind; created_by: string | null; created_at: string; bytes: number }
+type Row = SnapshotRow & { created_at: string }
 
 const COLUMNS = 'id, board_id, name, kind, created_by, created_at, bytes'
-
-function info(row: Row): SnapshotInfo {
-  return {
-    id: row.id,
-    boardId: row.board_id,
-    name: row.name,
-    kind: row.kind,
-    ...(row.created_by ? { createdBy: row.created_by } : {}),
-    createdAt: Number(row.created_at),
-    bytes: row.bytes,
-  }
-}
 
 /** LIMIT for a page: a negative limit (what list() without a page means) is no limit. */
 const limitOf = (limit: number) => (limit < 0 ? null : limit)
@@ -46,7 +34,7 @@ export class PostgresSnapshotStorage implements MaybeAsync<SnapshotStorage> {
         bytes(input.state),
       ],
     )
-    return info(rows[0])
+    return snapshotInfo(rows[0])
   }
 
   async list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): Promise<SnapshotInfo[] | undefined> {
@@ -55,7 +43,7 @@ export class PostgresSnapshotStorage implements MaybeAsync<SnapshotStorage> {
         `SELECT ${COLUMNS} FROM board_snapshots WHERE board_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2`,
         [boardId, limitOf(page.limit)],
       )
-      return rows.map(info)
+      return rows.map(snapshotInfo)
     }
     const { rows: cursor } = await this.pool.query<{ created_at: string; seq: string }>(
       'SELECT created_at, seq FROM board_snapshots WHERE board_id = $1 AND id = $2',
@@ -67,7 +55,7 @@ export class PostgresSnapshotStorage implements MaybeAsync<SnapshotStorage> {
        ORDER BY created_at DESC, seq DESC LIMIT $4`,
       [boardId, cursor[0].created_at, cursor[0].seq, limitOf(page.limit)],
     )
-    return rows.map(info)
+    return rows.map(snapshotInfo)
   }
 
   async countKept(boardId: string): Promise<number> {
@@ -83,7 +71,7 @@ export class PostgresSnapshotStorage implements MaybeAsync<SnapshotStorage> {
       `SELECT ${COLUMNS}, data FROM board_snapshots WHERE board_id = $1 AND id = $2`,
       [boardId, snapshotId],
     )
-    return rows[0] ? { ...info(rows[0]), state: new Uint8Array(rows[0].data) } : undefined
+    return rows[0] ? { ...snapshotInfo(rows[0]), state: new Uint8Array(rows[0].data) } : undefined
   }
 
   async pruneAutomatic(boardId: string, keep: number): Promise<void> {

@@ -1,20 +1,8 @@
 import type Database from 'better-sqlite3'
-import type { Snapshot, SnapshotInfo, SnapshotKind, SnapshotStorage } from '../snapshots.ts'
+import { snapshotInfo, type Snapshot, type SnapshotInfo, type SnapshotKind, type SnapshotRow, type SnapshotStorage } from '../snapshots.ts'
 import { openDatabase } from './open.ts'
 
-type Row = { id: string; board_id: string; name: string; kind: SnapshotKind; created_by: string | null; created_at: number; bytes: number }
-
-function info(row: Row): SnapshotInfo {
-  return {
-    id: row.id,
-    boardId: row.board_id,
-    name: row.name,
-    kind: row.kind,
-    ...(row.created_by ? { createdBy: row.created_by } : {}),
-    createdAt: row.created_at,
-    bytes: row.bytes,
-  }
-}
+type Row = SnapshotRow & { created_at: number }
 
 /** Snapshots in their own table of the board database (own connection; WAL allows both). */
 export class SqliteSnapshotStorage implements SnapshotStorage {
@@ -76,13 +64,13 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
       bytes: input.state.byteLength,
     }
     this.stmts.insert.run(row.id, boardId, row.name, row.kind, row.created_by, row.created_at, row.bytes, input.state)
-    return info(row)
+    return snapshotInfo(row)
   }
 
   list(boardId: string, page: { limit: number; before?: string } = { limit: -1 }): SnapshotInfo[] | undefined {
-    if (!page.before) return this.stmts.list.all(boardId, page.limit).map(info)
+    if (!page.before) return this.stmts.list.all(boardId, page.limit).map(snapshotInfo)
     const after = this.stmts.position.get(boardId, page.before)
-    return after && this.stmts.listBefore.all(boardId, after.created_at, after.rowid, page.limit).map(info)
+    return after && this.stmts.listBefore.all(boardId, after.created_at, after.rowid, page.limit).map(snapshotInfo)
   }
 
   countKept(boardId: string): number {
@@ -91,7 +79,7 @@ export class SqliteSnapshotStorage implements SnapshotStorage {
 
   get(boardId: string, snapshotId: string): Snapshot | undefined {
     const row = this.stmts.get.get(boardId, snapshotId)
-    return row ? { ...info(row), state: new Uint8Array(row.data) } : undefined
+    return row ? { ...snapshotInfo(row), state: new Uint8Array(row.data) } : undefined
   }
 
   pruneAutomatic(boardId: string, keep: number): void {
