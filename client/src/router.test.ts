@@ -13,5 +13,7 @@ describe('routes', () => {
     expect(parseRoute('/b/short')).toEqual({ page: 'invalid-board' })
     expect(parseRoute('/b/')).toEqual({ page: 'invalid-board' })
     expect(parseRoute('/v/too-short')).toEqual({ page: 'landing' })
+    expect(parseRoute('/b/abcdefghijklmnop%')).toEqual({ page: 'invalid-board' })
+    expect(parseRoute('/b/%E0%A4%A')).toEqual({ page: 'invalid-board' })
   })
 })

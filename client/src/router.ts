@@ -18,7 +18,13 @@ export function parseRoute(path: string): Route {
   if (view) return { page: 'view', token: view[1] }
   const board = /^\/b\/([^/]*)$/.exec(path)
   if (!board) return { page: 'landing' }
-  const boardId = decodeURIComponent(board[1])
+  let boardId: string
+  try {
+    boardId = decodeURIComponent(board[1])
+  } catch {
+    // A stray "%" in a pasted link: say the link is not valid rather than show a blank page.
+    return { page: 'invalid-board' }
+  }
   return isValidBoardId(boardId) ? { page: 'board', boardId } : { page: 'invalid-board' }
 }
 

@@ -270,6 +270,11 @@ export class BoardWriter {
       )
   }
 
+  /**
+   * The backoff is reset by an append that succeeds, not here: a tiny probe can get through
+   * while real appends still fail (a disk nearly full), and editors would be refused every
+   * half second again.
+   */
   private acceptWrites() {
     clearTimeout(this.retryTimer)
     this.retryTimer = undefined
