@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+// Chromium with the same flags as the end-to-end tests: nothing from outside, software rendering.
+import { launchBrowser } from '../../../tests/support/browser.ts'
 import { connect } from '../clients.ts'
 import { startServer, type RunningServer } from '../servers.ts'
 import { newBoard } from '../board.ts'
@@ -9,7 +11,6 @@ import { recordCount, stickyBoard, writeRecords } from '../records.ts'
 import { sleep, until } from '../stats.ts'
 
 export const BARE_DIST = path.resolve(import.meta.dirname, '../../.work/bare-dist')
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export interface ClientRun {
   /** Navigation start until every sticky is in the DOM. */
@@ -25,22 +26,6 @@ export interface ClientRun {
   jankPercent: number
   /** How far the camera moved while panning, in screen pixels (a pan that did not move fails). */
   panPx: number
-}
-
-/** Chromium with the same flags as the e2e tests: nothing from outside, software rendering. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
 }
 
 const MIME: Record<string, string> = {
