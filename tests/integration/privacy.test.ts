@@ -19,6 +19,7 @@ import {
   type JsonRecord,
   type RoundState,
   type RequestClient,
+  type VoteStartArgs,
   type VoteState,
 } from '@roundtable/shared'
 import * as Y from 'yjs'
@@ -79,6 +80,16 @@ function addNotes(person: Person, texts: string[]): string[] {
   })
   return ids
 }
+
+/** A vote's settings: three dots each, several on one note allowed, totals hidden, no timebox, unless told otherwise. */
+const voteSettings = (shapeIds: string[], changes: Partial<VoteStartArgs> = {}): VoteStartArgs => ({
+  shapeIds,
+  perPerson: 3,
+  allowMultiple: true,
+  showLive: false,
+  durationMs: null,
+  ...changes,
+})
 
 async function startRound(person: Person, anonymous: boolean, durationMs: number | null = null): Promise<string> {
   const { roundId } = await person.rpc.request('round.start', {
@@ -296,13 +307,7 @@ describe('silent brainstorm', () => {
     const alice = await join(boardId, 'Alice')
     const notes = addNotes(alice, ['ship weekly'])
     const roundId = await startRound(alice, true)
-    const { voteId } = await alice.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 3,
-      allowMultiple: true,
-      showLive: false,
-      durationMs: null,
-    })
+    const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes))
     await eventually(() => expect(votesMap(alice.doc).get(voteId)).toBeDefined())
 
     const forge = async (write: (doc: Y.Doc) => void) => {
@@ -353,13 +358,7 @@ describe('secret dot voting', () => {
   it('keeps ballots on the server: totals hidden while open, correct at close, nothing links a ballot to anyone', async () => {
     const { alice, bob, carol, observer, notes } = await setup()
     const [n1, n2, n3] = notes
-    const { voteId } = await bob.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 3,
-      allowMultiple: true,
-      showLive: false,
-      durationMs: null,
-    })
+    const { voteId } = await bob.rpc.request('vote.start', voteSettings(notes))
     await eventually(() => expect((votesMap(observer.doc).get(voteId) as VoteState)?.status).toBe('open'))
 
     expect((await cast(alice, voteId, { [n1]: 2, [n2]: 1 })).dots).toEqual({ [n1]: 2, [n2]: 1 })
@@ -406,13 +405,7 @@ describe('secret dot voting', () => {
   it('refuses bad ballots with a clear error and changes no tally', async () => {
     const { alice, bob, notes, boardId } = await setup()
     const [n1, n2] = notes
-    const { voteId } = await alice.rpc.request('vote.start', {
-      shapeIds: [n1, n2],
-      perPerson: 2,
-      allowMultiple: false,
-      showLive: true,
-      durationMs: null,
-    })
+    const { voteId } = await alice.rpc.request('vote.start', voteSettings([n1, n2], { perPerson: 2, allowMultiple: false, showLive: true }))
     await cast(alice, voteId, { [n1]: 1 })
     const live = () => (votesMap(bob.doc).get(voteId) as VoteState | undefined)?.totals
     await eventually(() => expect(live()).toEqual({ [n1]: 1, [n2]: 0 }))
@@ -428,12 +421,8 @@ describe('secret dot voting', () => {
     await expect(bob.rpc.request('vote.cast', { voteId: 'nope', participantId: bob.id, secret: bob.secret, dots: {} })).rejects.toThrow(
       'no such vote',
     )
-    await expect(
-      bob.rpc.request('vote.start', { shapeIds: ['shape:missing'], perPerson: 3, allowMultiple: true, showLive: false, durationMs: null }),
-    ).rejects.toThrow('not on this board')
-    await expect(
-      bob.rpc.request('vote.start', { shapeIds: [n1], perPerson: 0, allowMultiple: true, showLive: false, durationMs: null }),
-    ).rejects.toThrow('votes per person')
+    await expect(bob.rpc.request('vote.start', voteSettings(['shape:missing']))).rejects.toThrow('not on this board')
+    await expect(bob.rpc.request('vote.start', voteSettings([n1], { perPerson: 0 }))).rejects.toThrow('votes per person')
     await expect(bob.rpc.request('nonsense' as never, {} as never)).rejects.toThrow('unknown op')
     await expect(cast(alice, voteId, { [n1]: 1, [n2]: 1 })).resolves.toBeDefined()
 
@@ -441,13 +430,7 @@ describe('secret dot voting', () => {
     await expect(cast(bob, voteId, { [n2]: 1 })).rejects.toThrow('this vote is closed')
     await eventually(() => expect(live()).toEqual({ [n1]: 1, [n2]: 1 }))
     // Beyond the limit: one dot each in the next vote.
-    const limited = await alice.rpc.request('vote.start', {
-      shapeIds: [n1, n2],
-      perPerson: 1,
-      allowMultiple: true,
-      showLive: false,
-      durationMs: null,
-    })
+    const limited = await alice.rpc.request('vote.start', voteSettings([n1, n2], { perPerson: 1 }))
     await expect(cast(alice, limited.voteId, { [n1]: 1, [n2]: 1 })).rejects.toThrow('you have 1 dot; this ballot uses 2')
 
     // A malformed request frame closes only that connection, with a reason.
@@ -470,13 +453,7 @@ describe('secret dot voting', () => {
 
   it('a participant id is proven by the secret it derives from, and one connection votes as one participant', async () => {
     const { alice, bob, notes } = await setup()
-    const { voteId } = await bob.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 1,
-      allowMultiple: false,
-      showLive: false,
-      durationMs: null,
-    })
+    const { voteId } = await bob.rpc.request('vote.start', voteSettings(notes, { perPerson: 1, allowMultiple: false }))
     // Alice's id is public (presence, attribution); without her secret nobody can vote as her.
     await expect(
       bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [notes[0]]: 1 } }),
@@ -494,21 +471,13 @@ describe('secret dot voting', () => {
     ).rejects.toThrow('already votes as another participant')
     expect((await cast(alice, voteId, { [notes[0]]: 1 })).dots).toEqual({ [notes[0]]: 1 })
     // A second vote cannot be opened over the first.
-    await expect(
-      alice.rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null }),
-    ).rejects.toThrow('already open')
+    await expect(alice.rpc.request('vote.start', voteSettings(notes))).rejects.toThrow('already open')
     expect((await alice.rpc.request('vote.close', { voteId })).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 1, [notes[2]]: 0 })
   })
 
   it('a view-only link can watch but not vote, start, close or publish', async () => {
     const { alice, bob, notes, boardId, observer } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 3,
-      allowMultiple: true,
-      showLive: true,
-      durationMs: null,
-    })
+    const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes, { showLive: true }))
     await cast(alice, voteId, { [notes[0]]: 2 })
     const res = await fetch(`${server.url}/api/boards/${boardId}/view-link`)
     const { token } = (await res.json()) as { token: string }
@@ -528,7 +497,7 @@ describe('secret dot voting', () => {
     const me = { participantId: participantIdFromSecret(secret), secret }
     const attempts: [string, Promise<unknown>][] = [
       ['cast', rpc.request('vote.cast', { voteId, ...me, dots: { [notes[1]]: 3 } })],
-      ['start', rpc.request('vote.start', { shapeIds: notes, perPerson: 3, allowMultiple: true, showLive: false, durationMs: null })],
+      ['start', rpc.request('vote.start', voteSettings(notes))],
       ['close', rpc.request('vote.close', { voteId })],
       ['claim', rpc.request('round.claim', { roundId, count: 3 })],
       ['publish', rpc.request('round.publishAnonymous', { roundId, notes: ['VIEWER-NOTE'], alone: true })],
@@ -554,13 +523,7 @@ describe('secret dot voting', () => {
     // The app's brainstorm and vote panels share one provider: replies must not cross.
     const second = requestClient(alice.provider)
     try {
-      const { voteId } = await alice.rpc.request('vote.start', {
-        shapeIds: notes,
-        perPerson: 3,
-        allowMultiple: true,
-        showLive: false,
-        durationMs: null,
-      })
+      const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes))
       const [a, b, c] = await Promise.all([
         cast(alice, voteId, { [notes[0]]: 1 }),
         second.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret }),
@@ -581,13 +544,7 @@ describe('secret dot voting', () => {
 
   it('timeboxed votes close themselves to new ballots', async () => {
     const { alice, notes } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 3,
-      allowMultiple: true,
-      showLive: false,
-      durationMs: 1000,
-    })
+    const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes, { durationMs: 1000 }))
     await cast(alice, voteId, { [notes[0]]: 1 })
     // A device whose clock runs ahead cannot end it early.
     await expect(alice.rpc.request('vote.close', { voteId, onlyIfEnded: true })).rejects.toThrow('the timebox has not ended yet')
@@ -601,13 +558,7 @@ describe('secret dot voting', () => {
 
   it('ballots survive a server restart', async () => {
     const { alice, bob, notes, boardId } = await setup()
-    const { voteId } = await alice.rpc.request('vote.start', {
-      shapeIds: notes,
-      perPerson: 3,
-      allowMultiple: true,
-      showLive: false,
-      durationMs: null,
-    })
+    const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes))
     await cast(alice, voteId, { [notes[0]]: 3 })
     await cast(bob, voteId, { [notes[1]]: 1 })
     const { dataDir, port } = server
