@@ -45,16 +45,6 @@ export function postgresBinDir(root = DEBIAN_ROOT): string {
   return path.join(root, versions[0], 'bin')
 }
 
-/** True when the binaries are present (for `describe.skipIf`). */
-export function havePostgres(): boolean {
-  try {
-    postgresBinDir()
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** PostgreSQL refuses to run as root: as root, run it as Debian's `postgres` system user. */
 function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createPool, parseDatabaseUrl, redactDatabaseUrl } from './connect.ts'
+import { createPool } from './connect.ts'
+import { parseDatabaseUrl, redactDatabaseUrl } from './url.ts'
 
 describe('parseDatabaseUrl', () => {
   it('reads postgres:// and postgresql:// URLs, with or without a password', () => {

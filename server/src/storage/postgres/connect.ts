@@ -1,8 +1,6 @@
 import pg from 'pg'
 import { parseDatabaseUrl } from './url.ts'
 
-export { parseDatabaseUrl, redactDatabaseUrl } from './url.ts'
-
 export interface PoolOptions {
   /** Connections per process (default 8: writes are short; one board's writes are serial). */
   max?: number
