@@ -79,6 +79,8 @@ export class BoardWriter {
   private estimatedBytes = 0
   /** Set when rows that could not be applied could not be moved aside either (see moveAside). */
   private keepLog = false
+  /** Rows being moved aside by a store that answers later: compaction would delete them meanwhile. */
+  private movesAside = 0
 
   constructor(
     readonly boardId: string,
@@ -326,7 +328,8 @@ export class BoardWriter {
 
   /** Replaces the stored log with `state`, which must hold everything stored so far. */
   compactTo(state: Uint8Array) {
-    if (this.health !== 'ok' || this.destroyed || this.keepLog || this.appendedSinceCompact === 0 || !this.idle) return
+    if (this.health !== 'ok' || this.destroyed || this.keepLog || this.movesAside > 0 || this.appendedSinceCompact === 0 || !this.idle)
+      return
     const compacted = () => {
       this.appendedSinceCompact = 0
       this.logBytes = 0
@@ -365,18 +368,17 @@ export class BoardWriter {
       this.deps.log.error({ boardId: this.boardId, err }, 'could not move undecodable rows aside; not compacting this board')
     }
     // Until it is done, compaction must wait too.
-    this.keepLog = true
+    this.movesAside++
+    const done = () => this.movesAside--
     try {
       const result = this.storage.moveAside(this.boardId, rows, 'undecodable')
       if (!isPromise(result)) {
-        this.keepLog = false
+        done()
         return moved()
       }
-      result.then(() => {
-        this.keepLog = false
-        moved()
-      }, failed)
+      result.then(moved, failed).finally(done)
     } catch (err) {
+      done()
       failed(err)
     }
   }
