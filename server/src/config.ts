@@ -43,8 +43,21 @@ export interface ServerConfig {
   clientDist: string | undefined
   /** PostgreSQL for every store instead of SQLite under DATA_DIR (validated here, never logged). */
   databaseUrl: string | undefined
+  /** Several processes on one DATABASE_URL (ignored without it). */
+  cluster: ClusterConfig
   /** Settings that work but are probably not what was meant; logged at start-up. */
   warnings?: string[]
+}
+
+export interface ClusterConfig {
+  /** host:port other processes reach this one at to relay connections (default HOST:PORT). */
+  address: string | undefined
+  /** Authenticates relayed connections between processes (default: derived from the server secret kept in the database). */
+  secret: string | undefined
+  /** How long a board stays owned by a process that stopped renewing (it stalled); a dead one loses its boards at once. */
+  leaseMs: number
+  /** Tests only: SIGUSR2 blocks the event loop this long (0: off, the default; never set it in production). */
+  testStallMs: number
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +90,22 @@ function databaseUrlFromEnv(raw: string | undefined): string | undefined {
     // Its message names DATABASE_URL and says what is wrong, without the password.
     throw new ConfigError((err as Error).message)
   }
+  return raw
+}
+
+function clusterAddressFromEnv(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  // host:port, the host a name, an IPv4 address or a bracketed IPv6 one.
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(raw)
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new ConfigError(`CLUSTER_ADDRESS must be host:port (e.g. 10.0.0.5:8080), where other processes reach this one; got "${raw}"`)
+  }
+  return raw
+}
+
+function clusterSecretFromEnv(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (raw.length < 16) throw new ConfigError('CLUSTER_SECRET must be at least 16 characters (use a long random one)')
   return raw
 }
 
@@ -115,6 +144,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxPresenceStateBytes: intFromEnv(env, 'MAX_PRESENCE_STATE_BYTES', 64 * 1024, 256, 512 * 1024 * 1024),
     clientDist: env.CLIENT_DIST ? path.resolve(env.CLIENT_DIST) : defaultClientDist(),
     databaseUrl: databaseUrlFromEnv(env.DATABASE_URL),
+    cluster: {
+      address: clusterAddressFromEnv(env.CLUSTER_ADDRESS),
+      secret: clusterSecretFromEnv(env.CLUSTER_SECRET),
+      leaseMs: intFromEnv(env, 'CLUSTER_LEASE_MS', 10_000, 1000, 600_000),
+      testStallMs: intFromEnv(env, 'ROUNDTABLE_TEST_STALL_MS', 0, 0, 600_000),
+    },
     warnings,
   }
 }

@@ -39,6 +39,22 @@ export function createMetrics() {
     }),
     errors: new Counter({ name: 'roundtable_errors_total', help: 'Errors by kind', labelNames: ['kind'] as const, registers }),
     corruptRows: new Counter({ name: 'roundtable_corrupt_rows_total', help: 'Stored rows that failed their checksum on load', registers }),
+    relayed: new Gauge({
+      name: 'roundtable_relayed_connections',
+      help: 'Connections this process relays to the process that owns their board (DATABASE_URL only)',
+      registers,
+    }),
+    ownership: new Counter({
+      name: 'roundtable_board_ownership_total',
+      help: 'Board ownership events: acquired, released, lost (another process took the board over)',
+      labelNames: ['event'] as const,
+      registers,
+    }),
+    fencedWrites: new Counter({
+      name: 'roundtable_fenced_writes_total',
+      help: 'Writes the database refused because another process had taken the board over',
+      registers,
+    }),
   }
 }
 

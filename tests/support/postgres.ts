@@ -24,6 +24,10 @@ export interface TestPostgres {
   startedInMs: number
   /** Fast shutdown, then the temp dir is removed. Safe to call twice. */
   stop(): Promise<void>
+  /** Stops the server, keeping its data, as a crash or a restart of the database would. */
+  down(): Promise<void>
+  /** Starts it again on the same port, with the same data. */
+  up(): Promise<void>
 }
 
 const DEBIAN_ROOT = '/usr/lib/postgresql'
@@ -196,6 +200,14 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     port,
     dir,
     startedInMs: Math.round(performance.now() - started),
+    async down() {
+      const result = await ctl('-m', 'fast', '-w', '-t', '30', 'stop')
+      if (result.code !== 0) throw new Error(`pg_ctl stop failed: ${result.output}`)
+    },
+    async up() {
+      const result = await ctl('-l', log, '-w', '-t', '30', 'start')
+      if (result.code !== 0) throw new Error(`pg_ctl start failed: ${result.output}\n${logTail()}`)
+    },
     async stop() {
       if (stopped) return
       stopped = true

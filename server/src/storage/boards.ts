@@ -29,6 +29,16 @@ export interface RowRef {
   seq: number | null
 }
 
+/**
+ * The database refused a write because this process no longer owns the board: another process
+ * took it over (see cluster/ownership.ts). Nothing was written; the board must be dropped here.
+ */
+export class FencedError extends Error {
+  constructor(boardId: string) {
+    super(`another process owns board ${boardId} now; nothing was written`)
+  }
+}
+
 export interface BoardStorage {
   load(boardId: string): MaybePromise<StoredBoard>
   /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */

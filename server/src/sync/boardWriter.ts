@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { fitsWithin } from '@roundtable/shared'
-import type { BoardStorage, RowRef, StoredBoard } from '../storage/boards.ts'
+import { FencedError, type BoardStorage, type RowRef, type StoredBoard } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 
@@ -40,6 +40,8 @@ export interface WriterDeps {
   onAccepting: () => void
   /** Not even what is stored could be read back. */
   onFailed: () => void
+  /** Another process took the board over: nothing more can be written here. */
+  onMoved: () => void
 }
 
 interface Waiter {
@@ -81,6 +83,8 @@ export class BoardWriter {
   private keepLog = false
   /** Rows being moved aside by a store that answers later: compaction would delete them meanwhile. */
   private movesAside = 0
+  /** Told once no asynchronous write is in flight (see drained). */
+  private drainWaiters: (() => void)[] = []
 
   constructor(
     readonly boardId: string,
@@ -166,13 +170,28 @@ export class BoardWriter {
         this.inFlight = undefined
         this.stored(batch, merged.length, stopTimer)
         if (this.pending.length > 0) this.flush()
+        this.landed()
       },
       (err: unknown) => {
         this.inFlight = undefined
         this.refuse(err, batch)
+        this.landed()
       },
     )
     return false
+  }
+
+  /** Resolves once no asynchronous write is in flight (at once with a synchronous store). */
+  drained(): Promise<void> {
+    if (!this.inFlight) return Promise.resolve()
+    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  private landed() {
+    if (this.inFlight) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const resolve of waiters) resolve()
   }
 
   private stored(batch: PendingUpdate[], bytes: number, stopTimer: () => void) {
@@ -211,6 +230,7 @@ export class BoardWriter {
    * keep their edits and resend them). Writes are refused until a retry finds storage working.
    */
   private refuse(err: unknown, batch: PendingUpdate[]) {
+    if (err instanceof FencedError) return this.moved()
     this.deps.metrics.errors.inc({ kind: 'storage' })
     this.deps.log.error(
       { boardId: this.boardId, err },
@@ -245,6 +265,7 @@ export class BoardWriter {
       .finally(() => {
         this.inFlight = undefined
         this.settleWaiters()
+        this.landed()
       })
   }
 
@@ -283,6 +304,21 @@ export class BoardWriter {
     this.health = 'ok'
     this.deps.log.info({ boardId: this.boardId }, 'storage works again; accepting writes')
     this.deps.onAccepting()
+  }
+
+  /**
+   * Another process owns the board now (this one stalled past its lease, or lost its database
+   * session): nothing unstored is sent, nothing more is written, and the board is dropped here.
+   */
+  private moved() {
+    if (this.health === 'failed') return
+    this.deps.metrics.fencedWrites.inc()
+    this.health = 'failed'
+    this.pending = []
+    clearTimeout(this.retryTimer)
+    for (const w of this.waiters) w.sawFailure = true
+    this.settleWaiters()
+    this.deps.onMoved()
   }
 
   /** Not even what storage holds could be read back: the board is dropped with everyone on it. */
@@ -338,6 +374,7 @@ export class BoardWriter {
       this.deps.metrics.compactions.inc()
     }
     const failed = (err: unknown) => {
+      if (err instanceof FencedError) return this.moved()
       this.deps.metrics.errors.inc({ kind: 'compaction' })
       this.deps.log.error({ boardId: this.boardId, err }, 'compaction failed; the update log is kept')
     }
@@ -353,6 +390,7 @@ export class BoardWriter {
     result.then(compacted, failed).finally(() => {
       this.inFlight = undefined
       this.flush()
+      this.landed()
     })
   }
 
@@ -363,6 +401,7 @@ export class BoardWriter {
       this.deps.log.error({ boardId: this.boardId, corrupt: rows }, 'moved rows that could not be applied to corrupt_rows for inspection')
     }
     const failed = (err: unknown) => {
+      if (err instanceof FencedError) return this.moved()
       // Compacting would delete them with the log: keep the log as it is while loaded.
       this.keepLog = true
       this.deps.log.error({ boardId: this.boardId, err }, 'could not move undecodable rows aside; not compacting this board')

@@ -41,6 +41,8 @@ export interface RoomOptions {
   onEmpty: (room: Room) => void
   /** Storage could not even be read back and everyone was dropped; the owner forgets the room. */
   onFailed: (room: Room) => void
+  /** Another process took the board over (its writes are fenced out here). */
+  onMoved?: (room: Room) => void
   onDecoded?: () => void
   onDropped?: (encodedBytes: number) => void
 }
@@ -109,6 +111,7 @@ export class Room {
         this.closeAll(CloseCode.storageFailed, STORAGE_FAILED)
         opts.onFailed(this)
       },
+      onMoved: () => opts.onMoved?.(this),
     })
     this.board = new BoardDoc(id, stored, {
       log,
@@ -187,6 +190,11 @@ export class Room {
 
   compact() {
     this.writer.compact()
+  }
+
+  /** Resolves once no write of this board is on its way to storage. */
+  drained(): Promise<void> {
+    return this.writer.drained()
   }
 
   // --- connections -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { boardsToEvict } from '@roundtable/shared'
+import { boardsToEvict, CloseCode } from '@roundtable/shared'
 import { Room } from './room.ts'
 import type { RequestHandler, RoomExtension, UnloadReason } from './extension.ts'
 import { collectGarbage } from '../gc.ts'
@@ -11,6 +11,22 @@ const COLLECT_AFTER_BYTES = 4 * 1024 * 1024
 
 /** No room for another board: every loaded board has people on it. */
 export class BoardsFullError extends Error {}
+
+/**
+ * Who may load which board when several processes share a database (cluster/ownership.ts):
+ * a board is loaded only by the process that acquired it, and released once unloaded.
+ */
+export interface BoardOwners {
+  /** Throws OwnedElsewhereError when another live process has the board. */
+  acquire(boardId: string): Promise<void>
+  release(boardId: string): Promise<void>
+  /** A write was refused because another process took the board over. */
+  lost(boardId: string): void
+  whenLost(fn: (boardId: string) => void): void
+}
+
+/** Said to everyone on a board another process took over; their clients reconnect and reach it there. */
+export const BOARD_MOVED = 'board moved to another server; reconnect'
 
 /**
  * Loads boards on first connection and unloads them once they have been empty for a while, or
@@ -29,6 +45,8 @@ export class Rooms {
   private requests = new Map<string, RequestHandler>()
   /** Boards being loaded from storage, so that concurrent opens share one load. */
   private loading = new Map<string, Promise<Room>>()
+  /** Ownership releases waiting for an unloaded board's last write. */
+  private releasing = new Set<Promise<void>>()
 
   constructor(
     private storage: BoardStorage,
@@ -44,7 +62,14 @@ export class Rooms {
       maxPresenceStateBytes: number
     },
     private extensions: readonly RoomExtension[] = [],
+    private owners?: BoardOwners,
   ) {
+    owners?.whenLost((boardId) => {
+      const room = this.rooms.get(boardId)
+      if (!room) return
+      room.closeAll(CloseCode.restarting, BOARD_MOVED)
+      this.forget(room, 'failed')
+    })
     for (const ext of extensions) {
       for (const [op, handler] of Object.entries(ext.requests ?? {})) {
         if (this.requests.has(op)) throw new Error(`two extensions answer the request op ${op}`)
@@ -103,6 +128,17 @@ export class Rooms {
   }
 
   private async load(boardId: string): Promise<Room> {
+    if (!this.owners) return this.loadOwned(boardId)
+    await this.owners.acquire(boardId)
+    try {
+      return await this.loadOwned(boardId)
+    } catch (err) {
+      await this.owners.release(boardId).catch(() => {})
+      throw err
+    }
+  }
+
+  private async loadOwned(boardId: string): Promise<Room> {
     const evict = boardsToEvict(
       [...this.rooms.values()].map((r) => ({ room: r, idle: r.connectionCount === 0 })),
       this.opts.maxBoardsLoaded - this.loading.size,
@@ -126,6 +162,7 @@ export class Rooms {
         this.scheduleUnload(r)
       },
       onFailed: (r) => this.forget(r, 'failed'),
+      onMoved: (r) => this.owners?.lost(r.id),
       onDecoded: () => this.metrics.boardsDecoded.inc(),
       onDropped: (bytes) => {
         this.metrics.boardsDecoded.dec()
@@ -194,14 +231,28 @@ export class Rooms {
     this.cancelUnload(room.id)
     room.destroy()
     this.metrics.boardsLoaded.set(this.rooms.size)
+    if (this.owners) {
+      // Only once the last write landed: another process could take the board and miss it.
+      const owners = this.owners
+      const releasing = room
+        .drained()
+        .then(() => owners.release(room.id))
+        .catch((err: unknown) => this.log.warn({ err, boardId: room.id }, 'could not release the board; its lease will run out'))
+        .finally(() => this.releasing.delete(releasing))
+      this.releasing.add(releasing)
+    }
   }
 
-  /** Close every connection with the given code and fold every board's log into its state. */
-  shutdown(code: number, reason: string) {
+  /**
+   * Close every connection with the given code and fold every board's log into its state.
+   * Resolves once every board's last write landed and its ownership was released.
+   */
+  async shutdown(code: number, reason: string): Promise<void> {
     for (const room of [...this.rooms.values()]) {
       // First, so that what the extensions publish on the way out reaches everyone.
       this.forget(room, 'shutdown')
       room.closeAll(code, reason)
     }
+    await Promise.all(this.releasing)
   }
 }

@@ -10,8 +10,10 @@ import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../acce
 import { parseRequestUrl } from '../http/handler.ts'
 import { wsConnection } from './connection.ts'
 import { RefusedError } from './errors.ts'
-import { BoardsFullError, type Rooms } from './rooms.ts'
+import { BOARD_MOVED, BoardsFullError, type Rooms } from './rooms.ts'
 import type { Room } from './room.ts'
+import { OwnedElsewhereError } from '../cluster/ownership.ts'
+import { CLUSTER_SECRET_HEADER, presentsClusterSecret, RELAY_PATH, relayToOwner, type Relay } from '../cluster/relay.ts'
 
 /** A socket that does not answer a ping within this long is cut. */
 const HEARTBEAT_MS = 30_000
@@ -35,8 +37,18 @@ function toBytes(data: RawData): Uint8Array {
  * each frame to the board's room. A frame the room cannot read or refuses closes only its own
  * connection.
  */
-export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; storage: BoardStorage; metrics: Metrics; log: Logger }) {
-  const { rooms, storage, metrics, log } = deps
+export function createSocketServer(
+  config: ServerConfig,
+  deps: {
+    rooms: Rooms
+    storage: BoardStorage
+    metrics: Metrics
+    log: Logger
+    /** Set when several processes share the database: connections to boards owned elsewhere are relayed there. */
+    clusterSecret?: string
+  },
+) {
+  const { rooms, storage, metrics, log, clusterSecret } = deps
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
@@ -45,6 +57,18 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
     const url = parseRequestUrl(req.url)
     if (url === undefined) return refuseUpgrade(socket, 400, 'Malformed request target\n')
     const { pathname } = url
+    // Another process relaying a connection to a board this one owns: the cluster secret stands
+    // in for ACCESS_TOKEN (the relaying process checked it), and the limits were applied there.
+    if (clusterSecret !== undefined && pathname.startsWith(`${RELAY_PATH}/`)) {
+      if (!presentsClusterSecret(req.headers[CLUSTER_SECRET_HEADER], clusterSecret)) {
+        metrics.limitRejections.inc({ limit: 'cluster_secret' })
+        return refuseUpgrade(socket, 403, 'Relaying needs the cluster secret\n')
+      }
+      const boardId = pathname.slice(RELAY_PATH.length + 1)
+      if (!isValidBoardId(boardId)) return refuseUpgrade(socket, 400, 'Invalid board id\n')
+      const readOnly = url.searchParams.get('view') === '1'
+      return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, readOnly, true))
+    }
     if (!accessAllowed(config.accessToken, presentedAccessToken(req, url).token)) {
       metrics.limitRejections.inc({ limit: 'access_token' })
       return refuseUpgrade(socket, 401, 'This server requires an access token\n')
@@ -77,26 +101,32 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, false))
   }
 
-  function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
+  /** `relayed`: another process relays this connection to us, the board's owner. */
+  function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean, relayed = false) {
     const connId = nextConnId++
-    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}) })
+    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}), ...(relayed ? { relayed: true } : {}) })
     const refuse = (code: number, limit: string, reason: string) => {
       metrics.limitRejections.inc({ limit })
       clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
       ws.close(code, reason)
     }
 
-    const ip = req.socket.remoteAddress ?? 'unknown'
-    const fromIp = connectionsPerIp.get(ip) ?? 0
-    if (fromIp >= config.maxConnectionsPerIp) {
-      return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
+    // A relaying process's connections all come from its address; it counted them per client.
+    const ip = relayed ? undefined : (req.socket.remoteAddress ?? 'unknown')
+    if (ip !== undefined) {
+      const fromIp = connectionsPerIp.get(ip) ?? 0
+      if (fromIp >= config.maxConnectionsPerIp) {
+        return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
+      }
+      connectionsPerIp.set(ip, fromIp + 1)
     }
-    connectionsPerIp.set(ip, fromIp + 1)
     const access = readOnly ? 'view' : 'edit'
     metrics.connections.inc({ access })
     const conn = wsConnection(ws)
     /** Set once the board is loaded and the connection has joined it. */
     let room: Room | undefined
+    /** Set instead when another process owns the board: frames go there. */
+    let relay: Relay | undefined
     /** Frames that arrive while the board loads, handled in order once it has. */
     let early: Uint8Array[] | undefined = []
 
@@ -138,6 +168,7 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
       }
       // Bounded by the token bucket: at most a burst of frames waits for the load.
       if (early) early.push(bytes)
+      else if (relay) relay.send(bytes)
       else handle(bytes)
     })
     ws.on('error', (err) => {
@@ -149,10 +180,16 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
       clearInterval(heartbeat)
       clearInterval(keepalive)
       metrics.connections.dec({ access })
-      const left = (connectionsPerIp.get(ip) ?? 1) - 1
-      if (left > 0) connectionsPerIp.set(ip, left)
-      else connectionsPerIp.delete(ip)
+      if (ip !== undefined) {
+        const left = (connectionsPerIp.get(ip) ?? 1) - 1
+        if (left > 0) connectionsPerIp.set(ip, left)
+        else connectionsPerIp.delete(ip)
+      }
       room?.leave(conn)
+      if (relay) {
+        relay.close()
+        metrics.relayed.dec()
+      }
       clog.debug({ code }, 'connection closed')
     })
 
@@ -171,6 +208,16 @@ export function createSocketServer(config: ServerConfig, deps: { rooms: Rooms; s
         for (const bytes of frames) if (ws.readyState === ws.OPEN) handle(bytes)
       },
       (err: unknown) => {
+        if (err instanceof OwnedElsewhereError && ws.readyState === ws.OPEN) {
+          // Never relayed twice: the owner moved meanwhile, and the client's reconnect finds it.
+          if (relayed || clusterSecret === undefined) return ws.close(CloseCode.restarting, BOARD_MOVED)
+          relay = relayToOwner(ws, { address: err.address, boardId, readOnly, secret: clusterSecret, maxPayload: config.maxFrameBytes, log: clog })
+          metrics.relayed.inc()
+          clog.debug({ owner: err.address }, 'relaying the connection to the board’s owner')
+          for (const bytes of early!) relay.send(bytes)
+          early = undefined
+          return
+        }
         if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
         metrics.errors.inc({ kind: 'load' })
         clog.error({ err }, 'could not load board')

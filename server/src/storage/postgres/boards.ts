@@ -1,7 +1,8 @@
 import zlib from 'node:zlib'
 import type pg from 'pg'
-import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from '../boards.ts'
+import { FencedError, type BoardStorage, type CorruptRow, type RowRef, type StoredBoard } from '../boards.ts'
 import type { MaybeAsync } from '../maybeAsync.ts'
+import type { Fence } from '../../cluster/ownership.ts'
 import { transaction } from './transaction.ts'
 
 /** CRC-32 of a blob, the same checksum SQLite's rows carry (sqlite/boards.ts). */
@@ -22,6 +23,11 @@ const verifies = (row: Row) => row.crc === null || checksum(row.data) === Number
  * Boards in PostgreSQL: the same rows as SQLite (a compacted state plus a log, each row with its
  * CRC-32), and the same rules. Every method answers with a Promise. The pool belongs to the
  * caller: close() does not end it.
+ *
+ * With a fence (several processes on one database), every write checks in its own statement or
+ * transaction that this process still owns the board under the epoch it took it with, and
+ * throws FencedError when not. The owner row is locked FOR SHARE meanwhile, so a takeover waits
+ * for a write in flight and a write waits for a takeover in flight: none lands after a takeover.
  */
 export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
   /** The last write's failure, until a write succeeds again. */
@@ -33,7 +39,26 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
    */
   private newestSeen = new Map<string, number>()
 
-  constructor(private pool: pg.Pool) {}
+  constructor(
+    private pool: pg.Pool,
+    private fence?: Fence,
+  ) {}
+
+  /**
+   * Inside a write's transaction: proceeds only while this process owns the board (a board
+   * nobody owns yet, such as a fork being created, may be written by anyone who holds no epoch).
+   */
+  private async checkFence(client: pg.PoolClient, boardId: string): Promise<void> {
+    if (!this.fence) return
+    const epoch = this.fence.epochOf(boardId)
+    const { rows } = await client.query<{ owner_id: string; epoch: string }>(
+      'SELECT owner_id, epoch FROM board_owners WHERE board_id = $1 FOR SHARE',
+      [boardId],
+    )
+    const row = rows[0]
+    const ours = epoch === undefined ? row === undefined : row?.owner_id === this.fence.ownerId && Number(row.epoch) === epoch
+    if (!ours) throw new FencedError(boardId)
+  }
 
   /**
    * Loads what verifies, state and log read in one statement (one snapshot of the database). A
@@ -62,7 +87,10 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
         updateSeqs.push(Number(row.seq))
       }
     }
-    if (bad.length > 0) await this.write(() => this.quarantine(boardId, bad, 'checksum'))
+    // Only the owner moves rows (a process reading a board it does not own leaves that to it).
+    if (bad.length > 0 && (!this.fence || this.fence.epochOf(boardId) !== undefined)) {
+      await this.write(() => this.quarantine(boardId, bad, 'checksum'))
+    }
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq === null ? null : Number(row.seq), bytes: row.data.length }))
     return { state, updates, updateSeqs, corrupt }
   }
@@ -86,6 +114,7 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
    */
   private async quarantine(boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string): Promise<void> {
     await transaction(this.pool, async (client) => {
+      await this.checkFence(client, boardId)
       for (const { table, row } of rows) {
         if (table === 'board_state') {
           await client.query(
@@ -109,13 +138,24 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
   }
 
   async appendUpdate(boardId: string, update: Uint8Array): Promise<void> {
+    const epoch = this.fence?.epochOf(boardId)
+    if (this.fence && epoch === undefined) throw new FencedError(boardId)
     const { rows } = await this.write(() =>
-      this.pool.query<{ seq: string }>({
-        name: 'rt_append_update',
-        text: 'INSERT INTO board_updates (board_id, data, crc) VALUES ($1, $2, $3) RETURNING seq',
-        values: [boardId, bytes(update), checksum(update)],
-      }),
+      this.fence
+        ? // One statement: the owner row is locked while the update is inserted, or nothing is inserted.
+          this.pool.query<{ seq: string }>({
+            name: 'rt_append_update_fenced',
+            text: `WITH owner AS (SELECT 1 FROM board_owners WHERE board_id = $1 AND owner_id = $4 AND epoch = $5 FOR SHARE)
+                   INSERT INTO board_updates (board_id, data, crc, epoch) SELECT $1, $2, $3, $5 FROM owner RETURNING seq`,
+            values: [boardId, bytes(update), checksum(update), this.fence.ownerId, epoch],
+          })
+        : this.pool.query<{ seq: string }>({
+            name: 'rt_append_update',
+            text: 'INSERT INTO board_updates (board_id, data, crc) VALUES ($1, $2, $3) RETURNING seq',
+            values: [boardId, bytes(update), checksum(update)],
+          }),
     )
+    if (rows.length === 0) throw new FencedError(boardId)
     this.saw(boardId, Number(rows[0].seq))
   }
 
@@ -124,6 +164,7 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
     const upTo = this.newestSeen.get(boardId)
     await this.write(() =>
       transaction(this.pool, async (client) => {
+        await this.checkFence(client, boardId)
         await client.query(
           `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES ($1, $2, $3, now())
            ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,
@@ -181,7 +222,8 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
       this.writeFailure = undefined
       return result
     } catch (err) {
-      this.writeFailure = { at: Date.now(), code: (err as { code?: string }).code }
+      // Refused by the fence, the database worked: not a failure readiness should report.
+      if (!(err instanceof FencedError)) this.writeFailure = { at: Date.now(), code: (err as { code?: string }).code }
       throw err
     }
   }

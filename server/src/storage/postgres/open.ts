@@ -4,12 +4,17 @@ import { migrate } from './schema.ts'
 import { PostgresBoardStorage } from './boards.ts'
 import { PostgresSnapshotStorage } from './snapshots.ts'
 import { PostgresBallotStore } from './ballots.ts'
+import { BoardOwnership } from '../../cluster/ownership.ts'
+import type { Logger } from '../../logger.ts'
+import type { Metrics } from '../../metrics.ts'
 
 export interface PostgresStores {
   pool: pg.Pool
   boards: PostgresBoardStorage
   snapshots: PostgresSnapshotStorage
   ballots: PostgresBallotStore
+  /** Which boards this process owns, when asked for (several processes on one database). */
+  ownership: BoardOwnership | undefined
   /** Ends the pool (after the stores' close()). */
   close(): Promise<void>
 }
@@ -19,7 +24,10 @@ export interface PostgresStores {
  * line naming DATABASE_URL) for a malformed URL, and the database's own error when it cannot
  * be reached or migrated.
  */
-export async function openPostgresStores(url: string, options: PoolOptions = {}): Promise<PostgresStores> {
+export async function openPostgresStores(
+  url: string,
+  options: PoolOptions & { ownership?: { leaseMs: number; log: Logger; metrics: Metrics } } = {},
+): Promise<PostgresStores> {
   const pool = createPool(url, options)
   try {
     await migrate(pool)
@@ -27,7 +35,8 @@ export async function openPostgresStores(url: string, options: PoolOptions = {})
     await pool.end().catch(() => {})
     throw err
   }
-  const boards = new PostgresBoardStorage(pool)
+  const ownership = options.ownership && new BoardOwnership(pool, url, options.ownership)
+  const boards = new PostgresBoardStorage(pool, ownership)
   const snapshots = new PostgresSnapshotStorage(pool)
   const ballots = new PostgresBallotStore(pool)
   return {
@@ -35,7 +44,9 @@ export async function openPostgresStores(url: string, options: PoolOptions = {})
     boards,
     snapshots,
     ballots,
+    ownership,
     async close() {
+      await ownership?.close()
       boards.close()
       snapshots.close()
       ballots.close()

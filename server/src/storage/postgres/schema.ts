@@ -92,6 +92,29 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       );
     `,
   },
+  {
+    version: 2,
+    description: 'board ownership: the owner process, its relay address and liveness lock; the epoch each update was written under',
+    sql: `
+      -- Nothing wrote version 1's table: it is replaced (see cluster/ownership.ts for the rules).
+      DROP TABLE board_owners;
+      CREATE TABLE board_owners (
+        board_id text PRIMARY KEY,
+        -- A process's id, new at every start.
+        owner_id text NOT NULL,
+        -- Where the owner takes relayed connections (host:port).
+        address text NOT NULL,
+        -- The advisory lock the owner holds while it lives (pg_locks objid).
+        lock_key integer NOT NULL CHECK (lock_key > 0),
+        -- One more at every change of owner; every write of the owner checks it (fencing).
+        epoch bigint NOT NULL,
+        lease_until timestamptz NOT NULL
+      );
+      CREATE INDEX board_owners_by_owner ON board_owners (owner_id);
+      -- The ownership epoch an update was appended under (NULL: written without ownership).
+      ALTER TABLE board_updates ADD COLUMN epoch bigint;
+    `,
+  },
 ]
 
 /** Key of the transaction-level advisory lock that serialises migrations (any constant; "rtschema"). */
