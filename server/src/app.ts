@@ -46,14 +46,21 @@ export async function startServer(
   // Order matters on the way out: anonymous notes are published before the last automatic snapshot.
   const autoSnapshots = new AutoSnapshots(snapshots, log, config)
   const rooms = new Rooms(storage, log, metrics, config, [new SecretVotes(ballots), new SilentRounds(), autoSnapshots], ownership)
-  const api = createApi({ snapshots: new BoardSnapshots(storage, snapshots, rooms, log, config), storage, secret, log })
+
+  const relaySecret = ownership ? clusterSecret(config.cluster.secret, secret) : undefined
+  const api = createApi({
+    snapshots: new BoardSnapshots(storage, snapshots, rooms, log, config),
+    storage,
+    secret,
+    log,
+    clusterSecret: relaySecret,
+  })
   const httpServer = http.createServer(
     // A client that trickles its headers (or body) in is cut off instead of holding a socket
     // forever; checked every second rather than Node's default 30 s.
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
     createRequestHandler(config, { storage, rooms, metrics, api, log }),
   )
-  const relaySecret = ownership ? clusterSecret(config.cluster.secret, secret) : undefined
   const sockets = createSocketServer(config, { rooms, storage, metrics, log, clusterSecret: relaySecret })
   httpServer.on('upgrade', sockets.onUpgrade)
 

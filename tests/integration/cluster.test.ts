@@ -229,7 +229,9 @@ describe('several processes on one database', () => {
   }, 60_000)
 
   it('300 clients of a killed process reconnect to the others within 10 s; once everyone left, leases are released and memory returns', async () => {
-    const servers = await cluster({ ROOM_IDLE_MS: '200' })
+    // Behind a proxy every connection comes from the proxy's address.
+    const servers = await cluster({ ROOM_IDLE_MS: '200', MAX_CONNECTIONS_PER_IP: '1000' })
+    process.setMaxListeners(Math.max(process.getMaxListeners(), 400))
     // All traffic to the first process while it lives; to the other two once it is gone.
     const proxy = await startHaproxy([servers[0].port], { backups: [servers[1].port, servers[2].port] })
     proxies.push(proxy)
@@ -262,5 +264,60 @@ describe('several processes on one database', () => {
       const now = await Promise.all(servers.slice(1).map((s) => metric(s, 'roundtable_process_resident_memory_bytes')))
       now.forEach((rss, i) => expect(rss).toBeLessThan(baseline[i] + 48 * 1024 * 1024))
     }, 15_000)
+  }, 90_000)
+
+  it('the HTTP API works through any process: a restore asked of a process that does not own the board is done by its owner; a fork opens anywhere', async () => {
+    const servers = await cluster()
+    const boardId = newBoardId()
+    const a = await synced(servers[0].wsUrl, boardId)
+    note(a, 'shape:kept')
+    const post = (server: ServerProcess, path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    await eventually(async () => expect((await fetch(`${servers[1].url}/api/boards/${boardId}/export?format=json`)).status).toBe(200))
+    const taken = await post(servers[1], `/api/boards/${boardId}/snapshots`, { name: 'One note' })
+    expect(taken.status).toBe(201)
+    const { snapshot } = (await taken.json()) as { snapshot: { id: string } }
+    note(a, 'shape:later')
+    await eventually(async () => {
+      const exported = (await (await fetch(`${servers[2].url}/api/boards/${boardId}/export?format=json`)).json()) as { records: unknown[] }
+      expect(exported.records.length).toBeGreaterThanOrEqual(2)
+    })
+    const restored = await post(servers[2], `/api/boards/${boardId}/snapshots/${snapshot.id}/restore`, { by: 'Cy' })
+    expect(restored.status).toBe(200)
+    expect(((await restored.json()) as { changed: number }).changed).toBe(1)
+    await eventually(() => expect(keys(a)).toEqual(['shape:kept']))
+
+    const forked = await post(servers[1], `/api/boards/${boardId}/fork`, {})
+    expect(forked.status).toBe(201)
+    const { id } = (await forked.json()) as { id: string }
+    expect(keys(await synced(servers[2].wsUrl, id))).toEqual(['shape:kept'])
+  })
+
+  it('when PostgreSQL restarts, writes are refused and /readyz says 503 on every process; once it is back, boards take writes again without a restart', async () => {
+    const servers = await cluster()
+    const boardId = newBoardId()
+    const a = await synced(servers[0].wsUrl, boardId)
+    const b = await synced(servers[1].wsUrl, boardId)
+    const closes: number[] = []
+    b.provider.on('connection-close', (event: CloseEvent | null) => closes.push(event?.code ?? 0))
+    note(a, 'shape:before')
+    await eventually(() => expect(keys(b)).toEqual(['shape:before']))
+
+    await db.down()
+    try {
+      note(b, 'shape:during')
+      await eventually(() => expect(closes).toContain(4500), 15_000)
+      // Nothing unstored was passed on.
+      expect(keys(a)).toEqual(['shape:before'])
+      for (const s of servers) await eventually(async () => expect((await fetch(`${s.url}/readyz`)).status).toBe(503), 15_000)
+    } finally {
+      await db.up()
+    }
+    for (const s of servers) await eventually(async () => expect((await fetch(`${s.url}/readyz`)).status).toBe(200), 20_000)
+    // The clients reconnect by themselves and hand in what was refused.
+    await eventually(() => {
+      for (const c of [a, b]) expect(keys(c)).toEqual(['shape:before', 'shape:during'])
+    }, 30_000)
+    expect(keys(await synced(servers[2].wsUrl, boardId))).toEqual(['shape:before', 'shape:during'])
   }, 90_000)
 })

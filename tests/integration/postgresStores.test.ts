@@ -111,8 +111,8 @@ describe('schema migrations', () => {
     const starting = [newPool(url), newPool(url), newPool(url), newPool(url)]
     expect(await schemaVersion(starting[0])).toBe(0)
     const applied = await Promise.all(starting.map((p) => migrate(p)))
+    // Each version exactly once, whichever process applied it.
     expect(applied.flat().sort()).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
-    expect(applied.filter((a) => a.length > 0)).toHaveLength(1)
     expect(await schemaVersion(starting[1])).toBe(SCHEMA_VERSION)
     expect(await Promise.all(starting.map((p) => migrate(p)))).toEqual(starting.map(() => []))
     const { rows } = await starting[2].query('SELECT version FROM roundtable_schema ORDER BY version')

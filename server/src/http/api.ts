@@ -10,6 +10,8 @@ import type { BoardSnapshots } from '../snapshots/service.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
+import { OwnedElsewhereError } from '../cluster/ownership.ts'
+import { CLUSTER_SECRET_HEADER, presentsClusterSecret } from '../cluster/relay.ts'
 
 /**
  * Every /api/* route, in one table (no browser needed for any of them). `:id` is a board id (the
@@ -62,8 +64,34 @@ function boardUrl(req: IncomingMessage, id: string): string {
 /** What a client sees of a snapshot: not the board id, which a view-only visitor must not learn. */
 const publicInfo = ({ boardId: _boardId, ...info }: SnapshotInfo) => info
 
-export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStorage; secret: Buffer; log: Logger }): ApiHandler {
-  const { snapshots } = deps
+/**
+ * Sends a request that needs the board loaded (a restore) to the process that owns the board,
+ * and its answer back, when several processes share the database. The access token travels
+ * with it; the cluster secret says "answer it yourself, do not send it on".
+ */
+async function forwardToOwner(address: string, secret: string, req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', [CLUSTER_SECRET_HEADER]: secret }
+  if (req.headers.authorization) headers.authorization = req.headers.authorization
+  if (req.headers.cookie) headers.cookie = req.headers.cookie
+  let answer: Response
+  try {
+    answer = await fetch(`http://${address}${url.pathname}${url.search}`, { method: req.method, headers, body: JSON.stringify(body) })
+  } catch (err) {
+    throw new UnavailableError('the server holding this board did not answer; try again', { cause: err })
+  }
+  res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json; charset=utf-8' })
+  res.end(Buffer.from(await answer.arrayBuffer()))
+}
+
+export function createApi(deps: {
+  snapshots: BoardSnapshots
+  storage: BoardStorage
+  secret: Buffer
+  log: Logger
+  /** Set when several processes share the database (see forwardToOwner). */
+  clusterSecret?: string
+}): ApiHandler {
+  const { snapshots, clusterSecret } = deps
   /** The board `:id` names and whether it was named by a view-only token. */
   const resolve = async (params: Record<string, string>): Promise<{ id: string; viewOnly: boolean }> => {
     if (VIEW_TOKEN_PATTERN.test(params.id)) {
@@ -121,10 +149,21 @@ export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStora
       const snapshot = await snapshots.get(await board(params), params.sid)
       await sendBoard(res, snapshot.state, format, snapshot)
     })
-    .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, params }) => {
+    .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, url, params }) => {
       const id = await editableBoard(params, 'restore snapshots')
       const body = await readBody(req)
-      const { restored, before, changed } = await snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      let result
+      try {
+        result = await snapshots.restore(id, params.sid, optionalString(body, 'by'))
+      } catch (err) {
+        if (!(err instanceof OwnedElsewhereError) || clusterSecret === undefined) throw err
+        // Sent on once at most: an owner that moved meanwhile makes this a retry for the caller.
+        if (presentsClusterSecret(req.headers[CLUSTER_SECRET_HEADER], clusterSecret)) {
+          throw new UnavailableError('the board moved to another server meanwhile; try again', { cause: err })
+        }
+        return forwardToOwner(err.address, clusterSecret, req, res, url, body)
+      }
+      const { restored, before, changed } = result
       sendJson(res, 200, { restored: publicInfo(restored), before: before ? publicInfo(before) : null, changed })
     })
     .add('POST', '/api/boards/:id/fork', async ({ req, res, params }) => {
