@@ -2,17 +2,33 @@ import type pg from 'pg'
 import type { Dots } from '@roundtable/shared'
 import type { BallotStore, StoredVote } from '../ballots.ts'
 import type { MaybeAsync } from '../maybeAsync.ts'
+import type { Fence } from '../../cluster/ownership.ts'
+import { transaction } from './transaction.ts'
+import { checkFence } from './fence.ts'
 
 /**
  * Secret ballots in PostgreSQL (votes and ballots as jsonb), with the same rules as SQLite's.
  * Closing a vote is one statement, so it cannot lose a concurrent change to the vote. The pool
- * is the caller's: close() does not end it.
+ * is the caller's: close() does not end it. With a fence, writes are the board owner's only,
+ * like the board's own (see fence.ts): a stalled ex-owner cannot change a vote.
  */
 export class PostgresBallotStore implements MaybeAsync<BallotStore> {
-  constructor(private pool: pg.Pool) {}
+  constructor(
+    private pool: pg.Pool,
+    private fence?: Fence,
+  ) {}
+
+  /** Runs a write, fenced when several processes share the database. */
+  private write(boardId: string, text: string, values: unknown[]): Promise<unknown> {
+    if (!this.fence) return this.pool.query(text, values)
+    return transaction(this.pool, async (client) => {
+      await checkFence(client, this.fence, boardId)
+      await client.query(text, values)
+    })
+  }
 
   async createVote(boardId: string, vote: StoredVote): Promise<void> {
-    await this.pool.query('INSERT INTO votes (board_id, vote_id, data) VALUES ($1, $2, $3::jsonb)', [
+    await this.write(boardId, 'INSERT INTO votes (board_id, vote_id, data) VALUES ($1, $2, $3::jsonb)', [
       boardId,
       vote.id,
       JSON.stringify(vote),
@@ -28,7 +44,8 @@ export class PostgresBallotStore implements MaybeAsync<BallotStore> {
   }
 
   async closeVote(boardId: string, voteId: string, closedAt: number, totals: Dots): Promise<void> {
-    await this.pool.query(
+    await this.write(
+      boardId,
       `UPDATE votes SET data = data || jsonb_build_object('status', 'closed', 'closedAt', $3::bigint, 'totals', $4::jsonb)
        WHERE board_id = $1 AND vote_id = $2`,
       [boardId, voteId, closedAt, JSON.stringify(totals)],
@@ -37,13 +54,14 @@ export class PostgresBallotStore implements MaybeAsync<BallotStore> {
 
   async putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): Promise<void> {
     if (Object.keys(dots).length === 0) {
-      await this.pool.query('DELETE FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3', [
+      await this.write(boardId, 'DELETE FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3', [
         boardId,
         voteId,
         participantId,
       ])
     } else {
-      await this.pool.query(
+      await this.write(
+        boardId,
         `INSERT INTO ballots (board_id, vote_id, participant_id, dots) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (board_id, vote_id, participant_id) DO UPDATE SET dots = excluded.dots`,
         [boardId, voteId, participantId, JSON.stringify(dots)],

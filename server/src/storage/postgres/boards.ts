@@ -4,6 +4,7 @@ import { FencedError, type BoardStorage, type CorruptRow, type RowRef, type Stor
 import type { MaybeAsync } from '../maybeAsync.ts'
 import type { Fence } from '../../cluster/ownership.ts'
 import { transaction } from './transaction.ts'
+import { checkFence } from './fence.ts'
 
 /** CRC-32 of a blob, the same checksum SQLite's rows carry (sqlite/boards.ts). */
 export function checksum(data: Uint8Array): number {
@@ -43,22 +44,6 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
     private pool: pg.Pool,
     private fence?: Fence,
   ) {}
-
-  /**
-   * Inside a write's transaction: proceeds only while this process owns the board (a board
-   * nobody owns yet, such as a fork being created, may be written by anyone who holds no epoch).
-   */
-  private async checkFence(client: pg.PoolClient, boardId: string): Promise<void> {
-    if (!this.fence) return
-    const epoch = this.fence.epochOf(boardId)
-    const { rows } = await client.query<{ owner_id: string; epoch: string }>(
-      'SELECT owner_id, epoch FROM board_owners WHERE board_id = $1 FOR SHARE',
-      [boardId],
-    )
-    const row = rows[0]
-    const ours = epoch === undefined ? row === undefined : row?.owner_id === this.fence.ownerId && Number(row.epoch) === epoch
-    if (!ours) throw new FencedError(boardId)
-  }
 
   /**
    * Loads what verifies, state and log read in one statement (one snapshot of the database). A
@@ -114,7 +99,7 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
    */
   private async quarantine(boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string): Promise<void> {
     await transaction(this.pool, async (client) => {
-      await this.checkFence(client, boardId)
+      await checkFence(client, this.fence, boardId)
       for (const { table, row } of rows) {
         if (table === 'board_state') {
           await client.query(
@@ -164,7 +149,7 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
     const upTo = this.newestSeen.get(boardId)
     await this.write(() =>
       transaction(this.pool, async (client) => {
-        await this.checkFence(client, boardId)
+        await checkFence(client, this.fence, boardId)
         await client.query(
           `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES ($1, $2, $3, now())
            ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,

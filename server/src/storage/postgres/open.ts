@@ -38,7 +38,7 @@ export async function openPostgresStores(
   const ownership = options.ownership && new BoardOwnership(pool, url, options.ownership)
   const boards = new PostgresBoardStorage(pool, ownership)
   const snapshots = new PostgresSnapshotStorage(pool)
-  const ballots = new PostgresBallotStore(pool)
+  const ballots = new PostgresBallotStore(pool, ownership)
   return {
     pool,
     boards,
