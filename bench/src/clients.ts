@@ -25,6 +25,8 @@ export interface BenchClient {
   reconnects(): number
   /** Whether the client's current socket is open. */
   connected(): boolean
+  /** Calls `fn` at every completed sync (y-websocket clients: after each reconnection too). */
+  onSynced?(fn: () => void): void
   destroy(): void
 }
 
@@ -118,6 +120,7 @@ export function connect(
         awareness: provider.awareness,
         synced,
         ...counts(counter),
+        onSynced: (fn) => provider.on('sync', (isSynced: boolean) => isSynced && fn()),
         destroy() {
           provider.destroy()
           doc.destroy()

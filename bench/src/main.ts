@@ -13,6 +13,7 @@ import { memoryRuns, MIN_IDLE_MS, MAX_IDLE_MS, type MemoryRun } from './workload
 import { presenceRun, LEAD_IN_MS } from './workloads/presence.ts'
 import { clientRuns, BARE_DIST, type ClientRun } from './workloads/client.ts'
 import { loadRun } from './workloads/load.ts'
+import { failoverRun, startCluster, startDatabase, type FailoverRun } from './workloads/cluster.ts'
 import { writeReport, type BenchResults, type LoadResults, type WorkloadResult } from './report.ts'
 
 // Every stock y-websocket provider adds an exit listener.
@@ -37,6 +38,7 @@ const settings = smoke
       presence: { clients: 5, hz: 20, windowMs: 1000 },
       client: { stickies: 50, panMs: 500 },
       load: { boards: 2, perBoard: 5, seconds: 2, rate: 5 },
+      cluster: { readers: 5, updates: 20, hz: 60, deferredMs: 500, stickies: 200, boards: 2, perBoard: 5 },
     }
   : {
       runs: 5,
@@ -46,6 +48,7 @@ const settings = smoke
       presence: { clients: 50, hz: 20, windowMs: 6000 },
       client: { stickies: 2000, panMs: 3000 },
       load: { boards: 50, perBoard: 10, seconds: 60, rate: 2 },
+      cluster: { readers: 50, updates: 180, hz: 60, deferredMs: DEFERRED_MS, stickies: 10_000, boards: 10, perBoard: 20 },
     }
 
 const runsArg = args.find((a) => a.startsWith('--runs='))
@@ -390,7 +393,132 @@ async function client(): Promise<WorkloadResult> {
   }
 }
 
-const WORKLOADS = { fanout, cold, memory, presence, client } as const
+const CLUSTER_LABEL = 'Roundtable, 3 processes on PostgreSQL'
+
+/**
+ * The cluster figures, each against the single process on SQLite measured here too: fan-out
+ * spread over three processes (CPU of all of them and PostgreSQL's), fail-over after a kill -9
+ * of an owner, and cold load from PostgreSQL.
+ */
+async function cluster(): Promise<Record<string, WorkloadResult>> {
+  const o = settings.cluster
+  const db = await startDatabase()
+  try {
+    const single = await startServer('roundtable', { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } })
+    const many = await startCluster(db, { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' })
+    const runs: Record<'roundtable' | 'cluster', FanoutRun[]> = { roundtable: [], cluster: [] }
+    try {
+      const opts = { readers: o.readers, updates: o.updates, hz: o.hz, deferredMs: o.deferredMs }
+      // One unmeasured round each to warm up, then alternating.
+      for (const s of [single, many]) await fanoutRun(s, opts).result
+      for (let i = 0; i < settings.runs; i++) {
+        for (const [name, s] of (i % 2
+          ? [
+              ['cluster', many],
+              ['roundtable', single],
+            ]
+          : [
+              ['roundtable', single],
+              ['cluster', many],
+            ]) as ['roundtable' | 'cluster', RunningServer][]) {
+          const r = await fanoutRun(s, opts).result
+          runs[name].push(r)
+          log(`cluster fan-out ${name} run ${i + 1}: ${r.cpuMsPer1000.toFixed(2)} ms CPU/1k deliveries, p99 ${r.p99Ms.toFixed(1)} ms`)
+        }
+      }
+    } finally {
+      await single.stop()
+      await many.stop()
+    }
+    const failovers: FailoverRun[] = []
+    for (let i = 0; i < settings.runs; i++) {
+      const r = await failoverRun(db, { boards: o.boards, perBoard: o.perBoard })
+      failovers.push(r)
+      log(`fail-over run ${i + 1}: ${r.failoverMs.toFixed(0)} ms until ${r.clients} clients were synced again`)
+    }
+    const seeds = [
+      await coldLoadSeed('roundtable', o.stickies),
+      await coldLoadSeed('roundtable', o.stickies, { env: { DATABASE_URL: db.url }, storedBytes: () => db.storedBytes() }),
+    ]
+    const cold: Record<'roundtable' | 'postgres', ColdRun[]> = { roundtable: [], postgres: [] }
+    for (let i = 0; i < settings.runs; i++) {
+      for (const [j, seed] of seeds.entries()) {
+        const r = await coldLoadRun(seed)
+        cold[j === 0 ? 'roundtable' : 'postgres'].push(r)
+        log(`cold load ${j === 0 ? 'SQLite' : 'PostgreSQL'} run ${i + 1}: restart → synced ${r.restartMs.toFixed(0)} ms`)
+      }
+    }
+    for (const seed of seeds) seed.dispose()
+    const fan = (f: (r: FanoutRun) => number) => ({
+      roundtable: summarize(runs.roundtable.map(f)),
+      cluster: summarize(runs.cluster.map(f)),
+    })
+    const coldPick = (f: (r: ColdRun) => number) => ({
+      roundtable: summarize(cold.roundtable.map(f)),
+      postgres: summarize(cold.postgres.map(f)),
+    })
+    return {
+      clusterFanout: {
+        short: 'Cluster fan-out, paced',
+        title: `Cluster fan-out, paced: 1 writer + ${o.readers} readers at ${o.hz} Hz, spread round-robin over 3 processes on PostgreSQL (the board's owner and two relaying), vs one process on SQLite; CPU of the 3 processes and PostgreSQL summed`,
+        metrics: {
+          p99Ms: { label: 'latency p99 ms', lowerIsBetter: true, values: fan((r) => r.p99Ms) },
+          p50Ms: { label: 'latency p50 ms', lowerIsBetter: true, values: fan((r) => r.p50Ms) },
+          cpuMsPer1000: { label: 'server CPU ms / 1,000 deliveries', lowerIsBetter: true, values: fan((r) => r.cpuMsPer1000) },
+          messagesPerDelivery: { label: 'messages sent per delivery', lowerIsBetter: true, values: fan((r) => r.messagesPerDelivery) },
+        },
+        notes: (['roundtable', 'cluster'] as const).flatMap((k) => {
+          const who = k === 'cluster' ? CLUSTER_LABEL : SERVER_LABEL.roundtable
+          const reconnects = runs[k].reduce((n, r) => n + r.reconnects, 0)
+          const loud = runs[k].filter((r) => !r.quiet).length
+          return [
+            ...(reconnects ? [`${who}: ${reconnects} client reconnections during the runs.`] : []),
+            ...(loud ? [`${who}: not quiet within 30 s in ${loud} of ${runs[k].length} runs; all its CPU was counted.`] : []),
+          ]
+        }),
+      },
+      failover: {
+        short: 'Fail-over',
+        title: `Fail-over: ${o.boards} boards × ${o.perBoard} clients through HAProxy (round-robin) in front of 3 processes; kill -9 of the process owning the first board, until every client of its boards is synced again (each of its boards then checked to converge)`,
+        metrics: {
+          failoverMs: {
+            label: 'ms from kill -9 until all its boards’ clients are synced',
+            lowerIsBetter: true,
+            values: { cluster: summarize(failovers.map((r) => r.failoverMs)) },
+          },
+          clients: {
+            label: 'clients that had to reconnect',
+            lowerIsBetter: false,
+            values: { cluster: summarize(failovers.map((r) => r.clients)) },
+          },
+        },
+      },
+      coldPostgres: {
+        short: `Cold load from PostgreSQL (${o.stickies.toLocaleString('en')} stickies)`,
+        title: `Cold load from PostgreSQL: ${o.stickies.toLocaleString('en')} stickies stored, one process restarted, a new client until it holds them all; vs SQLite`,
+        metrics: {
+          restartMs: {
+            label: 'ms from restart (process spawn) to fully synced',
+            lowerIsBetter: true,
+            values: coldPick((r) => r.restartMs),
+          },
+          connectMs: {
+            label: 'ms from connect (server listening) to fully synced',
+            lowerIsBetter: true,
+            values: coldPick((r) => r.connectMs),
+          },
+        },
+        notes: [
+          `Stored: SQLite ${(seeds[0].storedBytes / 1024 ** 2).toFixed(1)} MiB, PostgreSQL (board tables) ${(seeds[1].storedBytes / 1024 ** 2).toFixed(1)} MiB.`,
+        ],
+      },
+    }
+  } finally {
+    await db.stop()
+  }
+}
+
+const WORKLOADS = { fanout, cold, memory, presence, client, cluster } as const
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true })

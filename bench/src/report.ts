@@ -48,7 +48,12 @@ export interface LoadResults extends Common {
   result: LoadResult
 }
 
-const LABEL: Record<string, string> = { ...SERVER_LABEL, bare: 'bare tldraw (records loaded locally)' }
+const LABEL: Record<string, string> = {
+  ...SERVER_LABEL,
+  bare: 'bare tldraw (records loaded locally)',
+  cluster: 'Roundtable, 3 processes on PostgreSQL',
+  postgres: 'Roundtable on PostgreSQL',
+}
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return '–'
@@ -81,7 +86,7 @@ export function goals(r: BenchResults) {
     workload: string
     goal: string
     measured: number | undefined
-    unit: 'x' | 'fps'
+    unit: 'x' | 'fps' | 'ms'
     target: number
     atMost: boolean
     caveat?: string
@@ -149,6 +154,32 @@ export function goals(r: BenchResults) {
       atMost: false,
     },
   )
+  rows.push(
+    {
+      workload: name('clusterFanout'),
+      goal: 'p99 latency, 3 processes vs 1',
+      measured: ratio('clusterFanout', 'p99Ms', 'cluster', 'roundtable'),
+      unit: 'x',
+      target: 2,
+      atMost: true,
+    },
+    {
+      workload: name('clusterFanout'),
+      goal: 'CPU per delivery (all processes and PostgreSQL) vs 1 process',
+      measured: ratio('clusterFanout', 'cpuMsPer1000', 'cluster', 'roundtable'),
+      unit: 'x',
+      target: 2,
+      atMost: true,
+    },
+    {
+      workload: name('failover'),
+      goal: 'kill -9 of an owner until its clients are synced',
+      measured: m('failover', 'failoverMs', 'cluster'),
+      unit: 'ms',
+      target: 3000,
+      atMost: true,
+    },
+  )
   return rows.map((g) => ({ ...g, met: g.measured === undefined ? undefined : g.atMost ? g.measured <= g.target : g.measured >= g.target }))
 }
 
@@ -193,8 +224,9 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
       out.push('## Goals', '', '| Workload | Goal | Measured | Target | Met |', '| --- | --- | --- | --- | --- |')
       for (const x of g) {
         if (x.measured === undefined) continue
-        const v = `${x.unit === 'x' ? `${x.measured.toFixed(2)}×` : `${x.measured.toFixed(0)} fps`}${x.caveat ? ` (${x.caveat})` : ''}`
-        const t = `${x.atMost ? '≤' : '≥'} ${x.unit === 'x' ? `${x.target}×` : `${x.target} fps`}`
+        const unit = (v: number) => (x.unit === 'x' ? `${v.toFixed(2)}×` : `${v.toFixed(0)} ${x.unit}`)
+        const v = `${unit(x.measured)}${x.caveat ? ` (${x.caveat})` : ''}`
+        const t = `${x.atMost ? '≤' : '≥'} ${x.unit === 'x' ? `${x.target}×` : `${x.target} ${x.unit}`}`
         out.push(`| ${x.workload} | ${x.goal} | ${v} | ${t} | ${x.met ? 'yes' : '**no**'} |`)
       }
       out.push('')

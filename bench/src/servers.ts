@@ -24,6 +24,10 @@ export interface RunningServer {
   dataDir: string
   /** Base URL the kind's client connects to (the board name is appended by the client). */
   wsUrl: string
+  /** Several processes serving the same boards: clients are spread over these instead. */
+  wsUrls?: string[]
+  /** How many processes cpuMs() sums (1 unless several). */
+  processes?: number
   httpUrl: string
   cpuMs(): number
   rssBytes(): number
@@ -181,7 +185,8 @@ export async function untilQuiet(
     const first = samples[0]
     const span = now.t - first.t
     const rate = ((now.cpu - first.cpu) / span) * 1000
-    if (span >= quietMs && rate <= QUIET_CPU_MS_PER_SEC) return { cpuMs: now.cpu, idleMsPerSec: rate, quiet: true }
+    if (span >= quietMs && rate <= QUIET_CPU_MS_PER_SEC * (server.processes ?? 1))
+      return { cpuMs: now.cpu, idleMsPerSec: rate, quiet: true }
     // Never quiet: nothing is taken as its idle rate (all of its CPU counts).
     if (now.t > deadline) return { cpuMs: now.cpu, idleMsPerSec: 0, quiet: false }
   }

@@ -93,7 +93,11 @@ describe('several processes on one database', () => {
   it('clients on three processes see each other’s edits and presence; one process owns the board, and lets go once everyone left', async () => {
     const servers = await cluster()
     const boardId = newBoardId()
-    const [a, b, c] = [await synced(servers[0].wsUrl, boardId), await synced(servers[1].wsUrl, boardId), await synced(servers[2].wsUrl, boardId)]
+    const [a, b, c] = [
+      await synced(servers[0].wsUrl, boardId),
+      await synced(servers[1].wsUrl, boardId),
+      await synced(servers[2].wsUrl, boardId),
+    ]
     note(a, 'shape:a')
     note(c, 'shape:c')
     a.provider.awareness.setLocalStateField('user', { name: 'Ann' })
@@ -195,7 +199,10 @@ describe('several processes on one database', () => {
     note(z, 'shape:new-owner')
 
     // The old owner wakes, learns it lost the board, and writes nothing more.
-    await eventually(async () => expect(await metric(servers[0], 'roundtable_board_ownership_total{event="lost"}')).toBeGreaterThanOrEqual(1), 15_000)
+    await eventually(
+      async () => expect(await metric(servers[0], 'roundtable_board_ownership_total{event="lost"}')).toBeGreaterThanOrEqual(1),
+      15_000,
+    )
     const late = await sql.query('SELECT seq FROM board_updates WHERE board_id = $1 AND seq > $2 AND epoch = $3', [
       boardId,
       takenOverAt,

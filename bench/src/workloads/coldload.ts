@@ -20,6 +20,8 @@ export async function quiet(server: RunningServer, quietMs = 500, timeoutMs = 30
 
 export interface ColdSeed {
   kind: ServerKind
+  /** Added to the server's environment at every start (e.g. DATABASE_URL). */
+  env?: Record<string, string>
   dataDir: string
   board: string
   records: number
@@ -48,10 +50,14 @@ function dirBytes(dir: string): number {
  * Seeds a board of `stickies` notes (written in transactions of 100, as a workshop fills a
  * wall) and stops the server, leaving its data dir for the runs.
  */
-export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<ColdSeed> {
+export async function coldLoadSeed(
+  kind: ServerKind,
+  stickies: number,
+  opts: { env?: Record<string, string>; storedBytes?: () => Promise<number> } = {},
+): Promise<ColdSeed> {
   const board = newBoard('cold')
   const records = stickyBoard(stickies)
-  const server = await startServer(kind, { dataDir: tempDir(kind) })
+  const server = await startServer(kind, { dataDir: tempDir(kind), env: opts.env })
   try {
     const seeder = connect(server, board)
     await seeder.synced
@@ -68,10 +74,11 @@ export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<
   }
   return {
     kind,
+    env: opts.env,
     dataDir: server.dataDir,
     board,
     records: records.length,
-    storedBytes: dirBytes(server.dataDir),
+    storedBytes: opts.storedBytes ? await opts.storedBytes() : dirBytes(server.dataDir),
     dispose: () => removeDir(server.dataDir),
   }
 }
@@ -82,7 +89,7 @@ export async function coldLoadSeed(kind: ServerKind, stickies: number): Promise<
  */
 export async function coldLoadRun(seed: ColdSeed): Promise<ColdRun> {
   const t0 = performance.now()
-  const server = await startServer(seed.kind, { dataDir: seed.dataDir })
+  const server = await startServer(seed.kind, { dataDir: seed.dataDir, env: seed.env })
   try {
     const tListening = performance.now()
     const client = connect(server, seed.board)

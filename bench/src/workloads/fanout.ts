@@ -81,7 +81,9 @@ async function run(server: RunningServer, opts: FanoutOptions, markDelivered: ()
     let completed = 0 // every update up to this one reached every reader
     let wake = () => {}
 
-    for (let r = 0; r < opts.readers; r++) clients.push(connect(server, board))
+    // Spread over the processes when there are several (the writer lands on one of them too).
+    const at = (i: number) => (server.wsUrls ? { kind: server.kind, wsUrl: server.wsUrls[i % server.wsUrls.length] } : server)
+    for (let r = 0; r < opts.readers; r++) clients.push(connect(at(r), board))
     for (const c of clients) c.awareness.setLocalState(null)
     await Promise.all(clients.map((c) => c.synced))
     for (const reader of clients) {
@@ -103,7 +105,7 @@ async function run(server: RunningServer, opts: FanoutOptions, markDelivered: ()
         wake()
       })
     }
-    const writer = connect(server, board)
+    const writer = connect(at(opts.readers), board)
     writer.awareness.setLocalState(null)
     clients.push(writer)
     await writer.synced

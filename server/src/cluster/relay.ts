@@ -51,7 +51,11 @@ export function relayToOwner(
   opts: { address: string; boardId: string; readOnly: boolean; secret: string; maxPayload: number; log: Logger },
 ): Relay {
   const url = `ws://${opts.address}${RELAY_PATH}/${encodeURIComponent(opts.boardId)}${opts.readOnly ? '?view=1' : ''}`
-  const upstream = new WebSocket(url, { headers: { [CLUSTER_SECRET_HEADER]: opts.secret }, perMessageDeflate: false, maxPayload: opts.maxPayload })
+  const upstream = new WebSocket(url, {
+    headers: { [CLUSTER_SECRET_HEADER]: opts.secret },
+    perMessageDeflate: false,
+    maxPayload: opts.maxPayload,
+  })
   let waiting: Uint8Array[] | undefined = []
   let alive = true
 
@@ -73,7 +77,9 @@ export function relayToOwner(
   upstream.on('message', (data: RawData, isBinary) => {
     if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary })
   })
-  upstream.on('error', (err) => opts.log.warn({ boardId: opts.boardId, owner: opts.address, reason: err.message }, 'relay to the board’s owner failed'))
+  upstream.on('error', (err) =>
+    opts.log.warn({ boardId: opts.boardId, owner: opts.address, reason: err.message }, 'relay to the board’s owner failed'),
+  )
   upstream.on('close', (code, reason) => {
     clearInterval(heartbeat)
     closeClient(code, reason.toString())

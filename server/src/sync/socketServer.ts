@@ -211,7 +211,14 @@ export function createSocketServer(
         if (err instanceof OwnedElsewhereError && ws.readyState === ws.OPEN) {
           // Never relayed twice: the owner moved meanwhile, and the client's reconnect finds it.
           if (relayed || clusterSecret === undefined) return ws.close(CloseCode.restarting, BOARD_MOVED)
-          relay = relayToOwner(ws, { address: err.address, boardId, readOnly, secret: clusterSecret, maxPayload: config.maxFrameBytes, log: clog })
+          relay = relayToOwner(ws, {
+            address: err.address,
+            boardId,
+            readOnly,
+            secret: clusterSecret,
+            maxPayload: config.maxFrameBytes,
+            log: clog,
+          })
           metrics.relayed.inc()
           clog.debug({ owner: err.address }, 'relaying the connection to the board’s owner')
           for (const bytes of early!) relay.send(bytes)
