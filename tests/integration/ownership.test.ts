@@ -63,7 +63,7 @@ describe('board ownership', () => {
     await expect(b.ballots.createVote(board, { id: 'v1' } as never)).rejects.toBeInstanceOf(FencedError)
     expect((await b.boards.load(board)).updates).toEqual([Buffer.from(update(1))])
     // Released, it is anyone's at once.
-    await a.ownership!.release(board)
+    await a.ownership!.release(board, a.ownership!.epochOf(board))
     await b.ownership!.acquire(board)
     await expect(a.boards.appendUpdate(board, update(4))).rejects.toBeInstanceOf(FencedError)
     await b.boards.appendUpdate(board, update(5))
@@ -100,5 +100,18 @@ describe('board ownership', () => {
     await new Promise((r) => setTimeout(r, 700))
     expect(a.lost).toEqual([board])
     expect(a.ownership!.epochOf(board)).toBeUndefined()
+  })
+  it('forgets the boards of processes that died holding them, even when nobody opens those boards again', async () => {
+    const a = await processAt('10.0.0.1:8080', 1000)
+    const board = newBoardId()
+    // A process that died: no liveness lock holds its key, and its lease ran out.
+    await asAdmin(
+      `INSERT INTO board_owners (board_id, owner_id, address, lock_key, epoch, lease_until) VALUES ($1, 'gone', '10.0.0.9:8080', 12345, 3, now() - interval '1 second')`,
+      [board],
+    )
+    await a.ownership!.acquire(newBoardId())
+    await expect
+      .poll(async () => (await asAdmin('SELECT 1 FROM board_owners WHERE board_id = $1', [board])).length, { timeout: 8000 })
+      .toBe(0)
   })
 })

@@ -45,6 +45,20 @@ const ACQUIRE = `
   )
   SELECT (SELECT epoch FROM taken) AS epoch, (SELECT address FROM board_owners WHERE board_id = $1) AS address`
 
+/** The rows of owners that are gone: their liveness lock is not held (and their lease ran out). */
+const SWEEP = `
+  DELETE FROM board_owners o
+  WHERE o.lease_until < now()
+    AND NOT EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = $1::bigint::oid AND l.objid = o.lock_key::bigint::oid
+    )`
+
+/** Renewals between two sweeps for the boards of dead processes. */
+const SWEEP_EVERY = 10
+
 interface Held {
   epoch: number
   /** The renewal round during which it was taken (a renewal that started earlier cannot know it). */
@@ -66,6 +80,7 @@ export class BoardOwnership implements Fence {
   private address: string | undefined
   private held = new Map<string, Held>()
   private round = 0
+  private renewals = 0
   private liveness: pg.Client | undefined
   private ready: Promise<void> | undefined
   private renewTimer: NodeJS.Timeout | undefined
@@ -128,17 +143,15 @@ export class BoardOwnership implements Fence {
     throw new Error('could not take or find the owner of the board')
   }
 
-  /** Gives the board up (after its last write landed), so any process may take it at once. */
-  async release(boardId: string): Promise<void> {
-    const held = this.held.get(boardId)
-    if (!held) return
-    this.held.delete(boardId)
+  /**
+   * Gives the board up (after its last write landed), so any process may take it at once. Only
+   * the epoch it was unloaded under: if it was opened again meanwhile, that ownership stays.
+   */
+  async release(boardId: string, epoch: number | undefined): Promise<void> {
+    if (epoch === undefined) return
+    if (this.held.get(boardId)?.epoch === epoch) this.held.delete(boardId)
     this.opts.metrics.ownership.inc({ event: 'released' })
-    await this.pool.query('DELETE FROM board_owners WHERE board_id = $1 AND owner_id = $2 AND epoch = $3', [
-      boardId,
-      this.ownerId,
-      held.epoch,
-    ])
+    await this.pool.query('DELETE FROM board_owners WHERE board_id = $1 AND owner_id = $2 AND epoch = $3', [boardId, this.ownerId, epoch])
   }
 
   /** Forgets a board another process took over (learnt from a refused write). */
@@ -154,7 +167,9 @@ export class BoardOwnership implements Fence {
    * been taken over (this process stalled past its lease, or lost its liveness lock).
    */
   private async renew() {
-    if (this.closed || this.held.size === 0) return
+    if (this.closed) return
+    if (++this.renewals % SWEEP_EVERY === 0) void this.sweep()
+    if (this.held.size === 0) return
     const round = ++this.round
     let rows: { board_id: string; epoch: string }[]
     try {
@@ -172,6 +187,18 @@ export class BoardOwnership implements Fence {
     const current = new Map(rows.map((r) => [r.board_id, Number(r.epoch)]))
     for (const [boardId, held] of [...this.held]) {
       if (held.round < round && current.get(boardId) !== held.epoch) this.lost(boardId)
+    }
+  }
+
+  /**
+   * Forgets the boards of processes that died holding them (their liveness lock is gone), which
+   * nobody asked for since: a board's row is otherwise only replaced when someone opens it.
+   */
+  private async sweep() {
+    try {
+      await this.pool.query({ name: 'rt_sweep_owners', text: SWEEP, values: [LIVENESS_LOCK_CLASS] })
+    } catch (err) {
+      this.opts.log.debug({ err }, 'could not sweep the boards of dead processes')
     }
   }
 

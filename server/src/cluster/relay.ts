@@ -2,8 +2,9 @@ import crypto from 'node:crypto'
 import WebSocket, { type RawData } from 'ws'
 import { CloseCode } from '@roundtable/shared'
 import type { Logger } from '../logger.ts'
+import { decodeLinkFrame, encodeClose, encodeFrame, encodeOpen, LinkFrame } from './linkFrames.ts'
 
-/** Where a process takes the connections other processes relay to it: `/internal/relay/<boardId>[?view=1]`. */
+/** Where a process takes the board links other processes relay their clients over: `/internal/relay/<boardId>`. */
 export const RELAY_PATH = '/internal/relay'
 /** The header a relaying process presents the cluster secret in. */
 export const CLUSTER_SECRET_HEADER = 'x-roundtable-cluster-secret'
@@ -33,67 +34,144 @@ function sendableCode(code: number): boolean {
   return (code >= 3000 && code <= 4999) || [1000, 1001, 1008, 1009, 1011, 1012, 1013].includes(code)
 }
 
+function closeClient(client: WebSocket, code: number, reason: string) {
+  if (client.readyState !== WebSocket.OPEN && client.readyState !== WebSocket.CONNECTING) return
+  if (sendableCode(code)) client.close(code, reason)
+  else client.close(CloseCode.restarting, OWNER_GONE)
+}
+
 export interface Relay {
-  /** A frame from the client, sent on once the owner's socket is open. */
+  /** A frame from the client, sent on once the link to the owner is open. */
   send(frame: Uint8Array): void
   /** The client left. */
   close(): void
 }
 
 /**
- * Carries one client's connection to the process that owns its board, frame for frame in both
- * directions: the sync protocol is untouched, and every per-board rule runs at the owner. The
- * owner's close code reaches the client; the owner going away closes the client with 1012, and
- * its reconnect (through any process) finds the board's new owner.
+ * One board's link to its owner: a single internal WebSocket carrying every client of the board
+ * this process relays there (see linkFrames.ts). A message the owner sends to everyone crosses
+ * it once and is handed to each client here. The owner's close code for a client reaches that
+ * client; the owner going away closes them all with 1012, and their reconnects (through any
+ * process) find the board's new owner.
  */
-export function relayToOwner(
-  client: WebSocket,
-  opts: { address: string; boardId: string; readOnly: boolean; secret: string; maxPayload: number; log: Logger },
-): Relay {
-  const url = `ws://${opts.address}${RELAY_PATH}/${encodeURIComponent(opts.boardId)}${opts.readOnly ? '?view=1' : ''}`
-  const upstream = new WebSocket(url, {
-    headers: { [CLUSTER_SECRET_HEADER]: opts.secret },
-    perMessageDeflate: false,
-    maxPayload: opts.maxPayload,
-  })
-  let waiting: Uint8Array[] | undefined = []
-  let alive = true
+class BoardLink {
+  private upstream: WebSocket
+  private clients = new Map<number, WebSocket>()
+  private nextId = 1
+  private waiting: Uint8Array[] | undefined = []
+  private alive = true
+  private heartbeat: NodeJS.Timeout
 
-  const closeClient = (code: number, reason: string) => {
-    if (client.readyState === WebSocket.OPEN || client.readyState === WebSocket.CONNECTING) {
-      client.close(sendableCode(code) ? code : CloseCode.restarting, sendableCode(code) ? reason : OWNER_GONE)
+  constructor(
+    readonly key: string,
+    opts: { address: string; boardId: string; secret: string; maxPayload: number; log: Logger },
+    private onGone: (link: BoardLink) => void,
+  ) {
+    const url = `ws://${opts.address}${RELAY_PATH}/${encodeURIComponent(opts.boardId)}`
+    // Room for the link's header on top of the largest client frame.
+    this.upstream = new WebSocket(url, {
+      headers: { [CLUSTER_SECRET_HEADER]: opts.secret },
+      perMessageDeflate: false,
+      maxPayload: opts.maxPayload + 64,
+    })
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) return this.upstream.terminate()
+      this.alive = false
+      if (this.upstream.readyState === WebSocket.OPEN) this.upstream.ping()
+    }, RELAY_HEARTBEAT_MS)
+    this.upstream.on('pong', () => (this.alive = true))
+    this.upstream.on('open', () => {
+      for (const frame of this.waiting ?? []) this.upstream.send(frame)
+      this.waiting = undefined
+    })
+    this.upstream.on('message', (data: RawData) => this.receive(data as Buffer))
+    this.upstream.on('error', (err) =>
+      opts.log.warn({ boardId: opts.boardId, owner: opts.address, reason: err.message }, 'link to the board’s owner failed'),
+    )
+    this.upstream.on('close', (code, reason) => {
+      clearInterval(this.heartbeat)
+      this.onGone(this)
+      for (const client of this.clients.values()) closeClient(client, code === 1000 ? CloseCode.restarting : code, reason.toString())
+      this.clients.clear()
+    })
+  }
+
+  private sendUp(frame: Uint8Array) {
+    if (this.waiting) this.waiting.push(frame)
+    else if (this.upstream.readyState === WebSocket.OPEN) this.upstream.send(frame)
+  }
+
+  private receive(bytes: Buffer) {
+    let frame
+    try {
+      frame = decodeLinkFrame(bytes)
+    } catch {
+      return this.upstream.terminate()
+    }
+    switch (frame.type) {
+      case LinkFrame.frame: {
+        const client = this.clients.get(frame.id)
+        if (client?.readyState === WebSocket.OPEN) client.send(frame.payload)
+        return
+      }
+      case LinkFrame.broadcast:
+        for (const [id, client] of this.clients) if (id !== frame.except && client.readyState === WebSocket.OPEN) client.send(frame.payload)
+        return
+      case LinkFrame.close: {
+        const client = this.clients.get(frame.id)
+        this.clients.delete(frame.id)
+        if (client) closeClient(client, frame.code, frame.reason)
+        return
+      }
+      default:
+        return this.upstream.terminate()
     }
   }
-  const heartbeat = setInterval(() => {
-    if (!alive) return upstream.terminate()
-    alive = false
-    if (upstream.readyState === WebSocket.OPEN) upstream.ping()
-  }, RELAY_HEARTBEAT_MS)
-  upstream.on('pong', () => (alive = true))
-  upstream.on('open', () => {
-    for (const frame of waiting ?? []) upstream.send(frame)
-    waiting = undefined
-  })
-  upstream.on('message', (data: RawData, isBinary) => {
-    if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary })
-  })
-  upstream.on('error', (err) =>
-    opts.log.warn({ boardId: opts.boardId, owner: opts.address, reason: err.message }, 'relay to the board’s owner failed'),
-  )
-  upstream.on('close', (code, reason) => {
-    clearInterval(heartbeat)
-    closeClient(code, reason.toString())
-  })
 
-  return {
-    send(frame) {
-      if (waiting) waiting.push(frame)
-      else if (upstream.readyState === WebSocket.OPEN) upstream.send(frame)
-    },
-    close() {
-      clearInterval(heartbeat)
-      if (upstream.readyState === WebSocket.OPEN) upstream.close(1000)
-      else upstream.terminate()
-    },
+  add(client: WebSocket, readOnly: boolean): Relay {
+    const id = this.nextId++
+    this.clients.set(id, client)
+    this.sendUp(encodeOpen(id, readOnly))
+    return {
+      send: (frame) => {
+        if (this.clients.has(id)) this.sendUp(encodeFrame(id, frame))
+      },
+      close: () => {
+        if (!this.clients.delete(id)) return
+        this.sendUp(encodeClose(id))
+        if (this.clients.size === 0) this.close()
+      },
+    }
+  }
+
+  private close() {
+    this.onGone(this)
+    clearInterval(this.heartbeat)
+    if (this.upstream.readyState === WebSocket.OPEN) this.upstream.close(1000)
+    else this.upstream.terminate()
+  }
+}
+
+/** This process's links to the owners of the boards it relays clients of: one per board and owner. */
+export class RelayLinks {
+  private links = new Map<string, BoardLink>()
+
+  constructor(private opts: { secret: string; maxPayload: number; log: Logger }) {}
+
+  /** Relays a client of `boardId` to the process at `address`, which owns the board. */
+  relay(client: WebSocket, target: { address: string; boardId: string; readOnly: boolean }): Relay {
+    const key = `${target.address} ${target.boardId}`
+    let link = this.links.get(key)
+    if (!link) {
+      link = new BoardLink(key, { ...this.opts, address: target.address, boardId: target.boardId }, (gone) => {
+        if (this.links.get(gone.key) === gone) this.links.delete(gone.key)
+      })
+      this.links.set(key, link)
+    }
+    return link.add(client, target.readOnly)
+  }
+
+  get size(): number {
+    return this.links.size
   }
 }

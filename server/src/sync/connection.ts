@@ -8,11 +8,22 @@ import type { WebSocket } from 'ws'
  */
 export interface Connection {
   readonly isOpen: boolean
+  /** Set when the connection shares one transport with others (a board link): see ConnectionGroup. */
+  readonly group?: ConnectionGroup
   send(message: Uint8Array): void
   close(code: number, reason: string): void
   /** Pings the peer; `onPong` runs when it answers. */
   ping(onPong: () => void): void
   terminate(): void
+}
+
+/**
+ * Connections relayed over one board link from another process (cluster/linkFrames.ts): a
+ * message for all of them crosses the link once, and that process hands it to each.
+ */
+export interface ConnectionGroup {
+  /** Sends to every connection of the group but `except` (when it is one of them). */
+  broadcast(message: Uint8Array, except: unknown): void
 }
 
 export function wsConnection(ws: WebSocket): Connection {

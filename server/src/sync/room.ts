@@ -13,7 +13,7 @@ import {
 import type { BoardStorage, StoredBoard } from '../storage/boards.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
-import type { Connection } from './connection.ts'
+import type { Connection, ConnectionGroup } from './connection.ts'
 import { ProtocolError, RefusedError } from './errors.ts'
 import type { RequestHandler, RoomExtension } from './extension.ts'
 import { BoardDoc, type UpdateListener } from './boardDoc.ts'
@@ -371,11 +371,15 @@ export class Room {
   /** Sends the same encoded bytes to every connection except the one they came from. */
   private broadcast = (message: Uint8Array, except: unknown) => {
     let sent = 0
+    let groups: Set<ConnectionGroup> | undefined
     for (const conn of this.conns.keys()) {
       if (conn === except || !conn.isOpen) continue
-      conn.send(message)
       sent++
+      // Relayed connections get it once per link, not once each.
+      if (conn.group) (groups ??= new Set()).add(conn.group)
+      else conn.send(message)
     }
+    if (groups) for (const group of groups) group.broadcast(message, except)
     this.count(sent, message.length)
   }
 

@@ -19,7 +19,10 @@ export class BoardsFullError extends Error {}
 export interface BoardOwners {
   /** Throws OwnedElsewhereError when another live process has the board. */
   acquire(boardId: string): Promise<void>
-  release(boardId: string): Promise<void>
+  /** The epoch this process holds the board under, if it does. */
+  epochOf(boardId: string): number | undefined
+  /** Releases the board if still held under `epoch`. */
+  release(boardId: string, epoch: number | undefined): Promise<void>
   /** A write was refused because another process took the board over. */
   lost(boardId: string): void
   whenLost(fn: (boardId: string) => void): void
@@ -133,7 +136,7 @@ export class Rooms {
     try {
       return await this.loadOwned(boardId)
     } catch (err) {
-      await this.owners.release(boardId).catch(() => {})
+      await this.owners.release(boardId, this.owners.epochOf(boardId)).catch(() => {})
       throw err
     }
   }
@@ -234,9 +237,10 @@ export class Rooms {
     if (this.owners) {
       // Only once the last write landed: another process could take the board and miss it.
       const owners = this.owners
+      const epoch = owners.epochOf(room.id)
       const releasing = room
         .drained()
-        .then(() => owners.release(room.id))
+        .then(() => owners.release(room.id, epoch))
         .catch((err: unknown) => this.log.warn({ err, boardId: room.id }, 'could not release the board; its lease will run out'))
         .finally(() => this.releasing.delete(releasing))
       this.releasing.add(releasing)

@@ -8,12 +8,14 @@ import type { Metrics } from '../metrics.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
 import { parseRequestUrl } from '../http/handler.ts'
-import { wsConnection } from './connection.ts'
+import { wsConnection, type Connection, type ConnectionGroup } from './connection.ts'
+import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
 import { RefusedError } from './errors.ts'
 import { BOARD_MOVED, BoardsFullError, type Rooms } from './rooms.ts'
 import type { Room } from './room.ts'
 import { OwnedElsewhereError } from '../cluster/ownership.ts'
-import { CLUSTER_SECRET_HEADER, presentsClusterSecret, RELAY_PATH, relayToOwner, type Relay } from '../cluster/relay.ts'
+import { CLUSTER_SECRET_HEADER, presentsClusterSecret, RELAY_PATH, RelayLinks, type Relay } from '../cluster/relay.ts'
+import { decodeLinkFrame, encodeBroadcast, encodeClose, encodeFrame, LinkFrame } from '../cluster/linkFrames.ts'
 
 /** A socket that does not answer a ping within this long is cut. */
 const HEARTBEAT_MS = 30_000
@@ -50,6 +52,9 @@ export function createSocketServer(
 ) {
   const { rooms, storage, metrics, log, clusterSecret } = deps
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
+  // Board links from other processes: a client's frame plus the link's header.
+  const linkServer = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes + 64 })
+  const links = clusterSecret === undefined ? undefined : new RelayLinks({ secret: clusterSecret, maxPayload: config.maxFrameBytes, log })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
 
@@ -66,8 +71,7 @@ export function createSocketServer(
       }
       const boardId = pathname.slice(RELAY_PATH.length + 1)
       if (!isValidBoardId(boardId)) return refuseUpgrade(socket, 400, 'Invalid board id\n')
-      const readOnly = url.searchParams.get('view') === '1'
-      return wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, readOnly, true))
+      return linkServer.handleUpgrade(req, socket, head, (ws) => onLink(ws, boardId))
     }
     if (!accessAllowed(config.accessToken, presentedAccessToken(req, url).token)) {
       metrics.limitRejections.inc({ limit: 'access_token' })
@@ -101,34 +105,102 @@ export function createSocketServer(
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, boardId, false))
   }
 
-  /** `relayed`: another process relays this connection to us, the board's owner. */
-  function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean, relayed = false) {
+  /**
+   * Puts a connection on its board: loads the board (frames that arrive meanwhile wait, in
+   * order), then hands each frame to the room. A frame the room cannot read or refuses closes
+   * only this connection. When another process owns the board, `elsewhere` gets its address and
+   * the frames that waited.
+   */
+  function joinBoard(
+    conn: Connection,
+    target: { boardId: string; readOnly: boolean },
+    clog: Logger,
+    refuse: (code: number, limit: string, reason: string) => void,
+    elsewhere: (address: string, waited: Uint8Array[]) => void,
+  ) {
+    /** Set once the board is loaded and the connection has joined it. */
+    let room: Room | undefined
+    /** Frames that arrive while the board loads. */
+    let early: Uint8Array[] | undefined = []
+    let left = false
+    const handle = (bytes: Uint8Array) => {
+      try {
+        room!.handleMessage(conn, bytes)
+      } catch (err) {
+        if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
+        metrics.errors.inc({ kind: 'malformed' })
+        clog.warn({ reason: (err as Error).message }, 'closing connection: malformed message')
+        conn.close(CloseCode.malformed, 'malformed message')
+      }
+    }
+    rooms.open(target.boardId).then(
+      (opened) => {
+        if (left || !conn.isOpen) return rooms.release(opened)
+        if (opened.connectionCount >= config.maxConnectionsPerBoard) {
+          rooms.release(opened)
+          return refuse(CloseCode.boardFull, 'connections_per_board', 'too many people on this board')
+        }
+        room = opened
+        room.join(conn, { readOnly: target.readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
+        clog.debug('connection opened')
+        const frames = early!
+        early = undefined
+        for (const bytes of frames) if (conn.isOpen) handle(bytes)
+      },
+      (err: unknown) => {
+        if (left || !conn.isOpen) return
+        if (err instanceof OwnedElsewhereError) {
+          const frames = early!
+          early = undefined
+          return elsewhere(err.address, frames)
+        }
+        if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
+        metrics.errors.inc({ kind: 'load' })
+        clog.error({ err }, 'could not load board')
+        conn.close(CloseCode.storageFailed, 'could not load board')
+      },
+    )
+    return {
+      receive(bytes: Uint8Array) {
+        // Bounded by the token bucket (or, relayed, the relaying process's): at most a burst waits.
+        if (early) early.push(bytes)
+        else if (room) handle(bytes)
+      },
+      keepAlive: () => room?.keepAlive(conn),
+      leave() {
+        left = true
+        room?.leave(conn)
+      },
+    }
+  }
+
+  function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
     const connId = nextConnId++
-    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}), ...(relayed ? { relayed: true } : {}) })
+    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}) })
     const refuse = (code: number, limit: string, reason: string) => {
       metrics.limitRejections.inc({ limit })
       clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
       ws.close(code, reason)
     }
 
-    // A relaying process's connections all come from its address; it counted them per client.
-    const ip = relayed ? undefined : (req.socket.remoteAddress ?? 'unknown')
-    if (ip !== undefined) {
-      const fromIp = connectionsPerIp.get(ip) ?? 0
-      if (fromIp >= config.maxConnectionsPerIp) {
-        return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
-      }
-      connectionsPerIp.set(ip, fromIp + 1)
+    const ip = req.socket.remoteAddress ?? 'unknown'
+    const fromIp = connectionsPerIp.get(ip) ?? 0
+    if (fromIp >= config.maxConnectionsPerIp) {
+      return refuse(CloseCode.tooManyFromAddress, 'connections_per_ip', 'too many connections from your address')
     }
+    connectionsPerIp.set(ip, fromIp + 1)
     const access = readOnly ? 'view' : 'edit'
     metrics.connections.inc({ access })
     const conn = wsConnection(ws)
-    /** Set once the board is loaded and the connection has joined it. */
-    let room: Room | undefined
-    /** Set instead when another process owns the board: frames go there. */
+    /** Set when another process owns the board: frames go there. */
     let relay: Relay | undefined
-    /** Frames that arrive while the board loads, handled in order once it has. */
-    let early: Uint8Array[] | undefined = []
+    const session = joinBoard(conn, { boardId, readOnly }, clog, refuse, (address, waited) => {
+      if (!links) return ws.close(CloseCode.restarting, BOARD_MOVED)
+      relay = links.relay(ws, { address, boardId, readOnly })
+      metrics.relayed.inc()
+      clog.debug({ owner: address }, 'relaying the connection to the board’s owner')
+      for (const bytes of waited) relay.send(bytes)
+    })
 
     let alive = true
     ws.on('pong', () => (alive = true))
@@ -140,19 +212,15 @@ export function createSocketServer(
     // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
     // do not count: someone alone on a board would reconnect (and the board be decoded again)
     // every 30 s. An empty awareness update is a message they read and ignore.
-    const keepalive = config.keepaliveMs > 0 ? setInterval(() => room?.keepAlive(conn), config.keepaliveMs) : undefined
+    const keepalive =
+      config.keepaliveMs > 0
+        ? setInterval(() => {
+            if (relay) ws.send(EMPTY_AWARENESS_MESSAGE)
+            else session.keepAlive()
+          }, config.keepaliveMs)
+        : undefined
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
-    const handle = (bytes: Uint8Array) => {
-      try {
-        room!.handleMessage(conn, bytes)
-      } catch (err) {
-        if (err instanceof RefusedError) return refuse(err.code, err.limit, err.message)
-        metrics.errors.inc({ kind: 'malformed' })
-        clog.warn({ reason: (err as Error).message }, 'closing connection: malformed message')
-        ws.close(CloseCode.malformed, 'malformed message')
-      }
-    }
     ws.on('message', (data, isBinary) => {
       const bytes = toBytes(data)
       metrics.messagesIn.inc()
@@ -166,10 +234,8 @@ export function createSocketServer(
         clog.warn('closing connection: text frame on a binary protocol')
         return ws.close(CloseCode.malformed, 'expected binary frames')
       }
-      // Bounded by the token bucket: at most a burst of frames waits for the load.
-      if (early) early.push(bytes)
-      else if (relay) relay.send(bytes)
-      else handle(bytes)
+      if (relay) relay.send(bytes)
+      else session.receive(bytes)
     })
     ws.on('error', (err) => {
       // ws reports oversized frames here and closes with 1009 itself.
@@ -180,57 +246,95 @@ export function createSocketServer(
       clearInterval(heartbeat)
       clearInterval(keepalive)
       metrics.connections.dec({ access })
-      if (ip !== undefined) {
-        const left = (connectionsPerIp.get(ip) ?? 1) - 1
-        if (left > 0) connectionsPerIp.set(ip, left)
-        else connectionsPerIp.delete(ip)
-      }
-      room?.leave(conn)
+      const left = (connectionsPerIp.get(ip) ?? 1) - 1
+      if (left > 0) connectionsPerIp.set(ip, left)
+      else connectionsPerIp.delete(ip)
+      session.leave()
       if (relay) {
         relay.close()
         metrics.relayed.dec()
       }
       clog.debug({ code }, 'connection closed')
     })
+  }
 
-    rooms.open(boardId).then(
-      (opened) => {
-        if (ws.readyState !== ws.OPEN) return rooms.release(opened)
-        if (opened.connectionCount >= config.maxConnectionsPerBoard) {
-          rooms.release(opened)
-          return refuse(CloseCode.boardFull, 'connections_per_board', 'too many people on this board')
-        }
-        room = opened
-        room.join(conn, { readOnly, refuse: (err) => refuse(err.code, err.limit, err.message) })
-        clog.debug('connection opened')
-        const frames = early!
-        early = undefined
-        for (const bytes of frames) if (ws.readyState === ws.OPEN) handle(bytes)
+  /**
+   * A board link from another process (cluster/linkFrames.ts): each client it carries becomes a
+   * connection of the board here, as if it had connected directly. The relaying process applied
+   * the per-address, rate and frame limits; everything else applies here. The link going away
+   * (that process died) drops its clients, and with them their presence.
+   */
+  function onLink(ws: WebSocket, boardId: string) {
+    const clients = new Map<number, { conn: Connection; session: ReturnType<typeof joinBoard>; open: boolean }>()
+    const group: ConnectionGroup = {
+      broadcast(message, except) {
+        let exceptId = 0
+        for (const [id, c] of clients) if (c.conn === except) exceptId = id
+        if (ws.readyState === ws.OPEN) ws.send(encodeBroadcast(exceptId, message))
       },
-      (err: unknown) => {
-        if (err instanceof OwnedElsewhereError && ws.readyState === ws.OPEN) {
-          // Never relayed twice: the owner moved meanwhile, and the client's reconnect finds it.
-          if (relayed || clusterSecret === undefined) return ws.close(CloseCode.restarting, BOARD_MOVED)
-          relay = relayToOwner(ws, {
-            address: err.address,
-            boardId,
-            readOnly,
-            secret: clusterSecret,
-            maxPayload: config.maxFrameBytes,
-            log: clog,
-          })
-          metrics.relayed.inc()
-          clog.debug({ owner: err.address }, 'relaying the connection to the board’s owner')
-          for (const bytes of early!) relay.send(bytes)
-          early = undefined
-          return
-        }
-        if (err instanceof BoardsFullError) return refuse(CloseCode.serverBusy, 'boards_loaded', 'server busy: too many boards open')
-        metrics.errors.inc({ kind: 'load' })
-        clog.error({ err }, 'could not load board')
-        ws.close(CloseCode.storageFailed, 'could not load board')
-      },
-    )
+    }
+    const drop = (id: number) => {
+      const client = clients.get(id)
+      if (!client) return
+      clients.delete(id)
+      client.open = false
+      client.session.leave()
+      metrics.connections.dec({ access: 'relayed' })
+    }
+    const open = (id: number, readOnly: boolean) => {
+      if (clients.has(id)) throw new Error(`client ${id} joined twice`)
+      const clog = log.child({ boardId, link: id, ...(readOnly ? { viewOnly: true } : {}), relayed: true })
+      const state = { open: true } as { open: boolean; conn: Connection; session: ReturnType<typeof joinBoard> }
+      const close = (code: number, reason: string) => {
+        if (!state.open) return
+        if (ws.readyState === ws.OPEN) ws.send(encodeClose(id, code, reason))
+        drop(id)
+      }
+      state.conn = {
+        get isOpen() {
+          return state.open && ws.readyState === ws.OPEN
+        },
+        group,
+        send: (message) => ws.send(encodeFrame(id, message)),
+        close,
+        ping: (onPong) => {
+          if (ws.readyState !== ws.OPEN) return
+          ws.once('pong', onPong)
+          ws.ping()
+        },
+        terminate: () => close(CloseCode.restarting, BOARD_MOVED),
+      }
+      const refuse = (code: number, limit: string, reason: string) => {
+        metrics.limitRejections.inc({ limit })
+        clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
+        close(code, reason)
+      }
+      metrics.connections.inc({ access: 'relayed' })
+      clients.set(id, state)
+      // Never relayed twice: the owner moved meanwhile, and the client's reconnect finds it.
+      state.session = joinBoard(state.conn, { boardId, readOnly }, clog, refuse, () => close(CloseCode.restarting, BOARD_MOVED))
+    }
+    ws.on('message', (data) => {
+      const bytes = toBytes(data)
+      let frame
+      try {
+        frame = decodeLinkFrame(bytes)
+      } catch (err) {
+        log.error({ boardId, reason: (err as Error).message }, 'closing a board link: not a link frame')
+        return ws.close(CloseCode.malformed, 'not a link frame')
+      }
+      if (frame.type === LinkFrame.frame) {
+        metrics.messagesIn.inc()
+        metrics.bytesIn.inc(frame.payload.length)
+        clients.get(frame.id)?.session.receive(frame.payload)
+      } else if (frame.type === LinkFrame.open) open(frame.id, frame.readOnly)
+      else if (frame.type === LinkFrame.close) drop(frame.id)
+      else ws.close(CloseCode.malformed, 'not a link frame')
+    })
+    ws.on('error', (err) => log.warn({ boardId, reason: err.message }, 'board link error'))
+    ws.on('close', () => {
+      for (const id of [...clients.keys()]) drop(id)
+    })
   }
 
   return {
@@ -250,11 +354,11 @@ export function createSocketServer(
     },
     /** Open sockets, to wait for after close frames were sent. */
     get size() {
-      return wss.clients.size
+      return wss.clients.size + linkServer.clients.size
     },
     /** Cuts every socket still open. */
     terminateAll() {
-      for (const ws of wss.clients) ws.terminate()
+      for (const ws of [...wss.clients, ...linkServer.clients]) ws.terminate()
     },
   }
 }
