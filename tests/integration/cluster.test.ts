@@ -327,4 +327,14 @@ describe('several processes on one database', () => {
     }, 30_000)
     expect(keys(await synced(servers[2].wsUrl, boardId))).toEqual(['shape:before', 'shape:during'])
   }, 90_000)
+  it('a board larger than any frame a client may send still reaches a newcomer through another process', async () => {
+    const servers = await cluster({ MAX_FRAME_BYTES: '65536' })
+    const boardId = newBoardId()
+    const a = await synced(servers[0].wsUrl, boardId)
+    // 200 notes of 1 KiB, each a frame of its own: the board is about 200 KiB.
+    for (let i = 0; i < 200; i++) boardRecords(a.doc).set(`shape:${i}`, { id: `shape:${i}`, typeName: 'shape', text: 'x'.repeat(1024) })
+    await eventually(async () => expect(keys(await synced(servers[0].wsUrl, boardId))).toHaveLength(200))
+    const relayed = await synced(servers[1].wsUrl, boardId)
+    expect(keys(relayed)).toHaveLength(200)
+  })
 })

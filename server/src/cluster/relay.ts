@@ -68,11 +68,10 @@ class BoardLink {
     private onGone: (link: BoardLink) => void,
   ) {
     const url = `ws://${opts.address}${RELAY_PATH}/${encodeURIComponent(opts.boardId)}`
-    // Room for the link's header on top of the largest client frame.
     this.upstream = new WebSocket(url, {
       headers: { [CLUSTER_SECRET_HEADER]: opts.secret },
       perMessageDeflate: false,
-      maxPayload: opts.maxPayload + 64,
+      maxPayload: opts.maxPayload,
     })
     this.heartbeat = setInterval(() => {
       if (!this.alive) return this.upstream.terminate()
@@ -156,6 +155,7 @@ class BoardLink {
 export class RelayLinks {
   private links = new Map<string, BoardLink>()
 
+  /** `maxPayload`: the largest message the owner may send, a whole board's sync answer included. */
   constructor(private opts: { secret: string; maxPayload: number; log: Logger }) {}
 
   /** Relays a client of `boardId` to the process at `address`, which owns the board. */

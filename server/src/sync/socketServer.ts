@@ -54,7 +54,9 @@ export function createSocketServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes })
   // Board links from other processes: a client's frame plus the link's header.
   const linkServer = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes + 64 })
-  const links = clusterSecret === undefined ? undefined : new RelayLinks({ secret: clusterSecret, maxPayload: config.maxFrameBytes, log })
+  // The owner answers a newcomer with the whole board, which may be larger than any client frame.
+  const fromOwnerBytes = Math.max(config.maxFrameBytes, config.maxBoardBytes) + 1024
+  const links = clusterSecret === undefined ? undefined : new RelayLinks({ secret: clusterSecret, maxPayload: fromOwnerBytes, log })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
 
@@ -332,7 +334,16 @@ export function createSocketServer(
       else ws.close(CloseCode.malformed, 'not a link frame')
     })
     ws.on('error', (err) => log.warn({ boardId, reason: err.message }, 'board link error'))
+    // A relaying machine gone without a word: its clients' presence must not linger.
+    let alive = true
+    ws.on('pong', () => (alive = true))
+    const heartbeat = setInterval(() => {
+      if (!alive) return ws.terminate()
+      alive = false
+      ws.ping()
+    }, HEARTBEAT_MS)
     ws.on('close', () => {
+      clearInterval(heartbeat)
       for (const id of [...clients.keys()]) drop(id)
     })
   }
