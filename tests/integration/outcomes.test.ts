@@ -3,19 +3,14 @@ import * as Y from 'yjs'
 import { addComment, newBoardId, readThreads, setResolved, votesMap } from '@roundtable/shared'
 import { testBoardDoc, T0 } from '../../shared/src/export/testBoard.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
-import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+import { eventually, syncedClient, type YClient } from '../support/yclient.ts'
 import { getJson } from './helpers.ts'
 
 /** Decisions, actions and comment threads against the real server process and its SQLite file. */
 let server: ServerProcess
 const clients: YClient[] = []
 
-async function client(boardId: string): Promise<YClient> {
-  const c = connectClient(server.wsUrl, boardId)
-  clients.push(c)
-  await whenSynced(c)
-  return c
-}
+const client = (boardId: string) => syncedClient(server.wsUrl, boardId, clients)
 
 /** A board on the server holding the fixed test board (two actions, a decision, threads), written by a stock Yjs client. */
 async function seededBoard(): Promise<string> {
