@@ -66,7 +66,7 @@ describe('comments, decisions and actions', () => {
     await item.getByLabel('Due').fill('2031-05-16')
     await outcomesPanel(bea).locator('summary').click()
     const seen = outcomesPanel(bea).locator('[data-outcome-text="Write the onboarding guide"]')
-    await seen.getByText('Cem', { exact: true }).waitFor()
+    await seen.getByText('Volunteers: Cem', { exact: true }).waitFor()
     await expect.poll(() => seen.getByLabel('Due').inputValue()).toBe('2031-05-16')
     for (const size of [
       { width: 1280, height: 800 },

@@ -78,7 +78,7 @@ export function OutcomesPanel() {
                     <div className="oc-item-body">
                       <span className="oc-volunteers">
                         {o.volunteers.length ? (
-                          o.volunteers.map((v) => v.name).join(', ')
+                          `Volunteers: ${o.volunteers.map((v) => v.name).join(', ')}`
                         ) : (
                           <span className="fac-muted">No volunteer yet</span>
                         )}
