@@ -19,3 +19,9 @@ export const SESSION_LOG_KEY = 'sessionLog'
 export const VOTES_KEY = 'votes'
 /** Y.Map: the silent round; written by the server only. */
 export const BRAINSTORM_KEY = 'brainstorm'
+/** Y.Map: comments on shapes, by comment id; a shape's comments are its thread. */
+export const COMMENTS_KEY = 'comments'
+/** Y.Map: whether a shape's comment thread is resolved, by shape id. */
+export const THREADS_KEY = 'commentThreads'
+/** Y.Map: notes marked as decisions or actions, with volunteers, due dates and done (flat keys, see outcomes/decisions.ts). */
+export const OUTCOMES_KEY = 'outcomes'

@@ -20,18 +20,13 @@ import {
 import { newTestStore, testBoardDoc, testBoardRecords } from '../../shared/src/export/testBoard.ts'
 import { migrateImport } from '../../client/src/export/importBoard.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
-import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
+import { connectClient, eventually, syncedClient, whenSynced, type YClient } from '../support/yclient.ts'
 import { countRows, readDb } from './helpers.ts'
 
 let server: ServerProcess
 const clients: YClient[] = []
 
-async function client(boardId: string): Promise<YClient> {
-  const c = connectClient(server.wsUrl, boardId)
-  clients.push(c)
-  await whenSynced(c)
-  return c
-}
+const client = (boardId: string) => syncedClient(server.wsUrl, boardId, clients)
 
 async function api(method: string, path: string, body?: unknown, raw?: string) {
   const res = await fetch(`${server.url}${path}`, {

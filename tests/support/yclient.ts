@@ -49,3 +49,11 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
     }
   }
 }
+
+/** A stock client on the board, synced, and kept in `clients` for the test file to close. */
+export async function syncedClient(wsUrl: string, boardId: string, clients: YClient[]): Promise<YClient> {
+  const c = connectClient(wsUrl, boardId)
+  clients.push(c)
+  await whenSynced(c)
+  return c
+}

@@ -30,6 +30,7 @@ import { ImportDialog } from '../export/ImportDialog.tsx'
 import { SnapshotsDialog } from '../export/SnapshotsDialog.tsx'
 import { ServerClockProvider } from './serverClock.tsx'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
+import { OutcomesLayer } from '../outcomes/OutcomesLayer.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
 
@@ -198,6 +199,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
             {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
             {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
             <PrivacyDock />
+            <OutcomesLayer />
           </BoardContext.Provider>
         )}
         {askName && (

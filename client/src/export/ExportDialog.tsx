@@ -1,11 +1,13 @@
 import { useState } from 'react'
 import { useBoardContext } from '../board/BoardContext.tsx'
-import { buildExport, download, type ExportFormat, type ImageArea } from './exportBoard.ts'
+import { buildExport, download, fileBaseName, type DialogFormat, type ImageArea } from './exportBoard.ts'
 import { Dialog, DialogError } from './Dialog.tsx'
+import type { PdfArea } from './pdf.ts'
 
-const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
+const FORMATS: { value: DialogFormat; label: string; hint: string }[] = [
   { value: 'png', label: 'PNG image', hint: 'for slides' },
   { value: 'svg', label: 'SVG image', hint: 'sharp at any size' },
+  { value: 'pdf', label: 'PDF document', hint: 'a cover page, the board or one page per frame, then decisions and actions' },
   { value: 'md', label: 'Markdown report', hint: 'for a wiki or an email' },
   { value: 'tldr', label: '.tldr file', hint: 'opens in tldraw' },
   { value: 'json', label: 'JSON snapshot', hint: 'the whole board with agenda and timeline, to import again' },
@@ -13,9 +15,10 @@ const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { editor, doc } = useBoardContext()
-  const [format, setFormat] = useState<ExportFormat>('png')
+  const [format, setFormat] = useState<DialogFormat>('png')
   const [area, setArea] = useState<ImageArea>(() => (editor.getSelectedShapeIds().length ? 'selection' : 'board'))
   const [scale, setScale] = useState(2)
+  const [pdfArea, setPdfArea] = useState<PdfArea>('frames')
   const [progress, setProgress] = useState<{ fraction: number; label: string }>()
   const [error, setError] = useState('')
   const image = format === 'png' || format === 'svg'
@@ -24,9 +27,15 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     setError('')
     setProgress({ fraction: 0, label: 'Starting…' })
     try {
-      const { blob, name, note } = await buildExport(editor, doc, { format, area, scale }, (fraction, label) =>
-        setProgress({ fraction, label }),
-      )
+      const onProgress = (fraction: number, label: string) => setProgress({ fraction, label })
+      const { blob, name, note } =
+        format === 'pdf'
+          ? {
+              blob: await (await import('./pdf.ts')).buildPdf(editor, doc, pdfArea, onProgress),
+              name: `${fileBaseName(doc)}.pdf`,
+              note: '',
+            }
+          : await buildExport(editor, doc, { format, area, scale }, onProgress)
       download(blob, name)
       setProgress({ fraction: 1, label: `Saved ${name}${note ? ` (${note})` : ''}` })
     } catch (err) {
@@ -69,6 +78,18 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
               </select>
             </label>
           )}
+        </div>
+      )}
+      {format === 'pdf' && (
+        <div className="bf-row">
+          <label>
+            Pages{' '}
+            <select value={pdfArea} onChange={(e) => setPdfArea(e.target.value as PdfArea)}>
+              <option value="frames">One page per frame</option>
+              <option value="frame">Current frame</option>
+              <option value="board">Whole board</option>
+            </select>
+          </label>
         </div>
       )}
       {error && <DialogError>{error}</DialogError>}

@@ -4,6 +4,8 @@ import { boardToFile, boardToTldr, buildReport, downloadBaseName, readMeta, repo
 
 export type ImageArea = 'board' | 'frame' | 'selection'
 export type ExportFormat = 'png' | 'svg' | 'tldr' | 'json' | 'md'
+/** The PDF is built by pdf.ts, loaded on first use: its writer is as big as the rest of the page. */
+export type DialogFormat = ExportFormat | 'pdf'
 export type Progress = (fraction: number, label: string) => void
 
 /** Lets the page paint (and people keep working) between chunks of a long export. */

@@ -6,6 +6,7 @@ import { TimerBar } from './TimerBar.tsx'
 import { PeoplePanel } from './PeoplePanel.tsx'
 import { AgendaPanel } from './AgendaPanel.tsx'
 import { TimelinePanel } from './TimelinePanel.tsx'
+import { OutcomesPanel } from '../outcomes/OutcomesPanel.tsx'
 import { ReactionsLayer, SignalsBar, useSummonWatcher } from './Signals.tsx'
 import './facilitation.css'
 
@@ -31,6 +32,7 @@ export function FacilitationPanels() {
         <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
         <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
         <TimelinePanel log={state.log} people={people} />
+        <OutcomesPanel />
       </aside>
       <ReactionsLayer states={aware.states} editor={editor} />
       {summonedBy && (

@@ -12,7 +12,7 @@ import {
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow } from '../board/serverClock.tsx'
 import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
-import { CanvasOverlay } from './CanvasOverlay.tsx'
+import { CanvasOverlay } from '../board/CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
 import { useConnected, useDraftCounts, useRequests, useYMap } from './hooks.ts'
 import { anchorOnThisPage, usePublishDrafts } from './usePublishDrafts.ts'

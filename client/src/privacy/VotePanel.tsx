@@ -4,7 +4,7 @@ import { dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteS
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow } from '../board/serverClock.tsx'
 import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
-import { CanvasOverlay } from './CanvasOverlay.tsx'
+import { CanvasOverlay } from '../board/CanvasOverlay.tsx'
 import { noteText } from '../sensemaking/actions.ts'
 import { useNoteIds } from '../sensemaking/useNoteIds.ts'
 import { useConnected, useRequests, useYMap } from './hooks.ts'

@@ -4,6 +4,7 @@ import { Router } from './router.ts'
 import { sendJson, readJsonBody } from './json.ts'
 import { answerFor, ViewOnlyError } from './errors.ts'
 import { formatOf, sendBoard } from './boardFile.ts'
+import { sendOutcomes } from './outcomes.ts'
 import { VIEW_TOKEN_PATTERN, viewTokenFor } from '../access.ts'
 import { InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts'
 import type { BoardSnapshots } from '../snapshots/service.ts'
@@ -21,6 +22,7 @@ import { CLUSTER_SECRET_HEADER, presentsClusterSecret } from '../cluster/relay.t
  *   GET  /api/time -> {now}: the server's clock, so clients agree on shared timers
  *   GET  /api/boards/:id/view-link -> {token, path} (board id only)
  *   GET  /api/boards/:id/export?format=json|md|tldr
+ *   GET  /api/boards/:id/actions?format=json|csv -> decisions and actions (volunteers, due dates, done)
  *   GET  /api/boards/:id/snapshots?limit=&before=  POST {name, by?} takes one
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
  *   POST /api/boards/:id/snapshots/:sid/restore {by?}
@@ -132,6 +134,10 @@ export function createApi(deps: {
       const id = await board(params)
       const format = formatOf(url)
       await sendBoard(res, await snapshots.state(id), format)
+    })
+    .add('GET', '/api/boards/:id/actions', async ({ res, url, params }) => {
+      const id = await board(params)
+      sendOutcomes(res, await snapshots.state(id), formatOf(url, ['json', 'csv'] as const))
     })
     .add('GET', '/api/boards/:id/snapshots', async ({ res, url, params }) => {
       const page = await snapshots.list(await board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })

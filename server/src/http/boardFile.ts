@@ -14,12 +14,16 @@ import { InvalidInputError } from '../errors.ts'
 const FORMATS = ['json', 'md', 'tldr'] as const
 type Format = (typeof FORMATS)[number]
 
-/** The `?format=` asked for (json when none). */
-export function formatOf(url: URL): Format {
-  const format = url.searchParams.get('format') ?? 'json'
-  if (!(FORMATS as readonly string[]).includes(format)) throw new InvalidInputError(`format must be one of ${FORMATS.join(', ')}`)
-  return format as Format
+/** The `?format=` asked for among `formats` (the first when none). */
+export function formatOf<F extends string = Format>(url: URL, formats: readonly F[] = FORMATS as readonly string[] as F[]): F {
+  const format = url.searchParams.get('format') ?? formats[0]
+  if (!(formats as readonly string[]).includes(format)) throw new InvalidInputError(`format must be one of ${formats.join(', ')}`)
+  return format as F
 }
+
+/** Offers a download named `name` (shown inline by browsers that can). */
+export const contentDisposition = (name: string) =>
+  `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`
 
 /**
  * tldraw's schema, for a .tldr or JSON file of a board no canvas has written yet. Loaded on the
@@ -46,7 +50,7 @@ export async function sendBoard(res: ServerResponse, state: Uint8Array, format: 
     res.writeHead(200, {
       'content-type': type,
       'cache-control': 'no-store',
-      'content-disposition': `inline; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'content-disposition': contentDisposition(name),
     })
     res.end(body)
   } finally {

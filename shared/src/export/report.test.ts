@@ -33,9 +33,10 @@ describe('Markdown session report', () => {
   })
 
   it('keeps reading order and shows no vote counts before a vote, and leaves out empty sections', () => {
-    const report = buildReport({ ...reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000), agenda: [], log: [], voteTotals: undefined })
+    const input = reportInputFromDoc(testBoardDoc(), T0 + 45 * 60_000)
+    const report = buildReport({ ...input, agenda: [], log: [], voteTotals: undefined, outcomes: [], threads: undefined })
     expect(report).not.toMatch(/vote/)
-    expect(report).not.toMatch(/## Agenda|## Leadership timeline/)
+    expect(report).not.toMatch(/## Agenda|## Leadership timeline|## Decisions|## Actions|comments/)
     expect(report.indexOf('Ship every week')).toBeLessThan(report.indexOf('Customers'))
   })
 

@@ -9,6 +9,8 @@ import { shapeText } from './richText.ts'
 import { pageIdOf } from '../shapeTree.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
 import type { VoteState } from '../privacy/voting.ts'
+import { isResolved, readThreads, type Thread } from '../outcomes/comments.ts'
+import { readOutcomes, type Outcome } from '../outcomes/decisions.ts'
 
 /**
  * The Markdown session report: what a group takes to its wiki. Built from plain records and
@@ -26,6 +28,10 @@ export interface ReportInput {
   log?: readonly LogEntry[]
   /** Published vote totals by shape id, once the group has voted. */
   voteTotals?: Readonly<Record<string, number>>
+  /** Comment threads by shape id. */
+  threads?: ReadonlyMap<string, Thread>
+  /** Notes marked as decisions or actions. */
+  outcomes?: readonly Outcome[]
 }
 
 /**
@@ -62,11 +68,14 @@ export function reportInputFromDoc(
   now ??= sessionTime(doc) ?? Date.now()
   const meta = readMeta(doc)
   const participants = Object.entries(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>).map(([id, p]) => ({ ...p, id }))
+  const records = [...boardRecords(doc).map.values()].map((e) => e.val)
   return {
     title: meta.title?.trim() || 'Untitled board',
     now,
     participants,
-    records: [...boardRecords(doc).map.values()].map((e) => e.val),
+    records,
+    threads: readThreads(doc),
+    outcomes: readOutcomes(doc),
     agenda: readAgenda(doc),
     log: readLog(doc),
     voteTotals: closedVoteTotals(doc),
@@ -120,6 +129,18 @@ function formatters(timeZone: string) {
   }
 }
 
+/** A thread as list items nested under its shape's item: each comment with its author and time, then whether it is resolved. */
+function threadLines(thread: Thread, stamp: (ms: number) => string): string[] {
+  const lines = thread.comments.map(
+    (c) =>
+      `  ${item(c.text)
+        .replace(/^- /, `- **${inline(c.byName)}**, ${stamp(c.at)}: `)
+        .replace(/\n {2}/g, '\n    ')}`,
+  )
+  if (isResolved(thread)) lines.push(`  - *resolved by ${inline(thread.status!.byName)}*`)
+  return lines
+}
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export function buildReport(input: ReportInput): string {
@@ -154,6 +175,34 @@ export function buildReport(input: ReportInput): string {
     }),
   )
 
+  const outcomes = input.outcomes ?? []
+  section(
+    'Decisions',
+    outcomes.filter((o) => o.kind === 'decision').map((o) => item(o.text)),
+  )
+  section(
+    'Actions',
+    outcomes
+      .filter((o) => o.kind === 'action')
+      .map((o) => {
+        const details = [
+          o.volunteers.length ? `volunteers: ${o.volunteers.map((v) => inline(v.name)).join(', ')}` : 'no volunteer yet',
+          o.due ? `due ${o.due}` : '',
+          o.done ? `done by ${inline(o.done.byName)}` : '',
+        ].filter(Boolean)
+        return item(o.text, ` (${details.join('; ')})`).replace(/^- /, o.done ? '- [x] ' : '- [ ] ')
+      }),
+  )
+
+  // A thread is told under its shape's line; what is left (threads on frames, drawings, removed shapes) gets a section of its own.
+  const threads = new Map(input.threads ?? [])
+  const withThread = (id: string, line: string): string => {
+    const thread = threads.get(id)
+    if (!thread) return line
+    threads.delete(id)
+    return [line, ...threadLines(thread, stamp)].join('\n')
+  }
+
   const shapes = input.records.filter((r) => r.typeName === 'shape') as (JsonRecord & {
     type?: string
     parentId?: string
@@ -170,7 +219,12 @@ export function buildReport(input: ReportInput): string {
       let notes = group.ids.map((id, i) => ({ id, text: group.notes[i], votes: votes?.[id] }))
       if (votes) notes = notes.map((n, i) => ({ ...n, i })).sort((a, b) => (b.votes ?? -1) - (a.votes ?? -1) || a.i - b.i)
       const heading = group.path.length ? group.path.map((p) => inline(p) || 'Untitled frame').join(' › ') : 'Not in a frame'
-      lines.push(`### ${heading}`, '', ...notes.map((n) => item(n.text, n.votes === undefined ? '' : ` (${plural(n.votes, 'vote')})`)), '')
+      lines.push(
+        `### ${heading}`,
+        '',
+        ...notes.map((n) => withThread(n.id, item(n.text, n.votes === undefined ? '' : ` (${plural(n.votes, 'vote')})`))),
+        '',
+      )
     }
     lines.pop()
     return lines
@@ -178,10 +232,8 @@ export function buildReport(input: ReportInput): string {
   // Text shapes and the labels written on geo shapes (rectangles, ellipses…).
   const textLines = (pageShapes: typeof shapes) =>
     pageShapes
-      .filter((s) => s.type === 'text' || s.type === 'geo')
-      .map((s) => shapeText(s.props))
-      .filter(Boolean)
-      .map((t) => item(t))
+      .filter((s) => (s.type === 'text' || s.type === 'geo') && shapeText(s.props))
+      .map((s) => withThread(s.id, item(shapeText(s.props))))
 
   const label = (id: string | undefined): string | undefined => {
     const s = id ? byId.get(id) : undefined
@@ -206,7 +258,7 @@ export function buildReport(input: ReportInput): string {
         const from = label(ends.get(s.id)?.start)
         const to = label(ends.get(s.id)?.end)
         if (!text) return []
-        return [item(text, from || to ? ` (${from ?? 'unconnected'} → ${to ?? 'unconnected'})` : '')]
+        return [withThread(s.id, item(text, from || to ? ` (${from ?? 'unconnected'} → ${to ?? 'unconnected'})` : ''))]
       })
 
   const pageIds = pages.length ? pages.map((p) => p.id) : [...new Set(shapes.map(pageOf).filter((id) => id !== undefined))]
@@ -218,6 +270,16 @@ export function buildReport(input: ReportInput): string {
     section(`${prefix}Text`, textLines(pageShapes))
     section(`${prefix}Arrows`, arrowLines(pageShapes))
   }
+
+  section(
+    'Other comments',
+    [...threads.values()].flatMap((thread) => {
+      const on = byId.has(thread.shapeId) ? `On ${label(thread.shapeId)}` : 'On a removed note'
+      // A removed note's thread stays until someone resolves it: then nothing is left to discuss.
+      if (!byId.has(thread.shapeId) && isResolved(thread)) return []
+      return [`- ${on}`, ...threadLines(thread, stamp)]
+    }),
+  )
 
   // Up to the report's time; someone who took the baton just then still shows.
   const timeline = (log.length ? leadershipTimeline(log, input.now) : []).filter((s) => s.end > s.start)

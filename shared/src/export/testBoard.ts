@@ -23,6 +23,8 @@ import { votesMap } from '../privacy/brainstorm.ts'
 import type { VoteState } from '../privacy/voting.ts'
 import { replaceBoardContent } from './boardFile.ts'
 import { indexKey } from '../templates/records.ts'
+import { addComment, commentsMap, setResolved } from '../outcomes/comments.ts'
+import { markOutcome, setDone, setDueDate, volunteer } from '../outcomes/decisions.ts'
 
 export const T0 = Date.UTC(2025, 2, 14, 9, 0) // 14 March 2025, 09:00 UTC
 const MIN = 60_000
@@ -154,5 +156,32 @@ export function testBoardDoc(): Y.Doc {
       totals: { 'shape:v1': 0, 'shape:v2': 0, 'shape:d1': 1, 'shape:d2': 0, 'shape:r1': 0, 'shape:loose': 0 },
     } satisfies VoteState)
   })
+  addOutcomesAndThreads(doc)
   return doc
+}
+
+/** Decisions, actions and comment threads on the fixed board, one of them on a note since removed. */
+function addOutcomesAndThreads(doc: Y.Doc) {
+  const [ana, ben, cem] = [
+    { id: 'p-ana', name: 'Ana' },
+    { id: 'p-ben', name: 'Ben' },
+    { id: 'p-cem', name: 'Cem' },
+  ]
+  const at = (m: number) => T0 + m * MIN
+  markOutcome(doc, ana, 'shape:v2', 'decision', at(37))
+  markOutcome(doc, ben, 'shape:d1', 'action', at(38))
+  volunteer(doc, cem, 'shape:d1', true, at(39))
+  volunteer(doc, ben, 'shape:d1', true, at(40))
+  setDueDate(doc, 'shape:d1', '2025-03-28')
+  markOutcome(doc, ana, 'shape:r1', 'action', at(41))
+  setDone(doc, ana, 'shape:r1', true, at(42))
+  addComment(doc, ana, 'shape:v1', 'Is weekly too fast for @Ben?', at(20), 'c1')
+  addComment(doc, ben, 'shape:v1', 'No: we ship\nsmall changes', at(21), 'c2')
+  addComment(doc, cem, 'shape:d2', 'Fridays are fine now', at(22), 'c3')
+  setResolved(doc, ana, 'shape:d2', true, at(23))
+  addComment(doc, cem, 'shape:risks', 'Add hiring?', at(24), 'c4')
+  // Threads on a note that was removed since: the open one stays in the report, the resolved one leaves it.
+  commentsMap(doc).set('c5', { shapeId: 'shape:gone', by: 'p-ben', byName: 'Ben', at: at(25), text: 'Where did this go?' })
+  commentsMap(doc).set('c6', { shapeId: 'shape:gone2', by: 'p-ben', byName: 'Ben', at: at(26), text: 'Settled' })
+  setResolved(doc, ben, 'shape:gone2', true, at(27))
 }

@@ -1,0 +1,3 @@
+export * from './validate.ts'
+export * from './comments.ts'
+export * from './decisions.ts'
