@@ -20,6 +20,14 @@ export interface Fence {
   epochOf(boardId: string): number | undefined
 }
 
+/** True while the process owning row `o` lives: its liveness lock (class `classParam`) is held. */
+const ownerAlive = (classParam: string) => `EXISTS (
+  SELECT 1 FROM pg_locks l
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.classid = ${classParam}::bigint::oid AND l.objid = o.lock_key::bigint::oid
+)`
+
 /**
  * Takes a board, or says who has it. One statement: the row is taken when it is ours already,
  * when its lease ran out (a stalled owner), or when its owner's liveness lock is gone (the
@@ -35,12 +43,7 @@ const ACQUIRE = `
           epoch = o.epoch + 1, lease_until = excluded.lease_until
       WHERE o.owner_id = excluded.owner_id
          OR o.lease_until < now()
-         OR NOT EXISTS (
-           SELECT 1 FROM pg_locks l
-           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND l.classid = $6::bigint::oid AND l.objid = o.lock_key::bigint::oid
-         )
+         OR NOT ${ownerAlive('$6')}
     RETURNING epoch
   )
   SELECT (SELECT epoch FROM taken) AS epoch, (SELECT address FROM board_owners WHERE board_id = $1) AS address`
@@ -49,12 +52,7 @@ const ACQUIRE = `
 const SWEEP = `
   DELETE FROM board_owners o
   WHERE o.lease_until < now()
-    AND NOT EXISTS (
-      SELECT 1 FROM pg_locks l
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid = $1::bigint::oid AND l.objid = o.lock_key::bigint::oid
-    )`
+    AND NOT ${ownerAlive('$1')}`
 
 /** Renewals between two sweeps for the boards of dead processes. */
 const SWEEP_EVERY = 10

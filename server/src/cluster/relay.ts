@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import WebSocket, { type RawData } from 'ws'
 import { CloseCode } from '@roundtable/shared'
 import type { Logger } from '../logger.ts'
+import { heartbeat } from '../sync/connection.ts'
 import { decodeLinkFrame, encodeClose, encodeFrame, encodeOpen, LinkFrame } from './linkFrames.ts'
 
 /** Where a process takes the board links other processes relay their clients over: `/internal/relay/<boardId>`. */
@@ -59,8 +60,7 @@ class BoardLink {
   private clients = new Map<number, WebSocket>()
   private nextId = 1
   private waiting: Uint8Array[] | undefined = []
-  private alive = true
-  private heartbeat: NodeJS.Timeout
+  private stopHeartbeat: () => void
 
   constructor(
     readonly key: string,
@@ -73,12 +73,7 @@ class BoardLink {
       perMessageDeflate: false,
       maxPayload: opts.maxPayload,
     })
-    this.heartbeat = setInterval(() => {
-      if (!this.alive) return this.upstream.terminate()
-      this.alive = false
-      if (this.upstream.readyState === WebSocket.OPEN) this.upstream.ping()
-    }, RELAY_HEARTBEAT_MS)
-    this.upstream.on('pong', () => (this.alive = true))
+    this.stopHeartbeat = heartbeat(this.upstream, RELAY_HEARTBEAT_MS)
     this.upstream.on('open', () => {
       for (const frame of this.waiting ?? []) this.upstream.send(frame)
       this.waiting = undefined
@@ -88,7 +83,7 @@ class BoardLink {
       opts.log.warn({ boardId: opts.boardId, owner: opts.address, reason: err.message }, 'link to the board’s owner failed'),
     )
     this.upstream.on('close', (code, reason) => {
-      clearInterval(this.heartbeat)
+      this.stopHeartbeat()
       this.onGone(this)
       for (const client of this.clients.values()) closeClient(client, code === 1000 ? CloseCode.restarting : code, reason.toString())
       this.clients.clear()
@@ -145,7 +140,7 @@ class BoardLink {
 
   private close() {
     this.onGone(this)
-    clearInterval(this.heartbeat)
+    this.stopHeartbeat()
     if (this.upstream.readyState === WebSocket.OPEN) this.upstream.close(1000)
     else this.upstream.terminate()
   }

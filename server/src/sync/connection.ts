@@ -41,3 +41,18 @@ export function wsConnection(ws: WebSocket): Connection {
     terminate: () => ws.terminate(),
   }
 }
+
+/**
+ * Pings the peer every `ms`; one that did not answer the previous ping is cut (a machine gone
+ * without a word never closes its socket). Returns what stops it.
+ */
+export function heartbeat(ws: WebSocket, ms: number): () => void {
+  let alive = true
+  ws.on('pong', () => (alive = true))
+  const timer = setInterval(() => {
+    if (!alive) return ws.terminate()
+    alive = false
+    if (ws.readyState === ws.OPEN) ws.ping()
+  }, ms)
+  return () => clearInterval(timer)
+}

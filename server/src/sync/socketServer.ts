@@ -8,14 +8,14 @@ import type { Metrics } from '../metrics.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
 import { parseRequestUrl } from '../http/handler.ts'
-import { wsConnection, type Connection, type ConnectionGroup } from './connection.ts'
+import { heartbeat, wsConnection } from './connection.ts'
 import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
 import { RefusedError } from './errors.ts'
 import { BOARD_MOVED, BoardsFullError, type Rooms } from './rooms.ts'
 import type { Room } from './room.ts'
 import { OwnedElsewhereError } from '../cluster/ownership.ts'
 import { CLUSTER_SECRET_HEADER, presentsClusterSecret, RELAY_PATH, RelayLinks, type Relay } from '../cluster/relay.ts'
-import { decodeLinkFrame, encodeBroadcast, encodeClose, encodeFrame, LinkFrame } from '../cluster/linkFrames.ts'
+import { acceptBoardLink, type JoinBoard } from '../cluster/linkEnd.ts'
 
 /** A socket that does not answer a ping within this long is cut. */
 const HEARTBEAT_MS = 30_000
@@ -73,7 +73,9 @@ export function createSocketServer(
       }
       const boardId = pathname.slice(RELAY_PATH.length + 1)
       if (!isValidBoardId(boardId)) return refuseUpgrade(socket, 400, 'Invalid board id\n')
-      return linkServer.handleUpgrade(req, socket, head, (ws) => onLink(ws, boardId))
+      return linkServer.handleUpgrade(req, socket, head, (ws) =>
+        acceptBoardLink(ws, boardId, { join: joinBoard, metrics, log, heartbeatMs: HEARTBEAT_MS }),
+      )
     }
     if (!accessAllowed(config.accessToken, presentedAccessToken(req, url).token)) {
       metrics.limitRejections.inc({ limit: 'access_token' })
@@ -113,13 +115,7 @@ export function createSocketServer(
    * only this connection. When another process owns the board, `elsewhere` gets its address and
    * the frames that waited.
    */
-  function joinBoard(
-    conn: Connection,
-    target: { boardId: string; readOnly: boolean },
-    clog: Logger,
-    refuse: (code: number, limit: string, reason: string) => void,
-    elsewhere: (address: string, waited: Uint8Array[]) => void,
-  ) {
+  const joinBoard: JoinBoard = (conn, target, clog, refuse, elsewhere) => {
     /** Set once the board is loaded and the connection has joined it. */
     let room: Room | undefined
     /** Frames that arrive while the board loads. */
@@ -204,13 +200,7 @@ export function createSocketServer(
       for (const bytes of waited) relay.send(bytes)
     })
 
-    let alive = true
-    ws.on('pong', () => (alive = true))
-    const heartbeat = setInterval(() => {
-      if (!alive) return ws.terminate()
-      alive = false
-      ws.ping()
-    }, HEARTBEAT_MS)
+    const stopHeartbeat = heartbeat(ws, HEARTBEAT_MS)
     // Stock y-websocket clients drop a connection that received nothing for 30 s, and ws pings
     // do not count: someone alone on a board would reconnect (and the board be decoded again)
     // every 30 s. An empty awareness update is a message they read and ignore.
@@ -245,7 +235,7 @@ export function createSocketServer(
       clog.warn({ reason: err.message }, 'connection error')
     })
     ws.on('close', (code) => {
-      clearInterval(heartbeat)
+      stopHeartbeat()
       clearInterval(keepalive)
       metrics.connections.dec({ access })
       const left = (connectionsPerIp.get(ip) ?? 1) - 1
@@ -257,94 +247,6 @@ export function createSocketServer(
         metrics.relayed.dec()
       }
       clog.debug({ code }, 'connection closed')
-    })
-  }
-
-  /**
-   * A board link from another process (cluster/linkFrames.ts): each client it carries becomes a
-   * connection of the board here, as if it had connected directly. The relaying process applied
-   * the per-address, rate and frame limits; everything else applies here. The link going away
-   * (that process died) drops its clients, and with them their presence.
-   */
-  function onLink(ws: WebSocket, boardId: string) {
-    const clients = new Map<number, { conn: Connection; session: ReturnType<typeof joinBoard>; open: boolean }>()
-    const group: ConnectionGroup = {
-      broadcast(message, except) {
-        let exceptId = 0
-        for (const [id, c] of clients) if (c.conn === except) exceptId = id
-        if (ws.readyState === ws.OPEN) ws.send(encodeBroadcast(exceptId, message))
-      },
-    }
-    const drop = (id: number) => {
-      const client = clients.get(id)
-      if (!client) return
-      clients.delete(id)
-      client.open = false
-      client.session.leave()
-      metrics.connections.dec({ access: 'relayed' })
-    }
-    const open = (id: number, readOnly: boolean) => {
-      if (clients.has(id)) throw new Error(`client ${id} joined twice`)
-      const clog = log.child({ boardId, link: id, ...(readOnly ? { viewOnly: true } : {}), relayed: true })
-      const state = { open: true } as { open: boolean; conn: Connection; session: ReturnType<typeof joinBoard> }
-      const close = (code: number, reason: string) => {
-        if (!state.open) return
-        if (ws.readyState === ws.OPEN) ws.send(encodeClose(id, code, reason))
-        drop(id)
-      }
-      state.conn = {
-        get isOpen() {
-          return state.open && ws.readyState === ws.OPEN
-        },
-        group,
-        send: (message) => ws.send(encodeFrame(id, message)),
-        close,
-        ping: (onPong) => {
-          if (ws.readyState !== ws.OPEN) return
-          ws.once('pong', onPong)
-          ws.ping()
-        },
-        terminate: () => close(CloseCode.restarting, BOARD_MOVED),
-      }
-      const refuse = (code: number, limit: string, reason: string) => {
-        metrics.limitRejections.inc({ limit })
-        clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
-        close(code, reason)
-      }
-      metrics.connections.inc({ access: 'relayed' })
-      clients.set(id, state)
-      // Never relayed twice: the owner moved meanwhile, and the client's reconnect finds it.
-      state.session = joinBoard(state.conn, { boardId, readOnly }, clog, refuse, () => close(CloseCode.restarting, BOARD_MOVED))
-    }
-    ws.on('message', (data) => {
-      const bytes = toBytes(data)
-      let frame
-      try {
-        frame = decodeLinkFrame(bytes)
-      } catch (err) {
-        log.error({ boardId, reason: (err as Error).message }, 'closing a board link: not a link frame')
-        return ws.close(CloseCode.malformed, 'not a link frame')
-      }
-      if (frame.type === LinkFrame.frame) {
-        metrics.messagesIn.inc()
-        metrics.bytesIn.inc(frame.payload.length)
-        clients.get(frame.id)?.session.receive(frame.payload)
-      } else if (frame.type === LinkFrame.open) open(frame.id, frame.readOnly)
-      else if (frame.type === LinkFrame.close) drop(frame.id)
-      else ws.close(CloseCode.malformed, 'not a link frame')
-    })
-    ws.on('error', (err) => log.warn({ boardId, reason: err.message }, 'board link error'))
-    // A relaying machine gone without a word: its clients' presence must not linger.
-    let alive = true
-    ws.on('pong', () => (alive = true))
-    const heartbeat = setInterval(() => {
-      if (!alive) return ws.terminate()
-      alive = false
-      ws.ping()
-    }, HEARTBEAT_MS)
-    ws.on('close', () => {
-      clearInterval(heartbeat)
-      for (const id of [...clients.keys()]) drop(id)
     })
   }
 
