@@ -572,6 +572,20 @@ async function main() {
   if (results) {
     results.seconds = seconds
     results.machineLoad = machineLoad
+    const previousFile = path.join(OUT, jsonName)
+    if (only && fs.existsSync(previousFile)) {
+      // Rerunning some workloads keeps the others' figures from the last run; the rerun ones say when and how they were measured.
+      const previous = JSON.parse(fs.readFileSync(previousFile, 'utf8')) as BenchResults
+      for (const w of Object.values(results.workloads)) {
+        w.separately = {
+          date: results.date,
+          runs: results.runs,
+          busyPercent: machineLoad.busyPercent,
+          othersPercent: machineLoad.othersPercent,
+        }
+      }
+      results = { ...previous, workloads: { ...previous.workloads, ...results.workloads } }
+    }
     fs.writeFileSync(path.join(OUT, jsonName), JSON.stringify(results, null, 2) + '\n')
   }
   if (loadResults) {

@@ -18,6 +18,8 @@ export interface WorkloadResult {
   notes?: string[]
   /** Single measurements by name and server, for checks (e.g. bytes each server stored). */
   details?: Record<string, Record<string, number>>
+  /** Set when this workload was rerun alone (`--only`), not with the rest. */
+  separately?: { date: string; runs: number; busyPercent: number; othersPercent: number }
 }
 
 export interface MachineLoad {
@@ -233,6 +235,13 @@ export function writeReport(bench: BenchResults | undefined, load: LoadResults |
     }
     for (const w of Object.values(bench.workloads)) {
       out.push(`## ${w.title}`, '')
+      if (w.separately) {
+        const x = w.separately
+        out.push(
+          `Measured separately on ${x.date.slice(0, 16).replace('T', ' ')} UTC (${x.runs} runs; machine ${x.busyPercent.toFixed(0)}% busy, ${x.othersPercent.toFixed(0)}% other processes); its ratios compare figures from that run only.`,
+          '',
+        )
+      }
       const metrics = Object.values(w.metrics)
       const who = Object.keys(metrics[0].values)
       const ref = who.includes('reference') ? 'reference' : who.includes('bare') ? 'bare' : undefined
