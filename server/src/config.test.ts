@@ -45,4 +45,15 @@ describe('configuration from the environment', () => {
     }
     expect(() => configFromEnv({ DATABASE_URL: 'postgres://rt:hunter2@db:0/rt' })).toThrow(/^(?!.*hunter2)/)
   })
+  it('takes the cluster settings, and stops at a malformed address or a short secret naming the variable', () => {
+    expect(configFromEnv({}).cluster).toEqual({ address: undefined, secret: undefined, leaseMs: 10_000, testStallMs: 0 })
+    const set = configFromEnv({ CLUSTER_ADDRESS: '10.0.0.5:8080', CLUSTER_SECRET: 'a-long-enough-secret', CLUSTER_LEASE_MS: '3000' })
+    expect(set.cluster).toMatchObject({ address: '10.0.0.5:8080', secret: 'a-long-enough-secret', leaseMs: 3000 })
+    expect(configFromEnv({ CLUSTER_ADDRESS: '[::1]:8080' }).cluster.address).toBe('[::1]:8080')
+    for (const raw of ['10.0.0.5', 'http://10.0.0.5:8080', 'host:0', 'host:70000', 'a b:80']) {
+      expect(() => configFromEnv({ CLUSTER_ADDRESS: raw }), raw).toThrow(/^CLUSTER_ADDRESS must be host:port/)
+    }
+    expect(() => configFromEnv({ CLUSTER_SECRET: 'short' })).toThrow(/^CLUSTER_SECRET must be at least 16 characters/)
+    expect(() => configFromEnv({ CLUSTER_LEASE_MS: '10' })).toThrow(/^CLUSTER_LEASE_MS must be a whole number/)
+  })
 })
