@@ -1,0 +1,134 @@
+/**
+ * Average-linkage clustering as a tree that is built once and cut at any similarity: the "How
+ * similar?" slider re-groups by cutting again, without recomputing vectors or the tree. Both ways
+ * of comparing notes (by meaning, wordVectors.ts; by shared words, clustering.ts) build one.
+ */
+
+export interface ClusterSuggestion {
+  /** Note ids in input order. */
+  ids: string[]
+  /** A suggested name for the theme, e.g. "Release pipeline". */
+  label: string
+  /** The words the label was chosen from, most characteristic first. */
+  terms: string[]
+}
+
+export type ClusterMethod = 'meaning' | 'words'
+
+/** What is kept between a slider move and the next: the tree, and how to name a group. */
+export interface ClusterModel {
+  method: ClusterMethod
+  ids: readonly string[]
+  merges: readonly Merge[]
+  /** Where the slider starts for this method (its similarities run on a scale of their own). */
+  defaultSimilarity: number
+  describe(members: readonly number[]): { label: string; terms: string[] }
+}
+
+/** Suggestions at one similarity: cheap, so a slider can call it on every move. */
+export function suggestionsAt(model: ClusterModel, similarity = model.defaultSimilarity): ClusterSuggestion[] {
+  return cutTree(model.merges, model.ids.length, similarity).map((members) => ({
+    ids: members.map((i) => model.ids[i]),
+    ...model.describe(members),
+  }))
+}
+
+export interface Merge {
+  /** A note of each of the two groups merged (their indices in the input). */
+  a: number
+  b: number
+  /** The average similarity between the two groups' notes when they merged. */
+  similarity: number
+}
+
+/**
+ * Cosine similarities of unit vectors (rows of `vectors`, `dims` long) as a full n×n matrix; rows
+ * done are reported to `onRow` so a caller can show progress.
+ */
+export function similarityMatrix(vectors: Float32Array, dims: number, onRow?: (done: number, n: number) => void): Float32Array {
+  const n = vectors.length / dims
+  const sim = new Float32Array(n * n)
+  for (let i = 0; i < n; i++) {
+    sim[i * n + i] = 1
+    const oi = i * dims
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * dims
+      let dot = 0
+      for (let d = 0; d < dims; d++) dot += vectors[oi + d] * vectors[oj + d]
+      sim[i * n + j] = dot
+      sim[j * n + i] = dot
+    }
+    if (onRow && i % 64 === 63) onRow(i + 1, n)
+  }
+  return sim
+}
+
+/**
+ * Every merge of average-linkage agglomeration over an n×n similarity matrix (which it
+ * overwrites), most similar first. The nearest-neighbour chain finds them in O(n²) time where
+ * merging the best pair again and again takes O(n³); average linkage never merges at a higher
+ * similarity than an earlier merge, so sorting the chain's merges gives the same tree.
+ */
+export function averageLinkage(sim: Float32Array, n: number): Merge[] {
+  const size = new Uint32Array(n).fill(1)
+  const active = new Uint8Array(n).fill(1)
+  const merges: Merge[] = []
+  const chain: number[] = []
+  let next = 0
+  for (let left = n; left > 1; left--) {
+    if (chain.length === 0) {
+      while (!active[next]) next++
+      chain.push(next)
+    }
+    let a: number
+    let b: number
+    for (;;) {
+      a = chain[chain.length - 1]
+      const prev = chain.length > 1 ? chain[chain.length - 2] : -1
+      // Ties go to the previous link, or the chain could cycle.
+      b = prev
+      let best = prev >= 0 ? sim[a * n + prev] : -Infinity
+      const row = a * n
+      for (let j = 0; j < n; j++) {
+        if (j !== a && active[j] && sim[row + j] > best) [best, b] = [sim[row + j], j]
+      }
+      if (b === prev) break
+      chain.push(b)
+    }
+    chain.length -= 2
+    merges.push({ a, b, similarity: sim[a * n + b] })
+    // The merged group lives on in a's row and column (Lance–Williams update for the average).
+    const [sa, sb] = [size[a], size[b]]
+    for (let k = 0; k < n; k++) {
+      if (!active[k] || k === a || k === b) continue
+      const s = (sa * sim[a * n + k] + sb * sim[b * n + k]) / (sa + sb)
+      sim[a * n + k] = s
+      sim[k * n + a] = s
+    }
+    size[a] = sa + sb
+    active[b] = 0
+  }
+  return merges.sort((x, y) => y.similarity - x.similarity)
+}
+
+/** Groups of at least two notes (indices, ascending) whose merges reach `threshold`, by first note. */
+export function cutTree(merges: readonly Merge[], n: number, threshold: number): number[][] {
+  const parent = Array.from({ length: n }, (_, i) => i)
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  for (const m of merges) {
+    if (m.similarity < threshold) break
+    const [ra, rb] = [root(m.a), root(m.b)]
+    parent[Math.max(ra, rb)] = Math.min(ra, rb)
+  }
+  const groups = new Map<number, number[]>()
+  for (let i = 0; i < n; i++) {
+    const r = root(i)
+    const group = groups.get(r)
+    if (group) group.push(i)
+    else groups.set(r, [i])
+  }
+  return [...groups.values()].filter((g) => g.length > 1).sort((x, y) => x[0] - y[0])
+}
