@@ -65,10 +65,9 @@ describe('average-linkage tree', () => {
         { a: 0, b: 2, similarity: 0.9 },
         { a: 0, b: 1, similarity: 0.1 },
       ],
-      defaultSimilarity: 0.5,
       describe: (members) => ({ label: `${members.length} notes`, terms: [] }),
     }
-    expect(suggestionsAt(model)).toEqual([{ ids: ['a', 'c'], label: '2 notes', terms: [] }])
+    expect(suggestionsAt(model, 0.5)).toEqual([{ ids: ['a', 'c'], label: '2 notes', terms: [] }])
     expect(suggestionsAt(model, 0.05).map((s) => s.ids)).toEqual([['a', 'b', 'c']])
   })
 })

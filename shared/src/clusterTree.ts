@@ -20,13 +20,17 @@ export interface ClusterModel {
   method: ClusterMethod
   ids: readonly string[]
   merges: readonly Merge[]
-  /** Where the slider starts for this method (its similarities run on a scale of their own). */
-  defaultSimilarity: number
   describe(members: readonly number[]): { label: string; terms: string[] }
 }
 
+/**
+ * Where the "How similar?" slider starts: the cut that agrees best with a facilitator's groups
+ * on tests/fixtures/workshop-notes.json, for both methods.
+ */
+export const DEFAULT_SIMILARITY = 0.2
+
 /** Suggestions at one similarity: cheap, so a slider can call it on every move. */
-export function suggestionsAt(model: ClusterModel, similarity = model.defaultSimilarity): ClusterSuggestion[] {
+export function suggestionsAt(model: ClusterModel, similarity = DEFAULT_SIMILARITY): ClusterSuggestion[] {
   return cutTree(model.merges, model.ids.length, similarity).map((members) => ({
     ids: members.map((i) => model.ids[i]),
     ...model.describe(members),

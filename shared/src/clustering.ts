@@ -130,7 +130,6 @@ export function wordsModel(notes: readonly NoteText[], labelTerms = 2): ClusterM
     method: 'words',
     ids: notes.map((note) => note.id),
     merges: averageLinkage(sim, n),
-    defaultSimilarity: 0.2,
     describe(members) {
       const weight = new Map<string, number>()
       for (const i of members) {
@@ -154,6 +153,34 @@ export function wordsModel(notes: readonly NoteText[], labelTerms = 2): ClusterM
 /** Clusters of notes that share words, named by those words ("Meetings / agenda"). */
 export function suggestClusters(notes: readonly NoteText[], opts: ClusterOptions = {}): ClusterSuggestion[] {
   return suggestionsAt(wordsModel(notes, opts.labelTerms), opts.threshold)
+}
+
+/** Frames made by grouping notes into a theme carry this key in their meta. */
+export const THEME_META = 'theme'
+
+/** Most notes compared at once: the similarities of every pair take n² floats (36 MB here). */
+export const MAX_CLUSTER_NOTES = 3000
+
+/**
+ * The notes to suggest clusters for, as the browser and GET /api/boards/:id/clusters both find
+ * them: notes not yet in a theme frame, one bucket per container (a page, a template's frame),
+ * each in stacking order. Takes plain tldraw records.
+ */
+export function unthemedNotes(
+  shapes: readonly { id: string; type?: unknown; parentId?: unknown; index?: unknown; meta?: unknown }[],
+  textOf: (shape: (typeof shapes)[number]) => string,
+): Map<string, NoteText[]> {
+  const byId = new Map(shapes.map((s) => [s.id, s]))
+  const notes = shapes
+    .filter((s) => s.type === 'note' && !(byId.get(String(s.parentId))?.meta as Record<string, unknown> | undefined)?.[THEME_META])
+    .sort((a, b) => (String(a.index) < String(b.index) ? -1 : String(a.index) > String(b.index) ? 1 : 0))
+  const buckets = new Map<string, NoteText[]>()
+  for (const note of notes) {
+    const bucket = buckets.get(String(note.parentId)) ?? []
+    bucket.push({ id: note.id, text: textOf(note) })
+    buckets.set(String(note.parentId), bucket)
+  }
+  return buckets
 }
 
 export interface Box {

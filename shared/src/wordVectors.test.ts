@@ -1,12 +1,12 @@
 import fs from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { suggestionsAt } from './clusterTree.ts'
+import { DEFAULT_SIMILARITY, suggestionsAt } from './clusterTree.ts'
 import { wordsModel } from './clustering.ts'
-import { meaningModel, parseWordVectors, MEANING_SIMILARITY } from './wordVectors.ts'
+import { meaningModel, parseWordVectors } from './wordVectors.ts'
 
 const table = parseWordVectors(fs.readFileSync(new URL('../vectors/word-vectors-en.bin', import.meta.url)))
 const notes = (...texts: string[]) => texts.map((text, i) => ({ id: `n${i}`, text }))
-const groups = (texts: string[], similarity = MEANING_SIMILARITY) =>
+const groups = (texts: string[], similarity = DEFAULT_SIMILARITY) =>
   suggestionsAt(meaningModel(notes(...texts), table), similarity).map((s) => s.ids.map((id) => texts[Number(id.slice(1))]))
 
 describe('clusters by meaning', () => {

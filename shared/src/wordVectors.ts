@@ -157,9 +157,6 @@ function addInto(table: WordVectors, ws: string[]): Float32Array {
   return v
 }
 
-/** Where the slider starts when comparing by meaning (tuned on tests/fixtures/workshop-notes.json). */
-export const MEANING_SIMILARITY = 0.2
-
 /**
  * The clustering tree of notes compared by meaning. `onProgress` hears the fraction done (the
  * similarities of every pair are most of the work).
@@ -176,7 +173,6 @@ export function meaningModel(notes: readonly NoteText[], table: WordVectors, onP
     method: 'meaning',
     ids: notes.map((note) => note.id),
     merges,
-    defaultSimilarity: MEANING_SIMILARITY,
     describe: (members) => {
       const memberVectors = new Float32Array(members.length * dims)
       members.forEach((m, k) => memberVectors.set(vectors.subarray(m * dims, (m + 1) * dims), k * dims))

@@ -10,6 +10,7 @@ import type { BoardSnapshots } from '../snapshots/service.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
+import { boardClusters, similarityOf } from '../clusters.ts'
 
 /**
  * Every /api/* route, in one table (no browser needed for any of them). `:id` is a board id (the
@@ -23,6 +24,7 @@ import type { Logger } from '../logger.ts'
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
  *   POST /api/boards/:id/snapshots/:sid/restore {by?}
  *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
+ *   GET  /api/boards/:id/clusters?similarity= -> {method, similarity, suggestions} (../clusters.ts)
  * Handlers throw; http/errors.ts turns what they throw into the status code and JSON error.
  */
 const MAX_BODY_BYTES = 16 * 1024
@@ -104,6 +106,10 @@ export function createApi(deps: { snapshots: BoardSnapshots; storage: BoardStora
       const id = await board(params)
       const format = formatOf(url)
       await sendBoard(res, await snapshots.state(id), format)
+    })
+    .add('GET', '/api/boards/:id/clusters', async ({ res, url, params }) => {
+      const similarity = similarityOf(url)
+      sendJson(res, 200, await boardClusters(await snapshots.state(await board(params)), similarity, deps.log))
     })
     .add('GET', '/api/boards/:id/snapshots', async ({ res, url, params }) => {
       const page = await snapshots.list(await board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
