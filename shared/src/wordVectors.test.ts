@@ -46,6 +46,16 @@ describe('clusters by meaning', () => {
     expect(suggestion.label).toBe('Courses')
   })
 
+  it('labels a group as a person would head it: a phrase several notes use, as most wrote it, over a single word', () => {
+    const label = (...texts: string[]) => suggestionsAt(meaningModel(notes(...texts), table), 0.1).map((s) => s.label)
+    expect(label('More meeting rooms', 'Cameras in every meeting room', 'Book the meeting rooms earlier')).toEqual(['Meeting rooms'])
+    expect(label('Code reviews wait for days', 'PR reviews are slow', 'Nobody picks up code reviews')).toEqual(['Code reviews'])
+    // "explained" is nearer the group's meaning than most words, but reads as a verb, not a theme.
+    expect(label('Goals for the quarter were never explained', 'Unclear priorities from product', 'Priorities change every week')).toEqual([
+      'Priorities',
+    ])
+  })
+
   it('a note without words, or no notes at all, makes no suggestion', () => {
     expect(groups(['', '!!!', 'Healthier snacks'])).toEqual([])
     expect(groups([])).toEqual([])

@@ -15,11 +15,16 @@ export interface WordVectors {
   dims: number
   /** Word -> its frequency rank (0 = most frequent), which is also its row in `rows`. */
   rank: Map<string, number>
-  /** One unit vector per word, `dims` long. */
-  rows: Float32Array
+  /** One vector per word, `dims` long, as stored (int8): `scale` makes each a unit vector. */
+  rows: Int8Array
+  scale: Float32Array
 }
 
-/** Reads the table written by scripts/derive-word-vectors.mjs. */
+/**
+ * Reads the table written by scripts/derive-word-vectors.mjs. The rows stay the file's bytes
+ * (4 MB, not 16 MB of floats to allocate and fill on the first request); each row's length is
+ * computed once.
+ */
 export function parseWordVectors(bytes: Uint8Array): WordVectors {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (bytes.length < 20 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'RTWV' || view.getUint32(4, true) !== 1)
@@ -27,15 +32,16 @@ export function parseWordVectors(bytes: Uint8Array): WordVectors {
   const [count, dims, wordBytes] = [view.getUint32(8, true), view.getUint32(12, true), view.getUint32(16, true)]
   if (bytes.length !== 20 + wordBytes + count * dims) throw new Error('word-vector table is truncated')
   const list = new TextDecoder().decode(bytes.subarray(20, 20 + wordBytes)).split('\n')
-  const raw = new Int8Array(bytes.buffer, bytes.byteOffset + 20 + wordBytes, count * dims)
-  const rows = new Float32Array(count * dims)
+  const rows = new Int8Array(bytes.buffer, bytes.byteOffset + 20 + wordBytes, count * dims)
+  const scale = new Float32Array(count)
   for (let i = 0; i < count; i++) {
     let norm = 0
-    for (let d = 0; d < dims; d++) norm += raw[i * dims + d] ** 2
-    const scale = 1 / (Math.sqrt(norm) || 1)
-    for (let d = 0; d < dims; d++) rows[i * dims + d] = raw[i * dims + d] * scale
+    for (let d = i * dims; d < (i + 1) * dims; d++) norm += rows[d] * rows[d]
+    scale[i] = 1 / (Math.sqrt(norm) || 1)
   }
-  return { dims, rank: new Map(list.map((w, i) => [w, i])), rows }
+  const rank = new Map<string, number>()
+  for (let i = 0; i < list.length; i++) rank.set(list[i], i)
+  return { dims, rank, rows, scale }
 }
 
 /** How much a word of this frequency rank says about a note: a/(a + p(w)) with Zipf's p(w) ≈ 0.1/rank. */
@@ -79,18 +85,32 @@ function unknownWordVector(word: string, dims: number): Float32Array {
   return v.map((x) => x / Math.sqrt(norm))
 }
 
-/** Adds the weighted vectors of `ws` to `into` (dims long). */
-function addWords(table: WordVectors, ws: readonly string[], into: Float32Array): void {
-  const { dims, rows } = table
-  for (const w of ws) {
-    const rank = lookUp(table, w)
-    if (rank === undefined) {
-      const v = unknownWordVector(stem(w), dims)
-      for (let d = 0; d < dims; d++) into[d] += v[d]
-    } else {
-      const weight = weightOfRank(rank)
-      for (let d = 0; d < dims; d++) into[d] += weight * rows[rank * dims + d]
+/** A word's weighted vector, as notes are made of them; each word is looked up once per run. */
+export type WordLookup = (word: string) => Float32Array
+
+export function wordLookup(table: WordVectors): WordLookup {
+  const { dims, rows, scale } = table
+  const known = new Map<string, Float32Array>()
+  return (word) => {
+    let v = known.get(word)
+    if (v) return v
+    const rank = lookUp(table, word)
+    if (rank === undefined) v = unknownWordVector(stem(word), dims)
+    else {
+      const weight = weightOfRank(rank) * scale[rank]
+      v = new Float32Array(dims)
+      for (let d = 0; d < dims; d++) v[d] = weight * rows[rank * dims + d]
     }
+    known.set(word, v)
+    return v
+  }
+}
+
+/** Adds the weighted vectors of `ws` to `into` (dims long). */
+function addWords(vectorOf: WordLookup, ws: readonly string[], into: Float32Array): void {
+  for (const w of ws) {
+    const v = vectorOf(w)
+    for (let d = 0; d < into.length; d++) into[d] += v[d]
   }
 }
 
@@ -102,59 +122,92 @@ function normalise(v: Float32Array): Float32Array {
 }
 
 /** One unit vector per note, rows of a single array (a note without words gets zeros). */
-export function noteVectors(table: WordVectors, texts: readonly string[]): Float32Array {
+export function noteVectors(table: WordVectors, texts: readonly string[], vectorOf = wordLookup(table)): Float32Array {
   const { dims } = table
   const out = new Float32Array(texts.length * dims)
-  texts.forEach((text, i) => {
+  for (let i = 0; i < texts.length; i++) {
     const v = out.subarray(i * dims, (i + 1) * dims)
-    addWords(table, words(text), v)
+    addWords(vectorOf, words(texts[i]), v)
     normalise(v)
-  })
+  }
+  return out
+}
+
+/** A phrase a note offers as a label: its words lower-cased, as written, and the key it counts under. */
+interface Phrase {
+  key: string
+  words: string[]
+  form: string
+}
+
+/**
+ * The label phrases of a note: each content word, and each two adjacent ones, keyed by their
+ * stems so "meeting room" and "meeting rooms" count as one.
+ */
+export function phrasesOf(text: string): Phrase[] {
+  const out: Phrase[] = []
+  for (const run of contentRuns(text)) {
+    const lower = run.map((w) => w.toLowerCase())
+    const stems = lower.map(stem)
+    for (let k = 0; k < run.length; k++) {
+      out.push({ key: stems[k], words: [lower[k]], form: run[k] })
+      if (k + 1 < run.length)
+        out.push({ key: `${stems[k]} ${stems[k + 1]}`, words: [lower[k], lower[k + 1]], form: `${run[k]} ${run[k + 1]}` })
+    }
+  }
   return out
 }
 
 /**
- * Names a group after the phrase from its notes (a word, or two adjacent words that several
- * notes use, as written) whose meaning is nearest the group's average; a phrase several notes
- * use gets a head start. Two words from one note are too often not a phrase ("laptop took").
+ * Names a group after the phrase from its notes whose meaning is nearest the group's average, as
+ * a person would head the group: a word, or two adjacent words that several notes use, written as
+ * most notes wrote it. A phrase several notes use gets a head start, a two-word phrase a little
+ * more (people name themes "Code reviews" rather than "Reviews"), and a word that reads as a verb
+ * or a manner ("explained", "slowly") a handicap: it rarely names a theme. Two words from one
+ * note are too often not a phrase ("laptop took").
  */
-export function labelByMeaning(table: WordVectors, texts: readonly string[], vectors: Float32Array): { label: string; terms: string[] } {
+export function labelByMeaning(
+  table: WordVectors,
+  phrases: readonly (readonly Phrase[])[],
+  vectors: Float32Array,
+  vectorOf = wordLookup(table),
+): { label: string; terms: string[] } {
   const { dims } = table
   const centre = new Float32Array(dims)
-  for (let i = 0; i < texts.length; i++) for (let d = 0; d < dims; d++) centre[d] += vectors[i * dims + d]
+  for (let i = 0; i < phrases.length; i++) for (let d = 0; d < dims; d++) centre[d] += vectors[i * dims + d]
   normalise(centre)
-  const candidates = new Map<string, { phrase: string; notes: Set<number> }>()
-  texts.forEach((text, i) => {
-    for (const run of contentRuns(text)) {
-      for (let k = 0; k < run.length; k++) {
-        for (const phrase of [run.slice(k, k + 1), run.slice(k, k + 2)]) {
-          const key = phrase.join(' ').toLowerCase()
-          const c = candidates.get(key) ?? { phrase: phrase.join(' '), notes: new Set<number>() }
-          c.notes.add(i)
-          candidates.set(key, c)
-        }
-      }
+  const candidates = new Map<string, { words: string[]; forms: Map<string, number>; notes: Set<number> }>()
+  phrases.forEach((ofNote, i) => {
+    for (const { key, words: ws, form } of ofNote) {
+      const c = candidates.get(key) ?? { words: ws, forms: new Map<string, number>(), notes: new Set<number>() }
+      c.forms.set(form, (c.forms.get(form) ?? 0) + 1)
+      c.notes.add(i)
+      candidates.set(key, c)
     }
   })
+  const v = new Float32Array(dims)
   const scored = [...candidates]
-    .filter(([key, c]) => !key.includes(' ') || c.notes.size > 1)
+    .filter(([, c]) => c.words.length === 1 || c.notes.size > 1)
     .map(([key, c]) => {
-      const v = normalise(addInto(table, key.split(' ')))
+      v.fill(0)
+      addWords(vectorOf, c.words, v)
+      normalise(v)
       let near = 0
       for (let d = 0; d < dims; d++) near += v[d] * centre[d]
-      return { key, phrase: c.phrase, score: near + (0.2 * (c.notes.size - 1)) / Math.max(1, texts.length - 1) }
+      const share = (c.notes.size - 1) / Math.max(1, phrases.length - 1)
+      const twoWords = c.words.length === 2 ? 0.1 : 0
+      const verbLike = c.words.length === 1 && /(ed|ly)$/.test(c.words[0]) ? 0.15 : 0
+      // As most notes wrote it; between equally common forms, the longer ("rooms" over "room").
+      let form = ''
+      let count = 0
+      for (const [f, k] of c.forms)
+        if (k > count || (k === count && (f.length > form.length || (f.length === form.length && f < form)))) [form, count] = [f, k]
+      return { key, form, score: near + 0.3 * share + twoWords - verbLike }
     })
   scored.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key))
   if (scored.length === 0) return { label: 'Theme', terms: [] }
-  const best = scored[0].phrase
-  const label = best[0].toUpperCase() + best.slice(1)
-  return { label, terms: scored.slice(0, 3).map((s) => s.key) }
-}
-
-function addInto(table: WordVectors, ws: string[]): Float32Array {
-  const v = new Float32Array(table.dims)
-  addWords(table, ws, v)
-  return v
+  const best = scored[0].form
+  return { label: best[0].toUpperCase() + best.slice(1), terms: scored.slice(0, 3).map((s) => s.form.toLowerCase()) }
 }
 
 /**
@@ -163,7 +216,10 @@ function addInto(table: WordVectors, ws: string[]): Float32Array {
  */
 export function meaningModel(notes: readonly NoteText[], table: WordVectors, onProgress?: (fraction: number) => void): ClusterModel {
   const texts = notes.map((n) => n.text)
-  const vectors = noteVectors(table, texts)
+  const vectorOf = wordLookup(table)
+  const vectors = noteVectors(table, texts, vectorOf)
+  // Each note's label phrases, found when a group of it is first named, kept for the slider's next cut.
+  const phrases: Phrase[][] = []
   const n = notes.length
   const sim = similarityMatrix(vectors, table.dims, onProgress && ((done) => onProgress((0.8 * done) / n)))
   const merges = averageLinkage(sim, n)
@@ -178,8 +234,9 @@ export function meaningModel(notes: readonly NoteText[], table: WordVectors, onP
       members.forEach((m, k) => memberVectors.set(vectors.subarray(m * dims, (m + 1) * dims), k * dims))
       return labelByMeaning(
         table,
-        members.map((m) => texts[m]),
+        members.map((m) => (phrases[m] ??= phrasesOf(texts[m]))),
         memberVectors,
+        vectorOf,
       )
     },
   }

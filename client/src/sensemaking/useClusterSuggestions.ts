@@ -37,7 +37,10 @@ export function useClusterSuggestions(editor: Editor) {
   const dismissed = useRef(new Set<string>())
   const [state, setState] = useState<ClusterState>({ suggestions: [], busy: false, similarity: DEFAULT_SIMILARITY })
 
-  const loose = useCallback(() => unthemedNotes(editor.getCurrentPageShapes(), (s) => noteText(s as TLShape)), [editor])
+  const loose = useCallback(
+    (withText = true) => unthemedNotes(editor.getCurrentPageShapes(), (s) => (withText ? noteText(s as TLShape) : '')),
+    [editor],
+  )
 
   useEffect(() => () => worker.current?.terminate(), [])
 
@@ -48,7 +51,8 @@ export function useClusterSuggestions(editor: Editor) {
       w.onmessage = ({ data }: MessageEvent<ClusterAnswer>) => {
         if (data.type === 'progress') return setState((s) => (s.progress === undefined ? s : { ...s, progress: data.fraction }))
         clearTimeout(timer)
-        const stillLoose = new Set([...loose().values()].flat().map((n) => n.id))
+        // Which notes are still loose; their text is not needed (2,000 rich texts take a while to read).
+        const stillLoose = new Set([...loose(false).values()].flat().map((n) => n.id))
         const suggestions = data.clusters
           .map((c) => ({ ...c, ids: c.ids.filter((id) => stillLoose.has(id)) as TLShapeId[] }))
           .filter((c) => c.ids.length > 1 && !dismissed.current.has(c.ids.join(',')))
