@@ -25,6 +25,36 @@ describe('cluster suggestions by meaning', () => {
     expect(await food.count()).toBe(2)
     await e2e.shot(alice, 'clusters-suggested')
 
+    // With the slider and the message, the toolbar still fits: no button's words wrap onto a second
+    // line, on a laptop, a tablet or a phone (where whole controls may move to a second row).
+    for (const [width, height] of [
+      [1280, 800],
+      [820, 1180],
+      [390, 844],
+    ]) {
+      await alice.setViewportSize({ width, height })
+      await alice.waitForTimeout(1000)
+      await e2e.shot(alice, `clusters-toolbar-${width}`)
+      const toolbar = alice.getByRole('toolbar', { name: 'Sense-making' })
+      for (const name of ['Templates ▾', 'Group', 'Suggest clusters']) {
+        const button = toolbar.getByRole('button', { name, exact: true })
+        const lines = await button.evaluate((b) => {
+          const range = document.createRange()
+          range.selectNodeContents(b)
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size
+        })
+        expect(lines, `${name} at ${width}px`).toBe(1)
+      }
+      const box = (await toolbar.boundingBox())!
+      expect(box.x).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width).toBeLessThanOrEqual(width)
+      if (width === 1280) expect(box.height, 'one row at 1280px').toBeLessThan(50)
+      // Clear of the right-hand column's buttons: beside them, or below them on a phone.
+      const chip = (await alice.getByRole('button', { name: /silent round/ }).boundingBox())!
+      expect(box.x + box.width <= chip.x || box.y >= chip.y + chip.height, `clear of the silent round at ${width}px`).toBe(true)
+    }
+    await alice.setViewportSize({ width: 1280, height: 800 })
+
     // Stricter: no pair is that alike; looser again: both come back, without asking anew.
     const slider = alice.getByRole('slider', { name: 'How similar?' })
     await slider.fill('0.65')
