@@ -1,23 +1,15 @@
 /**
- * Sense-making rules for sticky notes: suggesting clusters of similar notes from their text
- * (TF-IDF vectors, cosine similarity, average-linkage agglomeration with a threshold), and the
+ * Sense-making rules for sticky notes: the words of a note, suggesting clusters of notes that
+ * share words (TF-IDF vectors, cosine similarity, average linkage: clusterTree.ts), and the
  * geometry of wrapping notes in a frame. Pure and local: no network, no model.
  */
 
 import { ancestorsOf } from './shapeTree.ts'
+import { averageLinkage, suggestionsAt, type ClusterModel, type ClusterSuggestion } from './clusterTree.ts'
 
 export interface NoteText {
   id: string
   text: string
-}
-
-export interface ClusterSuggestion {
-  /** Note ids in input order. */
-  ids: string[]
-  /** A suggested name from the cluster's most characteristic words, e.g. "Meetings / agenda". */
-  label: string
-  /** Those words, most characteristic first. */
-  terms: string[]
 }
 
 export interface ClusterOptions {
@@ -35,7 +27,8 @@ const STOP_WORDS = new Set(
     'hers him his how i if in into is isnt it its itself just lets like more most much must my no nor not now of off on once only ' +
     'or other our ours out over own really same she should so some such than that thats the their theirs them then there these ' +
     'they this those through to too under until up us very was we were what when where which while who whom why will with would ' +
-    'you your yours maybe need needs make makes made want lot lots thing things way ways new better good more less every many'
+    'you your yours maybe need needs make makes made want lot lots thing things way ways new better good more less every many ' +
+    'nobody somebody someone anybody anyone everybody everyone nothing something anything everything'
   ).split(' '),
 )
 
@@ -78,25 +71,25 @@ export function tokenize(text: string): string[] {
   return words(text).map(stem)
 }
 
-type Vector = Map<string, number>
-
-function cosine(a: Vector, b: Vector): number {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  for (const [t, v] of a) {
-    na += v * v
-    const w = b.get(t)
-    if (w) dot += v * w
+/**
+ * Runs of adjacent content words as people wrote them ("Release pipeline is flaky" gives
+ * [["Release", "pipeline"], ["flaky"]]): where a label's phrases come from.
+ */
+export function contentRuns(text: string): string[][] {
+  const runs: string[][] = [[]]
+  for (const w of text.replace(/['’]/g, '').match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const lower = w.toLowerCase()
+    if (lower.length > 1 && !STOP_WORDS.has(lower) && !/^\d+$/.test(lower)) runs[runs.length - 1].push(w)
+    else if (runs[runs.length - 1].length) runs.push([])
   }
-  for (const v of b.values()) nb += v * v
-  return dot === 0 ? 0 : dot / Math.sqrt(na * nb)
+  return runs.filter((r) => r.length)
 }
 
-export function suggestClusters(notes: readonly NoteText[], opts: ClusterOptions = {}): ClusterSuggestion[] {
-  const threshold = opts.threshold ?? 0.2
-  const labelTerms = opts.labelTerms ?? 2
-
+/**
+ * Comparing notes by the words they share (TF-IDF over stemmed words, cosine similarity): the
+ * fallback when the word vectors cannot load, and the way for languages they do not cover.
+ */
+export function wordsModel(notes: readonly NoteText[], labelTerms = 2): ClusterModel {
   // Remember how people actually wrote each stem, to label clusters with real words.
   const surface = new Map<string, Map<string, number>>()
   const tokens = notes.map((n) =>
@@ -114,52 +107,37 @@ export function suggestClusters(notes: readonly NoteText[], opts: ClusterOptions
   const n = notes.length
   // Smoothed idf: rare shared words weigh most, words in every note still count a little.
   const idf = (t: string) => Math.log((1 + n) / (1 + (df.get(t) ?? 0))) + 1
-  const vectors: Vector[] = tokens.map((ts) => {
-    const v: Vector = new Map()
+  const vectors = tokens.map((ts) => {
+    const v = new Map<string, number>()
     for (const t of ts) v.set(t, (v.get(t) ?? 0) + 1)
     for (const [t, tf] of v) v.set(t, tf * idf(t))
     return v
   })
 
-  // Average-linkage agglomeration: merge the two most similar groups while they are similar
-  // enough. Unlike connected components this does not chain unrelated notes through one link.
-  const sim = vectors.map((a) => vectors.map((b) => cosine(a, b)))
-  let groups: { members: number[] }[] = notes.map((_, i) => ({ members: [i] }))
-  // link[i][j]: average similarity between groups i and j (Lance–Williams update on merge).
-  const link = sim.map((row) => row.slice())
-  for (;;) {
-    let best = -1
-    let bi = -1
-    let bj = -1
-    for (let i = 0; i < groups.length; i++) {
-      for (let j = i + 1; j < groups.length; j++) {
-        if (link[i][j] > best) [best, bi, bj] = [link[i][j], i, j]
-      }
+  // Cosine similarities through an inverted index: only notes sharing a word meet.
+  const postings = new Map<string, [number, number][]>()
+  vectors.forEach((v, i) => {
+    const norm = Math.hypot(...v.values())
+    for (const [t, w] of v) {
+      const list = postings.get(t) ?? []
+      list.push([i, w / norm])
+      postings.set(t, list)
     }
-    if (bi < 0 || best < threshold) break
-    const si = groups[bi].members.length
-    const sj = groups[bj].members.length
-    for (let k = 0; k < groups.length; k++) {
-      const merged = (si * link[bi][k] + sj * link[bj][k]) / (si + sj)
-      link[bi][k] = merged
-      link[k][bi] = merged
-    }
-    groups[bi] = { members: [...groups[bi].members, ...groups[bj].members].sort((a, b) => a - b) }
-    groups = groups.filter((_, k) => k !== bj)
-    link.splice(bj, 1)
-    for (const row of link) row.splice(bj, 1)
-  }
+  })
+  const sim = new Float32Array(n * n)
+  for (const list of postings.values()) for (const [i, wi] of list) for (const [j, wj] of list) sim[i * n + j] += wi * wj
 
-  return groups
-    .filter((g) => g.members.length > 1)
-    .sort((a, b) => a.members[0] - b.members[0])
-    .map((g) => {
+  return {
+    method: 'words',
+    ids: notes.map((note) => note.id),
+    merges: averageLinkage(sim, n),
+    describe(members) {
       const weight = new Map<string, number>()
-      for (const i of g.members) {
+      for (const i of members) {
         for (const [t, v] of vectors[i]) weight.set(t, (weight.get(t) ?? 0) + v)
       }
       // Characteristic words are shared by several members; ties go to the rarer word.
-      const shared = (t: string) => g.members.filter((i) => vectors[i].has(t)).length
+      const shared = (t: string) => members.filter((i) => vectors[i].has(t)).length
       const stems = [...weight.keys()]
         .sort((a, b) => shared(b) - shared(a) || weight.get(b)! - weight.get(a)! || a.localeCompare(b))
         .slice(0, labelTerms)
@@ -168,8 +146,42 @@ export function suggestClusters(notes: readonly NoteText[], opts: ClusterOptions
         return forms[0][0]
       })
       const label = terms.length ? terms.map((t, i) => (i === 0 ? t[0].toUpperCase() + t.slice(1) : t)).join(' / ') : 'Theme'
-      return { ids: g.members.map((i) => notes[i].id), label, terms }
-    })
+      return { label, terms }
+    },
+  }
+}
+
+/** Clusters of notes that share words, named by those words ("Meetings / agenda"). */
+export function suggestClusters(notes: readonly NoteText[], opts: ClusterOptions = {}): ClusterSuggestion[] {
+  return suggestionsAt(wordsModel(notes, opts.labelTerms), opts.threshold)
+}
+
+/** Frames made by grouping notes into a theme carry this key in their meta. */
+export const THEME_META = 'theme'
+
+/** Most notes compared at once: the similarities of every pair take n² floats (36 MB here). */
+export const MAX_CLUSTER_NOTES = 3000
+
+/**
+ * The notes to suggest clusters for, as the browser and GET /api/boards/:id/clusters both find
+ * them: notes not yet in a theme frame, one bucket per container (a page, a template's frame),
+ * each in stacking order. Takes plain tldraw records.
+ */
+export function unthemedNotes(
+  shapes: readonly { id: string; type?: unknown; parentId?: unknown; index?: unknown; meta?: unknown }[],
+  textOf: (shape: (typeof shapes)[number]) => string,
+): Map<string, NoteText[]> {
+  const byId = new Map(shapes.map((s) => [s.id, s]))
+  const notes = shapes
+    .filter((s) => s.type === 'note' && !(byId.get(String(s.parentId))?.meta as Record<string, unknown> | undefined)?.[THEME_META])
+    .sort((a, b) => (String(a.index) < String(b.index) ? -1 : String(a.index) > String(b.index) ? 1 : 0))
+  const buckets = new Map<string, NoteText[]>()
+  for (const note of notes) {
+    const bucket = buckets.get(String(note.parentId)) ?? []
+    bucket.push({ id: note.id, text: textOf(note) })
+    buckets.set(String(note.parentId), bucket)
+  }
+  return buckets
 }
 
 export interface Box {

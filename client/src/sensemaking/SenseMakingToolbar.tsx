@@ -1,25 +1,20 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
-import { suggestClusters, TEMPLATES } from '@roundtable/shared'
+import { TEMPLATES } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { FormActions } from '../board/panelParts.tsx'
-import { groupNotes, insertTemplate, noteText, unthemedNotesByParent } from './actions.ts'
+import { groupNotes, insertTemplate } from './actions.ts'
+import { useClusterSuggestions, type ClusterState, type Suggestion } from './useClusterSuggestions.ts'
 import { useNoteIds } from './useNoteIds.ts'
 import './sensemaking.css'
-
-interface Suggestion {
-  key: string
-  ids: TLShapeId[]
-  label: string
-}
 
 /** Templates, grouping selected notes into a named theme, and local cluster suggestions. */
 export function SenseMakingToolbar() {
   const { editor } = useBoardContext()
   const [menuOpen, setMenuOpen] = useState(false)
   const [naming, setNaming] = useState<TLShapeId[]>()
-  const [suggestions, setSuggestions] = useState<Suggestion[]>([])
-  const [message, setMessage] = useState('')
+  const clusters = useClusterSuggestions(editor)
+  const [asked, setAsked] = useState(false)
   const menuRef = useRef<HTMLDivElement>(null)
   const selectedNotes = useNoteIds(editor, 'selected', { withDrafts: true })
 
@@ -41,26 +36,6 @@ export function SenseMakingToolbar() {
     else if (e.key === 'ArrowUp') items[(at - 1 + items.length) % items.length]?.focus()
     else return
     e.preventDefault()
-  }
-
-  const suggest = () => {
-    const found: Suggestion[] = []
-    for (const [parentId, notes] of unthemedNotesByParent(editor)) {
-      const clusters = suggestClusters(notes.map((n) => ({ id: n.id, text: noteText(n) })))
-      clusters.forEach((c, i) => found.push({ key: `${parentId}:${i}:${Date.now()}`, ids: c.ids as TLShapeId[], label: c.label }))
-    }
-    setSuggestions(found)
-    setMessage(
-      found.length
-        ? `${found.length} suggested cluster${found.length > 1 ? 's' : ''} shown on the board`
-        : 'No similar notes to cluster yet',
-    )
-  }
-
-  const drop = (s: Suggestion) => {
-    const rest = suggestions.filter((x) => x.key !== s.key)
-    setSuggestions(rest)
-    if (rest.length === 0) setMessage('')
   }
 
   return (
@@ -96,12 +71,16 @@ export function SenseMakingToolbar() {
         >
           Group{selectedNotes.length ? ` ${selectedNotes.length} note${selectedNotes.length > 1 ? 's' : ''}` : ''}
         </button>
-        <button onClick={suggest} title="Find notes with similar words, computed on this device">
+        <button
+          onClick={() => {
+            setAsked(true)
+            clusters.suggest()
+          }}
+          title="Find notes that mean similar things, computed on this device"
+        >
           Suggest clusters
         </button>
-        <span className="sm-message" role="status" aria-live="polite">
-          {message}
-        </span>
+        {asked && <ClusterStatus clusters={clusters} />}
       </div>
       {naming && (
         <NameGroup
@@ -115,14 +94,49 @@ export function SenseMakingToolbar() {
         />
       )}
       <SuggestionOverlay
-        suggestions={suggestions}
+        suggestions={clusters.suggestions}
         onAccept={(s, label) => {
           groupNotes(editor, s.ids, label, { pack: true })
-          drop(s)
+          clusters.drop(s)
           editor.focus()
         }}
-        onDismiss={drop}
+        onDismiss={clusters.drop}
       />
+    </>
+  )
+}
+
+/** How the suggestions stand, the progress of a long run, and the "How similar?" slider. */
+function ClusterStatus({ clusters }: { clusters: ClusterState & { regroup(similarity: number): void } }) {
+  const { suggestions, progress, busy, method, similarity, error } = clusters
+  const n = suggestions.length
+  const message = error
+    ? error
+    : busy && progress !== undefined
+      ? 'Comparing notes…'
+      : busy
+        ? ''
+        : n
+          ? `${n} suggested cluster${n > 1 ? 's' : ''} shown on the board${method === 'words' ? ' (by shared words)' : ''}`
+          : 'No similar notes to cluster'
+  return (
+    <>
+      {busy && progress !== undefined && <progress className="sm-progress" aria-label="Finding clusters" value={progress} max={1} />}
+      <span className="sm-message" role="status" aria-live="polite">
+        {message}
+      </span>
+      <label className="sm-similar" title="Higher: only notes that are very alike are grouped">
+        How similar?
+        <input
+          type="range"
+          min={0.05}
+          max={0.65}
+          step={0.05}
+          value={similarity}
+          disabled={busy && progress !== undefined}
+          onChange={(e) => clusters.regroup(Number(e.target.value))}
+        />
+      </label>
     </>
   )
 }

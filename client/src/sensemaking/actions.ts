@@ -9,11 +9,8 @@ import {
   type TLShape,
   type TLShapeId,
 } from 'tldraw'
-import { frameAround, packGrid, plainText, type Box, type Template } from '@roundtable/shared'
+import { frameAround, packGrid, plainText, THEME_META, type Box, type Template } from '@roundtable/shared'
 import { zoomToUncovered } from '../board/viewport.ts'
-
-/** Frames made by grouping notes into a theme carry this in their meta. */
-export const THEME_META = 'theme'
 
 /**
  * Inserts a template at the centre of the viewport as one undoable step; the binding writes it to
@@ -43,18 +40,6 @@ export function isNote(shape: TLShape | undefined): shape is TLShape & { type: '
 
 export function noteText(shape: TLShape): string {
   return plainText((shape.props as { richText?: unknown }).richText)
-}
-
-/** Notes that are not yet part of a theme, bucketed by the container they sit in. */
-export function unthemedNotesByParent(editor: Editor): Map<TLParentId, TLShape[]> {
-  const buckets = new Map<TLParentId, TLShape[]>()
-  for (const shape of editor.getCurrentPageShapesSorted()) {
-    if (!isNote(shape)) continue
-    const parent = editor.getShape(shape.parentId as TLShapeId)
-    if (parent?.meta[THEME_META]) continue
-    buckets.set(shape.parentId, [...(buckets.get(shape.parentId) ?? []), shape])
-  }
-  return buckets
 }
 
 interface GroupOptions {

@@ -13,6 +13,7 @@ import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
 import { OwnedElsewhereError } from '../cluster/ownership.ts'
 import { CLUSTER_SECRET_HEADER, presentsClusterSecret } from '../cluster/relay.ts'
+import { boardClusters, similarityOf } from '../clusters.ts'
 
 /**
  * Every /api/* route, in one table (no browser needed for any of them). `:id` is a board id (the
@@ -27,6 +28,7 @@ import { CLUSTER_SECRET_HEADER, presentsClusterSecret } from '../cluster/relay.t
  *   GET  /api/boards/:id/snapshots/:sid?format=json|md|tldr
  *   POST /api/boards/:id/snapshots/:sid/restore {by?}
  *   POST /api/boards/:id/fork {snapshotId?} -> {id, url}
+ *   GET  /api/boards/:id/clusters?similarity= -> {method, similarity, suggestions} (../clusters.ts)
  * Handlers throw; http/errors.ts turns what they throw into the status code and JSON error.
  */
 const MAX_BODY_BYTES = 16 * 1024
@@ -138,6 +140,10 @@ export function createApi(deps: {
     .add('GET', '/api/boards/:id/actions', async ({ res, url, params }) => {
       const id = await board(params)
       sendOutcomes(res, await snapshots.state(id), formatOf(url, ['json', 'csv'] as const))
+    })
+    .add('GET', '/api/boards/:id/clusters', async ({ res, url, params }) => {
+      const similarity = similarityOf(url)
+      sendJson(res, 200, await boardClusters(await snapshots.state(await board(params)), similarity, deps.log))
     })
     .add('GET', '/api/boards/:id/snapshots', async ({ res, url, params }) => {
       const page = await snapshots.list(await board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
