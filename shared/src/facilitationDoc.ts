@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
 import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
 import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
+import { handsState, nextToCall, type RaisedHand } from './facilitation/turns.ts'
 import { FACILITATION_KEY, AGENDA_KEY, SESSION_LOG_KEY } from './docKeys.ts'
 
 /**
@@ -206,4 +207,39 @@ export function endSession(doc: Y.Doc) {
 /** Summons travel by awareness; the log only remembers that one happened. */
 export function logSummon(doc: Y.Doc, actor: Actor, serverNow: number) {
   doc.transact(() => appendLog(doc, actor, { kind: 'summon' }, serverNow))
+}
+
+// Raised hands ----------------------------------------------------------------------------------
+
+/** Raises our hand (or, with `forBaton`, offers to take the baton); a hand already up keeps its place. */
+export function raiseHand(doc: Y.Doc, actor: Actor, serverNow: number, { forBaton = false } = {}) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.raise', forBaton: forBaton || undefined }, serverNow))
+}
+
+export function lowerHand(doc: Y.Doc, actor: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.lower' }, serverNow))
+}
+
+/** Lowers someone else's hand that was left up. */
+export function removeHand(doc: Y.Doc, actor: Actor, whose: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.remove', to: whose.id, toName: whose.name }, serverNow))
+}
+
+/**
+ * Calls the first person in the queue who is here, for the next turn; returns whom, or undefined
+ * when nobody is waiting. A call racing another for the same turn is void (see turns.ts).
+ */
+export function callNext(doc: Y.Doc, actor: Actor, present: ReadonlySet<string>, serverNow: number): RaisedHand | undefined {
+  const state = handsState(readLog(doc))
+  const next = nextToCall(state.queue, present)
+  if (next)
+    doc.transact(() => appendLog(doc, actor, { kind: 'hand.call', to: next.id, toName: next.name, turn: state.turn + 1 }, serverNow))
+  return next
+}
+
+/** The person called declines the turn. */
+export function passTurn(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const { called } = handsState(readLog(doc))
+  if (called?.id !== actor.id || called.passed) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.pass', turn: called.turn }, serverNow))
 }

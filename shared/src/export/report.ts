@@ -4,7 +4,8 @@ import { notesByFrame } from '../clustering.ts'
 import { boardParticipants, type ParticipantInfo } from '../participation.ts'
 import { readAgenda, readLog } from '../facilitationDoc.ts'
 import type { AgendaItem } from '../facilitation/agenda.ts'
-import { batonHolder, leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { batonHolder, describeEntry, leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { turnTakingActs } from '../facilitation/turns.ts'
 import { shapeText } from './richText.ts'
 import { pageIdOf } from '../shapeTree.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
@@ -279,6 +280,11 @@ export function buildReport(input: ReportInput): string {
       if (!byId.has(thread.shapeId) && isResolved(thread)) return []
       return [`- ${on}`, ...threadLines(thread, stamp)]
     }),
+  )
+
+  section(
+    'Turn-taking',
+    turnTakingActs(log).map((e) => `- ${stamp(e.at)}: ${inline(describeEntry(e))}`),
   )
 
   // Up to the report's time; someone who took the baton just then still shows.

@@ -15,6 +15,11 @@ export type LogKind =
   | 'timer.stop'
   | 'phase.start'
   | 'summon'
+  | 'hand.raise'
+  | 'hand.lower'
+  | 'hand.remove'
+  | 'hand.call'
+  | 'hand.pass'
   /** Written once into a fork: the history above it comes from the original board, and frees the baton. */
   | 'board.fork'
 
@@ -29,6 +34,11 @@ export const LOG_KINDS: readonly LogKind[] = [
   'timer.stop',
   'phase.start',
   'summon',
+  'hand.raise',
+  'hand.lower',
+  'hand.remove',
+  'hand.call',
+  'hand.pass',
   'board.fork',
 ]
 
@@ -41,7 +51,7 @@ export interface LogEntry {
   /** Participant id of who acted, and their name at the time. */
   by: string
   byName: string
-  /** baton.pass: to whom. */
+  /** baton.pass, hand.remove, hand.call: to whom. */
   to?: string
   toName?: string
   /** timer.start / timer.add: how long. */
@@ -49,6 +59,10 @@ export interface LogEntry {
   /** phase.start: which phase. */
   phaseId?: string
   phaseTitle?: string
+  /** hand.raise: an offer to take the baton. */
+  forBaton?: boolean
+  /** hand.call / hand.pass: which call (1, 2, …): two calls for the same turn are one call (see turns.ts). */
+  turn?: number
 }
 
 /** The one order every device replays the log in: time, then who, then entry id. */
@@ -96,7 +110,8 @@ export function readEntry(value: unknown): LogEntry | undefined {
   const v = value as Record<string, unknown>
   if (typeof v.id !== 'string' || typeof v.by !== 'string' || typeof v.at !== 'number' || !Number.isFinite(v.at)) return undefined
   if (!LOG_KINDS.includes(v.kind as LogKind)) return undefined
-  if (v.kind === 'baton.pass' && typeof v.to !== 'string') return undefined
+  if ((v.kind === 'baton.pass' || v.kind === 'hand.remove' || v.kind === 'hand.call') && typeof v.to !== 'string') return undefined
+  if ((v.kind === 'hand.call' || v.kind === 'hand.pass') && !Number.isInteger(v.turn)) return undefined
   return { ...(v as unknown as LogEntry), byName: typeof v.byName === 'string' ? v.byName : 'Someone' }
 }
 
@@ -228,6 +243,16 @@ export function describeEntry(e: LogEntry): string {
       return `${e.byName} started “${e.phaseTitle ?? 'a phase'}”`
     case 'summon':
       return `${e.byName} brought everyone to their view`
+    case 'hand.raise':
+      return `${e.byName} raised a hand${e.forBaton ? ' to take the baton' : ''}`
+    case 'hand.lower':
+      return `${e.byName} lowered their hand`
+    case 'hand.remove':
+      return `${e.byName} lowered ${e.toName ?? 'someone'}’s hand`
+    case 'hand.call':
+      return `${e.byName} called on ${e.toName ?? 'someone'}`
+    case 'hand.pass':
+      return `${e.byName} passed`
     case 'board.fork':
       return 'Forked into a new board: the acts above happened on the original, and nobody holds the baton here'
   }
