@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
-import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
+import { type LogEntry, makeEntry, randomId, readEntry, type RoundTurnEnd, sortLog } from './facilitation/log.ts'
+import { roundsState } from './facilitation/rounds.ts'
 import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
 import { handsState, nextToCall, type RaisedHand } from './facilitation/turns.ts'
 import { FACILITATION_KEY, AGENDA_KEY, SESSION_LOG_KEY } from './docKeys.ts'
@@ -242,4 +243,47 @@ export function passTurn(doc: Y.Doc, actor: Actor, serverNow: number) {
   const { called } = handsState(readLog(doc))
   if (called?.id !== actor.id || called.passed) return
   doc.transact(() => appendLog(doc, actor, { kind: 'hand.pass', turn: called.turn }, serverNow))
+}
+
+// Go-around rounds ------------------------------------------------------------------------------
+
+/** Starts a go-around with `order` (see roundOrder); does nothing while another is under way. */
+export function startRound(
+  doc: Y.Doc,
+  actor: Actor,
+  input: { prompt: string; minutesEach?: number | null; order: { id: string; name: string }[] },
+  serverNow: number,
+  roundId = randomId(),
+): string | undefined {
+  if (roundsState(readLog(doc)).active || input.order.length === 0) return undefined
+  const durationMs = input.minutesEach && input.minutesEach > 0 ? Math.round(input.minutesEach * MINUTE_MS) : undefined
+  doc.transact(() =>
+    appendLog(doc, actor, { kind: 'round.start', roundId, prompt: input.prompt.trim(), durationMs, order: input.order }, serverNow),
+  )
+  return roundId
+}
+
+/**
+ * Ends a turn (the speaker's "Done", anyone's "Skip", the timer, or its speaker having left):
+ * `seen`, the turn the actor saw (default: the one under way here). If the round has moved on
+ * since, the entry is void, so a late timer or a second click never ends the next person's turn.
+ */
+export function nextTurn(doc: Y.Doc, actor: Actor, reason: RoundTurnEnd, serverNow: number, seen?: { roundId: string; turn: number }) {
+  const round = roundsState(readLog(doc)).active
+  const at = seen ?? (round && { roundId: round.id, turn: round.current })
+  if (!at) return
+  const whose = round?.id === at.roundId ? round.turns[at.turn] : undefined
+  doc.transact(() => appendLog(doc, actor, { kind: 'round.next', ...at, reason, to: whose?.id, toName: whose?.name }, serverNow))
+}
+
+/** A latecomer puts themselves at the end of the round under way. */
+export function joinRound(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const round = roundsState(readLog(doc)).active
+  if (!round || round.turns.some((t) => t.id === actor.id)) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'round.join', roundId: round.id }, serverNow))
+}
+
+export function endRound(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const round = roundsState(readLog(doc)).active
+  if (round) doc.transact(() => appendLog(doc, actor, { kind: 'round.end', roundId: round.id }, serverNow))
 }

@@ -3,6 +3,11 @@ import {
   batonHolder,
   callNext,
   handsState,
+  joinRound,
+  nextTurn,
+  roundsState,
+  startRound,
+  turnRemainingMs,
   raiseHand,
   estimateOffset,
   newBoardId,
@@ -113,6 +118,24 @@ describe('facilitation through the real server', () => {
       expect(s.called).toMatchObject({ id: 'cat', turn: 1, byName: 'Ann' })
       expect(s.queue.map((h) => h.id)).toEqual(['ann'])
     }
+  })
+
+  it('a late joiner sees the go-around turn under way and its time left, and joins at the end', async () => {
+    const boardId = newBoardId()
+    const a = client(boardId)
+    await whenSynced(a)
+    const t = Date.now()
+    startRound(a.doc, ann, { prompt: 'One word', minutesEach: 2, order: [ann, bob] }, t)
+    nextTurn(a.doc, ann, 'done', t + 30_000)
+    await new Promise((r) => setTimeout(r, 200))
+    const late = client(boardId)
+    await whenSynced(late)
+    await eventually(() => expect(roundsState(readFacilitation(late.doc).log).active?.current).toBe(1))
+    const round = roundsState(readFacilitation(late.doc).log).active!
+    expect(round.turns[1].name).toBe('Bob')
+    expect(turnRemainingMs(round, t + 50_000)).toBe(100_000)
+    joinRound(late.doc, cat, t + 50_000)
+    await eventually(() => expect(roundsState(readFacilitation(a.doc).log).active?.turns.map((x) => x.id)).toEqual(['ann', 'bob', 'cat']))
   })
 
   it('concurrent step-forwards while disconnected converge once both reconnect', async () => {

@@ -5,6 +5,7 @@ import { useAwareness, useFacilitationState } from './hooks.ts'
 import { TimerBar } from './TimerBar.tsx'
 import { PeoplePanel } from './PeoplePanel.tsx'
 import { HandsPanel } from './HandsPanel.tsx'
+import { RoundPanel } from './RoundPanel.tsx'
 import { AgendaPanel } from './AgendaPanel.tsx'
 import { TimelinePanel } from './TimelinePanel.tsx'
 import { OutcomesPanel } from '../outcomes/OutcomesPanel.tsx'
@@ -34,6 +35,7 @@ export function FacilitationPanels() {
       <aside className="fac-dock" aria-label="Facilitation">
         <PeoplePanel me={me} offers={offers} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
         <HandsPanel me={me} log={state.log} people={people} />
+        <RoundPanel me={me} log={state.log} people={people} />
         <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
         <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
         <TimelinePanel log={state.log} people={people} />

@@ -25,7 +25,7 @@ function typingIn(target: EventTarget | null): boolean {
 
 /** Raised hands: a queue everyone sees and anyone can call from; the person called can pass. */
 export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; people: PresentParticipant[] }) {
-  const { doc } = useBoardContext()
+  const { doc, viewOnly } = useBoardContext()
   const clock = useServerClock()
   const { queue, called } = handsState(log)
   const now = useNow(1000, queue.length > 0)
@@ -38,6 +38,8 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
   const toggleRef = useRef(toggle)
   toggleRef.current = toggle
   useEffect(() => {
+    // A view-only visitor's change would be refused by the server (the panel's buttons are disabled too).
+    if (viewOnly) return
     const onKey = (e: KeyboardEvent) => {
       if (!isShortcut(e) || e.repeat || typingIn(e.target)) return
       e.preventDefault()
@@ -45,7 +47,7 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [])
+  }, [viewOnly])
 
   return (
     <section className="fac-panel fac-hands" aria-label="Raised hands">

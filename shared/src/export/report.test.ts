@@ -83,6 +83,24 @@ describe('Markdown session report', () => {
     )
   })
 
+  it('sums up each go-around: who spoke and for how long (whole seconds), who was skipped', () => {
+    const at = (m: number, s = 0) => Date.UTC(2025, 2, 14, 10, m, s)
+    const order = [
+      { id: 'p-ana', name: 'Ana' },
+      { id: 'p-ben', name: 'Ben' },
+      { id: 'p-cy', name: 'Cy' },
+    ]
+    const log: LogEntry[] = [
+      { id: 'a', kind: 'round.start', at: at(0), by: 'p-ana', byName: 'Ana', roundId: 'R', prompt: 'One word', order },
+      { id: 'b', kind: 'round.next', at: at(0, 42) + 999, by: 'p-ana', byName: 'Ana', roundId: 'R', turn: 0, reason: 'done' },
+      { id: 'c', kind: 'round.next', at: at(0, 50), by: 'p-cy', byName: 'Cy', roundId: 'R', turn: 1, reason: 'skip', toName: 'Ben' },
+      { id: 'd', kind: 'round.end', at: at(2), by: 'p-cy', byName: 'Cy', roundId: 'R' },
+    ]
+    const report = buildReport({ title: 'Rounds', now: at(5), participants: [], records: [], log })
+    expect(report).toContain('## Go-arounds\n\n- 10:00 “One word”: Ana 0:42, Ben skipped, Cy 1:10\n')
+    expect(report).toContain('- 10:00: Cy skipped Ben\n- 10:02: Cy ended the go-around\n')
+  })
+
   it('takes vote totals from closed votes only, the last closed vote winning for a note', () => {
     const doc = testBoardDoc()
     expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 0 })

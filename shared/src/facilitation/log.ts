@@ -20,6 +20,10 @@ export type LogKind =
   | 'hand.remove'
   | 'hand.call'
   | 'hand.pass'
+  | 'round.start'
+  | 'round.join'
+  | 'round.next'
+  | 'round.end'
   /** Written once into a fork: the history above it comes from the original board, and frees the baton. */
   | 'board.fork'
 
@@ -39,6 +43,10 @@ export const LOG_KINDS: readonly LogKind[] = [
   'hand.remove',
   'hand.call',
   'hand.pass',
+  'round.start',
+  'round.join',
+  'round.next',
+  'round.end',
   'board.fork',
 ]
 
@@ -61,9 +69,24 @@ export interface LogEntry {
   phaseTitle?: string
   /** hand.raise: an offer to take the baton. */
   forBaton?: boolean
-  /** hand.call / hand.pass: which call (1, 2, …): two calls for the same turn are one call (see turns.ts). */
+  /**
+   * hand.call / hand.pass: which call (1, 2, …): two calls for the same turn are one call (see turns.ts).
+   * round.next: the index of the turn it ends: two ends of one turn are one.
+   */
   turn?: number
+  /** round.*: which go-around. */
+  roundId?: string
+  /** round.start: what each person speaks to. */
+  prompt?: string
+  /** round.start: who speaks, in order (round.join adds its author at the end). */
+  order?: { id: string; name: string }[]
+  /** round.next: why the turn ended. */
+  reason?: RoundTurnEnd
 }
+
+/** How a go-around turn ended: the speaker said done, someone skipped it, its time ran out, its speaker had left. */
+export type RoundTurnEnd = 'done' | 'skip' | 'timeout' | 'away'
+export const ROUND_TURN_ENDS: readonly RoundTurnEnd[] = ['done', 'skip', 'timeout', 'away']
 
 /** The one order every device replays the log in: time, then who, then entry id. */
 export function compareEntries(a: LogEntry, b: LogEntry): number {
@@ -111,8 +134,15 @@ export function readEntry(value: unknown): LogEntry | undefined {
   if (typeof v.id !== 'string' || typeof v.by !== 'string' || typeof v.at !== 'number' || !Number.isFinite(v.at)) return undefined
   if (!LOG_KINDS.includes(v.kind as LogKind)) return undefined
   if ((v.kind === 'baton.pass' || v.kind === 'hand.remove' || v.kind === 'hand.call') && typeof v.to !== 'string') return undefined
-  if ((v.kind === 'hand.call' || v.kind === 'hand.pass') && !Number.isInteger(v.turn)) return undefined
+  if ((v.kind === 'hand.call' || v.kind === 'hand.pass' || v.kind === 'round.next') && !Number.isInteger(v.turn)) return undefined
+  if ((v.kind as string).startsWith('round.') && typeof v.roundId !== 'string') return undefined
+  if (v.kind === 'round.start' && !validOrder(v.order)) return undefined
+  if (v.kind === 'round.next' && !ROUND_TURN_ENDS.includes(v.reason as RoundTurnEnd)) return undefined
   return { ...(v as unknown as LogEntry), byName: typeof v.byName === 'string' ? v.byName : 'Someone' }
+}
+
+function validOrder(order: unknown): boolean {
+  return Array.isArray(order) && order.every((p) => p && typeof p.id === 'string' && typeof p.name === 'string')
 }
 
 /**
@@ -253,6 +283,20 @@ export function describeEntry(e: LogEntry): string {
       return `${e.byName} called on ${e.toName ?? 'someone'}`
     case 'hand.pass':
       return `${e.byName} passed`
+    case 'round.start':
+      return `${e.byName} started a go-around${e.prompt ? `: “${e.prompt}”` : ''}${e.durationMs ? ` (${mins(e.durationMs)} each)` : ''}`
+    case 'round.join':
+      return `${e.byName} joined the go-around`
+    case 'round.next':
+      return e.reason === 'timeout'
+        ? 'Time ran out: the go-around moved on'
+        : e.reason === 'away'
+          ? 'Skipped someone who left the go-around'
+          : e.reason === 'skip'
+            ? `${e.byName} skipped ${e.toName ?? 'a turn'}`
+            : `${e.byName} finished their turn`
+    case 'round.end':
+      return `${e.byName} ended the go-around`
     case 'board.fork':
       return 'Forked into a new board: the acts above happened on the original, and nobody holds the baton here'
   }

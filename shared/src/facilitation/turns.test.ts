@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { ann, bob, cat, entryMaker, syncDocs } from './testLog.ts'
 import { describeEntry, type LogEntry } from './log.ts'
-import { handsState, nextToCall } from './turns.ts'
+import { handsState, nextToCall, turnsTaken } from './turns.ts'
 import { callNext, lowerHand, passTurn, raiseHand, readLog, removeHand } from '../facilitationDoc.ts'
 
-let n = 0
-function e(kind: LogEntry['kind'], by: string, at: number, extra: Partial<LogEntry> = {}): LogEntry {
-  return { id: `e${String(n++).padStart(3, '0')}`, kind, by, byName: by.toUpperCase(), at, ...extra }
-}
+const e = entryMaker('e')
 const ids = (log: LogEntry[]) => handsState(log).queue.map((h) => h.id)
 
 describe('raised hands', () => {
@@ -95,6 +93,23 @@ describe('raised hands', () => {
     expect(nextToCall(queue, new Set(['dan']))).toBeUndefined()
   })
 
+  it('turns taken: calls not passed, and go-around turns spoken', () => {
+    const log = [
+      e('hand.raise', 'ann', 1),
+      e('hand.raise', 'bob', 2),
+      e('hand.call', 'cat', 3, { to: 'ann', turn: 1 }),
+      e('hand.call', 'cat', 4, { to: 'bob', turn: 2 }),
+      e('hand.pass', 'bob', 5, { turn: 2 }),
+      e('round.start', 'cat', 6, { roundId: 'R', order: [{ id: 'bob', name: 'Bob' }] }),
+      e('round.next', 'bob', 9, { roundId: 'R', turn: 0, reason: 'done' }),
+    ]
+    expect(turnsTaken(log)).toEqual({ ann: 1, bob: 1 })
+    expect(handsState(log).calls.map((c) => [c.id, c.passed])).toEqual([
+      ['ann', false],
+      ['bob', true],
+    ])
+  })
+
   it('the timeline says what happened', () => {
     expect(describeEntry(e('hand.raise', 'ann', 1, { forBaton: true, byName: 'Ann' }))).toBe('Ann raised a hand to take the baton')
     expect(describeEntry({ ...e('hand.call', 'cat', 2, { to: 'ann', toName: 'Ann', turn: 1 }), byName: 'Cat' })).toBe('Cat called on Ann')
@@ -103,23 +118,15 @@ describe('raised hands', () => {
 })
 
 describe('raised hands in the doc', () => {
-  const ann = { id: 'ann', name: 'Ann' }
-  const bob = { id: 'bob', name: 'Bob' }
-  const cat = { id: 'cat', name: 'Cat' }
-  const sync = (a: Y.Doc, b: Y.Doc) => {
-    Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
-    Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
-  }
-
   it('two docs calling next at once converge on one called person', () => {
     const [a, b] = [new Y.Doc(), new Y.Doc()]
     raiseHand(a, ann, 1000)
     raiseHand(a, bob, 1001)
-    sync(a, b)
+    syncDocs(a, b)
     const everyone = new Set(['ann', 'bob', 'cat'])
     expect(callNext(a, cat, everyone, 2000)?.id).toBe('ann')
     expect(callNext(b, bob, everyone, 2000)?.id).toBe('ann')
-    sync(a, b)
+    syncDocs(a, b)
     for (const d of [a, b]) {
       const state = handsState(readLog(d))
       expect(state.called).toMatchObject({ id: 'ann', turn: 1 })

@@ -1,4 +1,5 @@
 import { sortLog, type LogEntry } from './log.ts'
+import { roundsState, roundTurnsTaken } from './rounds.ts'
 
 /**
  * Raised hands, replayed from the session log like the baton, so every device that has the same
@@ -29,6 +30,8 @@ export interface HandsState {
   queue: RaisedHand[]
   /** The latest call, passed or not. */
   called: CalledTurn | undefined
+  /** Every call, oldest first. */
+  calls: CalledTurn[]
   /** The number of calls so far; the next call is for `turn + 1`. */
   turn: number
   /** Entries that changed nothing (a call that lost a race, a second lowering): the timeline leaves them out. */
@@ -39,6 +42,7 @@ export function handsState(entries: readonly LogEntry[]): HandsState {
   const hands = new Map<string, RaisedHand>()
   const voided = new Set<string>()
   let called: CalledTurn | undefined
+  const calls: CalledTurn[] = []
   let turn = 0
   for (const e of sortLog(entries)) {
     switch (e.kind) {
@@ -62,16 +66,17 @@ export function handsState(entries: readonly LogEntry[]): HandsState {
         }
         turn = e.turn
         called = { turn, id: e.to!, name: e.toName ?? 'Someone', at: e.at, byName: e.byName, passed: false }
+        calls.push(called)
         hands.delete(e.to!)
         break
       case 'hand.pass':
-        if (called && !called.passed && called.id === e.by && called.turn === e.turn) called = { ...called, passed: true }
+        if (called && !called.passed && called.id === e.by && called.turn === e.turn) called.passed = true
         else voided.add(e.id)
         break
     }
   }
   const queue = [...hands.values()].sort((a, b) => a.since - b.since || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return { queue, called, turn, voided }
+  return { queue, called, calls, turn, voided }
 }
 
 /** Whom "Call next" calls: the first hand in the queue whose person is here (those who left are skipped). */
@@ -79,8 +84,20 @@ export function nextToCall(queue: readonly RaisedHand[], present: ReadonlySet<st
   return queue.find((h) => present.has(h.id))
 }
 
-/** Turn-taking acts that changed something, in log order: for the report. */
+/** Acts that changed nothing: a call or a turn's end that lost a race, a second lowering. The timeline and the report leave them out. */
+export function voidedActs(entries: readonly LogEntry[]): Set<string> {
+  return new Set([...handsState(entries).voided, ...roundsState(entries).voided])
+}
+
+/** Turn-taking acts (hands, go-arounds) that changed something, in log order: for the report. */
 export function turnTakingActs(entries: readonly LogEntry[]): LogEntry[] {
-  const { voided } = handsState(entries)
-  return sortLog(entries).filter((e) => e.kind.startsWith('hand.') && !voided.has(e.id))
+  const voided = voidedActs(entries)
+  return sortLog(entries).filter((e) => (e.kind.startsWith('hand.') || e.kind.startsWith('round.')) && !voided.has(e.id))
+}
+
+/** Turns each person took: called from the queue (and did not pass), or spoke in a go-around. */
+export function turnsTaken(entries: readonly LogEntry[]): Record<string, number> {
+  const counts = roundTurnsTaken(roundsState(entries).rounds)
+  for (const c of handsState(entries).calls) if (!c.passed) counts[c.id] = (counts[c.id] ?? 0) + 1
+  return counts
 }
