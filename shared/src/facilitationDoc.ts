@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
 import { type LogEntry, makeEntry, randomId, readEntry, type RoundTurnEnd, sortLog } from './facilitation/log.ts'
 import { roundsState } from './facilitation/rounds.ts'
+import { presentationState, type PresentedFrame } from './facilitation/present.ts'
 import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
 import { handsState, nextToCall, type RaisedHand } from './facilitation/turns.ts'
 import { FACILITATION_KEY, AGENDA_KEY, SESSION_LOG_KEY } from './docKeys.ts'
@@ -286,4 +287,36 @@ export function joinRound(doc: Y.Doc, actor: Actor, serverNow: number) {
 export function endRound(doc: Y.Doc, actor: Actor, serverNow: number) {
   const round = roundsState(readLog(doc)).active
   if (round) doc.transact(() => appendLog(doc, actor, { kind: 'round.end', roundId: round.id }, serverNow))
+}
+
+// Presenting frames -----------------------------------------------------------------------------
+
+/** Presents `frames` in this order; if someone else is presenting, this takes over (and says so in the log). */
+export function startPresenting(
+  doc: Y.Doc,
+  actor: Actor,
+  frames: PresentedFrame[],
+  serverNow: number,
+  id = randomId(),
+): string | undefined {
+  if (frames.length === 0) return undefined
+  const current = presentationState(readLog(doc)).active
+  const from = current && current.presenter.id !== actor.id ? current.presenter : undefined
+  doc.transact(() =>
+    appendLog(doc, actor, { kind: 'present.start', roundId: id, order: frames, to: from?.id, toName: from?.name }, serverNow),
+  )
+  return id
+}
+
+/** The presenter shows frame `index` (Next/Previous). */
+export function showFrame(doc: Y.Doc, actor: Actor, index: number, serverNow: number) {
+  const p = presentationState(readLog(doc)).active
+  if (!p || p.presenter.id !== actor.id || index < 0 || index >= p.frames.length || index === p.index) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'present.step', roundId: p.id, turn: index, toName: p.frames[index].name }, serverNow))
+}
+
+/** Ends the presentation: its presenter stopping, or (`'away'`) someone's device seeing that the presenter left. */
+export function stopPresenting(doc: Y.Doc, actor: Actor, serverNow: number, reason?: 'away') {
+  const p = presentationState(readLog(doc)).active
+  if (p) doc.transact(() => appendLog(doc, actor, { kind: 'present.end', roundId: p.id, reason }, serverNow))
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
+import { sessionActs } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
@@ -66,9 +67,7 @@ describe('a go-around across browsers, one clock minutes off', () => {
     // Participation counts the turns taken; the timeline tells the round.
     await expect.poll(() => ann.locator('[data-participant="Ann"]').textContent()).toContain('1 turn')
     expect(await ann.locator('[data-participant="Ben"]').textContent()).not.toContain('turn')
-    await ann.getByText('Leadership timeline').click()
-    const acts = (await ann.getByRole('list', { name: 'Session log' }).locator('.fac-act').allTextContents()).reverse()
-    expect(acts).toEqual([
+    expect(await sessionActs(ann)).toEqual([
       'Ann started a go-around: “Check-in: one word for how you arrive” (0.1 min each)',
       'Ann finished their turn',
       'Cat skipped Ben',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
+import { atEachSize, sessionActs } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
@@ -15,20 +16,6 @@ const hands = (page: Page) => page.getByRole('region', { name: 'Raised hands' })
 const queue = (page: Page) => page.locator('[data-hand]').evaluateAll((els) => els.map((e) => e.getAttribute('data-hand')))
 const called = (page: Page) => page.locator('.fac-called-text').textContent()
 const shot = (page: Page, name: string) => e2e.shot(page, `turns-${name}`)
-
-/** Screenshots of the page at laptop, tablet and phone sizes, then back to the laptop. */
-async function shotSizes(page: Page, name: string) {
-  for (const [w, h] of [
-    [1280, 800],
-    [820, 1180],
-    [390, 844],
-  ]) {
-    await page.setViewportSize({ width: w, height: h })
-    await page.waitForTimeout(300)
-    await shot(page, `${name}-${w}x${h}`)
-  }
-  await page.setViewportSize({ width: 1280, height: 800 })
-}
 
 describe('raised hands across three browsers, one clock minutes off', () => {
   it('raise, queue, call next, pass, lower a forgotten hand, away people skipped, offer to take the baton', async () => {
@@ -47,7 +34,7 @@ describe('raised hands across three browsers, one clock minutes off', () => {
       await expect.poll(() => p.locator('[data-hand="Ben"] .fac-sub').textContent()).toMatch(/^waiting 0:0\d/)
     // The first in the queue is highlighted for everyone.
     expect(await cat.locator('[data-hand="Ben"]').getAttribute('class')).toContain('fac-next')
-    await shotSizes(ann, 'queue-ann')
+    await atEachSize(ann, (size) => shot(ann, `queue-ann-${size}`))
 
     // Ann calls next: Ben's turn, for everyone; he leaves the queue.
     await ann.getByRole('button', { name: 'Call next' }).click()
@@ -92,8 +79,7 @@ describe('raised hands across three browsers, one clock minutes off', () => {
     await expect.poll(() => ben.locator('.fac-baton-text').textContent()).toBe('You are facilitating')
 
     // The timeline tells it all, without a second "called" for one turn.
-    await ben.getByText('Leadership timeline').click()
-    const acts = (await ben.getByRole('list', { name: 'Session log' }).locator('.fac-act').allTextContents()).reverse()
+    const acts = await sessionActs(ben)
     expect(acts.filter((a) => /called on|passed$|hand/.test(a))).toEqual([
       'Ben raised a hand',
       'Cat raised a hand',

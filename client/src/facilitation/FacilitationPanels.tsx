@@ -6,6 +6,7 @@ import { TimerBar } from './TimerBar.tsx'
 import { PeoplePanel } from './PeoplePanel.tsx'
 import { HandsPanel } from './HandsPanel.tsx'
 import { RoundPanel } from './RoundPanel.tsx'
+import { PresentationBar, PresentPanel } from './Presentation.tsx'
 import { AgendaPanel } from './AgendaPanel.tsx'
 import { TimelinePanel } from './TimelinePanel.tsx'
 import { OutcomesPanel } from '../outcomes/OutcomesPanel.tsx'
@@ -36,11 +37,13 @@ export function FacilitationPanels() {
         <PeoplePanel me={me} offers={offers} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
         <HandsPanel me={me} log={state.log} people={people} />
         <RoundPanel me={me} log={state.log} people={people} />
+        <PresentPanel me={me} log={state.log} />
         <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
         <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
         <TimelinePanel log={state.log} people={people} />
         <OutcomesPanel />
       </aside>
+      <PresentationBar me={me} log={state.log} people={people} />
       <ReactionsLayer states={aware.states} editor={editor} />
       {summonedBy && (
         <div className="fac-toast" role="status">

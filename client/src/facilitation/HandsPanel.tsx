@@ -13,15 +13,11 @@ import {
   type PresentParticipant,
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
+import { typingIn } from './keys.ts'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 /** Shift+R raises or lowers our hand: tldraw leaves it free, and R is for "raise". */
 const isShortcut = (e: KeyboardEvent) => e.shiftKey && e.code === 'KeyR' && !e.altKey && !e.ctrlKey && !e.metaKey
-
-function typingIn(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null
-  return !!el && (el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')
-}
 
 /** Raised hands: a queue everyone sees and anyone can call from; the person called can pass. */
 export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; people: PresentParticipant[] }) {

@@ -24,6 +24,9 @@ export type LogKind =
   | 'round.join'
   | 'round.next'
   | 'round.end'
+  | 'present.start'
+  | 'present.step'
+  | 'present.end'
   /** Written once into a fork: the history above it comes from the original board, and frees the baton. */
   | 'board.fork'
 
@@ -47,6 +50,9 @@ export const LOG_KINDS: readonly LogKind[] = [
   'round.join',
   'round.next',
   'round.end',
+  'present.start',
+  'present.step',
+  'present.end',
   'board.fork',
 ]
 
@@ -72,13 +78,14 @@ export interface LogEntry {
   /**
    * hand.call / hand.pass: which call (1, 2, …): two calls for the same turn are one call (see turns.ts).
    * round.next: the index of the turn it ends: two ends of one turn are one.
+   * present.step: the index of the frame it shows.
    */
   turn?: number
-  /** round.*: which go-around. */
+  /** round.*: which go-around; present.*: which presentation. */
   roundId?: string
   /** round.start: what each person speaks to. */
   prompt?: string
-  /** round.start: who speaks, in order (round.join adds its author at the end). */
+  /** round.start: who speaks, in order (round.join adds its author at the end); present.start: the frames (id, name), in order. */
   order?: { id: string; name: string }[]
   /** round.next: why the turn ended. */
   reason?: RoundTurnEnd
@@ -135,8 +142,9 @@ export function readEntry(value: unknown): LogEntry | undefined {
   if (!LOG_KINDS.includes(v.kind as LogKind)) return undefined
   if ((v.kind === 'baton.pass' || v.kind === 'hand.remove' || v.kind === 'hand.call') && typeof v.to !== 'string') return undefined
   if ((v.kind === 'hand.call' || v.kind === 'hand.pass' || v.kind === 'round.next') && !Number.isInteger(v.turn)) return undefined
-  if ((v.kind as string).startsWith('round.') && typeof v.roundId !== 'string') return undefined
-  if (v.kind === 'round.start' && !validOrder(v.order)) return undefined
+  if (/^(round|present)\./.test(v.kind as string) && typeof v.roundId !== 'string') return undefined
+  if ((v.kind === 'round.start' || v.kind === 'present.start') && !validOrder(v.order)) return undefined
+  if (v.kind === 'present.step' && !Number.isInteger(v.turn)) return undefined
   if (v.kind === 'round.next' && !ROUND_TURN_ENDS.includes(v.reason as RoundTurnEnd)) return undefined
   return { ...(v as unknown as LogEntry), byName: typeof v.byName === 'string' ? v.byName : 'Someone' }
 }
@@ -297,6 +305,12 @@ export function describeEntry(e: LogEntry): string {
             : `${e.byName} finished their turn`
     case 'round.end':
       return `${e.byName} ended the go-around`
+    case 'present.start':
+      return `${e.byName} ${e.to ? `took over the presentation from ${e.toName ?? 'someone'}` : 'started presenting'} (${e.order?.length ?? 0} frames)`
+    case 'present.step':
+      return `${e.byName} showed frame ${(e.turn ?? 0) + 1}${e.toName ? `: ${e.toName}` : ''}`
+    case 'present.end':
+      return e.reason === 'away' ? 'The presentation ended: its presenter left' : `${e.byName} ended the presentation`
     case 'board.fork':
       return 'Forked into a new board: the acts above happened on the original, and nobody holds the baton here'
   }

@@ -1,5 +1,6 @@
 import { sortLog, type LogEntry } from './log.ts'
 import { roundsState, roundTurnsTaken } from './rounds.ts'
+import { presentationState } from './present.ts'
 
 /**
  * Raised hands, replayed from the session log like the baton, so every device that has the same
@@ -86,13 +87,13 @@ export function nextToCall(queue: readonly RaisedHand[], present: ReadonlySet<st
 
 /** Acts that changed nothing: a call or a turn's end that lost a race, a second lowering. The timeline and the report leave them out. */
 export function voidedActs(entries: readonly LogEntry[]): Set<string> {
-  return new Set([...handsState(entries).voided, ...roundsState(entries).voided])
+  return new Set([...handsState(entries).voided, ...roundsState(entries).voided, ...presentationState(entries).voided])
 }
 
-/** Turn-taking acts (hands, go-arounds) that changed something, in log order: for the report. */
+/** Turn-taking acts (hands, go-arounds, presentations) that changed something, in log order: for the report. */
 export function turnTakingActs(entries: readonly LogEntry[]): LogEntry[] {
   const voided = voidedActs(entries)
-  return sortLog(entries).filter((e) => (e.kind.startsWith('hand.') || e.kind.startsWith('round.')) && !voided.has(e.id))
+  return sortLog(entries).filter((e) => /^(hand|round|present)\./.test(e.kind) && !voided.has(e.id))
 }
 
 /** Turns each person took: called from the queue (and did not pass), or spoke in a go-around. */
