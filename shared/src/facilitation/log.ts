@@ -154,12 +154,14 @@ function validOrder(order: unknown): boolean {
 }
 
 /**
- * The entry that frees the baton in a fork, or undefined when nobody holds it. Dated just after
- * the last entry, not at the fork: the holder's stretch ends where the history does, so a fork
- * of an old session does not show someone leading until today.
+ * The entry that frees the baton in a fork (and ends whatever turn-taking was under way: hands,
+ * a go-around, a presentation, see `forkEntryFor` in turns.ts), or undefined when there is
+ * nothing to free (`busy`: turn-taking is under way). Dated just after the last entry, not at the
+ * fork: the holder's stretch ends where the history does, so a fork of an old session does not
+ * show someone leading until today.
  */
-export function forkEntry(entries: readonly LogEntry[]): LogEntry | undefined {
-  if (!batonHolder(entries)) return undefined
+export function forkEntry(entries: readonly LogEntry[], busy = false): LogEntry | undefined {
+  if (!batonHolder(entries) && !busy) return undefined
   return makeEntry(entries, { kind: 'board.fork', by: '', byName: '' }, 0)
 }
 

@@ -40,6 +40,9 @@ export function presentationState(entries: readonly LogEntry[]): PresentationSta
           active = { ...active!, index: e.turn! }
         else voided.add(e.id)
         break
+      case 'board.fork':
+        active = undefined
+        break
       case 'present.end':
         if (mine) active = undefined
         else voided.add(e.id)

@@ -53,6 +53,12 @@ export function roundsState(entries: readonly LogEntry[]): RoundsState {
     else round.endedAt = at
   }
   for (const e of sortLog(entries)) {
+    if (e.kind === 'board.fork' && active) {
+      // A fork ends the original's round where its history ends.
+      if (active.current < active.turns.length) advance(active, e.at, 'ended')
+      active.endedAt = e.at
+      active = undefined
+    }
     if (!e.kind.startsWith('round.')) continue
     const mine = active && active.id === e.roundId
     switch (e.kind) {

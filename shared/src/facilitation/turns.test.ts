@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { ann, bob, cat, entryMaker, syncDocs } from './testLog.ts'
 import { describeEntry, type LogEntry } from './log.ts'
-import { handsState, nextToCall, turnsTaken } from './turns.ts'
+import { forkEntryFor, handsState, nextToCall, turnsTaken } from './turns.ts'
+import { roundsState } from './rounds.ts'
+import { presentationState } from './present.ts'
 import { callNext, lowerHand, passTurn, raiseHand, readLog, removeHand } from '../facilitationDoc.ts'
 
 const e = entryMaker('e')
@@ -108,6 +110,27 @@ describe('raised hands', () => {
       ['ann', false],
       ['bob', true],
     ])
+  })
+
+  it('a fork frees the baton and ends hands, the call, a go-around and a presentation under way', () => {
+    const calm = [e('hand.raise', 'ann', 1), e('hand.lower', 'ann', 2)]
+    expect(forkEntryFor(calm)).toBeUndefined()
+    const busy = [
+      e('hand.raise', 'ann', 1),
+      e('hand.raise', 'bob', 2),
+      e('hand.call', 'cat', 3, { to: 'bob', turn: 1 }),
+      e('round.start', 'cat', 4, { roundId: 'R', order: [{ id: 'ann', name: 'Ann' }] }),
+      e('present.start', 'cat', 5, { roundId: 'P', order: [{ id: 'f', name: 'F' }] }),
+    ]
+    const fork = forkEntryFor(busy)!
+    expect(fork).toMatchObject({ kind: 'board.fork', at: 6 })
+    const after = [...busy, fork]
+    expect(handsState(after)).toMatchObject({ queue: [], called: undefined, turn: 1 })
+    expect(roundsState(after).active).toBeUndefined()
+    expect(roundsState(after).rounds[0].turns[0]).toMatchObject({ outcome: 'ended', end: 6 })
+    expect(presentationState(after).active).toBeUndefined()
+    // Each alone is reason enough to write one.
+    for (const prefix of [busy.slice(0, 1), busy.slice(3, 4), busy.slice(4)]) expect(forkEntryFor(prefix)).toBeDefined()
   })
 
   it('the timeline says what happened', () => {

@@ -1,4 +1,4 @@
-import { sortLog, type LogEntry } from './log.ts'
+import { forkEntry, sortLog, type LogEntry } from './log.ts'
 import { roundsState, roundTurnsTaken } from './rounds.ts'
 import { presentationState } from './present.ts'
 
@@ -70,6 +70,11 @@ export function handsState(entries: readonly LogEntry[]): HandsState {
         calls.push(called)
         hands.delete(e.to!)
         break
+      case 'board.fork':
+        // A fork starts without the hands and the call of the original's people.
+        hands.clear()
+        called = undefined
+        break
       case 'hand.pass':
         if (called && !called.passed && called.id === e.by && called.turn === e.turn) called.passed = true
         else voided.add(e.id)
@@ -101,4 +106,11 @@ export function turnsTaken(entries: readonly LogEntry[]): Record<string, number>
   const counts = roundTurnsTaken(roundsState(entries).rounds)
   for (const c of handsState(entries).calls) if (!c.passed) counts[c.id] = (counts[c.id] ?? 0) + 1
   return counts
+}
+
+/** The entry to write into a fork: frees the baton and ends hands, go-arounds and presentations under way. */
+export function forkEntryFor(entries: readonly LogEntry[]): LogEntry | undefined {
+  const hands = handsState(entries)
+  const busy = hands.queue.length > 0 || !!hands.called || !!roundsState(entries).active || !!presentationState(entries).active
+  return forkEntry(entries, busy)
 }
