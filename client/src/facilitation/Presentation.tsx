@@ -14,6 +14,7 @@ import {
 } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { typingIn } from './keys.ts'
+import { actingDelay } from './actingOrder.ts'
 import { useServerClock } from '../board/serverClock.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
 
@@ -225,15 +226,15 @@ function usePresenterKeys(step: ((direction: -1 | 1) => void) | undefined, edito
   }, [on, editor])
 }
 
-/** The presenter leaving ends the presentation for all: written by one device (the first person here by id). */
+/** The presenter leaving ends the presentation for all: written by one device (see actingDelay). */
 function usePresenterGone(me: Actor, active: Presentation | undefined, people: PresentParticipant[], viewOnly: boolean) {
   const { doc } = useBoardContext()
   const clock = useServerClock()
   const gone = !!active && !people.some((p) => p.user.id === active.presenter.id)
-  const keeper = !viewOnly && people.map((p) => p.user.id).sort()[0] === me.id
+  const delay = actingDelay(me.id, people)
   useEffect(() => {
-    if (!gone || !keeper) return
-    const timer = setTimeout(() => stopPresenting(doc, me, clock.now(), 'away'), AWAY_GRACE_MS)
+    if (!gone || viewOnly) return
+    const timer = setTimeout(() => stopPresenting(doc, me, clock.now(), 'away'), AWAY_GRACE_MS + delay)
     return () => clearTimeout(timer)
-  }, [gone, keeper, doc, me, clock])
+  }, [gone, viewOnly, delay, doc, me, clock])
 }

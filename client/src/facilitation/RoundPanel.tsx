@@ -21,6 +21,7 @@ import {
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
 import { timeboxMinutes } from '../board/panelParts.tsx'
+import { actingDelay } from './actingOrder.ts'
 
 /** How long a speaker must be gone before their turn is skipped: a reload or a short drop is not leaving. */
 const AWAY_GRACE_MS = 4000
@@ -159,8 +160,8 @@ function StartForm({ me, people }: { me: Actor; people: PresentParticipant[] }) 
 
 /**
  * What nobody has to press: a latecomer joins the end of the round, the timer passes the turn on,
- * and the turn of someone who left is skipped. One device acts (the speaker's, else whoever is
- * first by id); if two do, the log keeps one (see rounds.ts).
+ * and the turn of someone who left is skipped. The speaker's device acts first (see actingDelay);
+ * if two do, the log keeps one (see rounds.ts).
  */
 function useRoundKeeper(me: Actor, active: Round | undefined, people: PresentParticipant[]) {
   const { doc, viewOnly, participant } = useBoardContext()
@@ -169,8 +170,7 @@ function useRoundKeeper(me: Actor, active: Round | undefined, people: PresentPar
   // Someone still choosing their name joins once they have one, so the round shows it.
   const canJoin = !viewOnly && participant.named
   const here = people.some((p) => p.user.id === turn?.id)
-  const firstHere = people.map((p) => p.user.id).sort()[0]
-  const keeper = !viewOnly && (here ? turn?.id === me.id : firstHere === me.id)
+  const delay = actingDelay(me.id, people, turn?.id)
   const inRound = !!active?.turns.some((t) => t.id === me.id)
   const roundId = active?.id
   const index = active?.current ?? 0
@@ -181,13 +181,13 @@ function useRoundKeeper(me: Actor, active: Round | undefined, people: PresentPar
   }, [roundId, inRound, canJoin, doc, me, clock])
 
   useEffect(() => {
-    if (!roundId || !keeper) return
+    if (!roundId || viewOnly) return
     const seen = { roundId, turn: index }
     const timer = !here
-      ? setTimeout(() => nextTurn(doc, me, 'away', clock.now(), seen), AWAY_GRACE_MS)
+      ? setTimeout(() => nextTurn(doc, me, 'away', clock.now(), seen), AWAY_GRACE_MS + delay)
       : endsAt !== undefined
-        ? setTimeout(() => nextTurn(doc, me, 'timeout', clock.now(), seen), Math.max(0, endsAt - clock.now()))
+        ? setTimeout(() => nextTurn(doc, me, 'timeout', clock.now(), seen), Math.max(0, endsAt - clock.now()) + delay)
         : undefined
     return () => clearTimeout(timer)
-  }, [roundId, index, keeper, here, endsAt, doc, me, clock])
+  }, [roundId, index, viewOnly, here, endsAt, delay, doc, me, clock])
 }
