@@ -50,6 +50,9 @@ describe('presenting frames to three browsers', () => {
     expect(await list()).toEqual(['Vision', 'Values', 'Goals', 'Initiatives', 'First steps'])
     await ann.getByRole('button', { name: 'Move Goals earlier' }).click()
     expect(await list()).toEqual(['Vision', 'Goals', 'Values', 'Initiatives', 'First steps'])
+    // Or drags one into place: First steps before Initiatives.
+    await ann.locator('[data-frame="First steps"]').dragTo(ann.locator('[data-frame="Initiatives"]'))
+    expect(await list()).toEqual(['Vision', 'Goals', 'Values', 'First steps', 'Initiatives'])
     await ann.getByRole('button', { name: 'Start presenting' }).click()
 
     // Ben and Cat see the first frame fitted to their screens.

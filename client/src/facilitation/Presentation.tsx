@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { useValue, type Editor, type TLShapeId } from 'tldraw'
 import {
   moveFrame,
+  moveFrameTo,
   presentationState,
   readingOrder,
   showFrame,
@@ -58,6 +59,12 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
     ? [...order.flatMap((id) => reading.find((f) => f.id === id) ?? []), ...reading.filter((f) => !order.includes(f.id))]
     : reading
   const move = (index: number, direction: -1 | 1) => setOrder(moveFrame(ordered, index, direction).map((f) => f.id))
+  // Drag a frame in the list to reorder it (the arrows do the same from the keyboard).
+  const dragged = useRef<number>(undefined)
+  const drop = (to: number) => {
+    if (dragged.current !== undefined) setOrder(moveFrameTo(ordered, dragged.current, to).map((f) => f.id))
+    dragged.current = undefined
+  }
   const start = () => {
     startPresenting(
       doc,
@@ -83,7 +90,14 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
         <>
           <ol className="fac-frame-list" aria-label="Frames to present">
             {ordered.map((f, i) => (
-              <li key={f.id} data-frame={f.name}>
+              <li
+                key={f.id}
+                data-frame={f.name}
+                draggable
+                onDragStart={() => (dragged.current = i)}
+                onDragOver={(e) => e.preventDefault()}
+                onDrop={() => drop(i)}
+              >
                 <span className="fac-muted">{i + 1}.</span>
                 <span className="fac-frame-name">{f.name}</span>
                 <span className="fac-row-actions">

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { ann, bob, cat, entryMaker, syncDocs } from './testLog.ts'
 import { describeEntry } from './log.ts'
-import { moveFrame, presentationState, readingOrder } from './present.ts'
+import { moveFrame, moveFrameTo, presentationState, readingOrder } from './present.ts'
 import { readLog, showFrame, startPresenting, stopPresenting } from '../facilitationDoc.ts'
 import { turnTakingActs } from './turns.ts'
 
@@ -27,6 +27,12 @@ describe('presentation order', () => {
     expect(moveFrame(['a', 'b', 'c'], 2, -1)).toEqual(['a', 'c', 'b'])
     expect(moveFrame(['a', 'b', 'c'], 0, -1)).toEqual(['a', 'b', 'c'])
     expect(moveFrame(['a', 'b', 'c'], 2, 1)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('a frame dragged to another place moves there; the others keep their order', () => {
+    expect(moveFrameTo(['a', 'b', 'c', 'd'], 3, 1)).toEqual(['a', 'd', 'b', 'c'])
+    expect(moveFrameTo(['a', 'b', 'c', 'd'], 0, 3)).toEqual(['b', 'c', 'd', 'a'])
+    expect(moveFrameTo(['a', 'b'], 0, 5)).toEqual(['a', 'b'])
   })
 })
 

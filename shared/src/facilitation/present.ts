@@ -74,11 +74,15 @@ export function readingOrder<F extends FrameBox>(frames: readonly F[]): F[] {
   return rows.flatMap((row) => row.sort((a, b) => a.x - b.x))
 }
 
-/** Moves one frame up (-1) or down (+1) in the order the presenter is preparing. */
-export function moveFrame<F>(frames: readonly F[], index: number, direction: -1 | 1): F[] {
-  const to = index + direction
-  if (to < 0 || to >= frames.length) return [...frames]
+/** Moves the frame at `from` to position `to` (a drag in the list), the others keeping their order. */
+export function moveFrameTo<F>(frames: readonly F[], from: number, to: number): F[] {
   const out = [...frames]
-  ;[out[index], out[to]] = [out[to], out[index]]
+  if (from < 0 || from >= out.length || to < 0 || to >= out.length) return out
+  out.splice(to, 0, ...out.splice(from, 1))
   return out
+}
+
+/** Moves one frame up (-1) or down (+1) in the order the presenter is preparing; the ends stay put. */
+export function moveFrame<F>(frames: readonly F[], index: number, direction: -1 | 1): F[] {
+  return moveFrameTo(frames, index, index + direction)
 }
