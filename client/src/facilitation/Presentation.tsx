@@ -17,7 +17,10 @@ import { useBoardContext } from '../board/BoardContext.tsx'
 import { typingIn } from './keys.ts'
 import { actingDelay } from './actingOrder.ts'
 import { useServerClock } from '../board/serverClock.tsx'
-import { zoomToUncovered } from '../board/viewport.ts'
+import { uncoveredScreenArea, zoomToUncovered } from '../board/viewport.ts'
+
+/** A free area narrower than this is no place to show a frame. */
+const SLIVER_PX = 240
 
 /** How long a presenter must be gone before the presentation ends: a reload or a short drop is not leaving. */
 const AWAY_GRACE_MS = 4000
@@ -196,6 +199,8 @@ function useFollowPresentation(
 ) {
   const placed = useRef<{ x: number; y: number; z: number }>(undefined)
   const frameId = active?.frames[active.index]?.id
+  // A resized window (or a phone turned) fits the frame again.
+  const screen = useValue('screen size', () => `${editor.getViewportScreenBounds().w}x${editor.getViewportScreenBounds().h}`, [editor])
   // A new presentation (or a takeover) brings everyone in again; a step does not.
   useEffect(() => setSteppedOut(false), [active?.id, presenting, setSteppedOut])
   useEffect(() => {
@@ -206,7 +211,10 @@ function useFollowPresentation(
     const pageId = editor.getAncestorPageId(shape)
     if (pageId && pageId !== editor.getCurrentPageId()) editor.setCurrentPage(pageId)
     editor.stopFollowingUser()
-    zoomToUncovered(editor, editor.getShapePageBounds(shape)!, { inset: 24, maxZoom: 2, rightColumn: true })
+    const bounds = editor.getShapePageBounds(shape)!
+    // On a phone the panels leave a sliver: the frame then takes the whole screen, under them.
+    if (uncoveredScreenArea(editor, { rightColumn: true }).w < SLIVER_PX) editor.zoomToBounds(bounds, { inset: 16, targetZoom: 2 })
+    else zoomToUncovered(editor, bounds, { inset: 24, maxZoom: 2, rightColumn: true })
     placed.current = editor.getCamera()
     // The presenter moves freely without a "Rejoin": their next step brings them back anyway.
     if (presenting) return
@@ -218,7 +226,7 @@ function useFollowPresentation(
       },
       { scope: 'session' },
     )
-  }, [editor, frameId, steppedOut, presenting, setSteppedOut])
+  }, [editor, frameId, steppedOut, presenting, setSteppedOut, screen])
 }
 
 /** Left and right arrows step the presentation, unless typing or moving selected shapes (tldraw's nudge). */
