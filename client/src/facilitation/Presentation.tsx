@@ -25,26 +25,30 @@ const SLIVER_PX = 240
 /** How long a presenter must be gone before the presentation ends: a reload or a short drop is not leaving. */
 const AWAY_GRACE_MS = 4000
 
-/** The frames at the top of the current page, where they are. */
-function useFrames(editor: Editor) {
+/** The frames at the top of the current page, where they are; only while `wanted` (a board of thousands of notes changes often). */
+function useFrames(editor: Editor, wanted: boolean) {
   return useValue(
     'frames',
     () =>
-      editor
-        .getCurrentPageShapes()
-        .filter((s) => s.type === 'frame' && s.parentId === editor.getCurrentPageId())
-        .map((s) => {
-          const b = editor.getShapePageBounds(s)!
-          return {
-            id: s.id as string,
-            name: String((s.props as { name?: string }).name || 'Untitled frame'),
-            x: b.x,
-            y: b.y,
-            w: b.w,
-            h: b.h,
-          }
-        }),
-    [editor],
+      wanted
+        ? editor.getSortedChildIdsForParent(editor.getCurrentPageId()).flatMap((id) => {
+            const s = editor.getShape(id)
+            const b = s?.type === 'frame' && editor.getShapePageBounds(s)
+            return b
+              ? [
+                  {
+                    id: s.id as string,
+                    name: String((s.props as { name?: string }).name || 'Untitled frame'),
+                    x: b.x,
+                    y: b.y,
+                    w: b.w,
+                    h: b.h,
+                  },
+                ]
+              : []
+          })
+        : [],
+    [editor, wanted],
   )
 }
 
@@ -52,7 +56,8 @@ function useFrames(editor: Editor) {
 export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
   const { doc, editor } = useBoardContext()
   const clock = useServerClock()
-  const frames = useFrames(editor)
+  const [open, setOpen] = useState(false)
+  const frames = useFrames(editor, open)
   const active = presentationState(log).active
   const [order, setOrder] = useState<string[]>()
   const [confirming, setConfirming] = useState(false)
@@ -80,7 +85,7 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
   const someoneElse = active && active.presenter.id !== me.id ? active.presenter.name : undefined
 
   return (
-    <details className="fac-panel fac-present">
+    <details className="fac-panel fac-present" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         Present frames
         {active && (
