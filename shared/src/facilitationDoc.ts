@@ -1,7 +1,10 @@
 import * as Y from 'yjs'
 import { type AgendaItem, normalizeItem, orderAtEnd, orderForMove, readAgendaItem, sortAgenda } from './facilitation/agenda.ts'
-import { type LogEntry, makeEntry, randomId, readEntry, sortLog } from './facilitation/log.ts'
+import { type LogEntry, makeEntry, randomId, readEntry, type RoundTurnEnd, sortLog } from './facilitation/log.ts'
+import { roundsState } from './facilitation/rounds.ts'
+import { presentationState, type PresentedFrame } from './facilitation/present.ts'
 import { addTime, MINUTE_MS, pauseTimer, readTimer, resumeTimer, startTimer, stopTimer, type TimerState } from './facilitation/timer.ts'
+import { handsState, nextToCall, type RaisedHand } from './facilitation/turns.ts'
 import { FACILITATION_KEY, AGENDA_KEY, SESSION_LOG_KEY } from './docKeys.ts'
 
 /**
@@ -206,4 +209,114 @@ export function endSession(doc: Y.Doc) {
 /** Summons travel by awareness; the log only remembers that one happened. */
 export function logSummon(doc: Y.Doc, actor: Actor, serverNow: number) {
   doc.transact(() => appendLog(doc, actor, { kind: 'summon' }, serverNow))
+}
+
+// Raised hands ----------------------------------------------------------------------------------
+
+/** Raises our hand (or, with `forBaton`, offers to take the baton); a hand already up keeps its place. */
+export function raiseHand(doc: Y.Doc, actor: Actor, serverNow: number, { forBaton = false } = {}) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.raise', forBaton: forBaton || undefined }, serverNow))
+}
+
+export function lowerHand(doc: Y.Doc, actor: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.lower' }, serverNow))
+}
+
+/** Lowers someone else's hand that was left up. */
+export function removeHand(doc: Y.Doc, actor: Actor, whose: Actor, serverNow: number) {
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.remove', to: whose.id, toName: whose.name }, serverNow))
+}
+
+/**
+ * Calls the first person in the queue who is here, for the next turn; returns whom, or undefined
+ * when nobody is waiting. A call racing another for the same turn is void (see turns.ts).
+ */
+export function callNext(doc: Y.Doc, actor: Actor, present: ReadonlySet<string>, serverNow: number): RaisedHand | undefined {
+  const state = handsState(readLog(doc))
+  const next = nextToCall(state.queue, present)
+  if (next)
+    doc.transact(() => appendLog(doc, actor, { kind: 'hand.call', to: next.id, toName: next.name, turn: state.turn + 1 }, serverNow))
+  return next
+}
+
+/** The person called declines the turn. */
+export function passTurn(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const { called } = handsState(readLog(doc))
+  if (called?.id !== actor.id || called.passed) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'hand.pass', turn: called.turn }, serverNow))
+}
+
+// Go-around rounds ------------------------------------------------------------------------------
+
+/** Starts a go-around with `order` (see roundOrder); does nothing while another is under way. */
+export function startRound(
+  doc: Y.Doc,
+  actor: Actor,
+  input: { prompt: string; minutesEach?: number | null; order: { id: string; name: string }[] },
+  serverNow: number,
+  roundId = randomId(),
+): string | undefined {
+  if (roundsState(readLog(doc)).active || input.order.length === 0) return undefined
+  const durationMs = input.minutesEach && input.minutesEach > 0 ? Math.round(input.minutesEach * MINUTE_MS) : undefined
+  doc.transact(() =>
+    appendLog(doc, actor, { kind: 'round.start', roundId, prompt: input.prompt.trim(), durationMs, order: input.order }, serverNow),
+  )
+  return roundId
+}
+
+/**
+ * Ends a turn (the speaker's "Done", anyone's "Skip", the timer, or its speaker having left):
+ * `seen`, the turn the actor saw (default: the one under way here). If the round has moved on
+ * since, the entry is void, so a late timer or a second click never ends the next person's turn.
+ */
+export function nextTurn(doc: Y.Doc, actor: Actor, reason: RoundTurnEnd, serverNow: number, seen?: { roundId: string; turn: number }) {
+  const round = roundsState(readLog(doc)).active
+  const at = seen ?? (round && { roundId: round.id, turn: round.current })
+  if (!at) return
+  const whose = round?.id === at.roundId ? round.turns[at.turn] : undefined
+  doc.transact(() => appendLog(doc, actor, { kind: 'round.next', ...at, reason, to: whose?.id, toName: whose?.name }, serverNow))
+}
+
+/** A latecomer puts themselves at the end of the round under way. */
+export function joinRound(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const round = roundsState(readLog(doc)).active
+  if (!round || round.turns.some((t) => t.id === actor.id)) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'round.join', roundId: round.id }, serverNow))
+}
+
+export function endRound(doc: Y.Doc, actor: Actor, serverNow: number) {
+  const round = roundsState(readLog(doc)).active
+  if (round) doc.transact(() => appendLog(doc, actor, { kind: 'round.end', roundId: round.id }, serverNow))
+}
+
+// Presenting frames -----------------------------------------------------------------------------
+
+/** Presents `frames` in this order; if someone else is presenting, this takes over (and says so in the log). */
+export function startPresenting(
+  doc: Y.Doc,
+  actor: Actor,
+  frames: PresentedFrame[],
+  serverNow: number,
+  id = randomId(),
+): string | undefined {
+  if (frames.length === 0) return undefined
+  const current = presentationState(readLog(doc)).active
+  const from = current && current.presenter.id !== actor.id ? current.presenter : undefined
+  doc.transact(() =>
+    appendLog(doc, actor, { kind: 'present.start', roundId: id, order: frames, to: from?.id, toName: from?.name }, serverNow),
+  )
+  return id
+}
+
+/** The presenter shows frame `index` (Next/Previous). */
+export function showFrame(doc: Y.Doc, actor: Actor, index: number, serverNow: number) {
+  const p = presentationState(readLog(doc)).active
+  if (!p || p.presenter.id !== actor.id || index < 0 || index >= p.frames.length || index === p.index) return
+  doc.transact(() => appendLog(doc, actor, { kind: 'present.step', roundId: p.id, turn: index, toName: p.frames[index].name }, serverNow))
+}
+
+/** Ends the presentation: its presenter stopping, or (`'away'`) someone's device seeing that the presenter left. */
+export function stopPresenting(doc: Y.Doc, actor: Actor, serverNow: number, reason?: 'away') {
+  const p = presentationState(readLog(doc)).active
+  if (p) doc.transact(() => appendLog(doc, actor, { kind: 'present.end', roundId: p.id, reason }, serverNow))
 }

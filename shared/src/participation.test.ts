@@ -70,6 +70,17 @@ describe('participation', () => {
     expect(summary.rows.map((r) => r.id)).toEqual(['ana', 'ben', 'cho', 'dev'])
   })
 
+  it('counts turns taken (raised hands, go-arounds): someone who spoke has been heard', () => {
+    const summary = summarise(fixedDoc(), { turns: { cho: 2, dev: 0 } })
+    expect(summary.rows.map((r) => [r.id, r.turns])).toEqual([
+      ['ana', 0],
+      ['ben', 0],
+      ['cho', 2],
+      ['dev', 0],
+    ])
+    expect(summary.notHeardFrom.map((r) => r.name)).toEqual(['Dev'])
+  })
+
   it('counts votes and baton time only when that data exists', () => {
     const without = summarise(fixedDoc())
     expect([without.showVotes, without.showBaton]).toEqual([false, false])

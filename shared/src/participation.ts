@@ -63,6 +63,8 @@ export interface ParticipationInput {
   votes?: Readonly<Record<string, number>>
   /** Who held the baton when, once the board has a facilitation log. */
   baton?: readonly BatonInterval[]
+  /** Turns taken per participant (called from the raised hands, or spoke in a go-around). */
+  turns?: Readonly<Record<string, number>>
   now: number
 }
 
@@ -77,7 +79,8 @@ export interface ParticipationRow {
   edits: number
   votes: number
   batonMs: number
-  /** Has written, edited or voted. */
+  turns: number
+  /** Has written, edited, voted or taken a turn. */
   heard: boolean
 }
 
@@ -105,6 +108,7 @@ export function participation(input: ParticipationInput): ParticipationSummary {
         edits: 0,
         votes: 0,
         batonMs: 0,
+        turns: 0,
         heard: false,
       }
       rows.set(id, r)
@@ -129,12 +133,13 @@ export function participation(input: ParticipationInput): ParticipationSummary {
     }
   }
   for (const [id, count] of Object.entries(input.votes ?? {})) if (count > 0) row(id).votes += count
+  for (const [id, count] of Object.entries(input.turns ?? {})) if (count > 0) row(id).turns += count
   for (const interval of input.baton ?? []) {
     row(interval.participantId).batonMs += Math.max(0, (interval.end ?? input.now) - interval.start)
   }
 
   const ordered = [...rows.values()].sort((a, b) => firstSeen(a.id) - firstSeen(b.id) || a.id.localeCompare(b.id))
-  for (const r of ordered) r.heard = r.notes > 0 || r.edits > 0 || r.votes > 0
+  for (const r of ordered) r.heard = r.notes > 0 || r.edits > 0 || r.votes > 0 || r.turns > 0
   return {
     rows: ordered,
     notHeardFrom: ordered.filter((r) => r.present && !r.heard),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { noteWithText, pan, writeSticky } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const SEVEN_MINUTES = 7 * 60_000
@@ -49,12 +49,6 @@ async function expectNoteNear(page: Page, text: string, at: Point) {
 
 function onScreen(p: Point | undefined) {
   return !!p && p.x > 0 && p.x < 1280 && p.y > 0 && p.y < 800
-}
-
-/** Pans the canvas as a person does, with the scroll wheel over empty canvas. */
-async function pan(page: Page, dx: number, dy: number) {
-  await page.mouse.move(900, 500)
-  for (let i = 0; i < 5; i++) await page.mouse.wheel(dx / 5, dy / 5)
 }
 
 describe('facilitation across two browsers whose clocks disagree', () => {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   batonHolder,
+  callNext,
+  handsState,
+  joinRound,
+  nextTurn,
+  roundsState,
+  startRound,
+  turnRemainingMs,
+  raiseHand,
   estimateOffset,
   newBoardId,
   passBaton,
@@ -84,6 +92,50 @@ describe('facilitation through the real server', () => {
         .join(),
     )
     expect(new Set(orders).size).toBe(1)
+  })
+
+  it('two people calling next at once call one person, for everyone', async () => {
+    const boardId = newBoardId()
+    const [a, b, c] = [client(boardId), client(boardId), client(boardId)]
+    await Promise.all([whenSynced(a), whenSynced(b), whenSynced(c)])
+    raiseHand(a.doc, ann, Date.now())
+    raiseHand(c.doc, cat, Date.now() + 1)
+    await eventually(() => expect(handsState(readFacilitation(b.doc).log).queue.map((h) => h.id)).toEqual(['ann', 'cat']))
+    // Offline, Ann sees only Cat as here; Bob sees everyone: each calls someone else for turn 1.
+    a.provider.disconnect()
+    b.provider.disconnect()
+    const t = Date.now() + 10
+    expect(callNext(a.doc, ann, new Set(['cat']), t)?.id).toBe('cat')
+    expect(callNext(b.doc, bob, new Set(['ann', 'bob', 'cat']), t)?.id).toBe('ann')
+    a.provider.connect()
+    b.provider.connect()
+    await eventually(() => {
+      for (const x of [a, b, c]) expect(readFacilitation(x.doc).log).toHaveLength(4)
+    })
+    const states = [a, b, c].map((x) => handsState(readFacilitation(x.doc).log))
+    // Same millisecond: the tie-break by participant id makes Ann's call the one, everywhere.
+    for (const s of states) {
+      expect(s.called).toMatchObject({ id: 'cat', turn: 1, byName: 'Ann' })
+      expect(s.queue.map((h) => h.id)).toEqual(['ann'])
+    }
+  })
+
+  it('a late joiner sees the go-around turn under way and its time left, and joins at the end', async () => {
+    const boardId = newBoardId()
+    const a = client(boardId)
+    await whenSynced(a)
+    const t = Date.now()
+    startRound(a.doc, ann, { prompt: 'One word', minutesEach: 2, order: [ann, bob] }, t)
+    nextTurn(a.doc, ann, 'done', t + 30_000)
+    await new Promise((r) => setTimeout(r, 200))
+    const late = client(boardId)
+    await whenSynced(late)
+    await eventually(() => expect(roundsState(readFacilitation(late.doc).log).active?.current).toBe(1))
+    const round = roundsState(readFacilitation(late.doc).log).active!
+    expect(round.turns[1].name).toBe('Bob')
+    expect(turnRemainingMs(round, t + 50_000)).toBe(100_000)
+    joinRound(late.doc, cat, t + 50_000)
+    await eventually(() => expect(roundsState(readFacilitation(a.doc).log).active?.turns.map((x) => x.id)).toEqual(['ann', 'bob', 'cat']))
   })
 
   it('concurrent step-forwards while disconnected converge once both reconnect', async () => {

@@ -35,3 +35,33 @@ export async function writeSticky(page: Page, at: { x: number; y: number }, text
   await page.keyboard.press('Escape')
   await noteWithText(page, text).waitFor()
 }
+
+/** Pans the canvas as a person does, with the scroll wheel over empty canvas. */
+export async function pan(page: Page, dx: number, dy: number) {
+  await page.mouse.move(900, 500)
+  for (let i = 0; i < 5; i++) await page.mouse.wheel(dx / 5, dy / 5)
+}
+
+/** Opens the leadership timeline and reads its acts, oldest first. */
+export async function sessionActs(page: Page): Promise<string[]> {
+  const log = page.getByRole('list', { name: 'Session log' })
+  if (!(await log.isVisible())) await page.getByText('Leadership timeline').click()
+  return (await log.locator('.fac-act').allTextContents()).reverse()
+}
+
+/** The sizes screenshots are looked at in: a laptop, a tablet and a phone. */
+export const SCREEN_SIZES = [
+  { width: 1280, height: 800 },
+  { width: 820, height: 1180 },
+  { width: 390, height: 844 },
+]
+
+/** Runs `shoot` with the page at each of SCREEN_SIZES (named `<width>x<height>`), then back at the laptop size. */
+export async function atEachSize(page: Page, shoot: (size: string) => Promise<void>) {
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize(size)
+    await page.waitForTimeout(300)
+    await shoot(`${size.width}x${size.height}`)
+  }
+  await page.setViewportSize(SCREEN_SIZES[0])
+}

@@ -6,6 +6,7 @@ const OVERLAYS: [selector: string, side: 'left' | 'top' | 'bottom'][] = [
   ['.fac-timer', 'top'],
   ['.sm-toolbar', 'top'],
   ['.tlui-main-toolbar', 'bottom'],
+  ['.fac-present-bar', 'bottom'],
 ]
 /** The right column (our dock and tldraw's style panel), for views that must clear it too. */
 const RIGHT_SELECTORS = ['.pv-dock', '.tlui-style-panel__wrapper']

@@ -1,9 +1,12 @@
 import { useMemo } from 'react'
-import { batonHolder, participantsFrom, type Actor } from '@roundtable/shared'
+import { batonHolder, handsState, participantsFrom, type Actor } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useAwareness, useFacilitationState } from './hooks.ts'
 import { TimerBar } from './TimerBar.tsx'
 import { PeoplePanel } from './PeoplePanel.tsx'
+import { HandsPanel } from './HandsPanel.tsx'
+import { RoundPanel } from './RoundPanel.tsx'
+import { PresentationBar, PresentPanel } from './Presentation.tsx'
 import { AgendaPanel } from './AgendaPanel.tsx'
 import { TimelinePanel } from './TimelinePanel.tsx'
 import { OutcomesPanel } from '../outcomes/OutcomesPanel.tsx'
@@ -22,18 +25,25 @@ export function FacilitationPanels() {
   const me: Actor = useMemo(() => ({ id: participant.id, name: participant.name }), [participant.id, participant.name])
   const holder = batonHolder(state.log)
   const holderPresent = !!holder && people.some((p) => p.user.id === holder.id)
+  const present = new Set(people.map((p) => p.user.id))
+  // Only offers from people here reach the holder; the holder's own hand is no offer.
+  const offers = handsState(state.log).queue.filter((h) => h.forBaton && h.id !== holder?.id && present.has(h.id))
   const summonedBy = useSummonWatcher(aware.states, editor, awareness.clientID)
 
   return (
     <>
       <TimerBar doc={doc} me={me} timer={state.timer} phaseTitle={phaseTitle} />
       <aside className="fac-dock" aria-label="Facilitation">
-        <PeoplePanel me={me} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
+        <PeoplePanel me={me} offers={offers} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
+        <HandsPanel me={me} log={state.log} people={people} />
+        <RoundPanel me={me} log={state.log} people={people} />
+        <PresentPanel me={me} log={state.log} />
         <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
         <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
         <TimelinePanel log={state.log} people={people} />
         <OutcomesPanel />
       </aside>
+      <PresentationBar me={me} log={state.log} people={people} />
       <ReactionsLayer states={aware.states} editor={editor} />
       {summonedBy && (
         <div className="fac-toast" role="status">

@@ -8,6 +8,8 @@ import {
   type Actor,
   type BatonHolder,
   type PresentParticipant,
+  type RaisedHand,
+  raiseHand,
 } from '@roundtable/shared'
 import type { AwarenessView } from './hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
@@ -15,6 +17,8 @@ import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 interface Props {
   me: Actor
+  /** People with a hand up to take the baton, in queue order. */
+  offers: RaisedHand[]
   people: PresentParticipant[]
   aware: AwarenessView
   holder: BatonHolder | undefined
@@ -22,7 +26,7 @@ interface Props {
 }
 
 /** Who is here, who holds the baton, and following anyone's view with one click. */
-export function PeoplePanel({ me, people, aware, holder, holderPresent }: Props) {
+export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }: Props) {
   const { doc, editor, awareness } = useBoardContext()
   const myClientId = awareness.clientID
   // Re-rendered now and then so people turn idle without anyone moving.
@@ -63,6 +67,20 @@ export function PeoplePanel({ me, people, aware, holder, holderPresent }: Props)
           </button>
         )}
       </div>
+      {holder && holderPresent && !iHold && !offers.some((o) => o.id === me.id) && (
+        <button className="fac-link" onClick={() => raiseHand(doc, me, clock.now(), { forBaton: true })}>
+          ✋ Raise hand to take the baton
+        </button>
+      )}
+      {iHold &&
+        offers.map((o) => (
+          <div key={o.id} className="fac-offer" role="status" data-offer={o.name}>
+            <span>✋ {o.name} offers to take the baton</span>
+            <button className="fac-small" onClick={() => passBaton(doc, me, o, clock.now())}>
+              Pass 🎙️
+            </button>
+          </div>
+        ))}
       <ul className="fac-people-list person-list">
         {people.map(({ clientId, user }) => {
           const isMe = user.id === me.id

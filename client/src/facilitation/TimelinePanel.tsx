@@ -1,5 +1,13 @@
 import { memo } from 'react'
-import { batonTotals, describeEntry, formatRemaining, leadershipTimeline, type LogEntry, type PresentParticipant } from '@roundtable/shared'
+import {
+  voidedActs,
+  batonTotals,
+  describeEntry,
+  formatRemaining,
+  leadershipTimeline,
+  type LogEntry,
+  type PresentParticipant,
+} from '@roundtable/shared'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
 
 const FALLBACK_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#0c8599', '#1971c2', '#6741d9', '#c2255c']
@@ -19,6 +27,7 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
   const { estimate } = useServerClock()
   const stretches = leadershipTimeline(log, now)
   const totals = batonTotals(log, now)
+  const voided = voidedActs(log)
   const span = stretches.length ? stretches[stretches.length - 1].end - stretches[0].start : 0
   const localTime = (at: number) =>
     new Date(at - (estimate?.offsetMs ?? 0)).toLocaleTimeString([], {
@@ -60,11 +69,14 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
             ))}
           </ul>
           <ol className="fac-log" aria-label="Session log" reversed>
-            {[...log].reverse().map((e) => (
-              <li key={e.id}>
-                <span className="fac-muted">{localTime(e.at)}</span> <span className="fac-act">{describeEntry(e)}</span>
-              </li>
-            ))}
+            {[...log]
+              .reverse()
+              .filter((e) => !voided.has(e.id))
+              .map((e) => (
+                <li key={e.id}>
+                  <span className="fac-muted">{localTime(e.at)}</span> <span className="fac-act">{describeEntry(e)}</span>
+                </li>
+              ))}
           </ol>
         </>
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
+  turnsTaken,
   boardParticipants,
   formatDuration,
   participation,
@@ -88,7 +89,7 @@ export function ParticipationPanel() {
         .filter((s) => !s.meta.draft),
     [editor],
   )
-  const summary = participation({ shapes, participants: known, present, baton, now: now() })
+  const summary = participation({ shapes, participants: known, present, baton, turns: turnsTaken(log), now: now() })
   const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
   const invite = others.length
     ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
@@ -120,6 +121,7 @@ export function ParticipationPanel() {
                       r.notes > 0 ? plural(r.notes, 'note') : '',
                       r.edits > 0 ? plural(r.edits, 'edit') : '',
                       summary.showVotes && r.votes > 0 ? plural(r.votes, 'vote') : '',
+                      r.turns > 0 ? plural(r.turns, 'turn') : '',
                     ]
                       .filter(Boolean)
                       .join(' · ')

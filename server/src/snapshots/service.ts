@@ -9,7 +9,7 @@ import {
   boardToFile,
   closedVotesOnly,
   docFromUpdate,
-  forkEntry,
+  forkEntryFor,
   newBoardId,
   readLog,
   replaceBoardContent,
@@ -180,7 +180,7 @@ export class BoardSnapshots {
     try {
       const { meta, records, maps, arrays } = boardToFile(source)
       const log = arrays[SESSION_LOG_KEY] ?? []
-      const freed = forkEntry(readLog(source))
+      const freed = forkEntryFor(readLog(source))
       replaceBoardContent(
         doc,
         {

@@ -66,6 +66,41 @@ describe('Markdown session report', () => {
     expect(later).toContain('- 14 Mar 2025 23:50–1 Dec 2026 12:00: Ana led\n')
   })
 
+  it('tells the turn-taking: hands raised, who was called, passes; a call that lost a race is left out', () => {
+    const at = (m: number) => Date.UTC(2025, 2, 14, 10, m)
+    const log: LogEntry[] = [
+      { id: 'a', kind: 'hand.raise', at: at(0), by: 'p-ana', byName: 'Ana' },
+      { id: 'b', kind: 'hand.raise', at: at(1), by: 'p-ben', byName: 'Ben', forBaton: true },
+      { id: 'c', kind: 'hand.call', at: at(2), by: 'p-cy', byName: 'Cy', to: 'p-ana', toName: 'Ana', turn: 1 },
+      { id: 'd', kind: 'hand.call', at: at(2), by: 'p-dee', byName: 'Dee', to: 'p-ana', toName: 'Ana', turn: 1 },
+      { id: 'e', kind: 'hand.pass', at: at(3), by: 'p-ana', byName: 'Ana', turn: 1 },
+      { id: 'f', kind: 'hand.remove', at: at(4), by: 'p-cy', byName: 'Cy', to: 'p-ben', toName: 'Ben *B*' },
+    ]
+    const report = buildReport({ title: 'Turns', now: at(5), participants: [], records: [], log })
+    expect(report).toContain(
+      '## Turn-taking\n\n- 10:00: Ana raised a hand\n- 10:01: Ben raised a hand to take the baton\n- 10:02: Cy called on Ana\n' +
+        '- 10:03: Ana passed\n- 10:04: Cy lowered Ben \\*B\\*’s hand\n',
+    )
+  })
+
+  it('sums up each go-around: who spoke and for how long (whole seconds), who was skipped', () => {
+    const at = (m: number, s = 0) => Date.UTC(2025, 2, 14, 10, m, s)
+    const order = [
+      { id: 'p-ana', name: 'Ana' },
+      { id: 'p-ben', name: 'Ben' },
+      { id: 'p-cy', name: 'Cy' },
+    ]
+    const log: LogEntry[] = [
+      { id: 'a', kind: 'round.start', at: at(0), by: 'p-ana', byName: 'Ana', roundId: 'R', prompt: 'One word', order },
+      { id: 'b', kind: 'round.next', at: at(0, 42) + 999, by: 'p-ana', byName: 'Ana', roundId: 'R', turn: 0, reason: 'done' },
+      { id: 'c', kind: 'round.next', at: at(0, 50), by: 'p-cy', byName: 'Cy', roundId: 'R', turn: 1, reason: 'skip', toName: 'Ben' },
+      { id: 'd', kind: 'round.end', at: at(2), by: 'p-cy', byName: 'Cy', roundId: 'R' },
+    ]
+    const report = buildReport({ title: 'Rounds', now: at(5), participants: [], records: [], log })
+    expect(report).toContain('## Go-arounds\n\n- 10:00 “One word”: Ana 0:42, Ben skipped, Cy 1:10\n')
+    expect(report).toContain('- 10:00: Cy skipped Ben\n- 10:02: Cy ended the go-around\n')
+  })
+
   it('takes vote totals from closed votes only, the last closed vote winning for a note', () => {
     const doc = testBoardDoc()
     expect(closedVoteTotals(doc)).toMatchObject({ 'shape:v2': 3, 'shape:d1': 0 })

@@ -4,7 +4,18 @@ import { notesByFrame } from '../clustering.ts'
 import { boardParticipants, type ParticipantInfo } from '../participation.ts'
 import { readAgenda, readLog } from '../facilitationDoc.ts'
 import type { AgendaItem } from '../facilitation/agenda.ts'
-import { batonHolder, leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { batonHolder, describeEntry, leadershipTimeline, type LogEntry } from '../facilitation/log.ts'
+import { turnTakingActs } from '../facilitation/turns.ts'
+import { formatSpoken, roundsState, roundSummary, type SpokenTurn } from '../facilitation/rounds.ts'
+
+const OUTCOME_WORDS: Record<SpokenTurn['outcome'], string> = {
+  done: 'spoke',
+  timeout: 'spoke',
+  ended: 'spoke',
+  skip: 'skipped',
+  away: 'away',
+  'not reached': 'not reached',
+}
 import { shapeText } from './richText.ts'
 import { pageIdOf } from '../shapeTree.ts'
 import { votesMap } from '../privacy/brainstorm.ts'
@@ -279,6 +290,19 @@ export function buildReport(input: ReportInput): string {
       if (!byId.has(thread.shapeId) && isResolved(thread)) return []
       return [`- ${on}`, ...threadLines(thread, stamp)]
     }),
+  )
+
+  const spoke = (t: SpokenTurn) =>
+    t.spokeMs !== undefined ? `${inline(t.name)} ${formatSpoken(t.spokeMs)}` : `${inline(t.name)} ${OUTCOME_WORDS[t.outcome]}`
+  section(
+    'Go-arounds',
+    roundsState(log).rounds.map(
+      (r) => `- ${stamp(r.startedAt)} ${r.prompt ? `“${inline(r.prompt)}”` : 'Go-around'}: ${roundSummary(r).map(spoke).join(', ')}`,
+    ),
+  )
+  section(
+    'Turn-taking',
+    turnTakingActs(log).map((e) => `- ${stamp(e.at)}: ${inline(describeEntry(e))}`),
   )
 
   // Up to the report's time; someone who took the baton just then still shows.

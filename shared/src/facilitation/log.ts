@@ -15,6 +15,18 @@ export type LogKind =
   | 'timer.stop'
   | 'phase.start'
   | 'summon'
+  | 'hand.raise'
+  | 'hand.lower'
+  | 'hand.remove'
+  | 'hand.call'
+  | 'hand.pass'
+  | 'round.start'
+  | 'round.join'
+  | 'round.next'
+  | 'round.end'
+  | 'present.start'
+  | 'present.step'
+  | 'present.end'
   /** Written once into a fork: the history above it comes from the original board, and frees the baton. */
   | 'board.fork'
 
@@ -29,6 +41,18 @@ export const LOG_KINDS: readonly LogKind[] = [
   'timer.stop',
   'phase.start',
   'summon',
+  'hand.raise',
+  'hand.lower',
+  'hand.remove',
+  'hand.call',
+  'hand.pass',
+  'round.start',
+  'round.join',
+  'round.next',
+  'round.end',
+  'present.start',
+  'present.step',
+  'present.end',
   'board.fork',
 ]
 
@@ -41,7 +65,7 @@ export interface LogEntry {
   /** Participant id of who acted, and their name at the time. */
   by: string
   byName: string
-  /** baton.pass: to whom. */
+  /** baton.pass, hand.remove, hand.call: to whom. */
   to?: string
   toName?: string
   /** timer.start / timer.add: how long. */
@@ -49,7 +73,27 @@ export interface LogEntry {
   /** phase.start: which phase. */
   phaseId?: string
   phaseTitle?: string
+  /** hand.raise: an offer to take the baton. */
+  forBaton?: boolean
+  /**
+   * hand.call / hand.pass: which call (1, 2, …): two calls for the same turn are one call (see turns.ts).
+   * round.next: the index of the turn it ends: two ends of one turn are one.
+   * present.step: the index of the frame it shows.
+   */
+  turn?: number
+  /** round.*: which go-around; present.*: which presentation. */
+  roundId?: string
+  /** round.start: what each person speaks to. */
+  prompt?: string
+  /** round.start: who speaks, in order (round.join adds its author at the end); present.start: the frames (id, name), in order. */
+  order?: { id: string; name: string }[]
+  /** round.next: why the turn ended. */
+  reason?: RoundTurnEnd
 }
+
+/** How a go-around turn ended: the speaker said done, someone skipped it, its time ran out, its speaker had left. */
+export type RoundTurnEnd = 'done' | 'skip' | 'timeout' | 'away'
+export const ROUND_TURN_ENDS: readonly RoundTurnEnd[] = ['done', 'skip', 'timeout', 'away']
 
 /** The one order every device replays the log in: time, then who, then entry id. */
 export function compareEntries(a: LogEntry, b: LogEntry): number {
@@ -96,17 +140,28 @@ export function readEntry(value: unknown): LogEntry | undefined {
   const v = value as Record<string, unknown>
   if (typeof v.id !== 'string' || typeof v.by !== 'string' || typeof v.at !== 'number' || !Number.isFinite(v.at)) return undefined
   if (!LOG_KINDS.includes(v.kind as LogKind)) return undefined
-  if (v.kind === 'baton.pass' && typeof v.to !== 'string') return undefined
+  if ((v.kind === 'baton.pass' || v.kind === 'hand.remove' || v.kind === 'hand.call') && typeof v.to !== 'string') return undefined
+  if ((v.kind === 'hand.call' || v.kind === 'hand.pass' || v.kind === 'round.next') && !Number.isInteger(v.turn)) return undefined
+  if (/^(round|present)\./.test(v.kind as string) && typeof v.roundId !== 'string') return undefined
+  if ((v.kind === 'round.start' || v.kind === 'present.start') && !validOrder(v.order)) return undefined
+  if (v.kind === 'present.step' && !Number.isInteger(v.turn)) return undefined
+  if (v.kind === 'round.next' && !ROUND_TURN_ENDS.includes(v.reason as RoundTurnEnd)) return undefined
   return { ...(v as unknown as LogEntry), byName: typeof v.byName === 'string' ? v.byName : 'Someone' }
 }
 
+function validOrder(order: unknown): boolean {
+  return Array.isArray(order) && order.every((p) => p && typeof p.id === 'string' && typeof p.name === 'string')
+}
+
 /**
- * The entry that frees the baton in a fork, or undefined when nobody holds it. Dated just after
- * the last entry, not at the fork: the holder's stretch ends where the history does, so a fork
- * of an old session does not show someone leading until today.
+ * The entry that frees the baton in a fork (and ends whatever turn-taking was under way: hands,
+ * a go-around, a presentation, see `forkEntryFor` in turns.ts), or undefined when there is
+ * nothing to free (`busy`: turn-taking is under way). Dated just after the last entry, not at the
+ * fork: the holder's stretch ends where the history does, so a fork of an old session does not
+ * show someone leading until today.
  */
-export function forkEntry(entries: readonly LogEntry[]): LogEntry | undefined {
-  if (!batonHolder(entries)) return undefined
+export function forkEntry(entries: readonly LogEntry[], busy = false): LogEntry | undefined {
+  if (!batonHolder(entries) && !busy) return undefined
   return makeEntry(entries, { kind: 'board.fork', by: '', byName: '' }, 0)
 }
 
@@ -228,6 +283,36 @@ export function describeEntry(e: LogEntry): string {
       return `${e.byName} started “${e.phaseTitle ?? 'a phase'}”`
     case 'summon':
       return `${e.byName} brought everyone to their view`
+    case 'hand.raise':
+      return `${e.byName} raised a hand${e.forBaton ? ' to take the baton' : ''}`
+    case 'hand.lower':
+      return `${e.byName} lowered their hand`
+    case 'hand.remove':
+      return `${e.byName} lowered ${e.toName ?? 'someone'}’s hand`
+    case 'hand.call':
+      return `${e.byName} called on ${e.toName ?? 'someone'}`
+    case 'hand.pass':
+      return `${e.byName} passed`
+    case 'round.start':
+      return `${e.byName} started a go-around${e.prompt ? `: “${e.prompt}”` : ''}${e.durationMs ? ` (${mins(e.durationMs)} each)` : ''}`
+    case 'round.join':
+      return `${e.byName} joined the go-around`
+    case 'round.next':
+      return e.reason === 'timeout'
+        ? 'Time ran out: the go-around moved on'
+        : e.reason === 'away'
+          ? 'Skipped someone who left the go-around'
+          : e.reason === 'skip'
+            ? `${e.byName} skipped ${e.toName ?? 'a turn'}`
+            : `${e.byName} finished their turn`
+    case 'round.end':
+      return `${e.byName} ended the go-around`
+    case 'present.start':
+      return `${e.byName} ${e.to ? `took over the presentation from ${e.toName ?? 'someone'}` : 'started presenting'} (${e.order?.length ?? 0} frames)`
+    case 'present.step':
+      return `${e.byName} showed frame ${(e.turn ?? 0) + 1}${e.toName ? `: ${e.toName}` : ''}`
+    case 'present.end':
+      return e.reason === 'away' ? 'The presentation ended: its presenter left' : `${e.byName} ended the presentation`
     case 'board.fork':
       return 'Forked into a new board: the acts above happened on the original, and nobody holds the baton here'
   }
