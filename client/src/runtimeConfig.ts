@@ -5,13 +5,19 @@ interface RuntimeConfig extends Partial<SyncLimits> {
   tldrawLicenseKey: string | null
 }
 
-declare global {
-  interface Window {
-    __ROUNDTABLE_CONFIG__?: RuntimeConfig
+/** The server writes it into a meta element: the page's CSP lets no inline script run. */
+function readConfig(): RuntimeConfig | undefined {
+  if (typeof document === 'undefined') return undefined
+  const content = document.querySelector('meta[name="roundtable-config"]')?.getAttribute('content')
+  if (!content) return undefined
+  try {
+    return JSON.parse(content) as RuntimeConfig
+  } catch {
+    return undefined
   }
 }
 
-const config: RuntimeConfig | undefined = typeof window === 'undefined' ? undefined : window.__ROUNDTABLE_CONFIG__
+const config = readConfig()
 
 export const licenseKey = config?.tldrawLicenseKey ?? undefined
 

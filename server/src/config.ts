@@ -45,6 +45,10 @@ export interface ServerConfig {
   databaseUrl: string | undefined
   /** Several processes on one DATABASE_URL (ignored without it). */
   cluster: ClusterConfig
+  /** `Strict-Transport-Security` max-age in seconds, for deployments on TLS (undefined: no header). */
+  hstsMaxAgeSeconds: number | undefined
+  /** Origins besides the server's own whose pages may open the sync socket (`ALLOWED_ORIGINS`). */
+  allowedOrigins: string[]
   /** Settings that work but are probably not what was meant; logged at start-up. */
   warnings?: string[]
 }
@@ -109,6 +113,24 @@ function clusterSecretFromEnv(raw: string | undefined): string | undefined {
   return raw
 }
 
+function allowedOriginsFromEnv(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return []
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim()
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {
+      parsed = undefined
+    }
+    // Compared as browsers send Origin: scheme://host[:port], nothing more.
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`ALLOWED_ORIGINS must be a comma-separated list of origins such as https://board.example.org; got "${origin}"`)
+    }
+    return origin
+  })
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const warnings: string[] = []
   const logLevel = env.LOG_LEVEL || 'info'
@@ -150,6 +172,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       leaseMs: intFromEnv(env, 'CLUSTER_LEASE_MS', 10_000, 1000, 600_000),
       testStallMs: intFromEnv(env, 'ROUNDTABLE_TEST_STALL_MS', 0, 0, 600_000),
     },
+    hstsMaxAgeSeconds: env.HSTS_MAX_AGE ? intFromEnv(env, 'HSTS_MAX_AGE', 0, 1, 2 * 365 * 24 * 3600) : undefined,
+    allowedOrigins: allowedOriginsFromEnv(env.ALLOWED_ORIGINS),
     warnings,
   }
 }

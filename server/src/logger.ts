@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { boardTag } from './boardTag.ts'
 
 export type { Logger }
 
@@ -52,10 +53,27 @@ class StdoutDestination implements DestinationStream {
 
 let stdout: StdoutDestination | undefined
 
-/** Structured JSON logs on stdout; never log board contents or secrets. */
-export function createLogger(level: string): Logger {
-  stdout ??= new StdoutDestination(process.stdout)
-  return pino({ level, base: { service: 'roundtable' } }, stdout)
+/** Fields that hold a board id (an edit link's key): logged as the board's tag instead. */
+const BOARD_ID_FIELDS: Record<string, string> = { boardId: 'board', forkId: 'fork' }
+
+/** A log line's fields with every board id replaced by its tag (see boardTag.ts), in place of it. */
+export function tagBoardIds(fields: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(BOARD_ID_FIELDS).some((field) => typeof fields[field] === 'string')) return fields
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (key in BOARD_ID_FIELDS && typeof value === 'string') out[BOARD_ID_FIELDS[key]] = boardTag(value)
+    else out[key] = value
+  }
+  return out
+}
+
+/**
+ * Structured JSON logs on stdout; never log board contents or secrets. Code logs `boardId` where
+ * it has one and the line says `board: <tag>` (pino does not pass a child's bindings through the
+ * formatter: give a child `board: boardTag(id)` itself).
+ */
+export function createLogger(level: string, destination: DestinationStream = (stdout ??= new StdoutDestination(process.stdout))): Logger {
+  return pino({ level, base: { service: 'roundtable' }, formatters: { log: tagBoardIds } }, destination)
 }
 
 /** Waits (at most `timeoutMs`) for queued log lines to reach a slow reader, e.g. before exiting. */

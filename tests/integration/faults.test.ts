@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 import { CloseCode, MESSAGE_REQUEST, brainstormMap, encodeRequest, newBoardId, requestClient } from '@roundtable/shared'
-import { metric } from './helpers.ts'
+import { boardTag, metric } from './helpers.ts'
 import { startServerProcess, tempDataDir, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { canMount, fill, mountSmallFs, type SmallFs } from '../support/tmpfs.ts'
@@ -115,7 +115,7 @@ describe('corrupt rows', () => {
     // The log line is written before the client is answered, but reaches us through another pipe.
     await eventually(() =>
       expect(restarted.output()).toMatch(
-        new RegExp(`"boardId":"${boardId}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`),
+        new RegExp(`"board":"${boardTag(boardId)}".*"corrupt":\\[\\{"table":"board_updates","seq":${target.seq}.*failed their checksum`),
       ),
     )
     expect(await metric(restarted, 'roundtable_corrupt_rows_total')).toBe(1)

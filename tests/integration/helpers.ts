@@ -2,6 +2,7 @@
  * Small helpers shared by the integration tests: bookkeeping so every server and client is
  * cleaned up, raw sockets for hostile input, and document snapshots to compare clients.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -198,4 +199,9 @@ export async function metric(server: ServerProcess, sample: string): Promise<num
   const text = await (await fetch(`${server.url}/metrics`)).text()
   const found = text.split('\n').find((l) => l.startsWith(sample + ' '))
   return found ? Number(found.split(' ')[1]) : 0
+}
+
+/** What the server's logs call a board (server/src/boardTag.ts): the first 12 hex digits of SHA-256 of its id. */
+export function boardTag(boardId: string): string {
+  return crypto.createHash('sha256').update(boardId).digest('hex').slice(0, 12)
 }

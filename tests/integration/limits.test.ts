@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
-import { metric, readDb, withTimeout } from './helpers.ts'
+import { boardTag, metric, readDb, withTimeout } from './helpers.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
 import { openRaw, syncFrame, type RawClient } from '../support/raw.ts'
@@ -85,7 +85,14 @@ describe('limits the page learns', () => {
     try {
       const server = await serverWith({ CLIENT_DIST: dist, MAX_FRAME_BYTES: '65536', MAX_BOARD_BYTES: '1048576' })
       const html = await (await fetch(`${server.url}/b/${newBoardId()}`)).text()
-      const config = JSON.parse(/window\.__ROUNDTABLE_CONFIG__=(\{.*?\})<\/script>/.exec(html)![1])
+      const attribute = /<meta name="roundtable-config" content="([^"]*)"/.exec(html)![1]
+      const config = JSON.parse(
+        attribute
+          .replace(/&quot;/g, '"')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&amp;/g, '&'),
+      )
       expect(config).toMatchObject({ maxFrameBytes: 65536, maxBoardBytes: 1048576 })
     } finally {
       fs.rmSync(dist, { recursive: true, force: true })
@@ -218,7 +225,9 @@ describe('board limits', () => {
     const c = client(server, boardC)
     await whenSynced(c)
     // The log arrives through a pipe, possibly after the client synced.
-    await eventually(() => expect(server.output()).toMatch(new RegExp(`"boardId":"${boardB}","why":"to make room".*board unloaded`)))
+    await eventually(() =>
+      expect(server.output()).toMatch(new RegExp(`"board":"${boardTag(boardB)}","why":"to make room".*board unloaded`)),
+    )
     expect(await metric(server, 'roundtable_boards_loaded')).toBe(2)
 
     const d = await raw(`${server.wsUrl}/${boardD}`)

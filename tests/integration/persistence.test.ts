@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { boardRecords } from '@roundtable/shared'
 import type { ServerProcess } from '../support/server.ts'
 import { eventually, type YClient } from '../support/yclient.ts'
-import { Harness, boardId, countRows, getJson, readDb, record, snapshot, stateVectorHex, withTimeout } from './helpers.ts'
+import { Harness, boardId, boardTag, countRows, getJson, readDb, record, snapshot, stateVectorHex, withTimeout } from './helpers.ts'
 
 const h = new Harness()
 
@@ -175,7 +175,7 @@ describe('compaction', () => {
 
     h.drop(writer)
     h.drop(peer)
-    const unloaded = new RegExp(`"boardId":"${board}"[^\\n]*"msg":"board unloaded"`)
+    const unloaded = new RegExp(`"board":"${boardTag(board)}"[^\\n]*"msg":"board unloaded"`)
     await eventually(() => expect(server.output()).toMatch(unloaded), 5_000)
     expect((await getJson(`${server.url}/readyz`)).body).toMatchObject({ status: 'ready', boardsLoaded: 0 })
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from './browser.ts'
 import { joinBoard, waitUntilOnBoard } from './e2e.ts'
@@ -26,6 +26,11 @@ export interface E2eSession {
   readonly server: ServerProcess
   /** Every request any page of the session made to somewhere other than 127.0.0.1. */
   readonly outsideRequests: string[]
+  /**
+   * Content-Security-Policy violations the session's pages reported since the last test ended,
+   * and pages served without a CSP. After every test both must be empty (checked here).
+   */
+  readonly cspProblems: string[]
   /** A page in a new browser profile (1280×800), closed when the file's tests end. */
   newPage(profile?: Profile): Promise<Page>
   /** Opens `pathname` on the server in a new profile and joins under `name` (see `joinBoard`). */
@@ -56,6 +61,7 @@ export function useE2eSession(defaults: Profile = {}): E2eSession {
   const contexts: BrowserContext[] = []
   const observers: Observer[] = []
   const outsideRequests: string[] = []
+  const cspProblems: string[] = []
 
   beforeAll(async () => {
     if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run "npm run build" first (npm test does)')
@@ -71,12 +77,22 @@ export function useE2eSession(defaults: Profile = {}): E2eSession {
     await server?.stop()
   })
 
+  // Every test runs its pages with the CSP the server sends, and must not trip it.
+  afterEach(() => {
+    const problems = cspProblems.splice(0)
+    expect(problems, 'CSP violations or pages without a CSP').toEqual([])
+  })
+
   const started = () => {
     if (!server || !browser) throw new Error('the e2e session is used before its beforeAll ran')
     return { server, browser }
   }
 
   function watch(page: Page) {
+    page.on('response', async (res) => {
+      if (res.request().resourceType() !== 'document' || !res.url().startsWith(started().server.url)) return
+      if (!(await res.headerValue('content-security-policy'))) cspProblems.push(`no CSP on ${res.url()}`)
+    })
     page.on('request', (req) => {
       const url = new URL(req.url())
       if (url.protocol !== 'data:' && url.protocol !== 'blob:' && url.hostname !== '127.0.0.1') outsideRequests.push(req.url())
@@ -92,11 +108,20 @@ export function useE2eSession(defaults: Profile = {}): E2eSession {
       return started().server
     },
     outsideRequests,
+    cspProblems,
 
     async newPage(profile = {}) {
       const { clockShiftMs, clipboard } = { ...defaults, ...profile }
       const context = await started().browser.newContext({ viewport: { width: 1280, height: 800 } })
       contexts.push(context)
+      // The browser's own report of each violation, from every page and frame of the profile.
+      await context.exposeBinding('__reportCspViolation', (_source, text: string) => void cspProblems.push(text))
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          const report = (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation
+          report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber}) ${e.sample}`)
+        })
+      })
       if (clockShiftMs) {
         await context.addInitScript((shift: number) => {
           const realNow = Date.now.bind(Date)

@@ -4,6 +4,10 @@ import { useBoardContext } from '../board/BoardContext.tsx'
 import { boardPath, navigate } from '../router.ts'
 import { snapshotsApi, type SnapshotInfo } from './snapshotsApi.ts'
 import { Dialog, DialogError } from './Dialog.tsx'
+import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite'
+
+// Our bundled fonts: without them the preview fetches tldraw's from its CDN, which the CSP refuses.
+const assetUrls = getAssetUrlsByImport()
 
 const KIND_LABEL: Record<SnapshotInfo['kind'], string | undefined> = {
   named: undefined,
@@ -142,7 +146,7 @@ export function SnapshotsDialog({ onClose }: { onClose: () => void }) {
             </button>
           </div>
           <div className="bf-preview-image">
-            <TldrawImage snapshot={preview.snapshot} background padding={16} />
+            <TldrawImage snapshot={preview.snapshot} assetUrls={assetUrls} background padding={16} />
           </div>
         </section>
       )}

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { decodeLinkFrame, encodeBroadcast, encodeClose, encodeFrame, LinkFrame } from './linkFrames.ts'
 import { BOARD_MOVED } from '../sync/rooms.ts'
+import { boardTag } from '../boardTag.ts'
 
 /** A connection on its board (sync/socketServer.ts): frames in, and leaving. */
 export interface BoardSession {
@@ -61,7 +62,7 @@ export function acceptBoardLink(
     metrics.connections.dec({ access: 'relayed' })
   }
   const open = (id: number, readOnly: boolean) => {
-    const clog = log.child({ boardId, link: id, ...(readOnly ? { viewOnly: true } : {}), relayed: true })
+    const clog = log.child({ board: boardTag(boardId), link: id, ...(readOnly ? { viewOnly: true } : {}), relayed: true })
     const close = (code: number, reason: string) => {
       if (!client.open) return
       if (ws.readyState === ws.OPEN) ws.send(encodeClose(id, code, reason))

@@ -5,6 +5,7 @@ import { sendJson, readJsonBody } from './json.ts'
 import { answerFor, ViewOnlyError } from './errors.ts'
 import { formatOf, sendBoard } from './boardFile.ts'
 import { sendOutcomes } from './outcomes.ts'
+import { redactPath } from '../boardTag.ts'
 import { VIEW_TOKEN_PATTERN, viewTokenFor } from '../access.ts'
 import { InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts'
 import type { BoardSnapshots } from '../snapshots/service.ts'
@@ -199,7 +200,7 @@ export function createApi(deps: {
         if (res.headersSent) return res.destroy()
         const answer = answerFor(err)
         if (answer) return sendJson(res, answer.status, answer.body, answer.headers)
-        deps.log.error({ err, path: url.pathname }, 'API request failed')
+        deps.log.error({ err, path: redactPath(url.pathname) }, 'API request failed')
         sendJson(res, 500, { error: 'internal error' })
       })
   }

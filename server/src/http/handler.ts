@@ -10,6 +10,8 @@ import type { Logger } from '../logger.ts'
 import type { ApiHandler } from './api.ts'
 import { createAccessGate } from './gate.ts'
 import { sendJson } from './json.ts'
+import { redactPath } from '../boardTag.ts'
+import { contentSecurityPolicy, setBaseSecurityHeaders } from './securityHeaders.ts'
 
 /**
  * The client's index.html with runtime config injected (the license key is not a build-time
@@ -23,15 +25,16 @@ function indexHtmlLoader(config: ServerConfig): () => string | undefined {
     maxFrameBytes: config.maxFrameBytes,
     maxBoardBytes: config.maxBoardBytes,
   }
-  // Escape "<" so the JSON cannot close the script element.
-  const script = `<script>window.__ROUNDTABLE_CONFIG__=${JSON.stringify(runtimeConfig).replace(/</g, '\\u003c')}</script>`
+  // A meta element, not an inline script: the CSP lets no inline script run. Escaped as an attribute value.
+  const json = JSON.stringify(runtimeConfig).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const meta = `<meta name="roundtable-config" content="${json}" />`
   return () => {
     if (!config.clientDist) return undefined
     const file = path.join(config.clientDist, 'index.html')
     const stat = fs.statSync(file, { throwIfNoEntry: false })
     if (!stat) return undefined
     if (cached?.mtimeMs !== stat.mtimeMs) {
-      cached = { mtimeMs: stat.mtimeMs, html: fs.readFileSync(file, 'utf8').replace('</head>', `${script}</head>`) }
+      cached = { mtimeMs: stat.mtimeMs, html: fs.readFileSync(file, 'utf8').replace('</head>', `${meta}</head>`) }
     }
     return cached.html
   }
@@ -96,6 +99,7 @@ export function createRequestHandler(
       : undefined
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    setBaseSecurityHeaders(res, config.hstsMaxAgeSeconds)
     const url = parseRequestUrl(req.url)
     if (url === undefined) return sendJson(res, 400, { error: 'malformed request target' })
     const { pathname } = url
@@ -132,7 +136,11 @@ export function createRequestHandler(
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
         return res.end('The client is not built. Run "npm run build" (npm start does this for you).\n')
       }
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        'content-security-policy': contentSecurityPolicy(req),
+      })
       return res.end(req.method === 'HEAD' ? undefined : html)
     }
     const notFound = () => {
@@ -150,7 +158,7 @@ export function createRequestHandler(
     } catch (err) {
       // One bad request must never take the process (and every board) down.
       deps.metrics.errors.inc({ kind: 'request' })
-      deps.log.error({ err, method: req.method, path: req.url?.split('?')[0].slice(0, 200) }, 'request failed; answered 400')
+      deps.log.error({ err, method: req.method, path: redactPath(req.url) }, 'request failed; answered 400')
       if (!res.headersSent) sendJson(res, 400, { error: 'bad request' })
       else res.destroy()
     }

@@ -83,7 +83,7 @@ export class BoardSnapshots {
   }
 
   private async requireBoard(boardId: string) {
-    if (!(await this.exists(boardId))) throw new NotFoundError(`no board ${boardId}`)
+    if (!(await this.exists(boardId))) throw new NotFoundError('no such board')
   }
 
   /** The board as it is now (as one update), for an export. */
@@ -109,7 +109,7 @@ export class BoardSnapshots {
   async list(boardId: string, page: { limit: number; before?: string }): Promise<{ snapshots: SnapshotInfo[]; next?: string }> {
     await this.requireBoard(boardId)
     const snapshots = await this.snapshots.list(boardId, { ...page, limit: page.limit + 1 })
-    if (!snapshots) throw new NotFoundError(`no snapshot ${page.before} on board ${boardId}`)
+    if (!snapshots) throw new NotFoundError(`no snapshot ${page.before} on this board`)
     if (snapshots.length <= page.limit) return { snapshots }
     snapshots.length = page.limit
     return { snapshots, next: snapshots[page.limit - 1].id }
@@ -118,7 +118,7 @@ export class BoardSnapshots {
   async get(boardId: string, snapshotId: string) {
     await this.requireBoard(boardId)
     const snapshot = await this.snapshots.get(boardId, snapshotId)
-    if (!snapshot) throw new NotFoundError(`no snapshot ${snapshotId} on board ${boardId}`)
+    if (!snapshot) throw new NotFoundError(`no snapshot ${snapshotId} on this board`)
     return snapshot
   }
 

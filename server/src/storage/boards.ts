@@ -1,3 +1,4 @@
+import { boardTag } from '../boardTag.ts'
 import type { MaybePromise } from './maybeAsync.ts'
 /**
  * Where boards live between server runs. Each board is a compacted state plus a log of the
@@ -35,7 +36,7 @@ export interface RowRef {
  */
 export class FencedError extends Error {
   constructor(boardId: string) {
-    super(`another process owns board ${boardId} now; nothing was written`)
+    super(`another process owns board ${boardTag(boardId)} now; nothing was written`)
   }
 }
 

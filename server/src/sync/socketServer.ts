@@ -9,6 +9,7 @@ import type { BoardStorage } from '../storage/boards.ts'
 import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
 import { parseRequestUrl } from '../http/handler.ts'
 import { heartbeat, wsConnection } from './connection.ts'
+import { boardTag, redactPath } from '../boardTag.ts'
 import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
 import { RefusedError } from './errors.ts'
 import { BOARD_MOVED, BoardsFullError, type Rooms } from './rooms.ts'
@@ -23,8 +24,21 @@ const HEARTBEAT_MS = 30_000
 function refuseUpgrade(socket: Duplex, status: number, message: string) {
   const reason = http.STATUS_CODES[status] ?? 'Error'
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
   )
+}
+
+/**
+ * Whether a browser page at `Origin` may open the sync socket: pages of this server (the Host they
+ * asked for, over http or https, as a TLS proxy may sit in front) and those of ALLOWED_ORIGINS.
+ * Stock Node clients send no Origin and pass: the check stops another site's page from using a
+ * visitor's ACCESS_TOKEN cookie (cross-site WebSocket hijacking), which a Node client has no part in.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true
+  if (allowed.includes(origin)) return true
+  if (!host) return false
+  return origin === `http://${host}` || origin === `https://${host}`
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -76,6 +90,10 @@ export function createSocketServer(
       return linkServer.handleUpgrade(req, socket, head, (ws) =>
         acceptBoardLink(ws, boardId, { join: joinBoard, metrics, log, heartbeatMs: HEARTBEAT_MS }),
       )
+    }
+    if (!originAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)) {
+      metrics.limitRejections.inc({ limit: 'origin' })
+      return refuseUpgrade(socket, 403, 'This page may not connect here: its origin is neither this server nor in ALLOWED_ORIGINS\n')
     }
     if (!accessAllowed(config.accessToken, presentedAccessToken(req, url).token)) {
       metrics.limitRejections.inc({ limit: 'access_token' })
@@ -174,7 +192,7 @@ export function createSocketServer(
 
   function onConnection(ws: WebSocket, req: http.IncomingMessage, boardId: string, readOnly: boolean) {
     const connId = nextConnId++
-    const clog = log.child({ boardId, connId, ...(readOnly ? { viewOnly: true } : {}) })
+    const clog = log.child({ board: boardTag(boardId), connId, ...(readOnly ? { viewOnly: true } : {}) })
     const refuse = (code: number, limit: string, reason: string) => {
       metrics.limitRejections.inc({ limit })
       clog.warn({ limit, code, reason }, 'closing connection: limit exceeded')
@@ -260,7 +278,7 @@ export function createSocketServer(
       } catch (err) {
         // One bad request must never take the process (and every board) down.
         metrics.errors.inc({ kind: 'request' })
-        log.error({ err, path: req.url?.split('?')[0].slice(0, 200) }, 'upgrade request failed; answered 400')
+        log.error({ err, path: redactPath(req.url) }, 'upgrade request failed; answered 400')
         if (socket.writable) refuseUpgrade(socket, 400, 'Bad request\n')
         else socket.destroy()
       }
