@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { RequestErrorCode, RequestOp, RequestOps } from './privacy/protocol.ts'
+import { parseJsonSafely } from './security/safeJson.ts'
 
 /**
  * Requests: a channel on the sync socket beside sync and awareness (votes, the anonymous
@@ -22,7 +23,7 @@ export function encodeRequest(payload: object): Uint8Array {
 
 /** Reads the JSON payload after the message type; throws on anything that is not a JSON object with a numeric id. */
 export function readRequestPayload(decoder: decoding.Decoder): { id: number; [key: string]: unknown } {
-  const value: unknown = JSON.parse(decoding.readVarString(decoder))
+  const value: unknown = parseJsonSafely(decoding.readVarString(decoder))
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('request is not a JSON object')
   const id = (value as { id?: unknown }).id
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new Error('request has no numeric id')

@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import type { SerializedSchema, TLRecord, TLStore } from 'tldraw'
-import { boardMeta, boardRecords, MODEL_VERSION, type JsonRecord } from '@roundtable/shared'
+import { boardMeta, boardRecords, MODEL_VERSION, neutraliseRecord, type JsonRecord } from '@roundtable/shared'
 
 /** Transaction origin of writes this binding makes, so it can ignore its own echoes. */
 export const BINDING_ORIGIN = Symbol('tldraw-binding')
@@ -45,6 +45,10 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
     opts.onNewerDoc(reason)
   }
 
+  // Anyone with the link writes records: a link to javascript: (which tldraw's validation would
+  // refuse, freezing the board) or a source that could run script is emptied before tldraw sees it.
+  const safe = (record: JsonRecord) => neutraliseRecord(record).record as unknown as TLRecord
+
   const writeSchema = () => {
     meta.set('schema', ourSchema)
     if (meta.get('modelVersion') !== MODEL_VERSION) meta.set('modelVersion', MODEL_VERSION)
@@ -53,7 +57,7 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
 
   // Load what the doc holds, migrating it forward if it was written with an older schema.
   const stored: Record<string, TLRecord> = {}
-  for (const [id, entry] of records.map) stored[id] = entry.val as unknown as TLRecord
+  for (const [id, entry] of records.map) stored[id] = safe(entry.val)
   if (Object.keys(stored).length > 0) {
     const theirSchema = (meta.get('schema') as SerializedSchema | undefined) ?? ourSchema
     const result = store.schema.migrateStoreSnapshot({ store: stored, schema: theirSchema })
@@ -94,7 +98,7 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
     const toPut: TLRecord[] = []
     changes.forEach((change, id) => {
       if (change.action === 'delete') toRemove.push(id as TLRecord['id'])
-      else toPut.push(change.newValue as unknown as TLRecord)
+      else toPut.push(safe(change.newValue!))
     })
     try {
       store.mergeRemoteChanges(() => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parseJsonSafely } from '@roundtable/shared'
 import { InvalidInputError } from '../errors.ts'
 import { BodyTooLargeError } from './errors.ts'
 
@@ -34,11 +35,11 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Re
       const text = Buffer.concat(chunks).toString('utf8').trim()
       if (!text) return resolve({})
       try {
-        const body = JSON.parse(text)
+        const body = parseJsonSafely(text)
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error()
-        resolve(body)
+        resolve(body as Record<string, unknown>)
       } catch {
-        reject(new InvalidInputError('the request body must be a JSON object'))
+        reject(new InvalidInputError('the request body must be a JSON object (nested at most 64 deep)'))
       }
     })
   })

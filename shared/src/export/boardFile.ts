@@ -3,6 +3,8 @@ import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
 import { AGENDA_KEY, FACILITATION_KEY, PARTICIPANTS_KEY, SESSION_LOG_KEY, VOTES_KEY } from '../docKeys.ts'
 import { SYNC_MESSAGE_OVERHEAD, type SyncLimits } from '../protocol.ts'
 import { formatBytes } from '../limits.ts'
+import { parseJsonSafely, UnsafeJsonError } from '../security/safeJson.ts'
+import { neutraliseRecord } from '../security/urls.ts'
 
 /**
  * Board files: tldraw's own `.tldr` format (opens in tldraw) and Roundtable's JSON snapshot
@@ -123,6 +125,8 @@ export interface ParsedBoardFile {
   /** The tldraw schema the records were written with. */
   schema: unknown
   records: JsonRecord[]
+  /** How many links and image sources were emptied because they could run script (javascript:, data:text/html, SVG with script). */
+  neutralised: number
   /** Roundtable files only: title and facilitation state. */
   title?: string
   maps?: BoardFile['maps']
@@ -159,10 +163,17 @@ function checkSchema(schema: unknown) {
   }
 }
 
-function checkRecords(records: unknown): JsonRecord[] {
+function checkRecords(records: unknown): { records: JsonRecord[]; neutralised: number } {
   if (!Array.isArray(records) || !records.every(isRecord))
     throw new BoardFileError('The file’s records are damaged: each needs an id and a type.')
-  return records
+  // Links to script and sources that could run it are emptied, not refused: the rest of the board is fine.
+  let neutralised = 0
+  const safe = records.map((record) => {
+    const fixed = neutraliseRecord(record)
+    neutralised += fixed.neutralised
+    return fixed.record
+  })
+  return { records: safe, neutralised }
 }
 
 /**
@@ -176,8 +187,9 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
   }
   let data: unknown
   try {
-    data = JSON.parse(text)
-  } catch {
+    data = parseJsonSafely(text)
+  } catch (err) {
+    if (err instanceof UnsafeJsonError) throw new BoardFileError(`This is not a board file: it is ${err.message}.`)
     throw new BoardFileError('This is not a board file: it is not JSON. Choose a .tldr file or a Roundtable .json snapshot.')
   }
   if (!isPlainObject(data)) throw new BoardFileError('This is not a board file. Choose a .tldr file or a Roundtable .json snapshot.')
@@ -198,7 +210,7 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
     return {
       kind: 'roundtable',
       schema: meta.schema,
-      records: checkRecords(data.records),
+      ...checkRecords(data.records),
       title: typeof meta.title === 'string' ? meta.title : undefined,
       maps,
       arrays,
@@ -213,7 +225,7 @@ export function parseBoardFile(text: string, byteLength = text.length): ParsedBo
         `This .tldr file was made by a newer tldraw (file format ${version}); we read up to ${TLDR_FILE_FORMAT_VERSION}.`,
       )
     checkSchema(data.schema)
-    return { kind: 'tldr', schema: data.schema, records: checkRecords(data.records) }
+    return { kind: 'tldr', schema: data.schema, ...checkRecords(data.records) }
   }
   if (isPlainObject(data.document) && 'version' in data.document) {
     throw new BoardFileError('This is a file from tldraw version 1, which we cannot read. Open it in tldraw.com and save it again.')
