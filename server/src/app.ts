@@ -54,6 +54,7 @@ export async function startServer(
     secret,
     log,
     clusterSecret: relaySecret,
+    maxConcurrentExports: config.maxConcurrentExports,
   })
   const httpServer = http.createServer(
     // A client that trickles its headers (or body) in is cut off instead of holding a socket

@@ -49,6 +49,12 @@ export interface ServerConfig {
   hstsMaxAgeSeconds: number | undefined
   /** Origins besides the server's own whose pages may open the sync socket (`ALLOWED_ORIGINS`). */
   allowedOrigins: string[]
+  /** New WebSocket upgrades per remote address per second (bursts of ten times as many); more get 429. */
+  maxUpgradesPerIpPerSecond: number
+  /** HTTP API requests per remote address per second (bursts of ten times as many); more get 429. */
+  maxApiRequestsPerIpPerSecond: number
+  /** Exports (board, snapshot or actions) built at once by this process; more get 503. */
+  maxConcurrentExports: number
   /** Settings that work but are probably not what was meant; logged at start-up. */
   warnings?: string[]
 }
@@ -174,6 +180,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     },
     hstsMaxAgeSeconds: env.HSTS_MAX_AGE ? intFromEnv(env, 'HSTS_MAX_AGE', 0, 1, 2 * 365 * 24 * 3600) : undefined,
     allowedOrigins: allowedOriginsFromEnv(env.ALLOWED_ORIGINS),
+    maxUpgradesPerIpPerSecond: intFromEnv(env, 'MAX_UPGRADES_PER_IP_PER_SECOND', 50, 1, 1_000_000),
+    maxApiRequestsPerIpPerSecond: intFromEnv(env, 'MAX_API_REQUESTS_PER_IP_PER_SECOND', 50, 1, 1_000_000),
+    maxConcurrentExports: intFromEnv(env, 'MAX_CONCURRENT_EXPORTS', 2, 1, 1000),
     warnings,
   }
 }

@@ -9,7 +9,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
 import type { ServerProcess } from '../support/server.ts'
-import { upgradeStatus } from '../support/raw.ts'
+import { makeUpdate, openRaw, syncFrame, upgradeStatus } from '../support/raw.ts'
+import { eventually } from '../support/yclient.ts'
 import { Harness, metric, rawHttp, upgradeRequest } from './helpers.ts'
 
 const h = new Harness()
@@ -169,5 +170,58 @@ describe('the access cookie', () => {
     expect((await get(page, { 'sec-fetch-site': 'same-origin' })).status).toBe(401)
     // Never for the API: it answers 401 to any request without the token.
     expect((await get(`${gated.url}/api/time`, { 'sec-fetch-site': 'cross-site' })).status).toBe(401)
+  })
+})
+
+describe('abuse limits', () => {
+  it('new upgrades per address beyond MAX_UPGRADES_PER_IP_PER_SECOND (bursts of ten times it) get 429; a second later they are let in', async () => {
+    const limited = await h.server({ env: { MAX_UPGRADES_PER_IP_PER_SECOND: '2' } })
+    const url = `${limited.wsUrl}/${newBoardId()}`
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => upgradeStatus(url)))
+    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(21)
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(9)
+    expect(await metric(limited, 'roundtable_limit_rejections_total{limit="upgrades_per_ip"}')).toBeGreaterThanOrEqual(9)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect(await upgradeStatus(url)).toBe(101)
+  })
+
+  it('HTTP API requests per address beyond MAX_API_REQUESTS_PER_IP_PER_SECOND get 429 JSON with Retry-After; pages and probes are not counted', async () => {
+    const limited = await h.server({ env: { MAX_API_REQUESTS_PER_IP_PER_SECOND: '2' } })
+    const answers = []
+    for (let i = 0; i < 30; i++) answers.push(await fetch(`${limited.url}/api/time`))
+    const refused = answers.filter((r) => r.status === 429)
+    expect(refused.length).toBeGreaterThanOrEqual(9)
+    expect(refused[0].headers.get('retry-after')).toBe('1')
+    expect(await refused[0].json()).toEqual({ error: expect.stringMatching(/too many requests/) })
+    expect((await fetch(`${limited.url}/healthz`)).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await fetch(`${limited.url}/api/time`)).status).toBe(200)
+  })
+
+  it('exports beyond MAX_CONCURRENT_EXPORTS at once get 503; the others finish', async () => {
+    const limited = await h.server({ env: { MAX_CONCURRENT_EXPORTS: '1', MAX_API_REQUESTS_PER_IP_PER_SECOND: '1000' } })
+    const boardId = newBoardId()
+    const ws = await openRaw(`${limited.wsUrl}/${boardId}`)
+    // A board with some weight, so an export takes a moment.
+    ws.send(
+      syncFrame(
+        'update',
+        makeUpdate((d) => d.getText('t').insert(0, 'x'.repeat(2_000_000))),
+      ),
+    )
+    await eventually(async () => expect((await fetch(`${limited.url}/api/boards/${boardId}/export?format=md`)).status).toBe(200))
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${limited.url}/api/boards/${boardId}/export`).then((r) => r.status)),
+    )
+    expect(statuses).toContain(200)
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true)
+    expect(statuses).toContain(503)
+    ws.ws.close()
+  })
+})
+
+describe('the server secret', () => {
+  it('is created readable by its owner only (0600)', () => {
+    expect(fs.statSync(path.join(server.dataDir, 'server-secret')).mode & 0o777).toBe(0o600)
   })
 })

@@ -95,15 +95,29 @@ export function createApi(deps: {
   log: Logger
   /** Set when several processes share the database (see forwardToOwner). */
   clusterSecret?: string
+  /** Exports built at once; more are answered 503 (one is CPU-bound for up to seconds on a large board). */
+  maxConcurrentExports: number
 }): ApiHandler {
   const { snapshots, clusterSecret } = deps
+  let exporting = 0
+  /** Runs an export if fewer than maxConcurrentExports are running, so a burst of them cannot queue up minutes of work. */
+  const boundedExport = async (build: () => Promise<void>) => {
+    if (exporting >= deps.maxConcurrentExports)
+      throw new UnavailableError('too many exports are being built right now; try again in a moment')
+    exporting++
+    try {
+      await build()
+    } finally {
+      exporting--
+    }
+  }
   /** The board `:id` names and whether it was named by a view-only token. */
   const resolve = async (params: Record<string, string>): Promise<{ id: string; viewOnly: boolean }> => {
     if (VIEW_TOKEN_PATTERN.test(params.id)) {
       const id = await snapshots.boardForViewToken(params.id)
       if (id) return { id, viewOnly: true }
     }
-    if (!isValidBoardId(params.id)) throw new NotFoundError(`no board ${params.id}`)
+    if (!isValidBoardId(params.id)) throw new NotFoundError('no board with this id')
     return { id: params.id, viewOnly: false }
   }
   const board = async (params: Record<string, string>) => (await resolve(params)).id
@@ -136,11 +150,12 @@ export function createApi(deps: {
     .add('GET', '/api/boards/:id/export', async ({ res, url, params }) => {
       const id = await board(params)
       const format = formatOf(url)
-      await sendBoard(res, await snapshots.state(id), format)
+      await boundedExport(async () => sendBoard(res, await snapshots.state(id), format))
     })
     .add('GET', '/api/boards/:id/actions', async ({ res, url, params }) => {
       const id = await board(params)
-      sendOutcomes(res, await snapshots.state(id), formatOf(url, ['json', 'csv'] as const))
+      const format = formatOf(url, ['json', 'csv'] as const)
+      await boundedExport(async () => sendOutcomes(res, await snapshots.state(id), format))
     })
     .add('GET', '/api/boards/:id/clusters', async ({ res, url, params }) => {
       const similarity = similarityOf(url)
@@ -160,7 +175,7 @@ export function createApi(deps: {
     .add('GET', '/api/boards/:id/snapshots/:sid', async ({ res, url, params }) => {
       const format = formatOf(url)
       const snapshot = await snapshots.get(await board(params), params.sid)
-      await sendBoard(res, snapshot.state, format, snapshot)
+      await boundedExport(() => sendBoard(res, snapshot.state, format, snapshot))
     })
     .add('POST', '/api/boards/:id/snapshots/:sid/restore', async ({ req, res, url, params }) => {
       const id = await editableBoard(params, 'restore snapshots')

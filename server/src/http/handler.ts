@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts'
 import type { ApiHandler } from './api.ts'
 import { createAccessGate } from './gate.ts'
 import { sendJson } from './json.ts'
+import { PerAddressLimiter } from './rateLimit.ts'
 import { redactPath } from '../boardTag.ts'
 import { contentSecurityPolicy, setBaseSecurityHeaders } from './securityHeaders.ts'
 
@@ -61,6 +62,7 @@ export function createRequestHandler(
   deps: { storage: BoardStorage; rooms: Rooms; metrics: Metrics; api: ApiHandler; log: Logger },
 ) {
   const indexHtml = indexHtmlLoader(config)
+  const apiPerIp = new PerAddressLimiter(config.maxApiRequestsPerIpPerSecond)
   const passesGate = createAccessGate(config.accessToken, deps.metrics, SPA_ROUTE)
   // While writes fail, readiness tries a tiny write of its own, at most once a second.
   let probed = { at: -Infinity, ok: true }
@@ -123,8 +125,14 @@ export function createRequestHandler(
       )
       return
     }
-    // The API sits behind the same ACCESS_TOKEN gate.
-    if (pathname.startsWith('/api/')) return deps.api(req, res, url)
+    // The API sits behind the same ACCESS_TOKEN gate, and a rate per address.
+    if (pathname.startsWith('/api/')) {
+      if (!apiPerIp.take(req.socket.remoteAddress ?? 'unknown')) {
+        deps.metrics.limitRejections.inc({ limit: 'api_requests_per_ip' })
+        return sendJson(res, 429, { error: 'too many requests from your address; slow down' }, { 'retry-after': '1' })
+      }
+      return deps.api(req, res, url)
+    }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })

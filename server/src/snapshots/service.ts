@@ -83,7 +83,7 @@ export class BoardSnapshots {
   }
 
   private async requireBoard(boardId: string) {
-    if (!(await this.exists(boardId))) throw new NotFoundError('no such board')
+    if (!(await this.exists(boardId))) throw new NotFoundError('no board with this id')
   }
 
   /** The board as it is now (as one update), for an export. */

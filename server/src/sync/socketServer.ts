@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
 import { parseRequestUrl } from '../http/handler.ts'
+import { PerAddressLimiter } from '../http/rateLimit.ts'
 import { heartbeat, wsConnection } from './connection.ts'
 import { boardTag, redactPath } from '../boardTag.ts'
 import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
@@ -73,6 +74,7 @@ export function createSocketServer(
   const links = clusterSecret === undefined ? undefined : new RelayLinks({ secret: clusterSecret, maxPayload: fromOwnerBytes, log })
   const connectionsPerIp = new Map<string, number>()
   let nextConnId = 1
+  const upgradesPerIp = new PerAddressLimiter(config.maxUpgradesPerIpPerSecond)
 
   function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     const url = parseRequestUrl(req.url)
@@ -90,6 +92,11 @@ export function createSocketServer(
       return linkServer.handleUpgrade(req, socket, head, (ws) =>
         acceptBoardLink(ws, boardId, { join: joinBoard, metrics, log, heartbeatMs: HEARTBEAT_MS }),
       )
+    }
+    // Reconnect storms and scans: cheap to refuse here, before any storage or board is touched.
+    if (!upgradesPerIp.take(req.socket.remoteAddress ?? 'unknown')) {
+      metrics.limitRejections.inc({ limit: 'upgrades_per_ip' })
+      return refuseUpgrade(socket, 429, 'Too many new connections from your address; try again in a second\n')
     }
     if (!originAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)) {
       metrics.limitRejections.inc({ limit: 'origin' })
