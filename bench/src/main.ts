@@ -157,7 +157,12 @@ async function fanout(): Promise<Record<string, WorkloadResult>> {
   // per-connection message rate limit for it (every other limit stays at its default).
   for (const kind of ALL)
     servers.push(
-      await startServer(kind, kind === 'roundtable' ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } } : {}),
+      await startServer(
+        kind,
+        kind === 'roundtable'
+          ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' } }
+          : {},
+      ),
     )
   let burst: Record<ServerKind, FanoutRun[]>
   let paced: Record<ServerKind, FanoutRun[]>
@@ -276,7 +281,8 @@ async function memory(): Promise<WorkloadResult> {
     const results = await memoryRuns(kinds, {
       ...o,
       // One address opens all the boards here; lift the per-address connection limit.
-      env: (kind) => (kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(o.boards + 50) } : undefined),
+      env: (kind) =>
+        kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(o.boards + 50), MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' } : undefined,
     })
     results.forEach((r, k) => {
       runs[kinds[k]].push(r)
@@ -404,7 +410,9 @@ async function cluster(): Promise<Record<string, WorkloadResult>> {
   const o = settings.cluster
   const db = await startDatabase()
   try {
-    const single = await startServer('roundtable', { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' } })
+    const single = await startServer('roundtable', {
+      env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' },
+    })
     const many = await startCluster(db, { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000' })
     const runs: Record<'roundtable' | 'cluster', FanoutRun[]> = { roundtable: [], cluster: [] }
     try {

@@ -32,7 +32,9 @@ const clients: YClient[] = []
 
 beforeAll(async () => {
   // Fuzzing is not flooding: let the rate limit stay out of the way.
-  server = await startServerProcess({ env: { MAX_MESSAGES_PER_SECOND: '100000', MESSAGE_BURST: '100000', LOG_LEVEL: 'info' } })
+  server = await startServerProcess({
+    env: { MAX_MESSAGES_PER_SECOND: '100000', MESSAGE_BURST: '100000', MAX_UPGRADES_PER_IP_PER_SECOND: '100000', LOG_LEVEL: 'info' },
+  })
 })
 afterAll(async () => {
   for (const c of clients) c.destroy()

@@ -99,7 +99,7 @@ export interface FailoverRun {
  * checked to converge (a write reaches all its clients).
  */
 export async function failoverRun(db: Database, opts: { boards: number; perBoard: number }): Promise<FailoverRun> {
-  const cluster = await startCluster(db, { MAX_CONNECTIONS_PER_IP: '10000' })
+  const cluster = await startCluster(db, { MAX_CONNECTIONS_PER_IP: '10000', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' })
   const proxy = await startHaproxy(cluster.members.map((m) => m.port))
   const boards = Array.from({ length: opts.boards }, () => newBoard('failover'))
   const clients = new Map<string, BenchClient[]>(boards.map((b) => [b, []]))

@@ -60,7 +60,7 @@ export async function loadRun(opts: {
   const connections = opts.boards * opts.perBoard
   const server = await startServer('roundtable', {
     // Every client here comes from 127.0.0.1; a real crowd comes from many addresses.
-    env: { MAX_CONNECTIONS_PER_IP: String(connections + opts.boards + 50) },
+    env: { MAX_CONNECTIONS_PER_IP: String(connections + opts.boards + 50), MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' },
   })
   const workers: Worker[] = []
   try {
