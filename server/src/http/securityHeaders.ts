@@ -29,8 +29,8 @@ export function contentSecurityPolicy(req: IncomingMessage): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    // tldraw (and the emotion-free CSS-in-JS of its UI kit) inserts <style> elements at run time,
-    // e.g. for the canvas's theme and each export's fonts; a style cannot run script.
+    // tldraw inserts <style> elements at run time (its canvas and exports; the e2e suite reports
+    // them as style-src-elem violations otherwise); a style cannot run script.
     "style-src 'self' 'unsafe-inline'",
     // tldraw draws pasted and imported images from data: and blob: URLs, and exports through them.
     "img-src 'self' data: blob:",
