@@ -95,7 +95,7 @@ export function createApi(deps: {
   log: Logger
   /** Set when several processes share the database (see forwardToOwner). */
   clusterSecret?: string
-  /** Exports built at once; more are answered 503 (one is CPU-bound for up to seconds on a large board). */
+  /** Exports (and cluster suggestions) built at once; more are answered 503 (one is CPU-bound for up to seconds on a large board). */
   maxConcurrentExports: number
 }): ApiHandler {
   const { snapshots, clusterSecret } = deps
@@ -159,7 +159,9 @@ export function createApi(deps: {
     })
     .add('GET', '/api/boards/:id/clusters', async ({ res, url, params }) => {
       const similarity = similarityOf(url)
-      sendJson(res, 200, await boardClusters(await snapshots.state(await board(params)), similarity, deps.log))
+      const id = await board(params)
+      // Clustering a large board is CPU work like an export: bounded the same way.
+      await boundedExport(async () => sendJson(res, 200, await boardClusters(await snapshots.state(id), similarity, deps.log)))
     })
     .add('GET', '/api/boards/:id/snapshots', async ({ res, url, params }) => {
       const page = await snapshots.list(await board(params), { limit: limitOf(url), before: url.searchParams.get('before') || undefined })
