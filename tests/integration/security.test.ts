@@ -76,7 +76,7 @@ describe('headers', () => {
       expect(res.headers['content-type']).toMatch(/^text\/html/)
       const csp = String(res.headers['content-security-policy'])
       const directives = new Map(csp.split(/;\s*/).map((d) => [d.split(' ')[0], d.split(' ').slice(1)]))
-      expect(directives.get('script-src')).toEqual(["'self'"])
+      expect(directives.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"])
       expect(directives.get('object-src')).toEqual(["'none'"])
       expect(directives.get('base-uri')).toEqual(["'none'"])
       expect(directives.get('frame-ancestors')).toEqual(["'none'"])
@@ -164,7 +164,7 @@ describe('the access cookie', () => {
     const arriving = await get(page, { 'sec-fetch-site': 'cross-site' })
     expect(arriving.status).toBe(200)
     expect(arriving.body).toContain('<meta http-equiv="refresh" content="0">')
-    expect(arriving.headers['content-security-policy']).toContain("script-src 'self'")
+    expect(arriving.headers['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'")
     // The reload is same-origin: with the cookie it is the page, without it a 401.
     expect((await get(page, { 'sec-fetch-site': 'same-origin', cookie: `roundtable_access=${token}` })).status).toBe(200)
     expect((await get(page, { 'sec-fetch-site': 'same-origin' })).status).toBe(401)

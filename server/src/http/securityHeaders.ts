@@ -28,7 +28,9 @@ export function contentSecurityPolicy(req: IncomingMessage): string {
   const sockets = host ? ` ws://${host} wss://${host}` : ''
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    // Cluster suggestions compute similarities as WebAssembly SIMD (shared/src/clusterTree.ts);
+    // 'wasm-unsafe-eval' lets a page compile WebAssembly, and nothing else: eval() stays refused.
+    "script-src 'self' 'wasm-unsafe-eval'",
     // tldraw inserts <style> elements at run time (its canvas and exports; the e2e suite reports
     // them as style-src-elem violations otherwise); a style cannot run script.
     "style-src 'self' 'unsafe-inline'",
