@@ -25,7 +25,17 @@ describe('bench --smoke', () => {
   it('runs every workload against every server and reports numbers', () => {
     bench()
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.smoke.json'), 'utf8')) as BenchResults
-    expect(Object.keys(results.workloads).sort()).toEqual(['client', 'cold', 'fanout', 'fanoutPaced', 'memory', 'presence'])
+    expect(Object.keys(results.workloads).sort()).toEqual([
+      'client',
+      'clusterFanout',
+      'cold',
+      'coldPostgres',
+      'failover',
+      'fanout',
+      'fanoutPaced',
+      'memory',
+      'presence',
+    ])
     const servers = (w: string) => Object.keys(Object.values(results.workloads[w].metrics)[0].values).sort()
     expect(servers('fanout')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('fanoutPaced')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
@@ -33,6 +43,8 @@ describe('bench --smoke', () => {
     expect(servers('cold')).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(servers('memory')).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(servers('client')).toEqual(['bare', 'roundtable'])
+    expect(servers('clusterFanout')).toEqual(['cluster', 'roundtable'])
+    expect(results.workloads.failover.metrics.failoverMs.values.cluster.median).toBeGreaterThan(0)
     for (const w of Object.values(results.workloads)) {
       for (const m of Object.values(w.metrics)) {
         for (const s of Object.values(m.values)) {

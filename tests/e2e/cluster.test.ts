@@ -21,7 +21,18 @@ let browser: Browser
 
 beforeAll(async () => {
   db = await startPostgres()
-  servers = await Promise.all([1, 2, 3].map(() => startServerProcess({ env: { DATABASE_URL: db.url, MAX_CONNECTIONS_PER_IP: '1000' } })))
+  servers = await Promise.all(
+    [1, 2, 3].map(() =>
+      startServerProcess({
+        env: {
+          DATABASE_URL: db.url,
+          MAX_CONNECTIONS_PER_IP: '1000',
+          MAX_UPGRADES_PER_IP_PER_SECOND: '1000',
+          MAX_API_REQUESTS_PER_IP_PER_SECOND: '1000',
+        },
+      }),
+    ),
+  )
   proxy = await startHaproxy(servers.map((s) => s.port))
   browser = await launchBrowser()
 }, 90_000)

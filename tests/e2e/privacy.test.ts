@@ -167,9 +167,10 @@ describe('safe to speak', () => {
     const alice = await e2e.openBoard(boardId, 'Alice')
     const bob = await e2e.openBoard(boardId, 'Bob')
     const peer = await e2e.observe(boardId)
-    await writeSticky(alice, { x: 300, y: 300 }, 'Ship weekly')
-    await writeSticky(alice, { x: 550, y: 300 }, 'Pair more')
-    await writeSticky(alice, { x: 800, y: 300 }, 'Fewer meetings')
+    // Clear of the panels on the left, which grow as people raise hands or open the agenda.
+    await writeSticky(alice, { x: 450, y: 300 }, 'Ship weekly')
+    await writeSticky(alice, { x: 700, y: 300 }, 'Pair more')
+    await writeSticky(alice, { x: 950, y: 300 }, 'Fewer meetings')
     await noteWithText(bob, 'Fewer meetings').waitFor()
 
     await bob.getByRole('button', { name: 'Start a dot vote…' }).click()
@@ -192,8 +193,8 @@ describe('safe to speak', () => {
 
     await bob.getByTestId('voter-count').filter({ hasText: '2 people have voted' }).waitFor()
     // Nobody's cursor is shared while the vote is open: one hovering a note's dots would give the voter away.
-    await alice.mouse.move(560, 430)
-    await alice.mouse.move(580, 440)
+    await alice.mouse.move(710, 430)
+    await alice.mouse.move(730, 440)
     const present = () => [...peer.awareness.getStates().values()].filter((s) => s.presence).length
     await expect.poll(present).toBe(0)
     expect(peer.awareness.getStates().size).toBeGreaterThanOrEqual(2)
