@@ -44,7 +44,8 @@ afterAll(async () => {
 async function startBuilt(dataDir: string): Promise<BuiltServer> {
   if (!fs.existsSync(BUNDLE)) throw new Error('server/dist/main.mjs is missing: run `npm run build` first')
   const proc = spawn(process.execPath, ['--enable-source-maps', BUNDLE], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug' },
+    // The flood opens connections far faster than people do: lift the per-address upgrade rate.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<Exit>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
