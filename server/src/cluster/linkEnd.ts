@@ -1,6 +1,6 @@
-import type { WebSocket, RawData } from 'ws'
+import type { WebSocket } from 'ws'
 import { CloseCode } from '@roundtable/shared'
-import { heartbeat, type Connection, type ConnectionGroup } from '../sync/connection.ts'
+import { frameBytes, heartbeat, type Connection, type ConnectionGroup } from '../sync/connection.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { decodeLinkFrame, encodeBroadcast, encodeClose, encodeFrame, LinkFrame } from './linkFrames.ts'
@@ -28,9 +28,6 @@ interface LinkedClient {
   session: BoardSession
   open: boolean
 }
-
-const toBytes = (data: RawData): Uint8Array =>
-  Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data
 
 /**
  * The owner's end of a board link from another process (linkFrames.ts): each client the link
@@ -101,7 +98,7 @@ export function acceptBoardLink(
   ws.on('message', (data) => {
     let frame
     try {
-      frame = decodeLinkFrame(toBytes(data))
+      frame = decodeLinkFrame(frameBytes(data))
     } catch (err) {
       return broken((err as Error).message)
     }

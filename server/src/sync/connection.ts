@@ -1,4 +1,4 @@
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 
 /**
  * One client's socket as a room sees it. The room, the write pipeline and the guards use only
@@ -55,4 +55,11 @@ export function heartbeat(ws: WebSocket, ms: number): () => void {
     if (ws.readyState === ws.OPEN) ws.ping()
   }, ms)
   return () => clearInterval(timer)
+}
+
+/** A ws message as bytes, whichever of its three shapes ws delivered it in. */
+export function frameBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return data
 }

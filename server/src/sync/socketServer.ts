@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket, type RawData } from 'ws'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SYNC_PATH, VIEW_SYNC_PATH, isValidBoardId, newTokenBucket, takeToken } from '@roundtable/shared'
 import type { ServerConfig } from '../config.ts'
 import type { Logger } from '../logger.ts'
@@ -9,7 +9,7 @@ import type { BoardStorage } from '../storage/boards.ts'
 import { accessAllowed, presentedAccessToken, VIEW_TOKEN_PATTERN } from '../access.ts'
 import { parseRequestUrl } from '../http/handler.ts'
 import { PerAddressLimiter } from '../http/rateLimit.ts'
-import { heartbeat, wsConnection } from './connection.ts'
+import { frameBytes, heartbeat, wsConnection } from './connection.ts'
 import { boardTag, redactPath } from '../boardTag.ts'
 import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
 import { RefusedError } from './errors.ts'
@@ -40,12 +40,6 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   if (allowed.includes(origin)) return true
   if (!host) return false
   return origin === `http://${host}` || origin === `https://${host}`
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  return data
 }
 
 /**
@@ -239,7 +233,7 @@ export function createSocketServer(
     const bucket = newTokenBucket(config.messageBurst, performance.now())
 
     ws.on('message', (data, isBinary) => {
-      const bytes = toBytes(data)
+      const bytes = frameBytes(data)
       metrics.messagesIn.inc()
       metrics.bytesIn.inc(bytes.length)
       if (ws.readyState !== ws.OPEN) return
