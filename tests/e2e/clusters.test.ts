@@ -36,7 +36,7 @@ describe('cluster suggestions by meaning', () => {
       await alice.waitForTimeout(1000)
       await e2e.shot(alice, `clusters-toolbar-${width}`)
       const toolbar = alice.getByRole('toolbar', { name: 'Sense-making' })
-      for (const name of ['Templates ▾', 'Group', 'Suggest clusters']) {
+      for (const name of ['Templates', 'Group', 'Suggest clusters']) {
         const button = toolbar.getByRole('button', { name, exact: true })
         const lines = await button.evaluate((b) => {
           const range = document.createRange()

@@ -45,11 +45,7 @@ export function FacilitationPanels() {
       </aside>
       <PresentationBar me={me} log={state.log} people={people} />
       <ReactionsLayer states={aware.states} editor={editor} />
-      {summonedBy && (
-        <div className="fac-toast" role="status">
-          {summonedBy} brought everyone here — move freely whenever you like
-        </div>
-      )}
+      {summonedBy && <div className="fac-toast">{summonedBy} brought everyone here — move freely whenever you like</div>}
     </>
   )
 }

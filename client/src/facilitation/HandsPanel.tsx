@@ -15,6 +15,7 @@ import {
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { typingIn } from './keys.ts'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
+import { Icon } from '../icons.tsx'
 
 /** Shift+R raises or lowers our hand: tldraw leaves it free, and R is for "raise". */
 const isShortcut = (e: KeyboardEvent) => e.shiftKey && e.code === 'KeyR' && !e.altKey && !e.ctrlKey && !e.metaKey
@@ -49,7 +50,13 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
     <section className="fac-panel fac-hands" aria-label="Raised hands">
       <div className="fac-hands-head">
         <button className={mine ? '' : 'fac-primary'} aria-pressed={!!mine} onClick={toggle} title="Shortcut: Shift+R">
-          {mine ? 'Lower hand' : '✋ Raise hand'}
+          {mine ? (
+            'Lower hand'
+          ) : (
+            <>
+              <Icon name="hand" /> Raise hand
+            </>
+          )}
         </button>
         <button onClick={() => callNext(doc, me, present, clock.now())} disabled={!next} title={next && `Call on ${next.name}`}>
           Call next
@@ -57,7 +64,7 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
         <span className="fac-muted fac-hands-count">{queue.length ? `${queue.length} waiting` : 'No hands up'}</span>
       </div>
       {called && (
-        <div className={`fac-called${called.passed ? ' fac-passed' : ''}`} role="status" data-called={called.name}>
+        <div className={`fac-called${called.passed ? ' fac-passed' : ''}`} data-called={called.name}>
           <span className="fac-dot" style={{ background: colorOf(called.id) }} aria-hidden />
           <span className="fac-called-text">
             {called.passed
@@ -97,7 +104,7 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
                     aria-label={`Lower ${h.name}’s hand`}
                     title="Lower this hand (left up by mistake)"
                   >
-                    ×
+                    <Icon name="close" />
                   </button>
                 )}
               </li>

@@ -62,7 +62,7 @@ export function RoundPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
       {active && turn ? (
         <div className="fac-round-live" data-round-turn={turn.name}>
           {active.prompt && <p className="fac-round-prompt">{active.prompt}</p>}
-          <div className="fac-called" role="status">
+          <div className="fac-called">
             <span className="fac-called-text">{turn.id === me.id ? 'Your turn' : `${turn.name}’s turn`}</span>
             {left !== undefined && (
               <span className="fac-round-left" role="timer" data-turn-remaining-ms={left}>

@@ -16,6 +16,8 @@ import {
 } from '@roundtable/shared'
 import type { BoardContextValue } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
+import { useAnnounce } from '../board/liveRegion.tsx'
+import { Icon } from '../icons.tsx'
 
 type Awareness = BoardContextValue['awareness']
 type States = Map<number, Record<string, unknown>>
@@ -50,7 +52,7 @@ export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Act
   return (
     <section className="fac-panel fac-signals" aria-label="Summon and reactions">
       <button onClick={summon} title="Move everyone's view to what you see; anyone can move away">
-        📍 Bring everyone here
+        <Icon name="summon" /> Bring everyone here
       </button>
       <div className="fac-reactions" role="group" aria-label="React">
         {REACTIONS.map((emoji) => (
@@ -71,6 +73,7 @@ export function useSummonWatcher(states: States, editor: Editor, myClientId: num
   const { now } = useServerClock()
   const handled = useRef<Set<string> | null>(null)
   const [notice, setNotice] = useState<string>()
+  const announce = useAnnounce()
   useEffect(() => {
     const first = handled.current === null
     handled.current ??= new Set()
@@ -84,9 +87,11 @@ export function useSummonWatcher(states: States, editor: Editor, myClientId: num
         editor.setCurrentPage(summon.pageId as never)
       editor.stopFollowingUser()
       editor.zoomToBounds(summon.bounds, { inset: 0, animation: { duration: 400 } })
-      setNotice(readUser(state.user)?.name ?? 'Someone')
+      const name = readUser(state.user)?.name ?? 'Someone'
+      setNotice(name)
+      announce(`${name} brought everyone here.`)
     }
-  }, [states, now, editor, myClientId])
+  }, [states, now, editor, myClientId, announce])
   useEffect(() => {
     if (!notice) return
     const t = setTimeout(() => setNotice(undefined), 4000)
@@ -111,6 +116,7 @@ export function ReactionsLayer({ states, editor }: { states: States; editor: Edi
   const { now } = useServerClock()
   const seen = useRef(new Set<string>())
   const [floating, setFloating] = useState<Floating[]>([])
+  const announce = useAnnounce()
   useEffect(() => {
     const arrived: Floating[] = []
     for (const [, state] of states) {
@@ -127,12 +133,13 @@ export function ReactionsLayer({ states, editor }: { states: States; editor: Edi
       arrived.push({ key: r.id, emoji: r.emoji, name: user?.name ?? '', color: user?.color ?? '#868e96', left, top })
     }
     if (!arrived.length) return
+    announce(arrived.map((a) => `${a.name || 'Someone'} reacted ${a.emoji}`).join('. '))
     setFloating((f) => [...f, ...arrived])
     const keys = new Set(arrived.map((a) => a.key))
     setTimeout(() => setFloating((f) => f.filter((x) => !keys.has(x.key))), FLOAT_MS)
-  }, [states, now, editor])
+  }, [states, now, editor, announce])
   return (
-    <div className="fac-reaction-layer" aria-live="polite">
+    <div className="fac-reaction-layer">
       {floating.map((f) => (
         <div key={f.key} className="fac-floating" style={{ left: f.left, top: f.top }} data-reaction={f.emoji}>
           <span className="fac-floating-emoji">{f.emoji}</span>

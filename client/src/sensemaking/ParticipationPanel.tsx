@@ -16,6 +16,7 @@ import { useBoardContext } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
 import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
+import { Icon } from '../icons.tsx'
 
 interface PresentUser {
   id: string
@@ -101,7 +102,7 @@ export function ParticipationPanel() {
   return (
     <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
       <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-        Participation {open ? '▾' : '▸'}
+        Participation <Icon name={open ? 'caretDown' : 'next'} />
       </button>
       {open && (
         <>
