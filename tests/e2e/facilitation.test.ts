@@ -152,7 +152,7 @@ describe('a phased session with three people', () => {
 
     // Ann takes the baton and begins; everyone sees the phase and its timebox.
     await ann.getByRole('button', { name: 'Step forward' }).click()
-    await ann.getByRole('button', { name: 'Next phase' }).click()
+    await ann.getByRole('button', { name: 'Begin the agenda' }).click()
     for (const p of [ann, ben, cat]) {
       await expect.poll(() => p.locator('.fac-timer-label').textContent()).toBe('Check-in')
       await expect.poll(() => remaining(p)).toBeGreaterThan(55_000)

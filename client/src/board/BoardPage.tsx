@@ -193,10 +193,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
               {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
               {!viewOnly && <SenseMakingToolbar />}
               <ParticipationPanel />
-              {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
-              <fieldset className="panels-fieldset" disabled={viewOnly}>
-                <FacilitationPanels />
-              </fieldset>
+              <FacilitationPanels />
               {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
               {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
               {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}

@@ -40,7 +40,12 @@ export const AgendaPanel = memo(function AgendaPanel({
         <button className="fac-small" disabled={!prev} onClick={() => prev && start(prev.id)} aria-label="Previous phase">
           <Icon name="previous" /> Previous
         </button>
-        <button className="fac-small" disabled={!next} onClick={() => next && start(next.id)} aria-label="Next phase">
+        <button
+          className="fac-small"
+          disabled={!next}
+          onClick={() => next && start(next.id)}
+          aria-label={current ? 'Next phase' : 'Begin the agenda'}
+        >
           {current ? 'Next' : 'Begin'} <Icon name="next" />
         </button>
       </div>

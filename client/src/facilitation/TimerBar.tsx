@@ -104,7 +104,7 @@ export const TimerBar = memo(function TimerBar({
           {timer.status === 'paused' && <span className="fac-muted">paused</span>}
           {timer.status === 'running' && !done && <button onClick={() => act({ type: 'pause' })}>Pause</button>}
           {timer.status === 'paused' && <button onClick={() => act({ type: 'resume' })}>Resume</button>}
-          <button onClick={() => act({ type: 'add' })} aria-label="Add a minute">
+          <button onClick={() => act({ type: 'add' })} title="Add a minute">
             +1 min
           </button>
           <button onClick={() => act({ type: 'stop' })}>{done ? 'Clear' : 'Stop'}</button>
