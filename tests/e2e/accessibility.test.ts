@@ -52,6 +52,17 @@ describe('accessibility', () => {
     await ana.getByRole('button', { name: 'Templates' }).click()
     await ana.getByRole('menu').waitFor()
     await e2e.shot(ana, 'a11y-panels-open')
+    const headings = (await ana.getByRole('heading').allTextContents()).map((h) => h.trim())
+    for (const h of [
+      'Agenda',
+      'Go-around',
+      'Present frames',
+      'Leadership timeline',
+      'Decisions & actions',
+      'Participation',
+      'Silent brainstorm',
+    ])
+      expect(headings, 'each panel has a heading').toContain(h)
     expect(await axeViolations(ana), 'board, panels and forms open').toEqual([])
 
     await ana.getByRole('button', { name: 'Templates' }).click()

@@ -90,7 +90,7 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     // Alice brings everyone there: Bob's view moves to hers.
     await alice.getByRole('button', { name: /Bring everyone here/ }).click()
     await expectNoteNear(bob, 'Over here', onAlice!)
-    await bob.getByText('Alice brought everyone here').waitFor()
+    await bob.locator('.fac-toast', { hasText: 'Alice brought everyone here' }).waitFor()
     await shot(alice, '3-summon-alice')
     await shot(bob, '3-summon-bob')
 

@@ -35,7 +35,10 @@ export const AgendaPanel = memo(function AgendaPanel({
 
   return (
     <details className="fac-panel fac-agenda" open>
-      <summary>Agenda{current ? <span className="fac-muted"> · {current.title}</span> : null}</summary>
+      <summary>
+        <h2>Agenda</h2>
+        {current ? <span className="fac-muted"> · {current.title}</span> : null}
+      </summary>
       <div className="fac-agenda-nav">
         <button className="fac-small" disabled={!prev} onClick={() => prev && start(prev.id)} aria-label="Previous phase">
           <Icon name="previous" /> Previous

@@ -88,7 +88,7 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
   return (
     <details className="fac-panel fac-present" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        Present frames
+        <h2>Present frames</h2>
         {active && (
           <span className="fac-muted"> · {active.presenter.id === me.id ? 'you are presenting' : `${active.presenter.name} presents`}</span>
         )}

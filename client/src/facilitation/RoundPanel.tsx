@@ -56,7 +56,7 @@ export function RoundPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
   return (
     <details className="fac-panel fac-round" ref={details}>
       <summary>
-        Go-around
+        <h2>Go-around</h2>
         {turn && <span className="fac-muted"> · {turn.id === me.id ? 'your turn' : `${turn.name}’s turn`}</span>}
       </summary>
       {active && turn ? (
