@@ -73,6 +73,17 @@ describe('accessibility', () => {
     await e2e.shot(ana, 'a11y-round-and-vote')
     expect(await axeViolations(ana), 'board with a silent round and a vote running').toEqual([])
 
+    // Bo called from the queue, a go-around running, and frames presented.
+    await ana.getByRole('button', { name: 'Call next' }).click()
+    await ana.getByLabel('Go-around prompt').fill('One word')
+    await ana.getByLabel('Go-around prompt').press('Enter')
+    await ana.getByRole('button', { name: 'Templates' }).click()
+    await ana.getByRole('menuitem', { name: /Vision map/ }).click()
+    await ana.getByRole('button', { name: 'Start presenting' }).click()
+    await ana.getByRole('region', { name: 'Presentation' }).waitFor()
+    await e2e.shot(ana, 'a11y-turns-and-presenting')
+    expect(await axeViolations(ana), 'board with a call, a go-around and a presentation').toEqual([])
+
     const viewer = await e2e.join(await e2e.viewPath(boardId), 'Vic')
     await openPanels(viewer)
     await e2e.shot(viewer, 'a11y-view-only')

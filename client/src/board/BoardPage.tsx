@@ -33,7 +33,7 @@ import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 import { OutcomesLayer } from '../outcomes/OutcomesLayer.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
-import { BoardAnnouncements, LiveRegionProvider, useAnnounced } from './liveRegion.tsx'
+import { BoardAnnouncements, LiveRegion, useAnnounced } from './liveRegion.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -165,58 +165,57 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
 
   return (
     <ServerClockProvider>
-      <LiveRegionProvider>
-        <div className="board">
-          {viewOnly && !newerDocReason && (
-            <div className="banner banner-info" role="note">
-              You are viewing this board with a view-only link: changes show live; you cannot edit.
-            </div>
-          )}
-          {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
-          <ConnectionNotice provider={provider} />
-          {newerDocReason && (
-            <div className="banner" role="alert">
-              {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
-            </div>
-          )}
-          <Tldraw
-            store={storeWithStatus}
-            assetUrls={assetUrls}
-            licenseKey={licenseKey}
-            user={user}
-            components={components}
-            onMount={onMount}
+      <div className="board">
+        <LiveRegion />
+        {viewOnly && !newerDocReason && (
+          <div className="banner banner-info" role="note">
+            You are viewing this board with a view-only link: changes show live; you cannot edit.
+          </div>
+        )}
+        {sharing && <ShareDialog boardId={boardId} viewOnly={viewOnly} onClose={() => setSharing(false)} />}
+        <ConnectionNotice provider={provider} />
+        {newerDocReason && (
+          <div className="banner" role="alert">
+            {newerDocReason} You are seeing it read-only. <button onClick={() => location.reload()}>Reload to update</button>
+          </div>
+        )}
+        <Tldraw
+          store={storeWithStatus}
+          assetUrls={assetUrls}
+          licenseKey={licenseKey}
+          user={user}
+          components={components}
+          onMount={onMount}
+        />
+        {boardContext && (
+          <BoardContext.Provider value={boardContext}>
+            <BoardAnnouncements />
+            {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+            {!viewOnly && <SenseMakingToolbar />}
+            <ParticipationPanel />
+            <FacilitationPanels />
+            {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
+            {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
+            {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
+            {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
+            <PrivacyDock />
+            <OutcomesLayer />
+          </BoardContext.Provider>
+        )}
+        {askName && (
+          <NameDialog
+            participant={participant}
+            onSave={(name, color) => {
+              updateParticipant({ ...participant, name, color, named: true })
+              setAskName(false)
+            }}
+            onCancel={() => {
+              if (!participant.named) updateParticipant({ ...participant, named: true })
+              setAskName(false)
+            }}
           />
-          {boardContext && (
-            <BoardContext.Provider value={boardContext}>
-              <BoardAnnouncements />
-              {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
-              {!viewOnly && <SenseMakingToolbar />}
-              <ParticipationPanel />
-              <FacilitationPanels />
-              {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
-              {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
-              {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
-              {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
-              <PrivacyDock />
-              <OutcomesLayer />
-            </BoardContext.Provider>
-          )}
-          {askName && (
-            <NameDialog
-              participant={participant}
-              onSave={(name, color) => {
-                updateParticipant({ ...participant, name, color, named: true })
-                setAskName(false)
-              }}
-              onCancel={() => {
-                if (!participant.named) updateParticipant({ ...participant, named: true })
-                setAskName(false)
-              }}
-            />
-          )}
-        </div>
-      </LiveRegionProvider>
+        )}
+      </div>
     </ServerClockProvider>
   )
 }

@@ -16,7 +16,7 @@ import {
 } from '@roundtable/shared'
 import type { BoardContextValue } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
-import { useAnnounce } from '../board/liveRegion.tsx'
+import { announce } from '../board/liveRegion.tsx'
 import { Icon } from '../icons.tsx'
 
 type Awareness = BoardContextValue['awareness']
@@ -73,7 +73,6 @@ export function useSummonWatcher(states: States, editor: Editor, myClientId: num
   const { now } = useServerClock()
   const handled = useRef<Set<string> | null>(null)
   const [notice, setNotice] = useState<string>()
-  const announce = useAnnounce()
   useEffect(() => {
     const first = handled.current === null
     handled.current ??= new Set()
@@ -91,7 +90,7 @@ export function useSummonWatcher(states: States, editor: Editor, myClientId: num
       setNotice(name)
       announce(`${name} brought everyone here.`)
     }
-  }, [states, now, editor, myClientId, announce])
+  }, [states, now, editor, myClientId])
   useEffect(() => {
     if (!notice) return
     const t = setTimeout(() => setNotice(undefined), 4000)
@@ -116,7 +115,6 @@ export function ReactionsLayer({ states, editor }: { states: States; editor: Edi
   const { now } = useServerClock()
   const seen = useRef(new Set<string>())
   const [floating, setFloating] = useState<Floating[]>([])
-  const announce = useAnnounce()
   useEffect(() => {
     const arrived: Floating[] = []
     for (const [, state] of states) {
@@ -137,7 +135,7 @@ export function ReactionsLayer({ states, editor }: { states: States; editor: Edi
     setFloating((f) => [...f, ...arrived])
     const keys = new Set(arrived.map((a) => a.key))
     setTimeout(() => setFloating((f) => f.filter((x) => !keys.has(x.key))), FLOAT_MS)
-  }, [states, now, editor, announce])
+  }, [states, now, editor])
   return (
     <div className="fac-reaction-layer">
       {floating.map((f) => (
