@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { atEachSize, noteWithText, writeSticky } from '../support/e2e.ts'
 import { axeViolations } from '../support/axe.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
@@ -51,7 +51,7 @@ describe('accessibility', () => {
     await ana.getByRole('button', { name: 'Start a silent round…' }).click()
     await ana.getByRole('button', { name: 'Templates' }).click()
     await ana.getByRole('menu').waitFor()
-    await e2e.shot(ana, 'a11y-panels-open')
+    await atEachSize(ana, (size) => e2e.shot(ana, `a11y-panels-open-${size}`))
     const headings = (await ana.getByRole('heading').allTextContents()).map((h) => h.trim())
     for (const h of [
       'Agenda',
@@ -88,6 +88,11 @@ describe('accessibility', () => {
     await openPanels(viewer)
     await e2e.shot(viewer, 'a11y-view-only')
     expect(await axeViolations(viewer), 'view-only board').toEqual([])
+
+    // Back on the landing page, with the board among the recent ones.
+    await ana.goto(e2e.server.url)
+    await ana.locator('ul.recent a').first().waitFor()
+    expect(await axeViolations(ana), 'landing page with recent boards').toEqual([])
   })
 
   it('the keyboard reaches the facilitation controls, shows where it is, and operates them', async () => {
