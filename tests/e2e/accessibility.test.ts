@@ -116,7 +116,7 @@ describe('accessibility', () => {
     await ana.locator('[data-hand="Ana"]').waitFor({ state: 'detached' })
   })
 
-  it('the live region reads out a baton pass and the timer reaching zero from someone else', async () => {
+  it('the live region reads out what someone else does: a baton pass, the timer reaching zero, a reveal, a vote closed', async () => {
     const boardId = newBoardId()
     const ana = await e2e.openBoard(boardId, 'Ana')
     const bo = await e2e.openBoard(boardId, 'Bo')
@@ -131,5 +131,16 @@ describe('accessibility', () => {
     await bo.getByLabel('Custom timer length').fill('2s')
     await bo.getByLabel('Custom timer length').press('Enter')
     await expect.poll(() => liveText(ana), { timeout: 10_000 }).toBe('Time’s up.')
+
+    // A silent round revealed and a dot vote closed, both by Bo.
+    await writeSticky(bo, { x: 700, y: 420 }, 'Ship weekly')
+    await bo.getByRole('button', { name: 'Start a silent round…' }).click()
+    await bo.getByRole('button', { name: 'Start round' }).click()
+    await bo.getByRole('button', { name: 'Reveal everyone’s notes' }).click()
+    await expect.poll(() => liveText(ana)).toContain('The silent round is revealed')
+    await bo.getByRole('button', { name: 'Start a dot vote…' }).click()
+    await bo.getByRole('button', { name: 'Start vote' }).click()
+    await bo.getByRole('button', { name: 'Close vote and show results' }).click()
+    await expect.poll(() => liveText(ana)).toBe('The dot vote is closed: the results are on the notes.')
   })
 })
