@@ -54,6 +54,9 @@ describe('accessibility', () => {
     await atEachSize(ana, (size) => e2e.shot(ana, `a11y-panels-open-${size}`))
     const headings = (await ana.getByRole('heading').allTextContents()).map((h) => h.trim())
     for (const h of [
+      'People and baton',
+      'Raised hands',
+      'Summon and reactions',
       'Agenda',
       'Go-around',
       'Present frames',

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useId, useRef } from 'react'
 import {
   callNext,
   formatRemaining,
@@ -24,6 +24,7 @@ const isShortcut = (e: KeyboardEvent) => e.shiftKey && e.code === 'KeyR' && !e.a
 export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; people: PresentParticipant[] }) {
   const { doc, viewOnly } = useBoardContext()
   const clock = useServerClock()
+  const headingId = useId()
   const { queue, called } = handsState(log)
   const now = useNow(1000, queue.length > 0)
   const present = new Set(people.map((p) => p.user.id))
@@ -47,7 +48,10 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
   }, [viewOnly])
 
   return (
-    <section className="fac-panel fac-hands" aria-label="Raised hands">
+    <section className="fac-panel fac-hands" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        Raised hands
+      </h2>
       <div className="fac-hands-head">
         <button className={mine ? '' : 'fac-primary'} aria-pressed={!!mine} onClick={toggle} title="Shortcut: Shift+R">
           {mine ? (

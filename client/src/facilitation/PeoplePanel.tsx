@@ -1,3 +1,4 @@
+import { useId } from 'react'
 import { createUserId, useValue } from 'tldraw'
 import {
   INSTANCE_PRESENCE_FIELD,
@@ -30,6 +31,7 @@ interface Props {
 export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }: Props) {
   const { doc, editor, awareness } = useBoardContext()
   const myClientId = awareness.clientID
+  const headingId = useId()
   // Re-rendered now and then so people turn idle without anyone moving.
   useNow(10_000)
   const clock = useServerClock()
@@ -46,7 +48,10 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
   }
 
   return (
-    <section className="fac-panel fac-people" aria-label="People and baton">
+    <section className="fac-panel fac-people" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        People and baton
+      </h2>
       <div className="fac-baton" data-baton-holder={holderPresent ? holder!.id : ''}>
         <span className="fac-baton-icon" aria-hidden>
           <Icon name="baton" />

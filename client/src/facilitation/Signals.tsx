@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useId, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import type { Editor } from 'tldraw'
 import {
@@ -25,6 +25,7 @@ type States = Map<number, Record<string, unknown>>
 /** "Bring everyone here" and quick reactions: both ephemeral, through awareness. */
 export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Actor; editor: Editor; awareness: Awareness }) {
   const clock = useServerClock()
+  const headingId = useId()
   const clearTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({})
   useEffect(() => () => Object.values(clearTimers.current).forEach(clearTimeout), [])
 
@@ -50,7 +51,10 @@ export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Act
   }
 
   return (
-    <section className="fac-panel fac-signals" aria-label="Summon and reactions">
+    <section className="fac-panel fac-signals" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        Summon and reactions
+      </h2>
       <button onClick={summon} title="Move everyone's view to what you see; anyone can move away">
         <Icon name="summon" /> Bring everyone here
       </button>
