@@ -77,7 +77,7 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     await bob.getByRole('button', { name: 'Step forward' }).click()
     await expect.poll(() => batonText(alice)).toBe('Bob is facilitating')
     expect(await batonText(bob)).toBe('You are facilitating')
-    await expect.poll(() => alice.locator('[data-person="Bob"]').textContent()).toContain('🎙️')
+    await alice.locator('[data-person="Bob"]').getByRole('img', { name: 'holds the baton' }).waitFor()
     await shot(alice, '2-baton-alice')
 
     // Alice goes somewhere else on the board and writes a note there; Bob cannot see it.
@@ -90,7 +90,7 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     // Alice brings everyone there: Bob's view moves to hers.
     await alice.getByRole('button', { name: /Bring everyone here/ }).click()
     await expectNoteNear(bob, 'Over here', onAlice!)
-    await bob.getByText('Alice brought everyone here').waitFor()
+    await bob.locator('.fac-toast', { hasText: 'Alice brought everyone here' }).waitFor()
     await shot(alice, '3-summon-alice')
     await shot(bob, '3-summon-bob')
 
@@ -152,7 +152,7 @@ describe('a phased session with three people', () => {
 
     // Ann takes the baton and begins; everyone sees the phase and its timebox.
     await ann.getByRole('button', { name: 'Step forward' }).click()
-    await ann.getByRole('button', { name: 'Next phase' }).click()
+    await ann.getByRole('button', { name: 'Begin the agenda' }).click()
     for (const p of [ann, ben, cat]) {
       await expect.poll(() => p.locator('.fac-timer-label').textContent()).toBe('Check-in')
       await expect.poll(() => remaining(p)).toBeGreaterThan(55_000)

@@ -76,7 +76,7 @@ describe('presenting frames to three browsers', () => {
     // Ben moves the canvas: he has stepped out; Ann's Next moves Cat but not Ben.
     await pan(ben, 900, 700)
     await bar(ben).getByRole('button', { name: 'Rejoin presentation' }).waitFor()
-    await bar(ann).getByRole('button', { name: 'Next ▶' }).click()
+    await bar(ann).getByRole('button', { name: 'Next', exact: true }).click()
     await expect.poll(() => barText(ben)).toBe('Ann is presenting · 3/5 Values')
     await expect.poll(() => fitted(cat, 'Values')).toBe(true)
     expect(await fitted(ben, 'Values')).toBe(false)

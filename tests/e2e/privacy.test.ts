@@ -97,8 +97,8 @@ describe('safe to speak', () => {
 
     await bob.getByRole('button', { name: 'Reveal everyone’s notes' }).click()
     const present = drafts.slice(0, 3)
-    await alice.getByText('Published your 2 notes anonymously.').waitFor({ timeout: 10_000 })
-    await bob.getByText('Published your 1 note anonymously.').waitFor({ timeout: 10_000 })
+    await alice.locator('.pv-message', { hasText: 'Published your 2 notes anonymously.' }).waitFor({ timeout: 10_000 })
+    await bob.locator('.pv-message', { hasText: 'Published your 1 note anonymously.' }).waitFor({ timeout: 10_000 })
     for (const page of [alice, bob]) {
       await page.getByTestId('revealed-count').filter({ hasText: 'Revealed 3 notes, with no names' }).waitFor({ timeout: 10_000 })
       await page.getByRole('button', { name: 'Show the notes' }).click()
@@ -130,7 +130,7 @@ describe('safe to speak', () => {
     expect(peer.text()).not.toContain('Slow code review')
     await shot(carolAgain, 'privacy-late-carol')
     await carolAgain.getByRole('button', { name: 'Publish anyway' }).click()
-    await carolAgain.getByText('Published your 1 note anonymously.').waitFor({ timeout: 10_000 })
+    await carolAgain.locator('.pv-message', { hasText: 'Published your 1 note anonymously.' }).waitFor({ timeout: 10_000 })
     await noteWithText(alice, 'Slow code review').waitFor({ timeout: 10_000 })
     await alice.getByTestId('revealed-count').filter({ hasText: 'Revealed 4 notes' }).waitFor()
     await alice.getByRole('button', { name: 'Show the notes' }).click()

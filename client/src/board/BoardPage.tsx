@@ -33,6 +33,7 @@ import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 import { OutcomesLayer } from '../outcomes/OutcomesLayer.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
+import { BoardAnnouncements, LiveRegion, useAnnounced } from './liveRegion.tsx'
 
 // Fonts, icons and translations are bundled by Vite and served by our own server (no CDN).
 const assetUrls = getAssetUrlsByImport()
@@ -165,6 +166,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
   return (
     <ServerClockProvider>
       <div className="board">
+        <LiveRegion />
         {viewOnly && !newerDocReason && (
           <div className="banner banner-info" role="note">
             You are viewing this board with a view-only link: changes show live; you cannot edit.
@@ -187,13 +189,11 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
         />
         {boardContext && (
           <BoardContext.Provider value={boardContext}>
+            <BoardAnnouncements />
             {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
             {!viewOnly && <SenseMakingToolbar />}
             <ParticipationPanel />
-            {/* A viewer sees the timer, agenda and who leads, but every control that writes is disabled. */}
-            <fieldset className="panels-fieldset" disabled={viewOnly}>
-              <FacilitationPanels />
-            </fieldset>
+            <FacilitationPanels />
             {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
             {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
             {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
@@ -221,8 +221,9 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
 }
 
 function ConnectionBadge({ state }: { state: ConnectionState }) {
+  useAnnounced(CONNECTION_LABEL[state])
   return (
-    <div className={`connection connection-${state}`} role="status" aria-live="polite" data-connection={state}>
+    <div className={`connection connection-${state}`} data-connection={state}>
       <span className="dot" />
       {CONNECTION_LABEL[state]}
     </div>

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { useAnnounced } from './liveRegion.tsx'
 
 /** Small pieces the panels and their forms share, so they look and behave alike. */
 
@@ -43,11 +43,8 @@ export function timeboxMinutes(text: string): number | null {
 /** A timebox in minutes as the server takes it: milliseconds, or null for none. */
 export const timeboxMs = (minutes: number | null) => (minutes ? Math.round(minutes * 60_000) : null)
 
-/** A panel's status line: what just happened, read out politely by screen readers. */
-export function StatusLine({ className, children }: { className: string; children: ReactNode }) {
-  return (
-    <p className={className} role="status" aria-live="polite">
-      {children}
-    </p>
-  )
+/** A panel's status line: what just happened, also read out through the page's live region. */
+export function StatusLine({ className, children }: { className: string; children: string }) {
+  useAnnounced(children)
+  return <p className={className}>{children}</p>
 }

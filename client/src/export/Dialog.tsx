@@ -1,5 +1,6 @@
 import { useEffect, useRef, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react'
 import './export.css'
+import { Icon } from '../icons.tsx'
 
 const FOCUSABLE = 'input:not(:disabled), select:not(:disabled), button:not(:disabled)'
 
@@ -72,7 +73,7 @@ export function Dialog({
       <header>
         <h2>{title}</h2>
         <button className="bf-close" aria-label="Close" onClick={onClose}>
-          ×
+          <Icon name="close" />
         </button>
       </header>
       {children}

@@ -5,6 +5,7 @@ import { boardPath, navigate } from '../router.ts'
 import { snapshotsApi, type SnapshotInfo } from './snapshotsApi.ts'
 import { Dialog, DialogError } from './Dialog.tsx'
 import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite'
+import { Icon } from '../icons.tsx'
 
 // Our bundled fonts: without them the preview fetches tldraw's from its CDN, which the CSP refuses.
 const assetUrls = getAssetUrlsByImport()
@@ -142,7 +143,7 @@ export function SnapshotsDialog({ onClose }: { onClose: () => void }) {
             <strong>{preview.info.name}</strong>
             <span className="bf-muted">read-only</span>
             <button className="bf-close" aria-label="Close preview" onClick={() => setPreview(undefined)}>
-              ×
+              <Icon name="close" />
             </button>
           </div>
           <div className="bf-preview-image">

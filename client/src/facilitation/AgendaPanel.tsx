@@ -12,6 +12,7 @@ import {
   type CurrentPhase,
 } from '@roundtable/shared'
 import { useServerClock } from '../board/serverClock.tsx'
+import { Icon } from '../icons.tsx'
 
 /** The agenda: phases anyone can edit; starting one makes it current for everyone and starts its timebox. */
 export const AgendaPanel = memo(function AgendaPanel({
@@ -34,13 +35,21 @@ export const AgendaPanel = memo(function AgendaPanel({
 
   return (
     <details className="fac-panel fac-agenda" open>
-      <summary>Agenda{current ? <span className="fac-muted"> · {current.title}</span> : null}</summary>
+      <summary>
+        <h2>Agenda</h2>
+        {current ? <span className="fac-muted"> · {current.title}</span> : null}
+      </summary>
       <div className="fac-agenda-nav">
         <button className="fac-small" disabled={!prev} onClick={() => prev && start(prev.id)} aria-label="Previous phase">
-          ◀ Previous
+          <Icon name="previous" /> Previous
         </button>
-        <button className="fac-small" disabled={!next} onClick={() => next && start(next.id)} aria-label="Next phase">
-          {current ? 'Next ▶' : 'Begin ▶'}
+        <button
+          className="fac-small"
+          disabled={!next}
+          onClick={() => next && start(next.id)}
+          aria-label={current ? 'Next phase' : 'Begin the agenda'}
+        >
+          {current ? 'Next' : 'Begin'} <Icon name="next" />
         </button>
       </div>
       <ol className="fac-agenda-list">
@@ -76,7 +85,7 @@ export const AgendaPanel = memo(function AgendaPanel({
                   aria-label={`Start phase ${item.title}`}
                   title="Start this phase"
                 >
-                  ▶
+                  <Icon name="play" />
                 </button>
                 <button
                   className="fac-small"
@@ -84,7 +93,7 @@ export const AgendaPanel = memo(function AgendaPanel({
                   onClick={() => moveAgendaItem(doc, item.id, -1)}
                   aria-label={`Move ${item.title} up`}
                 >
-                  ↑
+                  <Icon name="up" />
                 </button>
                 <button
                   className="fac-small"
@@ -92,13 +101,13 @@ export const AgendaPanel = memo(function AgendaPanel({
                   onClick={() => moveAgendaItem(doc, item.id, 1)}
                   aria-label={`Move ${item.title} down`}
                 >
-                  ↓
+                  <Icon name="down" />
                 </button>
                 <button className="fac-small" onClick={() => setEditing(item.id)} aria-label={`Edit ${item.title}`}>
-                  ✎
+                  <Icon name="edit" />
                 </button>
                 <button className="fac-small" onClick={() => removeAgendaItem(doc, item.id)} aria-label={`Remove ${item.title}`}>
-                  ✕
+                  <Icon name="close" />
                 </button>
               </span>
             </li>

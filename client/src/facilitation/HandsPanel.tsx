@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useId, useRef } from 'react'
 import {
   callNext,
   formatRemaining,
@@ -15,6 +15,7 @@ import {
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { typingIn } from './keys.ts'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
+import { Icon } from '../icons.tsx'
 
 /** Shift+R raises or lowers our hand: tldraw leaves it free, and R is for "raise". */
 const isShortcut = (e: KeyboardEvent) => e.shiftKey && e.code === 'KeyR' && !e.altKey && !e.ctrlKey && !e.metaKey
@@ -23,6 +24,7 @@ const isShortcut = (e: KeyboardEvent) => e.shiftKey && e.code === 'KeyR' && !e.a
 export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; people: PresentParticipant[] }) {
   const { doc, viewOnly } = useBoardContext()
   const clock = useServerClock()
+  const headingId = useId()
   const { queue, called } = handsState(log)
   const now = useNow(1000, queue.length > 0)
   const present = new Set(people.map((p) => p.user.id))
@@ -46,10 +48,19 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
   }, [viewOnly])
 
   return (
-    <section className="fac-panel fac-hands" aria-label="Raised hands">
+    <section className="fac-panel fac-hands" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        Raised hands
+      </h2>
       <div className="fac-hands-head">
         <button className={mine ? '' : 'fac-primary'} aria-pressed={!!mine} onClick={toggle} title="Shortcut: Shift+R">
-          {mine ? 'Lower hand' : '✋ Raise hand'}
+          {mine ? (
+            'Lower hand'
+          ) : (
+            <>
+              <Icon name="hand" /> Raise hand
+            </>
+          )}
         </button>
         <button onClick={() => callNext(doc, me, present, clock.now())} disabled={!next} title={next && `Call on ${next.name}`}>
           Call next
@@ -57,7 +68,7 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
         <span className="fac-muted fac-hands-count">{queue.length ? `${queue.length} waiting` : 'No hands up'}</span>
       </div>
       {called && (
-        <div className={`fac-called${called.passed ? ' fac-passed' : ''}`} role="status" data-called={called.name}>
+        <div className={`fac-called${called.passed ? ' fac-passed' : ''}`} data-called={called.name}>
           <span className="fac-dot" style={{ background: colorOf(called.id) }} aria-hidden />
           <span className="fac-called-text">
             {called.passed
@@ -97,7 +108,7 @@ export function HandsPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
                     aria-label={`Lower ${h.name}’s hand`}
                     title="Lower this hand (left up by mistake)"
                   >
-                    ×
+                    <Icon name="close" />
                   </button>
                 )}
               </li>

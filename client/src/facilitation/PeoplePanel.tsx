@@ -1,3 +1,4 @@
+import { useId } from 'react'
 import { createUserId, useValue } from 'tldraw'
 import {
   INSTANCE_PRESENCE_FIELD,
@@ -14,6 +15,7 @@ import {
 import type { AwarenessView } from './hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
+import { Icon } from '../icons.tsx'
 
 interface Props {
   me: Actor
@@ -29,6 +31,7 @@ interface Props {
 export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }: Props) {
   const { doc, editor, awareness } = useBoardContext()
   const myClientId = awareness.clientID
+  const headingId = useId()
   // Re-rendered now and then so people turn idle without anyone moving.
   useNow(10_000)
   const clock = useServerClock()
@@ -45,12 +48,15 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
   }
 
   return (
-    <section className="fac-panel fac-people" aria-label="People and baton">
+    <section className="fac-panel fac-people" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        People and baton
+      </h2>
       <div className="fac-baton" data-baton-holder={holderPresent ? holder!.id : ''}>
         <span className="fac-baton-icon" aria-hidden>
-          🎙️
+          <Icon name="baton" />
         </span>
-        <span className="fac-baton-text" role="status">
+        <span className="fac-baton-text">
           {holder && holderPresent
             ? iHold
               ? 'You are facilitating'
@@ -69,15 +75,17 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
       </div>
       {holder && holderPresent && !iHold && !offers.some((o) => o.id === me.id) && (
         <button className="fac-link" onClick={() => raiseHand(doc, me, clock.now(), { forBaton: true })}>
-          ✋ Raise hand to take the baton
+          <Icon name="hand" /> Raise hand to take the baton
         </button>
       )}
       {iHold &&
         offers.map((o) => (
-          <div key={o.id} className="fac-offer" role="status" data-offer={o.name}>
-            <span>✋ {o.name} offers to take the baton</span>
+          <div key={o.id} className="fac-offer" data-offer={o.name}>
+            <span>
+              <Icon name="hand" /> {o.name} offers to take the baton
+            </span>
             <button className="fac-small" onClick={() => passBaton(doc, me, o, clock.now())}>
-              Pass 🎙️
+              Pass <Icon name="baton" />
             </button>
           </div>
         ))}
@@ -94,7 +102,11 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
                 <span className="fac-name">
                   {user.name}
                   {isMe && <span className="fac-muted"> (you)</span>}
-                  {holder?.id === user.id && <span title="Holds the baton"> 🎙️</span>}
+                  {holder?.id === user.id && (
+                    <span className="fac-holds" title="Holds the baton" role="img" aria-label="holds the baton">
+                      <Icon name="baton" />
+                    </span>
+                  )}
                 </span>
                 <span className="fac-sub">
                   {idle ? 'idle' : 'active'}
@@ -109,7 +121,7 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
                       onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())}
                       aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}
                     >
-                      Pass 🎙️
+                      Pass <Icon name="baton" />
                     </button>
                   )}
                   <button

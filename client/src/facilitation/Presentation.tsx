@@ -18,6 +18,7 @@ import { typingIn } from './keys.ts'
 import { actingDelay } from './actingOrder.ts'
 import { useServerClock } from '../board/serverClock.tsx'
 import { uncoveredScreenArea, zoomToUncovered } from '../board/viewport.ts'
+import { Icon } from '../icons.tsx'
 
 /** A free area narrower than this is no place to show a frame. */
 const SLIVER_PX = 240
@@ -87,7 +88,7 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
   return (
     <details className="fac-panel fac-present" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        Present frames
+        <h2>Present frames</h2>
         {active && (
           <span className="fac-muted"> · {active.presenter.id === me.id ? 'you are presenting' : `${active.presenter.name} presents`}</span>
         )}
@@ -110,7 +111,7 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
                 <span className="fac-frame-name">{f.name}</span>
                 <span className="fac-row-actions">
                   <button className="fac-small" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${f.name} earlier`}>
-                    ▲
+                    <Icon name="caretUp" />
                   </button>
                   <button
                     className="fac-small"
@@ -118,7 +119,7 @@ export function PresentPanel({ me, log }: { me: Actor; log: LogEntry[] }) {
                     onClick={() => move(i, 1)}
                     aria-label={`Move ${f.name} later`}
                   >
-                    ▼
+                    <Icon name="caretDown" />
                   </button>
                 </span>
               </li>
@@ -176,10 +177,10 @@ export function PresentationBar({ me, log, people }: { me: Actor; log: LogEntry[
       {presenting ? (
         <>
           <button disabled={index === 0} onClick={() => step(index - 1)} title="Left arrow">
-            ◀ Previous
+            <Icon name="previous" /> Previous
           </button>
           <button className="fac-primary" disabled={index === active.frames.length - 1} onClick={() => step(index + 1)} title="Right arrow">
-            Next ▶
+            Next <Icon name="next" />
           </button>
           <button onClick={() => stopPresenting(doc, me, clock.now())}>Stop</button>
         </>

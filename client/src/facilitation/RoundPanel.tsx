@@ -56,13 +56,13 @@ export function RoundPanel({ me, log, people }: { me: Actor; log: LogEntry[]; pe
   return (
     <details className="fac-panel fac-round" ref={details}>
       <summary>
-        Go-around
+        <h2>Go-around</h2>
         {turn && <span className="fac-muted"> · {turn.id === me.id ? 'your turn' : `${turn.name}’s turn`}</span>}
       </summary>
       {active && turn ? (
         <div className="fac-round-live" data-round-turn={turn.name}>
           {active.prompt && <p className="fac-round-prompt">{active.prompt}</p>}
-          <div className="fac-called" role="status">
+          <div className="fac-called">
             <span className="fac-called-text">{turn.id === me.id ? 'Your turn' : `${turn.name}’s turn`}</span>
             {left !== undefined && (
               <span className="fac-round-left" role="timer" data-turn-remaining-ms={left}>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useId, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import type { Editor } from 'tldraw'
 import {
@@ -16,6 +16,8 @@ import {
 } from '@roundtable/shared'
 import type { BoardContextValue } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
+import { announce } from '../board/liveRegion.tsx'
+import { Icon } from '../icons.tsx'
 
 type Awareness = BoardContextValue['awareness']
 type States = Map<number, Record<string, unknown>>
@@ -23,6 +25,7 @@ type States = Map<number, Record<string, unknown>>
 /** "Bring everyone here" and quick reactions: both ephemeral, through awareness. */
 export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Actor; editor: Editor; awareness: Awareness }) {
   const clock = useServerClock()
+  const headingId = useId()
   const clearTimers = useRef<Record<string, ReturnType<typeof setTimeout>>>({})
   useEffect(() => () => Object.values(clearTimers.current).forEach(clearTimeout), [])
 
@@ -48,9 +51,12 @@ export function SignalsBar({ doc, me, editor, awareness }: { doc: Y.Doc; me: Act
   }
 
   return (
-    <section className="fac-panel fac-signals" aria-label="Summon and reactions">
+    <section className="fac-panel fac-signals" aria-labelledby={headingId}>
+      <h2 id={headingId} className="sr-only">
+        Summon and reactions
+      </h2>
       <button onClick={summon} title="Move everyone's view to what you see; anyone can move away">
-        📍 Bring everyone here
+        <Icon name="summon" /> Bring everyone here
       </button>
       <div className="fac-reactions" role="group" aria-label="React">
         {REACTIONS.map((emoji) => (
@@ -84,7 +90,9 @@ export function useSummonWatcher(states: States, editor: Editor, myClientId: num
         editor.setCurrentPage(summon.pageId as never)
       editor.stopFollowingUser()
       editor.zoomToBounds(summon.bounds, { inset: 0, animation: { duration: 400 } })
-      setNotice(readUser(state.user)?.name ?? 'Someone')
+      const name = readUser(state.user)?.name ?? 'Someone'
+      setNotice(name)
+      announce(`${name} brought everyone here.`)
     }
   }, [states, now, editor, myClientId])
   useEffect(() => {
@@ -127,12 +135,13 @@ export function ReactionsLayer({ states, editor }: { states: States; editor: Edi
       arrived.push({ key: r.id, emoji: r.emoji, name: user?.name ?? '', color: user?.color ?? '#868e96', left, top })
     }
     if (!arrived.length) return
+    announce(arrived.map((a) => `${a.name || 'Someone'} reacted ${a.emoji}`).join('. '))
     setFloating((f) => [...f, ...arrived])
     const keys = new Set(arrived.map((a) => a.key))
     setTimeout(() => setFloating((f) => f.filter((x) => !keys.has(x.key))), FLOAT_MS)
   }, [states, now, editor])
   return (
-    <div className="fac-reaction-layer" aria-live="polite">
+    <div className="fac-reaction-layer">
       {floating.map((f) => (
         <div key={f.key} className="fac-floating" style={{ left: f.left, top: f.top }} data-reaction={f.emoji}>
           <span className="fac-floating-emoji">{f.emoji}</span>

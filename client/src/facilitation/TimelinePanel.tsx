@@ -39,7 +39,9 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
 
   return (
     <details className="fac-panel fac-timeline">
-      <summary>Leadership timeline</summary>
+      <summary>
+        <h2>Leadership timeline</h2>
+      </summary>
       {log.length === 0 ? (
         <p className="fac-muted">Nothing yet: stepping forward, timers and phases show up here.</p>
       ) : (

@@ -12,6 +12,7 @@ import {
   type TimerState,
 } from '@roundtable/shared'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
+import { Icon } from '../icons.tsx'
 
 const SOUND_KEY = 'roundtable:timer-sound'
 
@@ -97,13 +98,13 @@ export const TimerBar = memo(function TimerBar({
       ) : (
         <>
           {label && <span className="fac-timer-label">{label}</span>}
-          <span className="fac-time" role="timer" aria-live={done ? 'assertive' : 'off'} data-remaining-ms={Math.round(left)}>
+          <span className="fac-time" role="timer" data-remaining-ms={Math.round(left)}>
             {done ? "Time's up" : formatRemaining(left)}
           </span>
           {timer.status === 'paused' && <span className="fac-muted">paused</span>}
           {timer.status === 'running' && !done && <button onClick={() => act({ type: 'pause' })}>Pause</button>}
           {timer.status === 'paused' && <button onClick={() => act({ type: 'resume' })}>Resume</button>}
-          <button onClick={() => act({ type: 'add' })} aria-label="Add a minute">
+          <button onClick={() => act({ type: 'add' })} title="Add a minute">
             +1 min
           </button>
           <button onClick={() => act({ type: 'stop' })}>{done ? 'Clear' : 'Stop'}</button>
@@ -120,7 +121,7 @@ export const TimerBar = memo(function TimerBar({
           if (!sound) chime(0.05)
         }}
       >
-        {sound ? '🔔' : '🔕'}
+        <Icon name={sound ? 'bell' : 'bellOff'} />
       </button>
     </section>
   )

@@ -41,7 +41,9 @@ export function OutcomesPanel() {
 
   return (
     <details className="fac-panel oc-panel">
-      <summary>Decisions &amp; actions {outcomes.length > 0 && <span className="fac-muted">({openCount} open)</span>}</summary>
+      <summary>
+        <h2>Decisions &amp; actions</h2> {outcomes.length > 0 && <span className="fac-muted">({openCount} open)</span>}
+      </summary>
       {outcomes.length === 0 ? (
         <p className="fac-muted">Select a sticky note and press “Decision” or “Action” above it.</p>
       ) : (

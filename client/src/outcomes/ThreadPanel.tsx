@@ -16,6 +16,7 @@ import { FormActions, StatusLine } from '../board/panelParts.tsx'
 import { noteText } from '../sensemaking/actions.ts'
 import { localStamp } from './hooks.ts'
 import { MentionText } from './MentionText.tsx'
+import { Icon } from '../icons.tsx'
 
 const PANEL_WIDTH = 290
 
@@ -92,7 +93,7 @@ export function ThreadPanel({ shapeId, thread, names, onClose }: { shapeId: stri
       <header>
         <h2>{title ? `“${title}”` : 'On a removed shape'}</h2>
         <button className="oc-close" onClick={onClose} aria-label="Close comments">
-          ×
+          <Icon name="close" />
         </button>
       </header>
       {resolved && (

@@ -16,6 +16,7 @@ import { CanvasOverlay } from '../board/CanvasOverlay.tsx'
 import { zoomToUncovered } from '../board/viewport.ts'
 import { useConnected, useDraftCounts, useRequests, useYMap } from './hooks.ts'
 import { anchorOnThisPage, usePublishDrafts } from './usePublishDrafts.ts'
+import { Icon } from '../icons.tsx'
 
 /**
  * Silent brainstorm: while a round runs, new sticky notes are private drafts on this device;
@@ -131,7 +132,7 @@ export function BrainstormPanel() {
       <section className="pv-panel" aria-label="Silent brainstorm">
         <h2>Silent brainstorm</h2>
         <p className="pv-private" data-testid="late-drafts">
-          🔒 {why}
+          <Icon name="lock" /> {why}
           <span className="muted">
             {ask.reason === 'unknown'
               ? ` Published, ${n === 1 ? 'it' : 'they'} will show your name.`
@@ -155,7 +156,7 @@ export function BrainstormPanel() {
     return (
       <section className="pv-panel pv-compact" aria-label="Silent brainstorm">
         <button onClick={() => setStarting(true)} title="Everyone writes sticky notes privately, then all are revealed at once">
-          🤫 Start a silent round…
+          <Icon name="silent" /> Start a silent round…
         </button>
         {status}
         <DraftOverlay />
@@ -176,7 +177,7 @@ export function BrainstormPanel() {
             <p className="pv-line muted">You are viewing: people with the edit link are writing privately.</p>
           ) : (
             <p className="pv-private" data-testid="my-draft-count">
-              🔒 Your private drafts: <strong>{myDrafts.length}</strong>
+              <Icon name="lock" /> Your private drafts: <strong>{myDrafts.length}</strong>
               <span className="muted"> — press N and click to add one; only you can see them</span>
             </p>
           )}
@@ -271,7 +272,9 @@ function DraftOverlay() {
     <CanvasOverlay hidden>
       {boxes.map((b) => (
         <div key={b.id} className="pv-draft" style={{ left: b.x, top: b.y, width: b.w, height: b.h }}>
-          <span>🔒 Private draft</span>
+          <span>
+            <Icon name="lock" /> Private draft
+          </span>
         </div>
       ))}
     </CanvasOverlay>

@@ -8,6 +8,7 @@ import { CanvasOverlay } from '../board/CanvasOverlay.tsx'
 import { noteText } from '../sensemaking/actions.ts'
 import { useNoteIds } from '../sensemaking/useNoteIds.ts'
 import { useConnected, useRequests, useYMap } from './hooks.ts'
+import { Icon } from '../icons.tsx'
 
 /**
  * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
@@ -110,7 +111,7 @@ export function VotePanel() {
           disabled={pageNotes.length === 0}
           title={pageNotes.length ? 'Everyone places dots on notes in secret; totals show when the vote closes' : 'Add sticky notes first'}
         >
-          ● Start a dot vote…
+          <Icon name="dot" /> Start a dot vote…
         </button>
         {status}
       </section>
@@ -131,7 +132,7 @@ export function VotePanel() {
             <p className="pv-line muted">You are viewing: voting needs the board’s edit link.</p>
           ) : (
             <p className="pv-private" data-testid="dots-left">
-              🔒 You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
+              <Icon name="lock" /> You have <strong>{left}</strong> of {vote.perPerson} dot{vote.perPerson === 1 ? '' : 's'} left
               <span className="muted"> — only you see where they are; cursors are hidden while the vote is open</span>
             </p>
           )}
@@ -280,10 +281,10 @@ function VoteOverlay({
             {open && (
               <>
                 <button aria-label={`Remove a dot from “${label}”`} disabled={mine === 0} onClick={() => onCast(b.id, -1)}>
-                  −
+                  <Icon name="minus" />
                 </button>
-                <span className="pv-dots" data-my-dots={mine} aria-label={`${mine} of your dots`}>
-                  {mine ? '●'.repeat(mine) : '○'}
+                <span className="pv-dots" data-my-dots={mine} role="img" aria-label={`${mine} of your dots`}>
+                  {mine ? Array.from({ length: mine }, (_, i) => <Icon key={i} name="dot" />) : <Icon name="emptyDot" />}
                 </span>
                 <button
                   aria-label={`Add a dot to “${label}”`}

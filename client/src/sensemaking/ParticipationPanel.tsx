@@ -16,6 +16,7 @@ import { useBoardContext } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
 import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
+import { Icon } from '../icons.tsx'
 
 interface PresentUser {
   id: string
@@ -100,9 +101,11 @@ export function ParticipationPanel() {
 
   return (
     <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
-      <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-        Participation {open ? '▾' : '▸'}
-      </button>
+      <h2 className="sm-panel-heading">
+        <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          Participation <Icon name={open ? 'caretDown' : 'next'} />
+        </button>
+      </h2>
       {open && (
         <>
           {invite && <p className="sm-invite">{invite}</p>}

@@ -7,6 +7,8 @@ import { groupNotes, insertTemplate } from './actions.ts'
 import { useClusterSuggestions, type ClusterState, type Suggestion } from './useClusterSuggestions.ts'
 import { useNoteIds } from './useNoteIds.ts'
 import './sensemaking.css'
+import { Icon } from '../icons.tsx'
+import { useAnnounced } from '../board/liveRegion.tsx'
 
 /** Templates, grouping selected notes into a named theme, and local cluster suggestions. */
 export function SenseMakingToolbar() {
@@ -43,7 +45,7 @@ export function SenseMakingToolbar() {
       <div className="sm-toolbar" role="toolbar" aria-label="Sense-making">
         <div className="sm-menu-anchor">
           <button aria-haspopup="menu" aria-expanded={menuOpen} onClick={() => setMenuOpen((open) => !open)}>
-            Templates ▾
+            Templates <Icon name="caretDown" />
           </button>
           {menuOpen && (
             <div className="sm-panel sm-menu" role="menu" ref={menuRef} onKeyDown={menuKeys}>
@@ -119,12 +121,11 @@ function ClusterStatus({ clusters }: { clusters: ClusterState & { regroup(simila
         : n
           ? `${n} suggested cluster${n > 1 ? 's' : ''} shown on the board${method === 'words' ? ' (by shared words)' : ''}`
           : 'No similar notes to cluster'
+  useAnnounced(message)
   return (
     <>
       {busy && progress !== undefined && <progress className="sm-progress" aria-label="Finding clusters" value={progress} max={1} />}
-      <span className="sm-message" role="status" aria-live="polite">
-        {message}
-      </span>
+      <span className="sm-message">{message}</span>
       <label className="sm-similar" title="Higher: only notes that are very alike are grouped">
         How similar?
         <input
