@@ -34,8 +34,8 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
   const clock = useServerClock()
   const followingUserId = useValue('following', () => editor.getInstanceState().followingUserId, [editor])
   const iHold = holder?.id === me.id
-  // Activity is timed on this device's clock (see useAwareness); only baton acts need server time.
-  const now = Date.now()
+  // Activity is timed by the page clock, like everything compared (see useAwareness).
+  const now = clock.now()
 
   // Whom each person follows, from their tldraw instance presence.
   const followsOf = (clientId: number) => {

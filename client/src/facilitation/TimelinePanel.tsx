@@ -6,11 +6,10 @@ import {
   formatRemaining,
   leadershipTimeline,
   type LogEntry,
+  PARTICIPANT_COLORS,
   type PresentParticipant,
 } from '@roundtable/shared'
-import { useNow, useServerClock } from '../board/serverClock.tsx'
-
-const FALLBACK_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#0c8599', '#1971c2', '#6741d9', '#c2255c']
+import { useNow } from '../board/serverClock.tsx'
 
 /** Someone who left keeps a stable colour derived from their id. */
 function colorFor(id: string, people: PresentParticipant[]): string {
@@ -18,19 +17,19 @@ function colorFor(id: string, people: PresentParticipant[]): string {
   if (present) return present.user.color
   let h = 0
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) | 0
-  return FALLBACK_COLORS[Math.abs(h) % FALLBACK_COLORS.length]
+  return PARTICIPANT_COLORS[Math.abs(h) % PARTICIPANT_COLORS.length]
 }
 
 /** Who led which stretch of the session, how long each person held the baton, and every act. */
 export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log: LogEntry[]; people: PresentParticipant[] }) {
   const now = useNow(5000, log.length > 0)
-  const { estimate } = useServerClock()
   const stretches = leadershipTimeline(log, now)
   const totals = batonTotals(log, now)
   const voided = voidedActs(log)
   const span = stretches.length ? stretches[stretches.length - 1].end - stretches[0].start : 0
-  const localTime = (at: number) =>
-    new Date(at - (estimate?.offsetMs ?? 0)).toLocaleTimeString([], {
+  // The server's time of day, not this device's: every screen reads the same times.
+  const timeOfDay = (at: number) =>
+    new Date(at).toLocaleTimeString([], {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
@@ -52,7 +51,7 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
             {stretches.map((s) => (
               <span
                 key={s.start}
-                title={`${s.holder?.name ?? 'Nobody'}: ${localTime(s.start)}–${localTime(s.end)}`}
+                title={`${s.holder?.name ?? 'Nobody'}: ${timeOfDay(s.start)}–${timeOfDay(s.end)}`}
                 style={{
                   flexGrow: span ? Math.max((s.end - s.start) / span, 0.01) : 1,
                   background: s.holder ? colorFor(s.holder.id, people) : '#e9ecef',
@@ -74,7 +73,7 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
               .filter((e) => !voided.has(e.id))
               .map((e) => (
                 <li key={e.id}>
-                  <span className="fac-muted">{localTime(e.at)}</span> <span className="fac-act">{describeEntry(e)}</span>
+                  <span className="fac-muted fac-at">{timeOfDay(e.at)}</span> <span className="fac-act">{describeEntry(e)}</span>
                 </li>
               ))}
           </ol>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isFresh, isIdle, participantsFrom, readReaction, readSummon } from './signals.ts'
 
 describe('awareness signals', () => {
@@ -36,5 +36,14 @@ describe('awareness signals', () => {
     expect(isIdle(0, 59_000)).toBe(false)
     expect(isIdle(0, 61_000)).toBe(true)
     expect(isIdle(undefined, 0)).toBe(true)
+  })
+
+  it('judges idleness by the server time it is given, not the device clock', () => {
+    vi.useFakeTimers({ now: 7 * 60_000 })
+    try {
+      expect(isIdle(1_000, 30_000)).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
