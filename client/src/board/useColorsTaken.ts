@@ -11,13 +11,19 @@ export function useColorsTaken(provider: WebsocketProvider | undefined, selfId: 
   useEffect(() => {
     if (!provider) return
     const participants = boardParticipants(provider.doc)
+    let lastKey = ''
     const update = () => {
       const people: ColorHolder[] = [...participants.entries()].map(([id, p]) => ({ id, name: p.name, color: p.color }))
       for (const s of provider.awareness.getStates().values()) {
         const user = s.user as ColorHolder | undefined
         if (user?.id) people.push(user)
       }
-      setState({ taken: colorsTaken(people, selfId), synced: provider.synced })
+      const next = { taken: colorsTaken(people, selfId), synced: provider.synced }
+      // Awareness changes with every cursor move: re-render the page only when this changed.
+      const key = JSON.stringify([...next.taken, next.synced])
+      if (key === lastKey) return
+      lastKey = key
+      setState(next)
     }
     update()
     participants.observe(update)

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   turnsTaken,
+  batonHolder,
   boardParticipants,
   brainstormMap,
   commentCounts,
@@ -40,10 +41,10 @@ export function ParticipationPanel() {
   const { log } = useFacilitationState(doc)
   // The log is in server time, and so is the page clock; re-read while someone holds the baton.
   const { now, estimate } = useServerClock()
-  const timeline = leadershipTimeline(log, now())
-  const batonHeld = timeline.some((s) => s.holder && s.end === undefined)
-  const serverNow = useNow(15_000, batonHeld)
-  const baton: BatonInterval[] = timeline.flatMap((s) => (s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : []))
+  const serverNow = useNow(15_000, !!batonHolder(log))
+  const baton: BatonInterval[] = leadershipTimeline(log, serverNow).flatMap((s) =>
+    s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
+  )
   const comments = useYMap<unknown>(commentsMap(doc))
   const brainstorm = useYMap<unknown>(brainstormMap(doc))
   const [open, setOpen] = useState(true)
