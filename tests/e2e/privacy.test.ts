@@ -115,8 +115,9 @@ describe('safe to speak', () => {
 
     peer.awareness.off('change', recordCursor)
     expect(cursorsInRound, 'Alice’s cursor reached others during the round').toEqual([])
-    // Bob's tldraw shows no cursor of Alice's either.
+    // Bob's tldraw shows no cursor of Alice's either; his people list shows her here, writing.
     expect(await bob.locator('.tl-collaborator__cursor').count()).toBe(0)
+    expect(await bob.locator('[data-person="Alice"] .fac-sub').textContent()).toBe('in the silent round')
 
     await bob.getByRole('button', { name: 'Reveal everyone’s notes' }).click()
     const present = drafts.slice(0, 3)

@@ -1,7 +1,8 @@
 import { createUserId, useValue } from 'tldraw'
 import {
+  activityOf,
+  DRAFTS_AWARENESS_FIELD,
   INSTANCE_PRESENCE_FIELD,
-  isIdle,
   passBaton,
   putBatonDown,
   stepForward,
@@ -84,7 +85,10 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
       <ul className="fac-people-list person-list">
         {people.map(({ clientId, user }) => {
           const isMe = user.id === me.id
-          const idle = !isMe && isIdle(aware.lastActive.get(clientId), now)
+          const activity = isMe
+            ? 'active'
+            : activityOf(aware.lastActive.get(clientId), now, !!aware.states.get(clientId)?.[DRAFTS_AWARENESS_FIELD])
+          const idle = activity === 'idle'
           const following = followingUserId === createUserId(user.id)
           const follows = followsOf(clientId)
           return (
@@ -97,7 +101,7 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
                   {holder?.id === user.id && <span title="Holds the baton"> 🎙️</span>}
                 </span>
                 <span className="fac-sub">
-                  {idle ? 'idle' : 'active'}
+                  {activity === 'writing' ? 'in the silent round' : activity}
                   {follows && ` · following ${follows}`}
                 </span>
               </span>
