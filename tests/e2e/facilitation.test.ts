@@ -226,6 +226,16 @@ describe('one clock for every time shown, on a computer whose clock is 7 minutes
     await expect.poll(() => participation(bea)).toContain('baton <1 min')
     await expect.poll(() => participation(cy)).toContain('baton <1 min')
 
+    // Each sees the other's cursor: tldraw hides a collaborator whose activity looks a minute old.
+    for (const [page, other] of [
+      [bea, cy],
+      [cy, bea],
+    ] as const) {
+      await other.mouse.move(500, 300)
+      await other.mouse.move(520, 320)
+      await expect.poll(() => page.locator('.tl-collaborator__cursor').count()).toBeGreaterThan(0)
+    }
+
     // Everyone here reads as active on both screens.
     for (const [page, other] of [
       [bea, 'Cy'],

@@ -19,6 +19,8 @@ import {
 import {
   boardRecords,
   INSTANCE_PRESENCE_FIELD,
+  localTimeFrom,
+  serverNowFrom,
   sendOnlyOwnPresence,
   SYNC_PATH,
   VIEW_SYNC_PATH,
@@ -165,9 +167,15 @@ function bindInstancePresence(
   votes.observe(onPrivacy)
   brainstorm.observe(onPrivacy)
 
+  // 0 or null: no activity yet (tldraw's own convention), left as it is.
+  const toServer = (t: number | null) => (t ? serverNowFrom(t, pageClock.estimate) : t)
+  const toLocal = (t: number | null) => (t ? localTimeFrom(t, pageClock.estimate) : t)
   let frame = 0
   const stopReacting = react('publish presence', () => {
-    const instancePresence = withheld$.get() ? null : instancePresence$.get()
+    const own = withheld$.get() ? null : instancePresence$.get()
+    // tldraw stamps activity with this device's clock and hides collaborators whose stamp looks a
+    // minute old on the receiver's clock: the wire carries server time, each side converts.
+    const instancePresence = own && { ...own, lastActivityTimestamp: toServer(own.lastActivityTimestamp) }
     // Coalesce bursts (a drag) into one awareness update per animation frame.
     cancelAnimationFrame(frame)
     frame = requestAnimationFrame(() => awareness.setLocalStateField(INSTANCE_PRESENCE_FIELD, instancePresence ?? null))
@@ -180,7 +188,8 @@ function bindInstancePresence(
     for (const id of [...added, ...updated]) {
       if (id === clientId) continue
       const instancePresence = states.get(id)?.[INSTANCE_PRESENCE_FIELD] as TLInstancePresence | null | undefined
-      if (instancePresence && instancePresence.id === InstancePresenceRecordType.createId(String(id))) toPut.push(instancePresence)
+      if (instancePresence && instancePresence.id === InstancePresenceRecordType.createId(String(id)))
+        toPut.push({ ...instancePresence, lastActivityTimestamp: toLocal(instancePresence.lastActivityTimestamp) })
       else toRemove.push(InstancePresenceRecordType.createId(String(id)))
     }
     for (const id of removed) toRemove.push(InstancePresenceRecordType.createId(String(id)))
