@@ -7,14 +7,19 @@ import {
   leadershipTimeline,
   type LogEntry,
   PARTICIPANT_COLORS,
+  PARTICIPANTS_KEY,
+  type ParticipantInfo,
   type PresentParticipant,
 } from '@roundtable/shared'
 import { useNow } from '../board/serverClock.tsx'
+import { useBoardContext } from '../board/BoardContext.tsx'
+import { useYMap } from '../privacy/hooks.ts'
 
-/** Someone who left keeps a stable colour derived from their id. */
-function colorFor(id: string, people: PresentParticipant[]): string {
+/** Someone who left keeps the colour the board knew them by (else one derived from their id). */
+function colorFor(id: string, people: PresentParticipant[], known: Record<string, ParticipantInfo>): string {
   const present = people.find((p) => p.user.id === id)
   if (present) return present.user.color
+  if (typeof known[id]?.color === 'string') return known[id].color
   let h = 0
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) | 0
   return PARTICIPANT_COLORS[Math.abs(h) % PARTICIPANT_COLORS.length]
@@ -23,6 +28,7 @@ function colorFor(id: string, people: PresentParticipant[]): string {
 /** Who led which stretch of the session, how long each person held the baton, and every act. */
 export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log: LogEntry[]; people: PresentParticipant[] }) {
   const now = useNow(5000, log.length > 0)
+  const known = useYMap<ParticipantInfo>(useBoardContext().doc.getMap(PARTICIPANTS_KEY))
   const stretches = leadershipTimeline(log, now)
   const totals = batonTotals(log, now)
   const voided = voidedActs(log)
@@ -54,7 +60,7 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
                 title={`${s.holder?.name ?? 'Nobody'}: ${timeOfDay(s.start)}–${timeOfDay(s.end)}`}
                 style={{
                   flexGrow: span ? Math.max((s.end - s.start) / span, 0.01) : 1,
-                  background: s.holder ? colorFor(s.holder.id, people) : '#e9ecef',
+                  background: s.holder ? colorFor(s.holder.id, people, known) : '#e9ecef',
                 }}
               />
             ))}
@@ -62,7 +68,7 @@ export const TimelinePanel = memo(function TimelinePanel({ log, people }: { log:
           <ul className="fac-totals" aria-label="Time holding the baton">
             {totals.map((t) => (
               <li key={t.id} data-total={t.name}>
-                <span className="fac-dot" style={{ background: colorFor(t.id, people) }} aria-hidden />
+                <span className="fac-dot" style={{ background: colorFor(t.id, people, known) }} aria-hidden />
                 {t.name} <span className="fac-muted">{formatRemaining(t.heldMs)}</span>
               </li>
             ))}
