@@ -4,6 +4,8 @@ import { addSample, estimateOffset, serverNowFrom, type ClockEstimate, type Cloc
 /** Samples at start-up, then one now and then, to follow a drifting clock. */
 const STARTUP_SAMPLES = 5
 const RESAMPLE_EVERY_MS = 30_000
+/** The longest a board waits for the first clock answer before opening. */
+const SETTLE_WAIT_MS = 1500
 
 export interface ServerClock {
   /** The server's time now, as best we know it. Keeps its identity for the page's life. */
@@ -24,7 +26,10 @@ class PageClock {
   private listeners = new Set<() => void>()
   private started = false
   private firstAnswer!: () => void
-  /** Settles once the first sample has been answered or has failed (offline), whichever comes first. */
+  /**
+   * Settles once the first sample has been answered or has failed (offline), or after
+   * SETTLE_WAIT_MS: a board on this device must open even when the server does not answer.
+   */
   readonly settled = new Promise<void>((resolve) => (this.firstAnswer = resolve))
   estimate: ClockEstimate | undefined
 
@@ -40,6 +45,7 @@ class PageClock {
   start() {
     if (this.started) return
     this.started = true
+    setTimeout(() => this.firstAnswer(), SETTLE_WAIT_MS)
     ;(async () => {
       for (let i = 0; i < STARTUP_SAMPLES; i++) {
         await this.sample()
