@@ -1,4 +1,4 @@
-import { participantIdFromSecret } from '@roundtable/shared'
+import { leastUsedColor, participantIdFromSecret } from '@roundtable/shared'
 
 /**
  * Identity without accounts: each browser keeps a secret, the participant id derived from it
@@ -15,8 +15,6 @@ export interface Participant {
 }
 
 const KEY = 'roundtable:participant'
-
-export const PARTICIPANT_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#0c8599', '#1971c2', '#6741d9', '#c2255c']
 
 function randomToken(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
@@ -35,11 +33,13 @@ export function loadParticipant(): Participant {
     // A corrupt entry is replaced below.
   }
   const secret = randomToken(24)
+  const id = participantIdFromSecret(secret)
   const fresh: Participant = {
-    id: participantIdFromSecret(secret),
+    id,
     secret,
     name: `Guest ${Math.floor(Math.random() * 900 + 100)}`,
-    color: PARTICIPANT_COLORS[Math.floor(Math.random() * PARTICIPANT_COLORS.length)],
+    // Until a board says which colours are taken (see BoardPage).
+    color: leastUsedColor(new Map(), id),
     named: false,
   }
   saveParticipant(fresh)

@@ -19,6 +19,7 @@ export function loadRecentBoards(): RecentBoard[] {
 export function rememberBoard(id: string, title?: string) {
   const rest = loadRecentBoards().filter((b) => b.id !== id)
   const previous = loadRecentBoards().find((b) => b.id === id)
+  // This device's clock on purpose: the list never leaves this browser and is shown as its own.
   const entry = { id, title: title || previous?.title || 'Untitled board', openedAt: Date.now() }
   localStorage.setItem(KEY, JSON.stringify([entry, ...rest].slice(0, MAX)))
 }

@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { boardRecords, type JsonRecord } from './boardDoc.ts'
-import { boardParticipants, formatDuration, participation, recordParticipant, withEditor } from './participation.ts'
+import {
+  boardParticipants,
+  commentCounts,
+  formatDuration,
+  invitation,
+  participation,
+  recordParticipant,
+  withEditor,
+  type ParticipationInput,
+} from './participation.ts'
+import { silentRoundCredits, type RoundState } from './privacy/brainstorm.ts'
 
 const note = (id: string, meta: Record<string, unknown>): JsonRecord => ({
   id: `shape:${id}`,
@@ -110,6 +120,110 @@ describe('participation', () => {
     const summary = summarise(doc, { present: [{ id: 'eve', name: 'Eve', color: '#6741d9' }] })
     expect(summary.rows.find((r) => r.id === 'eve')).toMatchObject({ name: 'Eve', present: true, heard: false })
     expect(summary.rows.find((r) => r.id === 'ghost')).toMatchObject({ name: 'Someone', notes: 1 })
+  })
+})
+
+describe('participation after a silent round, and comments', () => {
+  const revealed = (roundId: string, wrote: Record<string, number>): RoundState => ({
+    roundId,
+    prompt: 'What slows us down?',
+    startedAt: 1000,
+    endsAt: null,
+    anonymous: true,
+    revealedAt: 5000,
+    pageId: 'page:page',
+    anchor: { x: 0, y: 0 },
+    wrote,
+  })
+
+  it('credits those who wrote in a revealed anonymous round from the counts shown during it, never via the notes', () => {
+    const doc = fixedDoc()
+    // The revealed notes carry no author.
+    boardRecords(doc).set('shape:r1', note('r1', {}))
+    boardRecords(doc).set('shape:r2', note('r2', {}))
+    const silentRounds = silentRoundCredits({ round: revealed('b', { cho: 2, dev: 1 }), 'past:a': revealed('a', { cho: 1 }) })
+    expect(silentRounds).toEqual({ cho: 2, dev: 1 })
+    const summary = summarise(doc, { silentRounds })
+    expect(summary.rows.map((r) => [r.id, r.notes, r.silentRounds, r.heard])).toEqual([
+      ['ana', 2, 0, true],
+      ['ben', 1, 0, true],
+      ['cho', 0, 2, true],
+      ['dev', 0, 1, true],
+    ])
+    expect(summary.notHeardFrom).toEqual([])
+    expect(invitation(summary, 'ben', true)).toBe('')
+  })
+
+  it('does not credit a round still running, nor counts of zero', () => {
+    const running = { ...revealed('c', { cho: 3 }), revealedAt: null }
+    expect(silentRoundCredits({ round: running, 'past:a': revealed('a', { dev: 0 }), slots: { roundId: 'a', used: 3 } })).toEqual({})
+  })
+
+  it('counts comments as being heard', () => {
+    const comments = commentCounts([{ by: 'cho', text: 'a' }, { by: 'cho' }, { text: 'unsigned' }, null])
+    expect(comments).toEqual({ cho: 2 })
+    const summary = summarise(fixedDoc(), { comments })
+    expect(summary.rows.find((r) => r.id === 'cho')).toMatchObject({ comments: 2, heard: true })
+    expect(summary.notHeardFrom.map((r) => r.id)).toEqual(['dev'])
+  })
+
+  it('counts those writing drafts in the running round as taking part', () => {
+    const summary = summarise(fixedDoc(), { drafting: ['dev'] })
+    expect(summary.rows.find((r) => r.id === 'dev')).toMatchObject({ drafting: true, heard: true })
+    expect(invitation(summary, 'ben', true)).toBe('Not heard from yet: Cho. Invite them in?')
+  })
+})
+
+describe('invitation', () => {
+  it('never names anyone who contributed in any way, whatever the mix', () => {
+    const ways: ((id: string) => Partial<ParticipationInput>)[] = [
+      (id) => ({ turns: { [id]: 1 } }),
+      (id) => ({ votes: { [id]: 1 } }),
+      (id) => ({ comments: { [id]: 1 } }),
+      (id) => ({ silentRounds: { [id]: 1 } }),
+      (id) => ({ drafting: [id] }),
+    ]
+    const merge = (a: Partial<ParticipationInput>, b: Partial<ParticipationInput>) => {
+      const out: Record<string, unknown> = { ...a }
+      for (const [k, v] of Object.entries(b)) {
+        const before = out[k]
+        out[k] = Array.isArray(v) ? [...((before as string[]) ?? []), ...v] : { ...(before as object), ...(v as object) }
+      }
+      return out as Partial<ParticipationInput>
+    }
+    for (const cho of ways) {
+      for (const dev of ways) {
+        // Ben wrote notes, Ana is away: with Cho and Dev heard there is nobody to invite.
+        const summary = summarise(fixedDoc(), merge(cho('cho'), dev('dev')))
+        expect(invitation(summary, 'ben', true)).toBe('')
+        expect(invitation(summary, 'cho', true)).toBe('')
+      }
+      expect(invitation(summarise(fixedDoc(), cho('cho')), 'ben', true)).toBe('Not heard from yet: Dev. Invite them in?')
+    }
+  })
+
+  it('invites only people here; speaks to me in the second person; says nothing to a viewer about themselves', () => {
+    const summary = summarise(fixedDoc())
+    expect(invitation(summary, 'ben', true)).toBe('Not heard from yet: Cho, Dev. Invite them in?')
+    expect(invitation(summary, 'cho', true)).toBe('Not heard from yet: Dev. Invite them in?')
+    const onlyMe = summarise(fixedDoc(), { turns: { dev: 1 } })
+    expect(invitation(onlyMe, 'cho', true)).toBe('You have not added anything yet: jump in whenever you are ready.')
+    expect(invitation(onlyMe, 'cho', false)).toBe('')
+  })
+})
+
+describe('time in participation', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('measures an open baton interval up to the given server time, whatever the device clock says', () => {
+    const input = { baton: [{ participantId: 'ben', start: 1000 }], now: 41_000 }
+    const rightClock = summarise(fixedDoc(), input).rows.find((r) => r.id === 'ben')!.batonMs
+    vi.useFakeTimers({ now: 41_000 + 7 * 60_000 })
+    const fastClock = summarise(fixedDoc(), input).rows.find((r) => r.id === 'ben')!.batonMs
+    expect([rightClock, fastClock]).toEqual([40_000, 40_000])
+    expect(formatDuration(fastClock)).toBe('1 min')
   })
 })
 

@@ -65,6 +65,16 @@ export interface ParticipationInput {
   baton?: readonly BatonInterval[]
   /** Turns taken per participant (called from the raised hands, or spoke in a go-around). */
   turns?: Readonly<Record<string, number>>
+  /** Comments written per participant (comment threads are signed, even on anonymous notes). */
+  comments?: Readonly<Record<string, number>>
+  /**
+   * Revealed silent rounds each participant wrote drafts in, from the draft counts everyone saw
+   * during the round (see silentRoundCredits): never from the notes, which may be anonymous.
+   */
+  silentRounds?: Readonly<Record<string, number>>
+  /** People with drafts in the round running now (their counts are shown to everyone). */
+  drafting?: readonly string[]
+  /** Server time: baton intervals still open end here. */
   now: number
 }
 
@@ -80,7 +90,12 @@ export interface ParticipationRow {
   votes: number
   batonMs: number
   turns: number
-  /** Has written, edited, voted or taken a turn. */
+  comments: number
+  /** Revealed silent rounds this person wrote in. */
+  silentRounds: number
+  /** Writing drafts in the round running now. */
+  drafting: boolean
+  /** Has written, edited, voted, commented, taken a turn or written in a silent round (or is writing now). */
   heard: boolean
 }
 
@@ -109,6 +124,9 @@ export function participation(input: ParticipationInput): ParticipationSummary {
         votes: 0,
         batonMs: 0,
         turns: 0,
+        comments: 0,
+        silentRounds: 0,
+        drafting: false,
         heard: false,
       }
       rows.set(id, r)
@@ -134,12 +152,16 @@ export function participation(input: ParticipationInput): ParticipationSummary {
   }
   for (const [id, count] of Object.entries(input.votes ?? {})) if (count > 0) row(id).votes += count
   for (const [id, count] of Object.entries(input.turns ?? {})) if (count > 0) row(id).turns += count
+  for (const [id, count] of Object.entries(input.comments ?? {})) if (count > 0) row(id).comments += count
+  for (const [id, count] of Object.entries(input.silentRounds ?? {})) if (count > 0) row(id).silentRounds += count
+  for (const id of input.drafting ?? []) row(id).drafting = true
   for (const interval of input.baton ?? []) {
     row(interval.participantId).batonMs += Math.max(0, (interval.end ?? input.now) - interval.start)
   }
 
   const ordered = [...rows.values()].sort((a, b) => firstSeen(a.id) - firstSeen(b.id) || a.id.localeCompare(b.id))
-  for (const r of ordered) r.heard = r.notes > 0 || r.edits > 0 || r.votes > 0 || r.turns > 0
+  for (const r of ordered)
+    r.heard = r.notes > 0 || r.edits > 0 || r.votes > 0 || r.turns > 0 || r.comments > 0 || r.silentRounds > 0 || r.drafting
   return {
     rows: ordered,
     notHeardFrom: ordered.filter((r) => r.present && !r.heard),
@@ -154,4 +176,26 @@ export function formatDuration(ms: number): string {
   if (minutes < 1) return ms > 0 ? '<1 min' : '0 min'
   if (minutes < 60) return `${minutes} min`
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`
+}
+
+/**
+ * The panel's invitation to quieter voices. It names only people here who have contributed
+ * nothing anyone can see (see ParticipationRow.heard), so it never calls out someone who just
+ * took part; `meId` is addressed in the second person instead.
+ */
+export function invitation(summary: ParticipationSummary, meId: string, canWrite: boolean): string {
+  const waiting = summary.notHeardFrom
+  const others = waiting.filter((r) => r.id !== meId).map((r) => r.name)
+  if (others.length) return `Not heard from yet: ${others.join(', ')}. Invite them in?`
+  return waiting.length && canWrite ? 'You have not added anything yet: jump in whenever you are ready.' : ''
+}
+
+/** Comments per author, from the comments map's values (malformed entries count for nobody). */
+export function commentCounts(comments: Iterable<unknown>): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const c of comments) {
+    const by = (c as { by?: unknown } | null)?.by
+    if (typeof by === 'string') counts[by] = (counts[by] ?? 0) + 1
+  }
+  return counts
 }

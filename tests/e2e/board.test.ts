@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
 import { connectionState, noteWithText, writeSticky } from '../support/e2e.ts'
-import { useE2eSession } from '../support/e2eSession.ts'
+import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
 
@@ -71,5 +71,30 @@ describe('two people on one board', () => {
     const carol = await e2e.openBoard(boardId, 'Carol')
     await noteWithText(carol, 'Before restart').waitFor({ timeout: 10_000 })
     await e2e.shot(carol, 'after-restart-carol')
+  })
+})
+
+describe('colours', () => {
+  it('a newcomer starts on a free colour; the name dialog shows which are taken and by whom', async () => {
+    const boardId = newBoardId()
+    const ann = await e2e.openBoard(boardId, 'Ann')
+    const ben = await e2e.openBoard(boardId, 'Ben')
+    const colorOf = (page: typeof ann) => page.locator('.name-chip .dot').evaluate((el) => getComputedStyle(el).backgroundColor)
+    expect(await colorOf(ann)).not.toBe(await colorOf(ben))
+
+    // Cy opens the link: before choosing, the dialog marks Ann's and Ben's colours and starts on neither.
+    const cy = await e2e.newPage()
+    await cy.goto(`${e2e.server.url}/b/${boardId}`)
+    await cy.getByLabel('Your name').waitFor()
+    const swatches = cy.getByRole('radiogroup', { name: 'Your colour' }).getByRole('radio')
+    await expect.poll(() => cy.locator('[data-taken-by="Ann"]').count()).toBe(1)
+    await expect.poll(() => cy.locator('[data-taken-by="Ben"]').count()).toBe(1)
+    const checked = swatches.and(cy.locator('[aria-checked="true"]'))
+    await expect.poll(() => checked.getAttribute('data-taken-by')).toBe('')
+    expect(await cy.locator('[data-taken-by="Ann"]').getAttribute('aria-label')).toMatch(/taken by Ann$/)
+    await cy.getByLabel('Your name').fill('Cy')
+    await cy.locator('.dialog').screenshot({ path: artifactPath('name-dialog-cy.png') })
+    await cy.getByRole('button', { name: 'Join board' }).click()
+    await expect.poll(async () => new Set([await colorOf(ann), await colorOf(ben), await colorOf(cy)]).size).toBe(3)
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
 import { noteWithText, pan, writeSticky } from '../support/e2e.ts'
-import { useE2eSession } from '../support/e2eSession.ts'
+import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 
 const SEVEN_MINUTES = 7 * 60_000
 
@@ -193,5 +193,71 @@ describe('a phased session with three people', () => {
     await expect.poll(() => ann.locator('.fac-baton-text').textContent(), { timeout: 10_000 }).toBe('Baton free (Cat left)')
     await ann.getByRole('button', { name: 'Step forward' }).click()
     await expect.poll(() => ben.locator('.fac-baton-text').textContent()).toBe('Ann is facilitating')
+  })
+})
+
+describe('one clock for every time shown, on a computer whose clock is 7 minutes fast', () => {
+  it('reads the same baton time, idle state and timeline as everyone, and writes server time into the board', async () => {
+    const boardId = newBoardId()
+    // Bea's computer is 7 minutes fast, and she opens the board first: she creates it.
+    const bea = await openBoard(boardId, 'Bea', SEVEN_MINUTES)
+    const cy = await openBoard(boardId, 'Cy')
+    const peer = await e2e.observe(boardId)
+
+    // Instants written into the board are server time (this machine's clock is the server's).
+    const meta = () => peer.doc.getMap('meta').get('createdAt') as number | undefined
+    const firstSeen = (name: string) =>
+      Object.values(peer.doc.getMap('participants').toJSON() as Record<string, { name: string; firstSeen: number }>).find(
+        (p) => p.name === name,
+      )?.firstSeen
+    await expect.poll(() => firstSeen('Bea')).toBeDefined()
+    await expect.poll(() => firstSeen('Cy')).toBeDefined()
+    for (const at of [meta(), firstSeen('Bea'), firstSeen('Cy')]) expect(Math.abs(at! - Date.now())).toBeLessThan(60_000)
+    // So "Who took part" lists them in the order they came.
+    expect(firstSeen('Bea')!).toBeLessThanOrEqual(firstSeen('Cy')!)
+
+    // Bea steps forward and holds the baton for a few seconds.
+    await bea.getByRole('button', { name: 'Step forward' }).click()
+    await expect.poll(() => batonText(cy)).toBe('Bea is facilitating')
+    await cy.waitForTimeout(3000)
+    // Something changes on the board, so both participation panels re-read the time now.
+    await writeSticky(cy, { x: 640, y: 400 }, 'Same time everywhere')
+    const participation = (page: Page) => page.locator('[data-participant="Bea"] .sm-counts').textContent()
+    await expect.poll(() => participation(bea)).toContain('baton <1 min')
+    await expect.poll(() => participation(cy)).toContain('baton <1 min')
+
+    // Each sees the other's cursor: tldraw hides a collaborator whose activity looks a minute old.
+    for (const [page, other] of [
+      [bea, cy],
+      [cy, bea],
+    ] as const) {
+      await other.mouse.move(500, 300)
+      await other.mouse.move(520, 320)
+      await expect.poll(() => page.locator('.tl-collaborator__cursor').count()).toBeGreaterThan(0)
+    }
+
+    // Everyone here reads as active on both screens.
+    for (const [page, other] of [
+      [bea, 'Cy'],
+      [cy, 'Bea'],
+    ] as const) {
+      await expect.poll(() => page.locator(`[data-person="${other}"] .fac-sub`).textContent()).toBe('active')
+    }
+
+    // The leadership timeline reads the same: totals and the time of day of each act.
+    const timeline = async (page: Page) => {
+      const log = page.getByRole('list', { name: 'Session log' })
+      if (!(await log.isVisible())) await page.getByText('Leadership timeline').click()
+      return {
+        totals: await page.locator('[data-total]').allTextContents(),
+        at: await log.locator('.fac-at').allTextContents(),
+      }
+    }
+    const [onBea, onCy] = [await timeline(bea), await timeline(cy)]
+    console.log(`timeline: Bea (clock +7 min) ${JSON.stringify(onBea)}, Cy ${JSON.stringify(onCy)}`)
+    expect(onBea.at).toEqual(onCy.at)
+    expect(onBea.totals.map((t) => t.replace(/\d+$/, ''))).toEqual(onCy.totals.map((t) => t.replace(/\d+$/, '')))
+    expect(onBea.totals[0]).toMatch(/^Bea 0:[0-5]\d$/)
+    await bea.getByRole('region', { name: 'Participation balance' }).screenshot({ path: artifactPath('clock-participation-bea.png') })
   })
 })

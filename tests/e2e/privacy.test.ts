@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { boardRecords, MESSAGE_REQUEST, newBoardId, plainText, votesMap, type JsonRecord } from '@roundtable/shared'
-import { noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
-import { useE2eSession } from '../support/e2eSession.ts'
+import { connectionState, noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
+import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 import { clientIdsWriting, type Observer } from '../support/observer.ts'
 
 const e2e = useE2eSession()
@@ -58,9 +58,27 @@ describe('safe to speak', () => {
     const peer = await e2e.observe(boardId)
     await shot(alice, 'privacy-idle-alice')
 
+    // Alice's cursor, as any other browser receives it from the server.
+    const aliceClient = () => [...peer.awareness.getStates()].find(([, s]) => (s.user as { name?: string })?.name === 'Alice')?.[0]
+    const aliceCursor = () => {
+      const id = aliceClient()
+      return id === undefined ? undefined : (peer.awareness.getStates().get(id)?.presence as { cursor?: unknown } | null)?.cursor
+    }
+    await alice.mouse.move(700, 420)
+    await expect.poll(aliceCursor).toBeTruthy()
+
     await startRound(alice, { prompt: 'What slows us down?', minutes: '', anonymous: true })
     await bob.getByText('What slows us down?').waitFor()
     await carol.getByText('What slows us down?').waitFor()
+    // While people write, where they write is theirs: no cursor goes out, only that they are here.
+    await expect.poll(aliceCursor).toBeUndefined()
+    expect(aliceClient()).toBeDefined()
+    const cursorsInRound: unknown[] = []
+    const recordCursor = () => {
+      const cursor = aliceCursor()
+      if (cursor) cursorsInRound.push(cursor)
+    }
+    peer.awareness.on('change', recordCursor)
 
     await writeSticky(alice, { x: 350, y: 300 }, 'Too many meetings')
     await writeSticky(alice, { x: 600, y: 300 }, 'Flaky deploys')
@@ -95,6 +113,12 @@ describe('safe to speak', () => {
     const drafts = ['Too many meetings', 'Flaky deploys', 'Unclear priorities', 'Slow code review']
     for (const t of drafts) expect(peer.text()).not.toContain(t)
 
+    peer.awareness.off('change', recordCursor)
+    expect(cursorsInRound, 'Alice’s cursor reached others during the round').toEqual([])
+    // Bob's tldraw shows no cursor of Alice's either; his people list shows her here, writing.
+    expect(await bob.locator('.tl-collaborator__cursor').count()).toBe(0)
+    expect(await bob.locator('[data-person="Alice"] .fac-sub').textContent()).toBe('in the silent round')
+
     await bob.getByRole('button', { name: 'Reveal everyone’s notes' }).click()
     const present = drafts.slice(0, 3)
     await alice.locator('.pv-message', { hasText: 'Published your 2 notes anonymously.' }).waitFor({ timeout: 10_000 })
@@ -108,6 +132,20 @@ describe('safe to speak', () => {
     }
     await expect.poll(() => alice.locator('.pv-draft').count()).toBe(0)
     await shot(bob, 'privacy-revealed-bob')
+
+    // After the reveal Alice's cursor goes out again, and the server's presence rules took it all.
+    await alice.mouse.move(650, 380)
+    await alice.mouse.move(660, 390)
+    await expect.poll(aliceCursor).toBeTruthy()
+    expect(await connectionState(alice)).toBe('connected')
+
+    // Participation credits who wrote from the counts everyone saw, and invites neither of them.
+    for (const page of [alice, bob]) {
+      await expect.poll(() => page.locator('[data-participant="Alice"] .sm-counts').textContent()).toContain('wrote in the silent round')
+      await expect.poll(() => page.locator('[data-participant="Bob"] .sm-counts').textContent()).toContain('wrote in the silent round')
+      expect((await page.locator('.sm-invite').allTextContents()).join(' ')).not.toMatch(/Alice|Bob/)
+    }
+    await bob.getByRole('region', { name: 'Participation balance' }).screenshot({ path: artifactPath('privacy-participation-bob.png') })
 
     // No author link: no id in meta, and Yjs says the server wrote them, not any person's client.
     await expect.poll(() => publishedNotes(peer, present).length).toBe(3)

@@ -166,7 +166,7 @@ for (const mode of MODES) {
         // Alice writes her drafts as the app does: note shapes marked as drafts in a tldraw store
         // bound to her board doc. The binding keeps them out of the doc.
         const store = createTLStore({ shapeUtils: defaultShapeUtils, bindingUtils: defaultBindingUtils })
-        const binding = bindStoreToDoc(store, alice.doc, { onNewerDoc: () => {} })
+        const binding = bindStoreToDoc(store, alice.doc, { onNewerDoc: () => {}, now: Date.now })
         open.push({ destroy: () => binding.dispose() })
         const drafts = {
           alice: ['SECRET-alice-1 too many meetings', 'SECRET-alice-2 slow CI'],
@@ -213,6 +213,8 @@ for (const mode of MODES) {
           handIn(carol, roundId, drafts.carol, { delayMs: 900 }),
         ])
         expect([a.published, b.published, c.published]).toEqual([2, 1, 1])
+        // Who took part is credited from the counts everyone saw during the round, nothing more.
+        expect(readRound(observer.doc)?.wrote).toEqual({ [alice.id]: 2, [bob.id]: 1, [carol.id]: 1 })
 
         const all = [...drafts.alice, ...drafts.bob, ...drafts.carol]
         await eventually(() => {

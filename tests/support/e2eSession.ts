@@ -15,7 +15,7 @@ export const artifactPath = (name: string) => path.join(ARTIFACTS, name)
 
 /** How a new browser profile (one person's computer) differs from a plain one. */
 export interface Profile {
-  /** Makes this computer's clock wrong by this much: `Date.now()` in its pages is shifted. */
+  /** Makes this computer's clock wrong by this much: `Date.now()`, `new Date()` and `performance.timeOrigin` in its pages are shifted. */
   clockShiftMs?: number
   /** Lets its pages read and write the clipboard: on the session's server (true) or on this origin. */
   clipboard?: boolean | string
@@ -124,8 +124,21 @@ export function useE2eSession(defaults: Profile = {}): E2eSession {
       })
       if (clockShiftMs) {
         await context.addInitScript((shift: number) => {
-          const realNow = Date.now.bind(Date)
-          Date.now = () => realNow() + shift
+          const RealDate = Date
+          const realNow = RealDate.now.bind(RealDate)
+          // `new Date()` reads the shifted clock too; `new Date(x)` and Date's statics are unchanged.
+          class ShiftedDate extends RealDate {
+            constructor(...args: unknown[]) {
+              if (args.length === 0) super(realNow() + shift)
+              else super(...(args as [string]))
+            }
+            static now() {
+              return realNow() + shift
+            }
+          }
+          globalThis.Date = ShiftedDate as DateConstructor
+          const origin = performance.timeOrigin + shift
+          Object.defineProperty(performance, 'timeOrigin', { get: () => origin })
         }, clockShiftMs)
       }
       if (clipboard) {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import {
   Tldraw,
   DefaultMainMenu,
@@ -29,6 +29,8 @@ import { ExportDialog } from '../export/ExportDialog.tsx'
 import { ImportDialog } from '../export/ImportDialog.tsx'
 import { SnapshotsDialog } from '../export/SnapshotsDialog.tsx'
 import { ServerClockProvider } from './serverClock.tsx'
+import { useColorsTaken } from './useColorsTaken.ts'
+import { leastUsedColor } from '@roundtable/shared'
 import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
 import { OutcomesLayer } from '../outcomes/OutcomesLayer.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
@@ -75,6 +77,16 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
     saveParticipant(next)
     setParticipant(next)
   }, [])
+
+  // A newcomer starts on the board's least used colour, once the board has synced.
+  const { taken, synced } = useColorsTaken(provider, participant.id)
+  const suggestedColor = leastUsedColor(taken, participant.id)
+  const defaulted = useRef(false)
+  useEffect(() => {
+    if (defaulted.current || participant.named || !synced) return
+    defaulted.current = true
+    if (suggestedColor !== participant.color) updateParticipant({ ...participant, color: suggestedColor })
+  }, [participant, synced, suggestedColor, updateParticipant])
 
   // tldraw's own people menu edits the same name and colour as our dialog. The setter must keep
   // its identity: tldraw rebuilds its current user (and the editor) when it changes.
@@ -205,12 +217,14 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
         {askName && (
           <NameDialog
             participant={participant}
+            taken={taken}
+            suggested={suggestedColor}
             onSave={(name, color) => {
               updateParticipant({ ...participant, name, color, named: true })
               setAskName(false)
             }}
             onCancel={() => {
-              if (!participant.named) updateParticipant({ ...participant, named: true })
+              if (!participant.named) updateParticipant({ ...participant, color: suggestedColor, named: true })
               setAskName(false)
             }}
           />

@@ -4,6 +4,7 @@ import { useBoardContext } from '../board/BoardContext.tsx'
 import { boardPath, navigate } from '../router.ts'
 import { snapshotsApi, type SnapshotInfo } from './snapshotsApi.ts'
 import { Dialog, DialogError } from './Dialog.tsx'
+import { pageClock } from '../board/serverClock.tsx'
 import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite'
 import { Icon } from '../icons.tsx'
 
@@ -164,7 +165,7 @@ export function SnapshotsDialog({ onClose }: { onClose: () => void }) {
               <div className="bf-snapshot-text">
                 <span className="bf-snapshot-name">{s.name}</span>
                 <span className="bf-muted">
-                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt)}</time> ·{' '}
+                  <time dateTime={new Date(s.createdAt).toISOString()}>{formatWhen(s.createdAt, pageClock.now())}</time> ·{' '}
                   {[s.createdBy ?? (s.kind === 'named' ? 'someone' : undefined), KIND_LABEL[s.kind]].filter(Boolean).join(' · ')}
                 </span>
               </div>
@@ -195,7 +196,7 @@ export function SnapshotsDialog({ onClose }: { onClose: () => void }) {
 }
 
 /** "14:05" today, "Mon 14:05" this week, "3 Mar 14:05" otherwise: short enough for a narrow list. */
-function formatWhen(at: number, now = Date.now()): string {
+function formatWhen(at: number, now: number): string {
   const date = new Date(at)
   const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
   if (new Date(now).toDateString() === date.toDateString()) return `today ${time}`

@@ -1,6 +1,16 @@
 import type * as Y from 'yjs'
 import { Box, FileHelpers, type Editor, type TLShapeId } from 'tldraw'
-import { boardToFile, boardToTldr, buildReport, downloadBaseName, readMeta, reportInputFromDoc, TLDR_MIME_TYPE } from '@roundtable/shared'
+import {
+  boardToFile,
+  boardToTldr,
+  buildReport,
+  downloadBaseName,
+  readMeta,
+  reportInputFromDoc,
+  sessionTime,
+  TLDR_MIME_TYPE,
+} from '@roundtable/shared'
+import { pageClock } from '../board/serverClock.tsx'
 
 export type ImageArea = 'board' | 'frame' | 'selection'
 export type ExportFormat = 'png' | 'svg' | 'tldr' | 'json' | 'md'
@@ -208,12 +218,14 @@ export async function buildExport(
   await breathe()
   if (opts.format === 'md') {
     // Dated by the session, as the server does (see sessionTime).
-    const report = buildReport(reportInputFromDoc(doc, undefined, { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }))
+    const report = buildReport(
+      reportInputFromDoc(doc, sessionTime(doc) ?? pageClock.now(), { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
+    )
     progress(1, 'Done')
     return { blob: new Blob([report], { type: 'text/markdown' }), name: `${base}-report.md` }
   }
   const schema = editor.store.schema.serialize()
-  const file = opts.format === 'tldr' ? boardToTldr(doc, schema) : boardToFile(doc, Date.now(), schema)
+  const file = opts.format === 'tldr' ? boardToTldr(doc, schema) : boardToFile(doc, pageClock.now(), schema)
   // Serialize record by record in chunks: one huge JSON.stringify would block the page.
   const { records, ...head } = file as { records: unknown[] }
   const parts: string[] = []

@@ -29,7 +29,7 @@ function importText(text: string): Y.Doc {
   const parsed = parseBoardFile(text)
   const records = migrateImport(schema, parsed)
   const doc = new Y.Doc()
-  loadIntoEmptyBoard(doc, schema, parsed, records)
+  loadIntoEmptyBoard(doc, schema, parsed, records, 1_000)
   return doc
 }
 
@@ -44,7 +44,7 @@ describe('import and export round trips', () => {
 
   it('board -> JSON snapshot -> import gives the same board, title and facilitation state', () => {
     const board = testBoardDoc()
-    const imported = importText(JSON.stringify(boardToFile(board)))
+    const imported = importText(JSON.stringify(boardToFile(board, 1_000)))
     expect(recordsOf(imported)).toEqual(recordsOf(board))
     expect(boardMeta(imported).get('title')).toBe('Q2 planning')
     for (const key of ['participants', 'agenda', 'facilitation']) expect(imported.getMap(key).toJSON()).toEqual(board.getMap(key).toJSON())
@@ -107,11 +107,11 @@ describe('bad files get a clear message', () => {
     const newer = structuredClone(file)
     newer.schema.sequences['com.tldraw.shape.note'] += 1
     expect(fail(JSON.stringify(newer))).toMatch(/newer version/)
-    expect(fail(JSON.stringify({ ...boardToFile(testBoardDoc()), version: 99 }))).toMatch(/newer version of Roundtable/)
+    expect(fail(JSON.stringify({ ...boardToFile(testBoardDoc(), 1_000), version: 99 }))).toMatch(/newer version of Roundtable/)
   })
 
   it('refuses a board the server would not take in one message, or that would make this board too big', async () => {
-    const text = JSON.stringify(boardToFile(testBoardDoc()))
+    const text = JSON.stringify(boardToFile(testBoardDoc(), 1_000))
     const file = new File([text], 'board.json')
     const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024 }
     await expect(readImportFile(file, { limits: roomy })).resolves.toMatchObject({ parsed: { kind: 'roundtable' } })

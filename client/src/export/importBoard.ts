@@ -63,7 +63,8 @@ export function migrateImport(schema: TLSchema, parsed: ParsedBoardFile): TLReco
  * Loads an import into a board nobody has written yet, before the canvas binds to it: records
  * keep their ids, and a Roundtable snapshot brings its title and facilitation state along.
  */
-export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedBoardFile, records: TLRecord[]) {
+/** `now` is server time, for the new board's `createdAt`. */
+export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedBoardFile, records: TLRecord[], now: number) {
   replaceBoardContent(
     doc,
     { records: records as unknown as JsonRecord[], maps: parsed.maps, arrays: parsed.arrays },
@@ -77,7 +78,7 @@ export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedB
   doc.transact(() => {
     const meta = boardMeta(doc)
     meta.set('modelVersion', MODEL_VERSION)
-    if (!meta.has('createdAt')) meta.set('createdAt', Date.now())
+    if (!meta.has('createdAt')) meta.set('createdAt', now)
   })
 }
 

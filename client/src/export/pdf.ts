@@ -3,6 +3,7 @@ import type { Editor, TLShapeId } from 'tldraw'
 import { boardParticipants, readMeta, readOutcomes, sessionTime, type ParticipantInfo } from '@roundtable/shared'
 import fontUrl from '@expo-google-fonts/shantell-sans/500Medium/ShantellSans_500Medium.ttf?url'
 import { currentFrame, imageShapes, type Progress } from './exportBoard.ts'
+import { pageClock } from '../board/serverClock.tsx'
 
 /**
  * The board as a PDF, drawn in this browser: tldraw's SVG of each page is turned into PDF
@@ -191,7 +192,7 @@ function writer(pdf: Pdf) {
 }
 
 function coverPage(pdf: Pdf, doc: Y.Doc, title: string) {
-  const when = sessionTime(doc) ?? Date.now()
+  const when = sessionTime(doc) ?? pageClock.now()
   const people = Object.values(boardParticipants(doc).toJSON() as Record<string, ParticipantInfo>)
     .sort((a, b) => a.firstSeen - b.firstSeen)
     .map((p) => p.name)

@@ -1,8 +1,9 @@
 import { useId } from 'react'
 import { createUserId, useValue } from 'tldraw'
 import {
+  activityOf,
+  DRAFTS_AWARENESS_FIELD,
   INSTANCE_PRESENCE_FIELD,
-  isIdle,
   passBaton,
   putBatonDown,
   stepForward,
@@ -37,8 +38,8 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
   const clock = useServerClock()
   const followingUserId = useValue('following', () => editor.getInstanceState().followingUserId, [editor])
   const iHold = holder?.id === me.id
-  // Activity is timed on this device's clock (see useAwareness); only baton acts need server time.
-  const now = Date.now()
+  // Activity is timed by the page clock, like everything compared (see useAwareness).
+  const now = clock.now()
 
   // Whom each person follows, from their tldraw instance presence.
   const followsOf = (clientId: number) => {
@@ -92,7 +93,10 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
       <ul className="fac-people-list person-list">
         {people.map(({ clientId, user }) => {
           const isMe = user.id === me.id
-          const idle = !isMe && isIdle(aware.lastActive.get(clientId), now)
+          const activity = isMe
+            ? 'active'
+            : activityOf(aware.lastActive.get(clientId), now, !!aware.states.get(clientId)?.[DRAFTS_AWARENESS_FIELD])
+          const idle = activity === 'idle'
           const following = followingUserId === createUserId(user.id)
           const follows = followsOf(clientId)
           return (
@@ -109,7 +113,7 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
                   )}
                 </span>
                 <span className="fac-sub">
-                  {idle ? 'idle' : 'active'}
+                  {activity === 'writing' ? 'in the silent round' : activity}
                   {follows && ` · following ${follows}`}
                 </span>
               </span>

@@ -2,18 +2,27 @@ import { useEffect, useRef, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   turnsTaken,
+  batonHolder,
   boardParticipants,
+  brainstormMap,
+  commentCounts,
+  commentsMap,
+  draftCountsByParticipant,
   formatDuration,
+  invitation,
   participation,
   recordParticipant,
+  silentRoundCredits,
   withEditor,
   leadershipTimeline,
   type BatonInterval,
   type ParticipantInfo,
+  type RoundState,
 } from '@roundtable/shared'
 import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
-import { useServerClock } from '../board/serverClock.tsx'
+import { useNow, useServerClock } from '../board/serverClock.tsx'
+import { useYMap } from '../privacy/hooks.ts'
 import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 import { Icon } from '../icons.tsx'
@@ -31,21 +40,29 @@ interface PresentUser {
 export function ParticipationPanel() {
   const { editor, doc, awareness, participant, viewOnly } = useBoardContext()
   const { log } = useFacilitationState(doc)
-  // The log is in server time.
-  const { now } = useServerClock()
-  const baton: BatonInterval[] = leadershipTimeline(log, now()).flatMap((s) =>
+  // The log is in server time, and so is the page clock; re-read while someone holds the baton.
+  const { now, estimate } = useServerClock()
+  const serverNow = useNow(15_000, !!batonHolder(log))
+  const baton: BatonInterval[] = leadershipTimeline(log, serverNow).flatMap((s) =>
     s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
   )
+  const comments = useYMap<unknown>(commentsMap(doc))
+  const brainstorm = useYMap<unknown>(brainstormMap(doc))
   const [open, setOpen] = useState(true)
   const ref = useRef<HTMLElement>(null)
   usePublishedHeight(ref, '--participation-height')
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
+  const [drafting, setDrafting] = useState<string[]>([])
+  const round = brainstorm.round as RoundState | undefined
+  const liveRoundId = round && round.revealedAt === null ? round.roundId : undefined
 
-  // Keep our name in the doc so it still shows after we leave.
+  // Keep our name in the doc so it still shows after we leave. "First seen" orders the report's
+  // "Who took part": it waits for the server's clock rather than trust this device's.
+  const clockKnown = estimate !== undefined
   useEffect(() => {
-    if (!viewOnly) recordParticipant(doc, participant.id, { name: participant.name, color: participant.color }, now())
-  }, [doc, participant.id, participant.name, participant.color, viewOnly, now])
+    if (!viewOnly && clockKnown) recordParticipant(doc, participant.id, { name: participant.name, color: participant.color }, now())
+  }, [doc, participant.id, participant.name, participant.color, viewOnly, now, clockKnown])
 
   useEffect(() => {
     const map = boardParticipants(doc)
@@ -63,11 +80,14 @@ export function ParticipationPanel() {
         if (user?.id) byId.set(user.id, user)
       }
       setPresent([...byId.values()])
+      // Those writing in the running round are taking part: their counts are on everyone's screen.
+      const writing = liveRoundId ? Object.keys(draftCountsByParticipant(awareness.getStates().values(), liveRoundId)) : []
+      setDrafting((old) => (old.join() === writing.join() ? old : writing))
     }
     update()
     awareness.on('change', update)
     return () => awareness.off('change', update)
-  }, [awareness])
+  }, [awareness, liveRoundId])
 
   // Attribution of edits: changing a shape someone else started adds us to its `editedBy`.
   useEffect(
@@ -90,13 +110,18 @@ export function ParticipationPanel() {
         .filter((s) => !s.meta.draft),
     [editor],
   )
-  const summary = participation({ shapes, participants: known, present, baton, turns: turnsTaken(log), now: now() })
-  const others = summary.notHeardFrom.filter((r) => r.id !== participant.id).map((r) => r.name)
-  const invite = others.length
-    ? `Not heard from yet: ${others.join(', ')}. Invite them in?`
-    : summary.notHeardFrom.length && !viewOnly
-      ? 'You have not added anything yet: jump in whenever you are ready.'
-      : ''
+  const summary = participation({
+    shapes,
+    participants: known,
+    present,
+    baton,
+    turns: turnsTaken(log),
+    comments: commentCounts(Object.values(comments)),
+    silentRounds: silentRoundCredits(brainstorm),
+    drafting,
+    now: serverNow,
+  })
+  const invite = invitation(summary, participant.id, !viewOnly)
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
@@ -125,6 +150,13 @@ export function ParticipationPanel() {
                       r.edits > 0 ? plural(r.edits, 'edit') : '',
                       summary.showVotes && r.votes > 0 ? plural(r.votes, 'vote') : '',
                       r.turns > 0 ? plural(r.turns, 'turn') : '',
+                      r.comments > 0 ? plural(r.comments, 'comment') : '',
+                      r.silentRounds === 1
+                        ? 'wrote in the silent round'
+                        : r.silentRounds > 1
+                          ? `wrote in ${r.silentRounds} silent rounds`
+                          : '',
+                      r.drafting ? 'writing drafts' : '',
                     ]
                       .filter(Boolean)
                       .join(' · ')

@@ -48,7 +48,7 @@ function docRecord(doc: Y.Doc, id: string): JsonRecord | undefined {
 
 const handles: BindingHandle[] = []
 function bind(store: TLStore, doc: Y.Doc, onNewerDoc: (reason: string) => void = () => {}) {
-  const handle = bindStoreToDoc(store, doc, { onNewerDoc })
+  const handle = bindStoreToDoc(store, doc, { onNewerDoc, now: () => 1_000 })
   handles.push(handle)
   return handle
 }

@@ -24,6 +24,8 @@ export interface BindingOptions {
   onNewerDoc(reason: string): void
   /** A view-only client shows the doc and never writes to it (the server would refuse it). */
   readOnly?: boolean
+  /** Server time now (the page clock): a new board's `createdAt` is an instant everyone compares. */
+  now(): number
 }
 
 /**
@@ -52,7 +54,7 @@ export function bindStoreToDoc(store: TLStore, doc: Y.Doc, opts: BindingOptions)
   const writeSchema = () => {
     meta.set('schema', ourSchema)
     if (meta.get('modelVersion') !== MODEL_VERSION) meta.set('modelVersion', MODEL_VERSION)
-    if (!meta.has('createdAt')) meta.set('createdAt', Date.now())
+    if (!meta.has('createdAt')) meta.set('createdAt', opts.now())
   }
 
   // Load what the doc holds, migrating it forward if it was written with an older schema.

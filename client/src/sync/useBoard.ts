@@ -19,16 +19,21 @@ import {
 import {
   boardRecords,
   INSTANCE_PRESENCE_FIELD,
+  localTimeFrom,
+  serverNowFrom,
   sendOnlyOwnPresence,
   SYNC_PATH,
   VIEW_SYNC_PATH,
+  brainstormMap,
+  presenceWithheld,
+  readRound,
   votesMap,
-  type VoteState,
 } from '@roundtable/shared'
 import { bindStoreToDoc } from './binding.ts'
 import { takePendingImport } from '../export/pendingImport.ts'
 import { loadIntoEmptyBoard } from '../export/importBoard.ts'
 import type { Participant } from '../identity.ts'
+import { pageClock } from '../board/serverClock.tsx'
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline'
 
@@ -97,8 +102,8 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
       if (disposed) return
       // A file opened "into a new board" is written to the doc before the canvas reads it.
       const imported = takePendingImport(boardId)
-      if (imported && !viewOnly) loadIntoEmptyBoard(doc, store.schema, imported.parsed, imported.records)
-      const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly })
+      if (imported && !viewOnly) loadIntoEmptyBoard(doc, store.schema, imported.parsed, imported.records, pageClock.now())
+      const binding = bindStoreToDoc(store, doc, { onNewerDoc: setNewerDocReason, readOnly: viewOnly, now: pageClock.now })
       cleanups.push(() => binding.dispose())
       cleanups.push(bindInstancePresence(store, awareness, doc, user$))
       setStoreWithStatus({ status: 'synced-remote', connectionStatus: 'online', store })
@@ -106,7 +111,9 @@ export function useBoard(boardId: string, participant: Participant, viewOnly = f
 
     // Open as soon as this device has the board; a board new to this device waits briefly for
     // the server so that it does not start from an empty page that then has to be merged.
-    local.whenSynced.then(() => {
+    // The page clock is asked first, so a new board's `createdAt` is server time.
+    pageClock.start()
+    Promise.all([local.whenSynced, pageClock.settled]).then(() => {
       if (disposed) return
       if (boardRecords(doc).map.size > 0 || ws.synced) return start()
       const timer = setTimeout(start, FIRST_SYNC_WAIT_MS)
@@ -140,8 +147,8 @@ type Awareness = WebsocketProvider['awareness']
 
 /**
  * Publishes our cursor/selection/viewport to awareness and shows everyone else's in tldraw.
- * While a dot vote is open nobody's presence is published: a cursor hovering over a note's
- * dot buttons would tell the others where that person voted.
+ * While a dot vote is open or a silent round runs it is not published at all (see
+ * presenceWithheld): hiding it on screen would still send it to everyone. It comes back after.
  */
 function bindInstancePresence(
   store: ReturnType<typeof createTLStore>,
@@ -153,14 +160,22 @@ function bindInstancePresence(
   const instanceId = InstancePresenceRecordType.createId(String(clientId))
   const instancePresence$ = createPresenceStateDerivation(user$, { instanceId })(store)
   const votes = votesMap(doc)
-  const anyVoteOpen = () => [...votes.values()].some((v) => (v as VoteState | undefined)?.status === 'open')
-  const voting$ = atom('a vote is open', anyVoteOpen())
-  const onVotes = () => voting$.set(anyVoteOpen())
-  votes.observe(onVotes)
+  const brainstorm = brainstormMap(doc)
+  const withheld = () => presenceWithheld(votes.values(), readRound(doc))
+  const withheld$ = atom('presence withheld', withheld())
+  const onPrivacy = () => withheld$.set(withheld())
+  votes.observe(onPrivacy)
+  brainstorm.observe(onPrivacy)
 
+  // 0 or null: no activity yet (tldraw's own convention), left as it is.
+  const toServer = (t: number | null) => (t ? serverNowFrom(t, pageClock.estimate) : t)
+  const toLocal = (t: number | null) => (t ? localTimeFrom(t, pageClock.estimate) : t)
   let frame = 0
   const stopReacting = react('publish presence', () => {
-    const instancePresence = voting$.get() ? null : instancePresence$.get()
+    const own = withheld$.get() ? null : instancePresence$.get()
+    // tldraw stamps activity with this device's clock and hides collaborators whose stamp looks a
+    // minute old on the receiver's clock: the wire carries server time, each side converts.
+    const instancePresence = own && { ...own, lastActivityTimestamp: toServer(own.lastActivityTimestamp) }
     // Coalesce bursts (a drag) into one awareness update per animation frame.
     cancelAnimationFrame(frame)
     frame = requestAnimationFrame(() => awareness.setLocalStateField(INSTANCE_PRESENCE_FIELD, instancePresence ?? null))
@@ -173,7 +188,8 @@ function bindInstancePresence(
     for (const id of [...added, ...updated]) {
       if (id === clientId) continue
       const instancePresence = states.get(id)?.[INSTANCE_PRESENCE_FIELD] as TLInstancePresence | null | undefined
-      if (instancePresence && instancePresence.id === InstancePresenceRecordType.createId(String(id))) toPut.push(instancePresence)
+      if (instancePresence && instancePresence.id === InstancePresenceRecordType.createId(String(id)))
+        toPut.push({ ...instancePresence, lastActivityTimestamp: toLocal(instancePresence.lastActivityTimestamp) })
       else toRemove.push(InstancePresenceRecordType.createId(String(id)))
     }
     for (const id of removed) toRemove.push(InstancePresenceRecordType.createId(String(id)))
@@ -191,7 +207,8 @@ function bindInstancePresence(
 
   return () => {
     stopReacting()
-    votes.unobserve(onVotes)
+    votes.unobserve(onPrivacy)
+    brainstorm.unobserve(onPrivacy)
     cancelAnimationFrame(frame)
     awareness.off('change', onAwarenessChange)
     const others = store.query

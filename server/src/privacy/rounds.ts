@@ -4,6 +4,7 @@ import {
   BRAINSTORM_KEY,
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
+  draftCountsByParticipant,
   findRound,
   indexKeysAbove,
   noteRecord,
@@ -125,9 +126,12 @@ export class SilentRounds implements RoomExtension {
     if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestRefusal('onlyIfEnded must be true or false')
     if (round.revealedAt !== null) return {}
     if (r.onlyIfEnded && (round.endsAt === null || Date.now() < round.endsAt)) throw new RequestRefusal('the timebox has not ended yet')
+    const states = room.awareness.getStates()
+    // Who took part, from the draft counts everyone saw during the round: participation credits
+    // them without tying anyone to a note.
+    const wrote = draftCountsByParticipant(states.values(), round.roundId)
     if (round.anonymous) {
       // Everyone showing drafts now is waited for, so that no one's notes are published apart.
-      const states = room.awareness.getStates()
       const expected = new Set<Connection>()
       for (const [conn, clients] of room.connections()) {
         for (const client of clients) {
@@ -142,7 +146,7 @@ export class SilentRounds implements RoomExtension {
         this.batches.set(room, batch)
       }
     }
-    Y.transact(room.doc, () => brainstormMap(room.doc).set('round', { ...round, revealedAt: Date.now() }), SERVER_ORIGIN)
+    Y.transact(room.doc, () => brainstormMap(room.doc).set('round', { ...round, revealedAt: Date.now(), wrote }), SERVER_ORIGIN)
     return {}
   }
 

@@ -178,7 +178,7 @@ export class BoardSnapshots {
     const source = docFromUpdate(snapshotId ? (await this.get(boardId, snapshotId)).state : await this.currentState(boardId))
     const doc = new Y.Doc()
     try {
-      const { meta, records, maps, arrays } = boardToFile(source)
+      const { meta, records, maps, arrays } = boardToFile(source, Date.now())
       const log = arrays[SESSION_LOG_KEY] ?? []
       const freed = forkEntryFor(readLog(source))
       replaceBoardContent(

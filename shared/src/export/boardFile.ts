@@ -93,7 +93,7 @@ function sortedRecords(doc: Y.Doc): JsonRecord[] {
  * The board as a Roundtable JSON snapshot. `fallbackSchema` is recorded when no client has
  * written the board yet (as for `boardToTldr`), so the file can be imported again.
  */
-export function boardToFile(doc: Y.Doc, now = Date.now(), fallbackSchema?: unknown): BoardFile {
+export function boardToFile(doc: Y.Doc, now: number, fallbackSchema?: unknown): BoardFile {
   const maps: BoardFile['maps'] = {}
   for (const key of DOC_MAPS) {
     const map = doc.getMap(key)

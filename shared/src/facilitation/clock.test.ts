@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addSample, estimateOffset, sampleOffset, serverNowFrom, type ClockSample } from './clock.ts'
+import { addSample, estimateOffset, localTimeFrom, sampleOffset, serverNowFrom, type ClockSample } from './clock.ts'
 
 describe('server clock offset', () => {
   it('takes the midpoint of the round trip', () => {
@@ -28,6 +28,11 @@ describe('server clock offset', () => {
     expect(estimateOffset([{ t0: 10, t1: 5, serverNow: 7 }])).toBeUndefined()
     expect(serverNowFrom(1234, undefined)).toBe(1234)
     expect(serverNowFrom(1234, { offsetMs: -34, rttMs: 1 })).toBe(1200)
+    // And back: a server instant on this device's clock (a clock 7 minutes fast reads it 7 minutes later).
+    const fast = { offsetMs: -7 * 60_000, rttMs: 1 }
+    expect(localTimeFrom(serverNowFrom(1_000_000, fast), fast)).toBe(1_000_000)
+    expect(localTimeFrom(1_000_000, fast)).toBe(1_420_000)
+    expect(localTimeFrom(1234, undefined)).toBe(1234)
   })
 
   it('keeps only the most recent samples', () => {

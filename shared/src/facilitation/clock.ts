@@ -54,3 +54,8 @@ export function addSample(samples: readonly ClockSample[], sample: ClockSample, 
 export function serverNowFrom(localNow: number, estimate: ClockEstimate | undefined): number {
   return localNow + (estimate?.offsetMs ?? 0)
 }
+
+/** The inverse of serverNowFrom: what this device's clock read at a server instant. */
+export function localTimeFrom(serverTime: number, estimate: ClockEstimate | undefined): number {
+  return serverTime - (estimate?.offsetMs ?? 0)
+}

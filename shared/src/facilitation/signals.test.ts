@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { isFresh, isIdle, participantsFrom, readReaction, readSummon } from './signals.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { activityOf, isFresh, isIdle, participantsFrom, readReaction, readSummon } from './signals.ts'
 
 describe('awareness signals', () => {
   it('lists each participant once, sorted by name', () => {
@@ -36,5 +36,20 @@ describe('awareness signals', () => {
     expect(isIdle(0, 59_000)).toBe(false)
     expect(isIdle(0, 61_000)).toBe(true)
     expect(isIdle(undefined, 0)).toBe(true)
+  })
+
+  it('never calls someone idle in a silent round, where their cursor is not shared', () => {
+    expect(activityOf(0, 61_000, false)).toBe('idle')
+    expect(activityOf(0, 61_000, true)).toBe('writing')
+    expect(activityOf(0, 1_000, false)).toBe('active')
+  })
+
+  it('judges idleness by the server time it is given, not the device clock', () => {
+    vi.useFakeTimers({ now: 7 * 60_000 })
+    try {
+      expect(isIdle(1_000, 30_000)).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

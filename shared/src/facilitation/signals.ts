@@ -104,3 +104,13 @@ export function participantsFrom(states: Iterable<[number, Record<string, unknow
 export function isIdle(lastActiveAt: number | undefined, now: number, idleAfterMs = IDLE_AFTER_MS): boolean {
   return lastActiveAt === undefined || now - lastActiveAt > idleAfterMs
 }
+
+/**
+ * How a person shows in the people list. In a silent round their cursor is not shared (see
+ * presenceWithheld), so a quiet stretch says nothing: they are "writing", never "idle".
+ * `inSilentRound`: their awareness shows a draft count.
+ */
+export function activityOf(lastActiveAt: number | undefined, now: number, inSilentRound: boolean): 'active' | 'idle' | 'writing' {
+  if (inSilentRound) return 'writing'
+  return isIdle(lastActiveAt, now) ? 'idle' : 'active'
+}

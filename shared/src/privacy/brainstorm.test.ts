@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { createShapeId, createTLStore, defaultBindingUtils, defaultShapeUtils, PageRecordType, type TLRecord } from 'tldraw'
-import { indexKeysAbove, noteRecord, REVEAL_NOTE_SIZE, revealAnchor, revealArea, revealSlotPosition } from './brainstorm.ts'
+import {
+  draftCountsByParticipant,
+  indexKeysAbove,
+  noteRecord,
+  presenceWithheld,
+  REVEAL_NOTE_SIZE,
+  revealAnchor,
+  revealArea,
+  revealSlotPosition,
+  type RoundState,
+} from './brainstorm.ts'
 
 describe('reveal layout', () => {
   it('gives distinct places that never overlap', () => {
@@ -55,5 +65,40 @@ describe('noteRecord', () => {
     store.put(notes as unknown as TLRecord[])
     expect(store.query.records('shape').get()).toHaveLength(70)
     expect(notes[0].meta).toEqual({})
+  })
+})
+
+describe('draft counts and presence in a silent round', () => {
+  const round = (revealedAt: number | null): RoundState => ({
+    roundId: 'r1',
+    prompt: '',
+    startedAt: 0,
+    endsAt: null,
+    anonymous: true,
+    revealedAt,
+    pageId: 'page:page',
+    anchor: { x: 0, y: 0 },
+  })
+
+  it('reads who has drafts in the round from awareness states, ignoring other rounds and bad counts', () => {
+    const states = [
+      { user: { id: 'bea' }, drafts: { roundId: 'r1', count: 2 } },
+      { user: { id: 'bea' }, drafts: { roundId: 'r1', count: 3 } }, // a second tab
+      { user: { id: 'cy' }, drafts: { roundId: 'r1', count: 1 } },
+      { user: { id: 'dee' }, drafts: { roundId: 'r0', count: 4 } },
+      { user: { id: 'eve' }, drafts: { roundId: 'r1', count: 0 } },
+      { user: { id: 'fay' }, drafts: { roundId: 'r1', count: 1.5 } },
+      { drafts: { roundId: 'r1', count: 1 } },
+      undefined,
+    ]
+    expect(draftCountsByParticipant(states, 'r1')).toEqual({ bea: 3, cy: 1 })
+  })
+
+  it('withholds cursor presence while a round runs or a vote is open, and only then', () => {
+    expect(presenceWithheld([], round(null))).toBe(true)
+    expect(presenceWithheld([], round(5))).toBe(false)
+    expect(presenceWithheld([], undefined)).toBe(false)
+    expect(presenceWithheld([{ status: 'closed' }, { status: 'open' }], undefined)).toBe(true)
+    expect(presenceWithheld([{ status: 'closed' }], round(5))).toBe(false)
   })
 })

@@ -2,7 +2,7 @@ import type * as Y from 'yjs'
 import { richText, type ShapeRecord } from '../templates/records.ts'
 import type { Point } from '../templates/records.ts'
 import type { RoundStartArgs } from './protocol.ts'
-import { MAX_VOTE_DURATION_MS, type Result } from './voting.ts'
+import { MAX_VOTE_DURATION_MS, type Result, type VoteState } from './voting.ts'
 import { BRAINSTORM_KEY, VOTES_KEY } from '../docKeys.ts'
 
 /**
@@ -22,6 +22,11 @@ export interface RoundState {
   /** Page and top-left point where revealed notes are laid out. */
   pageId: string
   anchor: Point
+  /**
+   * Set at the reveal: how many drafts each participant (by id) showed when it came, the counts
+   * everyone saw during the round. Credits people for taking part without tying anyone to a note.
+   */
+  wrote?: Record<string, number>
 }
 
 /** Server-kept counter of reveal-layout places used, per round. */
@@ -89,6 +94,44 @@ export interface DraftCount {
   count: number
 }
 export const DRAFTS_AWARENESS_FIELD = 'drafts'
+
+/** Drafts per participant id in round `roundId`, from awareness states (`user` and `drafts` fields). */
+export function draftCountsByParticipant(states: Iterable<Record<string, unknown> | undefined>, roundId: string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const state of states) {
+    const id = (state?.user as { id?: unknown } | undefined)?.id
+    const drafts = state?.[DRAFTS_AWARENESS_FIELD] as DraftCount | null | undefined
+    if (typeof id !== 'string' || drafts?.roundId !== roundId) continue
+    const count = Number.isInteger(drafts.count) && drafts.count > 0 ? drafts.count : 0
+    // Two tabs of one person: the larger count (each tab shows its own drafts).
+    if (count > 0) counts[id] = Math.max(counts[id] ?? 0, count)
+  }
+  return counts
+}
+
+/** Revealed rounds each participant wrote in, from the brainstorm map's contents (current and past rounds). */
+export function silentRoundCredits(brainstorm: Readonly<Record<string, unknown>>): Record<string, number> {
+  const credits: Record<string, number> = {}
+  for (const [key, value] of Object.entries(brainstorm)) {
+    if (key !== 'round' && !key.startsWith(PAST_ROUND_PREFIX)) continue
+    const round = value as Partial<RoundState> | undefined
+    if (!round || typeof round.revealedAt !== 'number' || !round.wrote || typeof round.wrote !== 'object') continue
+    for (const [id, count] of Object.entries(round.wrote)) if (typeof count === 'number' && count > 0) credits[id] = (credits[id] ?? 0) + 1
+  }
+  return credits
+}
+
+/**
+ * Whether a client keeps its cursor, selection and view out of awareness: while a dot vote is
+ * open (a cursor over a note's dots tells where someone votes) and while a silent round runs
+ * (where someone writes, next to "Weaknesses", says what they write). Others still see who is
+ * here and, in a round, how many drafts each has.
+ */
+export function presenceWithheld(votes: Iterable<unknown>, round: RoundState | undefined): boolean {
+  if (round && round.revealedAt === null) return true
+  for (const v of votes) if ((v as VoteState | undefined)?.status === 'open') return true
+  return false
+}
 
 export const REVEAL_NOTE_SIZE = 200
 export const REVEAL_COLUMNS = 6
