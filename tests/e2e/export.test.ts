@@ -1,9 +1,11 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Download, Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { serializeTldrawJson, toRichText, createShapeId, getIndices, type Editor, type TLRecord } from 'tldraw'
-import { newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import { newBoardId, parseBoardFile, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import { migrateImport } from '../../client/src/export/importBoard.ts'
 import { newTestStore, testBoardRecords } from '../../shared/src/export/testBoard.ts'
 import { connectionState, joinBoard, notes } from '../support/e2e.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
@@ -240,6 +242,63 @@ describe('import', () => {
     )
     expect(shown).toBeGreaterThanOrEqual(6)
     await e2e.shot(page, 'import-merged')
+  })
+
+  it('keeps every arrow bound to its notes when importing beside what is here, from current and tldraw 2.1 files', async () => {
+    type Rec = { id: string; typeName: string; type?: string; fromId?: string; toId?: string; props: Record<string, unknown> }
+    const boardId = newBoardId()
+    await seedBoard(boardId, testBoardRecords().records)
+    const page = await e2e.openBoard(boardId, 'Ana')
+    await expect.poll(() => notes(page).count()).toBe(6)
+    const records = async () =>
+      ((await (await fetch(`${e2e.server.url}/api/boards/${boardId}/export`)).json()) as { records: Rec[] }).records
+    const importBeside = async (file: string) => {
+      await boardMenu(page, 'Import…')
+      const dialog = page.getByRole('dialog', { name: 'Import' })
+      await dialog.getByLabel('Into this board, beside what is here').check()
+      await dialog.getByLabel(/Choose a .tldr file/).setInputFiles(file)
+      await dialog.waitFor({ state: 'hidden' })
+    }
+    /** Each arrow's bindings as [terminal, the type of shape it is bound to]. */
+    const arrowEnds = async () => {
+      const all = await records()
+      const byId = new Map(all.map((r) => [r.id, r]))
+      return all
+        .filter((r) => r.typeName === 'shape' && r.type === 'arrow')
+        .map((arrow) =>
+          all
+            .filter((b) => b.typeName === 'binding' && b.fromId === arrow.id)
+            .map((b) => [b.props.terminal, byId.get(b.toId!)?.type])
+            .sort(),
+        )
+    }
+    const bothEnds = [
+      ['end', 'note'],
+      ['start', 'note'],
+    ]
+
+    await importBeside(await writeWorkshopTldr())
+    await expect.poll(() => notes(page).count()).toBe(12)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds])
+    // Every binding joins the imported arrow to imported notes, never to the ones already here.
+    const all = await records()
+    const bindings = all.filter((r) => r.typeName === 'binding')
+    expect(new Set(bindings.map((b) => b.toId)).size).toBe(4)
+    expect(new Set(bindings.map((b) => b.fromId)).size).toBe(2)
+
+    const old = path.resolve(import.meta.dirname, '../fixtures/arrow-tldraw-2.1.tldr')
+    await importBeside(old)
+    await expect.poll(() => notes(page).count()).toBe(14)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds, bothEnds])
+    // The same two notes and arrow, on the page rather than in frames, in today's format.
+    const schema = newTestStore().schema
+    const current = artifactPath('arrow-current.tldr')
+    const migrated = migrateImport(schema, parseBoardFile(fs.readFileSync(old, 'utf8')))
+    fs.writeFileSync(current, JSON.stringify({ tldrawFileFormatVersion: 1, schema: schema.serialize(), records: migrated }))
+    await importBeside(current)
+    await expect.poll(() => notes(page).count()).toBe(16)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds, bothEnds, bothEnds])
+    await e2e.shot(page, 'import-beside-arrows')
   })
 
   it('opens a file from the landing page', async () => {

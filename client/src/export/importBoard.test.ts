@@ -77,6 +77,24 @@ describe('import and export round trips', () => {
   })
 })
 
+describe('arrows stay bound through the migration', () => {
+  it('turns a tldraw 2.1 arrow’s bindings (inside its props) into binding records joining the same notes', () => {
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/arrow-tldraw-2.1.tldr'), 'utf8')
+    const records = migrateImport(schema, parseBoardFile(text))
+    const bindings = records.filter((r) => r.typeName === 'binding') as unknown as {
+      fromId: string
+      toId: string
+      props: { terminal: string }
+    }[]
+    expect(bindings.map((b) => [b.fromId, b.props.terminal, b.toId]).sort()).toEqual([
+      ['shape:arrow', 'end', 'shape:effect'],
+      ['shape:arrow', 'start', 'shape:cause'],
+    ])
+    const note = records.find((r) => r.id === 'shape:cause') as unknown as { props: { richText: unknown } }
+    expect(JSON.stringify(note.props.richText)).toContain('Slow reviews')
+  })
+})
+
 describe('bad files get a clear message', () => {
   const fail = (text: string, byteLength?: number) => {
     try {
