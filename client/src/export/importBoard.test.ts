@@ -131,7 +131,7 @@ describe('bad files get a clear message', () => {
   it('refuses a board the server would not take in one message, or that would make this board too big', async () => {
     const text = JSON.stringify(boardToFile(testBoardDoc()))
     const file = new File([text], 'board.json')
-    const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024 }
+    const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024, maxRecordBytes: 512 * 1024 }
     await expect(readImportFile(file, { limits: roomy })).resolves.toMatchObject({ parsed: { kind: 'roundtable' } })
     await expect(readImportFile(file, { limits: { ...roomy, maxFrameBytes: 2048 } })).rejects.toThrow(/too big for this server/)
     // Beside a board: what is there already counts against the board's size.
@@ -141,6 +141,24 @@ describe('bad files get a clear message', () => {
     await expect(readImportFile(file, { into: here, limits: { ...roomy, maxBoardBytes: size + 1024 } })).rejects.toThrow(
       /board would be too big/,
     )
+  })
+
+  it('refuses a file holding one record bigger than the server takes (a note with 5 MB of text, a page with 100,000 meta fields), for a new board or beside', async () => {
+    const board = boardToTldr(testBoardDoc()) as unknown as { records: (JsonRecord & { props: Record<string, unknown> })[] }
+    const huge = structuredClone(board)
+    const note = huge.records.find((r) => r.type === 'note')!
+    note.props.richText = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x'.repeat(5 * 1024 * 1024) }] }] }
+    const limits = { maxFrameBytes: 64 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024, maxRecordBytes: 512 * 1024 }
+    const file = (content: unknown) => new File([JSON.stringify(content)], 'board.tldr')
+    await expect(readImportFile(file(huge), { limits })).rejects.toThrow(
+      `The file holds a record too big for this server (${note.id}, 5 MB)`,
+    )
+    await expect(readImportFile(file(huge), { into: testBoardDoc(), limits })).rejects.toThrow(/the limit is 512 KB per record/)
+    const wide = structuredClone(board)
+    const page = wide.records.find((r) => r.typeName === 'page')!
+    page.meta = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`p${i}`, 0]))
+    await expect(readImportFile(file(wide), { limits })).rejects.toThrow(`(${page.id}, `)
+    await expect(readImportFile(file(board), { limits })).resolves.toBeDefined()
   })
 
   it('refuses records tldraw would not accept', () => {
