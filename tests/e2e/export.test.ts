@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -438,5 +439,27 @@ describe('the server’s limits', () => {
     } finally {
       await small.stop()
     }
+  })
+})
+
+describe('about this board', () => {
+  it('shows the tag the server’s logs name the board by, with a copy button; a view-only link has no such item', async () => {
+    const boardId = newBoardId()
+    await seedBoard(boardId, testBoardRecords().records)
+    const page = await e2e.openBoard(boardId, 'Ana')
+    await boardMenu(page, 'About this board…')
+    const dialog = page.getByRole('dialog', { name: 'About this board' })
+    const tag = await dialog.getByLabel('Board tag', { exact: true }).inputValue()
+    // The operator's way to compute it, and what the server actually logged about this board.
+    expect(tag).toBe(crypto.createHash('sha256').update(boardId).digest('hex').slice(0, 12))
+    expect(e2e.server.output()).toContain(`"board":"${tag}"`)
+    await dialog.getByRole('button', { name: 'Copy board tag' }).click()
+    await expect.poll(() => dialog.getByRole('button', { name: 'Copy board tag' }).textContent()).toBe('Copied')
+    await e2e.shot(page, 'about-board')
+
+    const viewer = await e2e.join(await e2e.viewPath(boardId), 'Val')
+    await viewer.getByTestId('main-menu.button').click()
+    await viewer.getByRole('menuitem', { name: 'Export…' }).waitFor()
+    expect(await viewer.getByRole('menuitem', { name: 'About this board…' }).count()).toBe(0)
   })
 })
