@@ -246,7 +246,15 @@ describe('import', () => {
   })
 
   it('keeps every arrow bound to its notes when importing beside what is here, from current and tldraw 2.1 files', async () => {
-    type Rec = { id: string; typeName: string; type?: string; fromId?: string; toId?: string; props: Record<string, unknown> }
+    type Rec = {
+      id: string
+      typeName: string
+      type?: string
+      parentId: string
+      fromId?: string
+      toId?: string
+      props: Record<string, unknown>
+    }
     const boardId = newBoardId()
     await seedBoard(boardId, testBoardRecords().records)
     const page = await e2e.openBoard(boardId, 'Ana')
@@ -254,11 +262,17 @@ describe('import', () => {
     const records = async () =>
       ((await (await fetch(`${e2e.server.url}/api/boards/${boardId}/export`)).json()) as { records: Rec[] }).records
     const importBeside = async (file: string) => {
+      const here = new Set((await records()).filter((r) => r.typeName === 'shape').map((r) => r.id))
       await boardMenu(page, 'Import…')
       const dialog = page.getByRole('dialog', { name: 'Import' })
       await dialog.getByLabel('Into this board, beside what is here').check()
       await dialog.getByLabel(/Choose a .tldr file/).setInputFiles(file)
       await dialog.waitFor({ state: 'hidden' })
+      // Put beside what is here, not into it: nothing imported went into a frame already here
+      // (the import reaches the server as one change).
+      const added = async () => (await records()).filter((r) => r.typeName === 'shape' && !here.has(r.id))
+      await expect.poll(async () => (await added()).length).toBeGreaterThan(0)
+      expect((await added()).filter((r) => here.has(r.parentId))).toEqual([])
     }
     /** Each arrow's bindings as [terminal, the type of shape it is bound to]. */
     const arrowEnds = async () => {

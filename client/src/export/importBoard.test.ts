@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { serializeTldrawJson, type Editor } from 'tldraw'
+import { serializeTldrawJson, type Editor, type TLShape, type TLShapeId } from 'tldraw'
 import {
   boardMeta,
   boardRecords,
@@ -15,7 +15,7 @@ import {
   type JsonRecord,
 } from '@roundtable/shared'
 import { newTestStore, testBoardDoc, testBoardRecords } from '../../../shared/src/export/testBoard.ts'
-import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
+import { loadIntoEmptyBoard, migrateImport, shiftPageShapes } from './importBoard.ts'
 import { readImportFile } from './pendingImport.ts'
 
 const schema = newTestStore().schema
@@ -92,6 +92,20 @@ describe('arrows stay bound through the migration', () => {
     ])
     const note = records.find((r) => r.id === 'shape:cause') as unknown as { props: { richText: unknown } }
     expect(JSON.stringify(note.props.richText)).toContain('Slow reviews')
+  })
+})
+
+describe('placing an import beside what is here', () => {
+  it('moves only the shapes directly on the page; children, arrows’ bindings and ids stay as they are', () => {
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/arrow-tldraw-2.1.tldr'), 'utf8')
+    const records = migrateImport(schema, parseBoardFile(text))
+    const shapes = records.filter((r): r is TLShape => r.typeName === 'shape')
+    const child = { ...shapes[0], id: 'shape:child' as TLShapeId, parentId: shapes[0].id, x: 5, y: 6 }
+    const moved = shiftPageShapes([...shapes, child], { x: 1000, y: -50 })
+    expect(moved.map((s) => [s.id, s.x, s.y])).toEqual([...shapes.map((s) => [s.id, s.x + 1000, s.y - 50]), ['shape:child', 5, 6]])
+    expect(moved.map((s) => s.props)).toEqual([...shapes, child].map((s) => s.props))
+    // The input is not changed.
+    expect(shapes.map((s) => s.x)).toEqual(shapes.map((s) => (s.id === 'shape:arrow' ? 100 : s.id === 'shape:effect' ? 600 : 0)))
   })
 })
 
