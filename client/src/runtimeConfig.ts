@@ -25,4 +25,5 @@ export const licenseKey = config?.tldrawLicenseKey ?? undefined
 export const serverLimits: SyncLimits = {
   maxFrameBytes: config?.maxFrameBytes ?? DEFAULT_SYNC_LIMITS.maxFrameBytes,
   maxBoardBytes: config?.maxBoardBytes ?? DEFAULT_SYNC_LIMITS.maxBoardBytes,
+  maxRecordBytes: config?.maxRecordBytes ?? DEFAULT_SYNC_LIMITS.maxRecordBytes,
 }

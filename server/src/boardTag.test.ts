@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { newBoardId } from '@roundtable/shared'
-import { boardTag, redactPath } from './boardTag.ts'
+import { boardTag, newBoardId } from '@roundtable/shared'
+import { redactPath } from './boardTag.ts'
 import { tagBoardIds } from './logger.ts'
 
 describe('board tags', () => {

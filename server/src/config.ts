@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { DEFAULT_MAX_BOARD_BYTES, DEFAULT_MAX_FRAME_BYTES } from '@roundtable/shared'
+import { DEFAULT_MAX_BOARD_BYTES, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORD_BYTES } from '@roundtable/shared'
 import { parseDatabaseUrl } from './storage/postgres/url.ts'
 
 export interface ServerConfig {
@@ -31,6 +31,8 @@ export interface ServerConfig {
   maxConnectionsPerIp: number
   /** Largest encoded board state; an update that would exceed it is refused. */
   maxBoardBytes: number
+  /** Largest record in an update (recordSize); see DEFAULT_MAX_RECORD_BYTES. */
+  maxRecordBytes: number
   /** Send every connection a message that changes nothing this often (0: never). */
   keepaliveMs: number
   /** Awareness client ids one connection may hold presence for. */
@@ -164,6 +166,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxConnectionsPerBoard: intFromEnv(env, 'MAX_CONNECTIONS_PER_BOARD', 200, 1, 1_000_000),
     maxConnectionsPerIp: intFromEnv(env, 'MAX_CONNECTIONS_PER_IP', 256, 1, 1_000_000),
     maxBoardBytes: intFromEnv(env, 'MAX_BOARD_BYTES', DEFAULT_MAX_BOARD_BYTES, 1024, 2 ** 31),
+    maxRecordBytes: intFromEnv(env, 'MAX_RECORD_BYTES', DEFAULT_MAX_RECORD_BYTES, 1024, 2 ** 31),
     maxBoardsLoaded: intFromEnv(env, 'MAX_BOARDS_LOADED', 1000, 1, 1_000_000),
     // Stock y-websocket clients give up on a connection after 30 s without a message.
     keepaliveMs: intFromEnv(env, 'KEEPALIVE_MS', 15_000, 0, 25_000),

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
-import { boardTag } from './boardTag.ts'
+import { boardTag } from '@roundtable/shared'
 
 export type { Logger }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { boardsToEvict, fitsWithin, formatBytes, newTokenBucket, takeToken } from './limits.ts'
+import { recordSize, boardsToEvict, fitsWithin, formatBytes, newTokenBucket, takeToken } from './limits.ts'
 
 describe('token bucket', () => {
   it('allows a burst, then refuses until tokens drip back at the rate', () => {
@@ -64,5 +64,17 @@ describe('formatBytes', () => {
     expect(formatBytes(65536)).toBe('64 KB')
     expect(formatBytes(10 * 1024 * 1024)).toBe('10 MB')
     expect(formatBytes(12.34 * 1024 * 1024)).toBe('12.3 MB')
+  })
+})
+
+describe('recordSize', () => {
+  it('is the length of the record as JSON, not counting an asset’s picture', () => {
+    const note = { id: 'shape:a', typeName: 'shape', props: { text: 'hello' } }
+    expect(recordSize(note)).toBe(JSON.stringify(note).length)
+    const photo = { id: 'asset:a', typeName: 'asset', props: { src: `data:image/png;base64,${'A'.repeat(10_000)}`, name: 'p' } }
+    expect(recordSize(photo)).toBe(JSON.stringify(photo).length - photo.props.src.length)
+    // A shape's `src`-like text still counts: only assets hold pictures.
+    expect(recordSize({ ...note, props: { src: 'x'.repeat(1000) } })).toBeGreaterThan(1000)
+    expect(recordSize(undefined)).toBe(0)
   })
 })

@@ -53,3 +53,15 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
   return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`
 }
+
+/**
+ * A record's size against MAX_RECORD_BYTES: its JSON, in characters. An asset's picture
+ * (`props.src`, often an inline data: URL) is not counted: the frame and board limits bound it,
+ * and a photo is an honest reason for a big record where a note's text is not.
+ */
+export function recordSize(record: unknown): number {
+  const json = JSON.stringify(record)
+  if (json === undefined) return 0
+  const { typeName, props } = (record ?? {}) as { typeName?: unknown; props?: { src?: unknown } }
+  return typeName === 'asset' && typeof props?.src === 'string' ? json.length - props.src.length : json.length
+}

@@ -35,6 +35,8 @@ export const CloseCode = {
   presenceTooLarge: 4431,
   /** The update would make the board larger than MAX_BOARD_BYTES. */
   boardTooLarge: 4413,
+  /** The update holds one record (a shape, page, …) bigger than MAX_RECORD_BYTES. */
+  recordTooLarge: 4414,
   /** The board's storage failed; the server refuses writes it could not persist. */
   storageFailed: 4500,
   /** An update wrote as a Yjs client id another open connection writes as; reconnect and resync. */
@@ -56,13 +58,24 @@ export const DEFAULT_MAX_FRAME_BYTES = 10 * 1024 * 1024
 /** Default maximum encoded size of a board, in bytes (MAX_BOARD_BYTES). */
 export const DEFAULT_MAX_BOARD_BYTES = 64 * 1024 * 1024
 
+/**
+ * Default largest record (one shape, page, binding, …) as JSON, in characters (MAX_RECORD_BYTES);
+ * see recordSize. A note holding a whole book stays under it.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 512 * 1024
+
 /** The server's limits a client must respect (the server puts its own into the page). */
 export interface SyncLimits {
   maxFrameBytes: number
   maxBoardBytes: number
+  maxRecordBytes: number
 }
 
-export const DEFAULT_SYNC_LIMITS: SyncLimits = { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxBoardBytes: DEFAULT_MAX_BOARD_BYTES }
+export const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxBoardBytes: DEFAULT_MAX_BOARD_BYTES,
+  maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+}
 
 /**
  * Room for a sync message's header around the update it carries (message type, sync step and

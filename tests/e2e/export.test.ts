@@ -1,9 +1,12 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Download, Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { serializeTldrawJson, toRichText, createShapeId, getIndices, type Editor, type TLRecord } from 'tldraw'
-import { newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import { newBoardId, parseBoardFile, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
+import { migrateImport } from '../../client/src/export/importBoard.ts'
 import { newTestStore, testBoardRecords } from '../../shared/src/export/testBoard.ts'
 import { connectionState, joinBoard, notes } from '../support/e2e.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
@@ -242,6 +245,77 @@ describe('import', () => {
     await e2e.shot(page, 'import-merged')
   })
 
+  it('keeps every arrow bound to its notes when importing beside what is here, from current and tldraw 2.1 files', async () => {
+    type Rec = {
+      id: string
+      typeName: string
+      type?: string
+      parentId: string
+      fromId?: string
+      toId?: string
+      props: Record<string, unknown>
+    }
+    const boardId = newBoardId()
+    await seedBoard(boardId, testBoardRecords().records)
+    const page = await e2e.openBoard(boardId, 'Ana')
+    await expect.poll(() => notes(page).count()).toBe(6)
+    const records = async () =>
+      ((await (await fetch(`${e2e.server.url}/api/boards/${boardId}/export`)).json()) as { records: Rec[] }).records
+    const importBeside = async (file: string) => {
+      const here = new Set((await records()).filter((r) => r.typeName === 'shape').map((r) => r.id))
+      await boardMenu(page, 'Import…')
+      const dialog = page.getByRole('dialog', { name: 'Import' })
+      await dialog.getByLabel('Into this board, beside what is here').check()
+      await dialog.getByLabel(/Choose a .tldr file/).setInputFiles(file)
+      await dialog.waitFor({ state: 'hidden' })
+      // Put beside what is here, not into it: nothing imported went into a frame already here
+      // (the import reaches the server as one change).
+      const added = async () => (await records()).filter((r) => r.typeName === 'shape' && !here.has(r.id))
+      await expect.poll(async () => (await added()).length).toBeGreaterThan(0)
+      expect((await added()).filter((r) => here.has(r.parentId))).toEqual([])
+    }
+    /** Each arrow's bindings as [terminal, the type of shape it is bound to]. */
+    const arrowEnds = async () => {
+      const all = await records()
+      const byId = new Map(all.map((r) => [r.id, r]))
+      return all
+        .filter((r) => r.typeName === 'shape' && r.type === 'arrow')
+        .map((arrow) =>
+          all
+            .filter((b) => b.typeName === 'binding' && b.fromId === arrow.id)
+            .map((b) => [b.props.terminal, byId.get(b.toId!)?.type])
+            .sort(),
+        )
+    }
+    const bothEnds = [
+      ['end', 'note'],
+      ['start', 'note'],
+    ]
+
+    await importBeside(await writeWorkshopTldr())
+    await expect.poll(() => notes(page).count()).toBe(12)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds])
+    // Every binding joins the imported arrow to imported notes, never to the ones already here.
+    const all = await records()
+    const bindings = all.filter((r) => r.typeName === 'binding')
+    expect(new Set(bindings.map((b) => b.toId)).size).toBe(4)
+    expect(new Set(bindings.map((b) => b.fromId)).size).toBe(2)
+
+    const old = path.resolve(import.meta.dirname, '../fixtures/arrow-tldraw-2.1.tldr')
+    await importBeside(old)
+    await expect.poll(() => notes(page).count()).toBe(14)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds, bothEnds])
+    // The same two notes and arrow, on the page rather than in frames, in today's format.
+    const schema = newTestStore().schema
+    const current = artifactPath('arrow-current.tldr')
+    const migrated = migrateImport(schema, parseBoardFile(fs.readFileSync(old, 'utf8')))
+    fs.writeFileSync(current, JSON.stringify({ tldrawFileFormatVersion: 1, schema: schema.serialize(), records: migrated }))
+    await importBeside(current)
+    await expect.poll(() => notes(page).count()).toBe(16)
+    await expect.poll(arrowEnds).toEqual([bothEnds, bothEnds, bothEnds, bothEnds])
+    await e2e.shot(page, 'import-beside-arrows')
+  })
+
   it('opens a file from the landing page', async () => {
     const page = await e2e.newPage()
     await page.goto(e2e.server.url)
@@ -379,5 +453,27 @@ describe('the server’s limits', () => {
     } finally {
       await small.stop()
     }
+  })
+})
+
+describe('about this board', () => {
+  it('shows the tag the server’s logs name the board by, with a copy button; a view-only link has no such item', async () => {
+    const boardId = newBoardId()
+    await seedBoard(boardId, testBoardRecords().records)
+    const page = await e2e.openBoard(boardId, 'Ana')
+    await boardMenu(page, 'About this board…')
+    const dialog = page.getByRole('dialog', { name: 'About this board' })
+    const tag = await dialog.getByLabel('Board tag', { exact: true }).inputValue()
+    // The operator's way to compute it, and what the server actually logged about this board.
+    expect(tag).toBe(crypto.createHash('sha256').update(boardId).digest('hex').slice(0, 12))
+    expect(e2e.server.output()).toContain(`"board":"${tag}"`)
+    await dialog.getByRole('button', { name: 'Copy board tag' }).click()
+    await expect.poll(() => dialog.getByRole('button', { name: 'Copy board tag' }).textContent()).toBe('Copied')
+    await e2e.shot(page, 'about-board')
+
+    const viewer = await e2e.join(await e2e.viewPath(boardId), 'Val')
+    await viewer.getByTestId('main-menu.button').click()
+    await viewer.getByRole('menuitem', { name: 'Export…' }).waitFor()
+    expect(await viewer.getByRole('menuitem', { name: 'About this board…' }).count()).toBe(0)
   })
 })

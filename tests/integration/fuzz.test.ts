@@ -89,8 +89,8 @@ function validFrames(base: Y.Doc): Uint8Array[] {
       id: 3,
       op: 'vote.cast',
       voteId: 'v',
-      participantId: 'fuzz-participant',
-      secret: 'fuzz-secret',
+      ballotKey: 'f'.repeat(64),
+      legacyVoter: { participantId: 'fuzz-participant', secret: 'fuzz-secret' },
       dots: { 'shape:a': 1 },
     }),
     encodeRequest({ id: 4, op: 'round.claim', roundId: 'r1', count: 2 }),
@@ -122,8 +122,8 @@ function randomRequest(rnd: () => number): Uint8Array {
     op: pick(['hello', 'vote.start', 'vote.cast', 'vote.mine', 'vote.close', 'round.claim', 'round.publishAnonymous', '', 'x']),
   }
   for (const key of [
-    'participantId',
-    'secret',
+    'ballotKey',
+    'legacyVoter',
     'voteId',
     'roundId',
     'count',

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
+import { boardRecords, CloseCode, MESSAGE_QUERY_AWARENESS, newBoardId } from '@roundtable/shared'
 import { boardTag, metric, readDb, withTimeout } from './helpers.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
@@ -79,11 +79,11 @@ describe('per-connection limits', () => {
 })
 
 describe('limits the page learns', () => {
-  it('puts MAX_FRAME_BYTES and MAX_BOARD_BYTES into the page, so imports the server would refuse are refused up front', async () => {
+  it('puts MAX_FRAME_BYTES, MAX_BOARD_BYTES and MAX_RECORD_BYTES into the page, so imports the server would refuse are refused up front', async () => {
     const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-dist-'))
     fs.writeFileSync(path.join(dist, 'index.html'), '<html><head></head><body></body></html>')
     try {
-      const server = await serverWith({ CLIENT_DIST: dist, MAX_FRAME_BYTES: '65536', MAX_BOARD_BYTES: '1048576' })
+      const server = await serverWith({ CLIENT_DIST: dist, MAX_FRAME_BYTES: '65536', MAX_BOARD_BYTES: '1048576', MAX_RECORD_BYTES: '4096' })
       const html = await (await fetch(`${server.url}/b/${newBoardId()}`)).text()
       const attribute = /<meta name="roundtable-config" content="([^"]*)"/.exec(html)![1]
       const config = JSON.parse(
@@ -93,7 +93,7 @@ describe('limits the page learns', () => {
           .replace(/&gt;/g, '>')
           .replace(/&amp;/g, '&'),
       )
-      expect(config).toMatchObject({ maxFrameBytes: 65536, maxBoardBytes: 1048576 })
+      expect(config).toMatchObject({ maxFrameBytes: 65536, maxBoardBytes: 1048576, maxRecordBytes: 4096 })
     } finally {
       fs.rmSync(dist, { recursive: true, force: true })
     }
@@ -158,6 +158,39 @@ describe('board limits', () => {
     expect(fresh.doc.getArray('chunks').length).toBeGreaterThanOrEqual(accepted - 1)
     expect(fresh.doc.getArray('chunks').length).toBeLessThanOrEqual(4)
     expect(await metric(server, 'roundtable_limit_rejections_total{limit="board_bytes"}')).toBe(1)
+  })
+
+  it('refuses one record past MAX_RECORD_BYTES (4414): a note with 5 MB of text, a shape with 100,000 props; the board stays usable', async () => {
+    const server = await serverWith({ MAX_FRAME_BYTES: String(20 * 1024 * 1024) })
+    const boardId = newBoardId()
+    const [writer, reader] = [client(server, boardId), client(server, boardId)]
+    await Promise.all([whenSynced(writer), whenSynced(reader)])
+    const note = (id: string, props: Record<string, unknown>) => ({ id, typeName: 'shape', type: 'note', props })
+    boardRecords(writer.doc).set('shape:ok', note('shape:ok', { text: 'fits' }) as never)
+    await eventually(() => expect(boardRecords(reader.doc).has('shape:ok')).toBe(true))
+    const hugeRecords = [
+      note('shape:long', { text: 'x'.repeat(5 * 1024 * 1024) }),
+      note('shape:wide', Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`p${i}`, 0]))),
+    ]
+    for (const [i, huge] of hugeRecords.entries()) {
+      const attacker = i === 0 ? writer : client(server, boardId)
+      await whenSynced(attacker)
+      const closed = new Promise<[number, string]>((resolve) =>
+        attacker.provider.once('connection-close', (e) => resolve([e!.code, e!.reason])),
+      )
+      boardRecords(attacker.doc).set(huge.id, huge as never)
+      const [code, reason] = await withTimeout(closed, 10_000, 'the writer was not refused')
+      expect(code).toBe(CloseCode.recordTooLarge)
+      expect(reason).toMatch(/a record is too big \(\d+ characters; the limit is 524288\)/)
+    }
+    // Nobody else was affected; the board has none of it and takes more edits.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(reader.provider.wsconnected).toBe(true)
+    const fresh = client(server, boardId)
+    await whenSynced(fresh)
+    expect([...boardRecords(fresh.doc).map.keys()]).toEqual(['shape:ok'])
+    await stillSyncing(reader, fresh, 'after the refusal')
+    expect(await metric(server, 'roundtable_limit_rejections_total{limit="record_bytes"}')).toBe(2)
   })
 
   it('counts every update of a burst against MAX_BOARD_BYTES, not only those stored before it', async () => {

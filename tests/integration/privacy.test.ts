@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
 import {
+  ballotKey,
   boardRecords,
   brainstormMap,
   DRAFTS_AWARENESS_FIELD,
@@ -26,6 +27,11 @@ import * as Y from 'yjs'
 import { createShapeId, createTLStore, defaultBindingUtils, defaultShapeUtils, type TLPage, type TLPageId } from 'tldraw'
 import { ANONYMOUS_COLLECT_MS } from '../../server/src/privacy/rounds.ts'
 import { bindStoreToDoc } from '../../client/src/sync/binding.ts'
+import pg from 'pg'
+import { SqliteBallotStore } from '../../server/src/storage/sqlite/ballots.ts'
+import { PostgresBallotStore } from '../../server/src/storage/postgres/ballots.ts'
+import type { BallotStore, StoredVote } from '../../server/src/storage/ballots.ts'
+import type { MaybeAsync } from '../../server/src/storage/maybeAsync.ts'
 import { startServerProcess, type ServerProcess } from '../support/server.ts'
 import { startPostgres, type TestPostgres } from '../support/postgres.ts'
 import { connectClient, eventually, whenSynced, type YClient } from '../support/yclient.ts'
@@ -67,9 +73,8 @@ interface Person extends YClient {
 }
 
 /** A stock y-websocket client that also sends requests, present in awareness like the app. */
-async function join(boardId: string, name: string): Promise<Person> {
+async function join(boardId: string, name: string, secret = newSecret(name)): Promise<Person> {
   const client = connectClient(wsUrl(), boardId)
-  const secret = `${name}-secret-${Math.random().toString(36).slice(2)}-long-enough`
   const id = participantIdFromSecret(secret)
   client.provider.awareness.setLocalStateField('user', { id, name })
   const rpc = requestClient(client.provider)
@@ -77,6 +82,46 @@ async function join(boardId: string, name: string): Promise<Person> {
   open.push(person)
   await whenSynced(client)
   return person
+}
+
+const newSecret = (name: string) => `${name}-secret-${Math.random().toString(36).slice(2)}-long-enough`
+
+/** The ballot store the servers use, opened as they open it (the SQLite file, or PostgreSQL). */
+async function withBallotStore<T>(use: (store: MaybeAsync<BallotStore>) => Promise<T>): Promise<T> {
+  if (!db) {
+    const store = new SqliteBallotStore(servers[0].dataDir)
+    try {
+      return await use(store)
+    } finally {
+      store.close()
+    }
+  }
+  const pool = new pg.Pool({ connectionString: db.url })
+  try {
+    return await use(new PostgresBallotStore(pool))
+  } finally {
+    await pool.end()
+  }
+}
+
+/** Every ballot row stored for the board (key and dots), as text: what an operator reading the database sees. */
+async function storedBallots(boardId: string): Promise<string> {
+  if (!db) {
+    const { default: Database } = await import('better-sqlite3')
+    const file = new Database(`${servers[0].dataDir}/ballots.sqlite`, { readonly: true })
+    try {
+      return JSON.stringify(file.prepare('SELECT * FROM ballots WHERE board_id = ?').all(boardId))
+    } finally {
+      file.close()
+    }
+  }
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    return JSON.stringify((await client.query('SELECT * FROM ballots WHERE board_id = $1', [boardId])).rows)
+  } finally {
+    await client.end()
+  }
 }
 
 async function watch(boardId: string): Promise<Observer> {
@@ -388,7 +433,9 @@ for (const mode of MODES) {
         return { boardId, alice, bob, carol, observer, notes }
       }
       const cast = (p: Person, voteId: string, dots: Record<string, number>) =>
-        p.rpc.request('vote.cast', { voteId, participantId: p.id, secret: p.secret, dots })
+        p.rpc.request('vote.cast', { voteId, ballotKey: ballotKey(p.secret, voteId), dots })
+      const mine = async (p: Person, voteId: string) =>
+        (await p.rpc.request('vote.mine', { voteId, ballotKey: ballotKey(p.secret, voteId) })).dots
 
       it('keeps ballots on the server: totals hidden while open, correct at close, nothing links a ballot to anyone', async () => {
         const { alice, bob, carol, observer, notes } = await setup()
@@ -404,7 +451,7 @@ for (const mode of MODES) {
         await eventually(() => expect((votesMap(observer.doc).get(voteId) as VoteState).voterCount).toBe(3))
         const whileOpen = votesMap(observer.doc).get(voteId) as VoteState
         expect(whileOpen.totals).toBeUndefined()
-        expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+        expect(await mine(alice, voteId)).toEqual({
           [n1]: 2,
           [n2]: 1,
         })
@@ -426,6 +473,7 @@ for (const mode of MODES) {
         // Every version of the vote the doc ever held has only these public fields.
         expect(Object.keys(whileOpen).sort()).toEqual([
           'allowMultiple',
+          'ballotKeys',
           'endsAt',
           'id',
           'perPerson',
@@ -452,11 +500,10 @@ for (const mode of MODES) {
         await expect(cast(bob, voteId, { [n1]: 2 })).rejects.toThrow('one dot per note')
         await expect(cast(bob, voteId, { [n1]: 1.5 })).rejects.toThrow('whole number')
         await expect(cast(bob, voteId, 'lots' as never)).rejects.toThrow('dots must be an object')
-        // Someone who knows Alice's public id cannot vote as her.
-        await expect(
-          bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [n2]: 1 } }),
-        ).rejects.toThrow('wrong secret')
-        await expect(bob.rpc.request('vote.cast', { voteId: 'nope', participantId: bob.id, secret: bob.secret, dots: {} })).rejects.toThrow(
+        await expect(bob.rpc.request('vote.cast', { voteId, ballotKey: bob.id, dots: { [n2]: 1 } })).rejects.toThrow(
+          'ballotKey must be 64 hex digits',
+        )
+        await expect(bob.rpc.request('vote.cast', { voteId: 'nope', ballotKey: ballotKey(bob.secret, 'nope'), dots: {} })).rejects.toThrow(
           'no such vote',
         )
         await expect(bob.rpc.request('vote.start', voteSettings(['shape:missing']))).rejects.toThrow('not on this board')
@@ -489,28 +536,105 @@ for (const mode of MODES) {
         expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true)
       })
 
-      it('a participant id is proven by the secret it derives from, and one connection votes as one participant', async () => {
+      it('one connection casts under one ballot key per vote, and a legacy participant id is proven by its secret', async () => {
         const { alice, bob, notes } = await setup()
         const { voteId } = await bob.rpc.request('vote.start', voteSettings(notes, { perPerson: 1, allowMultiple: false }))
-        // Alice's id is public (presence, attribution); without her secret nobody can vote as her.
-        await expect(
-          bob.rpc.request('vote.cast', { voteId, participantId: alice.id, secret: bob.secret, dots: { [notes[0]]: 1 } }),
-        ).rejects.toThrow('wrong secret')
-        // Nor does inventing identities on one connection stuff the ballot box.
+        // Inventing identities on one connection does not stuff the ballot box.
         await expect(cast(bob, voteId, { [notes[1]]: 1 })).resolves.toBeDefined()
-        const sybilSecret = 'made-up-secret-for-a-second-ballot'
         await expect(
-          bob.rpc.request('vote.cast', {
-            voteId,
-            participantId: participantIdFromSecret(sybilSecret),
-            secret: sybilSecret,
-            dots: { [notes[0]]: 1 },
-          }),
+          bob.rpc.request('vote.cast', { voteId, ballotKey: ballotKey('made-up-secret', voteId), dots: { [notes[0]]: 1 } }),
         ).rejects.toThrow('already votes as another participant')
+        // Alice's id is public (presence, attribution); without her secret nobody can claim a ballot kept under it.
+        await expect(
+          bob.rpc.request('vote.mine', {
+            voteId,
+            ballotKey: ballotKey(bob.secret, voteId),
+            legacyVoter: { participantId: alice.id, secret: bob.secret },
+          }),
+        ).resolves.toBeDefined() // a vote with ballot keys ignores the proof
         expect((await cast(alice, voteId, { [notes[0]]: 1 })).dots).toEqual({ [notes[0]]: 1 })
         // A second vote cannot be opened over the first.
         await expect(alice.rpc.request('vote.start', voteSettings(notes))).rejects.toThrow('already open')
         expect((await alice.rpc.request('vote.close', { voteId })).totals).toEqual({ [notes[0]]: 1, [notes[1]]: 1, [notes[2]]: 0 })
+      })
+
+      it('stores no participant id with a ballot: the database holds opaque per-vote keys; tallies and changed ballots stay right', async () => {
+        const { alice, bob, carol, notes, boardId } = await setup()
+        const [n1, n2, n3] = notes
+        const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes))
+        await cast(alice, voteId, { [n1]: 3 })
+        await cast(bob, voteId, { [n2]: 1 })
+        await cast(carol, voteId, { [n3]: 1 })
+        // Alice changes her mind: her ballot is replaced, not added to.
+        await cast(alice, voteId, { [n2]: 2 })
+        expect(await mine(alice, voteId)).toEqual({ [n2]: 2 })
+        const second = await alice.rpc.request('vote.close', { voteId }).then(() => alice.rpc.request('vote.start', voteSettings(notes)))
+        await cast(alice, second.voteId, { [n1]: 1 })
+        const stored = await storedBallots(boardId)
+        expect(JSON.parse(stored)).toHaveLength(4)
+        for (const p of [alice, bob, carol]) {
+          expect(stored).not.toContain(p.id)
+          expect(stored).not.toContain(p.secret)
+        }
+        // One person's keys differ from vote to vote, so even their ballots are not linked to each other.
+        expect(ballotKey(alice.secret, voteId)).not.toBe(ballotKey(alice.secret, second.voteId))
+        expect(stored).toContain(ballotKey(alice.secret, voteId))
+        expect((await alice.rpc.request('vote.close', { voteId: second.voteId })).totals).toEqual({ [n1]: 1, [n2]: 0, [n3]: 0 })
+        const first = votesMap(alice.doc).get(voteId) as VoteState
+        expect(first.totals).toEqual({ [n1]: 0, [n2]: 3, [n3]: 1 })
+      })
+
+      it('ballots stored under participant ids (before ballot keys) still count, move to the voter’s key, and are forgotten once closed', async () => {
+        const boardId = newBoardId()
+        const [aliceSecret, bobSecret] = [newSecret('Alice'), newSecret('Bob')]
+        const [aliceId, bobId] = [aliceSecret, bobSecret].map(participantIdFromSecret)
+        const legacyVote = (id: string, status: 'open' | 'closed') =>
+          ({
+            id,
+            shapeIds: ['shape:a', 'shape:b'],
+            perPerson: 3,
+            allowMultiple: true,
+            showLive: false,
+            startedAt: Date.now(),
+            endsAt: null,
+            status,
+          }) as StoredVote
+        await withBallotStore(async (store) => {
+          await store.createVote(boardId, legacyVote('old-open', 'open'))
+          await store.putBallot(boardId, 'old-open', aliceId, { 'shape:a': 2 })
+          await store.putBallot(boardId, 'old-open', bobId, { 'shape:b': 1 })
+          await store.createVote(boardId, { ...legacyVote('old-closed', 'closed'), totals: { 'shape:a': 1, 'shape:b': 0 } })
+          await store.putBallot(boardId, 'old-closed', aliceId, { 'shape:a': 1 })
+        })
+        const alice = await join(boardId, 'Alice', aliceSecret)
+        const bob = await join(boardId, 'Bob', bobSecret)
+        const legacyVoter = (p: Person) => ({
+          ballotKey: ballotKey(p.secret, 'old-open'),
+          legacyVoter: { participantId: p.id, secret: p.secret },
+        })
+        // Loading the board forgot the closed vote's ballots; its totals stay.
+        await eventually(async () => expect(await storedBallots(boardId)).not.toContain('old-closed'))
+        expect((await withBallotStore(async (store) => store.getVote(boardId, 'old-closed')))?.totals).toEqual({
+          'shape:a': 1,
+          'shape:b': 0,
+        })
+        // Alice finds her old ballot by proving her id, and changing it replaces it.
+        expect((await alice.rpc.request('vote.mine', { voteId: 'old-open', ...legacyVoter(alice) })).dots).toEqual({ 'shape:a': 2 })
+        await expect(
+          bob.rpc.request('vote.mine', {
+            voteId: 'old-open',
+            ballotKey: ballotKey(bob.secret, 'old-open'),
+            legacyVoter: { participantId: alice.id, secret: bob.secret },
+          }),
+        ).rejects.toThrow('wrong secret')
+        await alice.rpc.request('vote.cast', { voteId: 'old-open', ...legacyVoter(alice), dots: { 'shape:b': 3 } })
+        expect(await storedBallots(boardId)).not.toContain(aliceId)
+        expect((await alice.rpc.request('vote.mine', { voteId: 'old-open', ...legacyVoter(alice) })).dots).toEqual({ 'shape:b': 3 })
+        // Bob never voted again: his ballot still counts, and is forgotten once the vote closes.
+        expect((await alice.rpc.request('vote.close', { voteId: 'old-open' })).totals).toEqual({ 'shape:a': 0, 'shape:b': 4 })
+        const stored = await storedBallots(boardId)
+        expect(stored).not.toContain(bobId)
+        expect(stored).toContain(ballotKey(alice.secret, 'old-open'))
       })
 
       it('a view-only link can watch but not vote, start, close or publish', async () => {
@@ -531,8 +655,7 @@ for (const mode of MODES) {
         await alice.rpc.request('round.reveal', { roundId })
         await eventually(() => expect(readRound(viewer.doc)?.revealedAt).not.toBeNull())
 
-        const secret = 'viewer-secret-long-enough'
-        const me = { participantId: participantIdFromSecret(secret), secret }
+        const me = { ballotKey: ballotKey('viewer-secret-long-enough', voteId) }
         const attempts: [string, Promise<unknown>][] = [
           ['cast', rpc.request('vote.cast', { voteId, ...me, dots: { [notes[1]]: 3 } })],
           ['start', rpc.request('vote.start', voteSettings(notes))],
@@ -564,7 +687,7 @@ for (const mode of MODES) {
           const { voteId } = await alice.rpc.request('vote.start', voteSettings(notes))
           const [a, b, c] = await Promise.all([
             cast(alice, voteId, { [notes[0]]: 1 }),
-            second.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret }),
+            second.request('vote.mine', { voteId, ballotKey: ballotKey(alice.secret, voteId) }),
             second.request('vote.close', { voteId: 'nope' }).catch((e: Error) => e.message),
           ])
           expect(a.dots).toEqual({ [notes[0]]: 1 })
@@ -572,7 +695,7 @@ for (const mode of MODES) {
           expect(c).toBe('there is no such vote on this board')
           second.dispose()
           // The first client still hears its replies after the second is gone.
-          expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+          expect(await mine(alice, voteId)).toEqual({
             [notes[0]]: 1,
           })
         } finally {
@@ -603,13 +726,10 @@ for (const mode of MODES) {
         for (const s of servers) expect(await s.stop('SIGTERM')).toBe(0)
         servers = await startServers(servers.length, ports)
         await eventually(() => expect(alice.provider.wsconnected && bob.provider.wsconnected).toBe(true), 15_000)
-        expect((await alice.rpc.request('vote.mine', { voteId, participantId: alice.id, secret: alice.secret })).dots).toEqual({
+        expect(await mine(alice, voteId)).toEqual({
           [notes[0]]: 3,
         })
-        // Bob's id is still his alone.
-        await expect(alice.rpc.request('vote.mine', { voteId, participantId: bob.id, secret: alice.secret })).rejects.toThrow(
-          'wrong secret',
-        )
+        expect(await mine(bob, voteId)).toEqual({ [notes[1]]: 1 })
         const { totals } = await bob.rpc.request('vote.close', { voteId })
         expect(totals).toEqual({ [notes[0]]: 3, [notes[1]]: 1, [notes[2]]: 0 })
         const fresh = await join(boardId, 'Dave')

@@ -245,6 +245,25 @@ export function ballotStoreContract(open: Fixture<MaybeAsync<BallotStore>>): voi
     expect(await store.getVote(id, vote.id)).toEqual({ ...vote, status: 'closed', closedAt: 1234, totals: { 'shape:b': 3 } })
   })
 
+  it('forgets ballots kept under participant ids once their vote is closed, and only those', async () => {
+    const store = await open()
+    const id = board()
+    const key = 'a'.repeat(64)
+    const participantId = 'b'.repeat(24)
+    await store.createVote(id, vote)
+    await store.createVote(id, { ...vote, id: 'vote-2' })
+    for (const v of [vote.id, 'vote-2']) {
+      await store.putBallot(id, v, key, { 'shape:a': 1 })
+      await store.putBallot(id, v, participantId, { 'shape:b': 1 })
+    }
+    await store.closeVote(id, vote.id, 1, { 'shape:a': 1, 'shape:b': 1 })
+    await store.forgetLegacyBallots(id)
+    expect(await store.ballots(id, vote.id)).toEqual([{ 'shape:a': 1 }])
+    // The open vote still counts both forms.
+    expect(await store.ballots(id, 'vote-2')).toHaveLength(2)
+    expect(await store.getVote(id, vote.id)).toMatchObject({ totals: { 'shape:a': 1, 'shape:b': 1 } })
+  })
+
   it('lists the votes run on a board, and only those', async () => {
     const store = await open()
     const id = board()

@@ -28,6 +28,7 @@ import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
 import { ExportDialog } from '../export/ExportDialog.tsx'
 import { ImportDialog } from '../export/ImportDialog.tsx'
 import { SnapshotsDialog } from '../export/SnapshotsDialog.tsx'
+import { AboutDialog } from './AboutDialog.tsx'
 import { ServerClockProvider } from './serverClock.tsx'
 import { useColorsTaken } from './useColorsTaken.ts'
 import { leastUsedColor } from '@roundtable/shared'
@@ -51,7 +52,7 @@ function loadPreferences(): Partial<TLUserPreferences> {
 }
 
 /** The board menu's dialogs; one at a time. */
-type BoardDialog = 'export' | 'import' | 'snapshots'
+type BoardDialog = 'export' | 'import' | 'snapshots' | 'about'
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   connected: 'Connected',
@@ -116,6 +117,8 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
             <TldrawUiMenuItem id="roundtable-export" label="Export…" readonlyOk onSelect={() => setDialog('export')} />
             <TldrawUiMenuItem id="roundtable-import" label="Import…" onSelect={() => setDialog('import')} />
             <TldrawUiMenuItem id="roundtable-history" label="Snapshots…" readonlyOk onSelect={() => setDialog('snapshots')} />
+            {/* A view-only link does not know the board's id, so not its tag either. */}
+            {!viewOnly && <TldrawUiMenuItem id="roundtable-about" label="About this board…" onSelect={() => setDialog('about')} />}
           </TldrawUiMenuGroup>
           <TldrawUiMenuGroup id="basic">
             <EditSubmenu />
@@ -209,6 +212,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
             {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
             {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
             {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
+            {dialog === 'about' && <AboutDialog boardId={boardId} onClose={closeDialog} />}
             {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
             <PrivacyDock />
             <OutcomesLayer />

@@ -33,13 +33,13 @@ export function ShareDialog(props: { boardId: string; viewOnly: boolean; onClose
       <div className="dialog share-dialog" role="dialog" aria-labelledby="share-title">
         <h2 id="share-title">Share this board</h2>
         {!props.viewOnly && (
-          <LinkRow label="Edit link" hint="Anyone with this link can change the board." url={`${origin}/b/${props.boardId}`} />
+          <LinkRow label="Edit link" hint="Anyone with this link can change the board." value={`${origin}/b/${props.boardId}`} />
         )}
         {viewPath ? (
           <LinkRow
             label="View-only link"
             hint="Shows the board live; it cannot be used to edit, and does not reveal the edit link."
-            url={`${origin}${viewPath}`}
+            value={`${origin}${viewPath}`}
           />
         ) : (
           <p className="muted">{error ?? 'Getting the view-only link…'}</p>
@@ -54,12 +54,13 @@ export function ShareDialog(props: { boardId: string; viewOnly: boolean; onClose
   )
 }
 
-function LinkRow({ label, hint, url }: { label: string; hint: string; url: string }) {
+/** A read-only value with a button that copies it. */
+export function LinkRow({ label, hint, value }: { label: string; hint: string; value: string }) {
   const [copied, setCopied] = useState(false)
   const id = `link-${label.replace(/\W+/g, '-').toLowerCase()}`
   const copy = async (input: HTMLInputElement | null) => {
     try {
-      await navigator.clipboard.writeText(url)
+      await navigator.clipboard.writeText(value)
     } catch {
       // No clipboard permission (plain http on another host): select it for Ctrl+C instead.
       input?.select()
@@ -73,7 +74,7 @@ function LinkRow({ label, hint, url }: { label: string; hint: string; url: strin
     <div className="link-row">
       <label htmlFor={id}>{label}</label>
       <div className="link-field">
-        <input id={id} readOnly value={url} ref={inputRef} onFocus={(e) => e.currentTarget.select()} />
+        <input id={id} readOnly value={value} ref={inputRef} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" onClick={() => copy(inputRef.current)} aria-label={`Copy ${label.toLowerCase()}`}>
           {copied ? 'Copied' : 'Copy'}
         </button>

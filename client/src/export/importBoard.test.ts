@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { serializeTldrawJson, type Editor } from 'tldraw'
+import { serializeTldrawJson, type Editor, type TLShape, type TLShapeId } from 'tldraw'
 import {
   boardMeta,
   boardRecords,
@@ -15,7 +15,7 @@ import {
   type JsonRecord,
 } from '@roundtable/shared'
 import { newTestStore, testBoardDoc, testBoardRecords } from '../../../shared/src/export/testBoard.ts'
-import { loadIntoEmptyBoard, migrateImport } from './importBoard.ts'
+import { loadIntoEmptyBoard, migrateImport, shiftPageShapes } from './importBoard.ts'
 import { readImportFile } from './pendingImport.ts'
 
 const schema = newTestStore().schema
@@ -77,6 +77,38 @@ describe('import and export round trips', () => {
   })
 })
 
+describe('arrows stay bound through the migration', () => {
+  it('turns a tldraw 2.1 arrow’s bindings (inside its props) into binding records joining the same notes', () => {
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/arrow-tldraw-2.1.tldr'), 'utf8')
+    const records = migrateImport(schema, parseBoardFile(text))
+    const bindings = records.filter((r) => r.typeName === 'binding') as unknown as {
+      fromId: string
+      toId: string
+      props: { terminal: string }
+    }[]
+    expect(bindings.map((b) => [b.fromId, b.props.terminal, b.toId]).sort()).toEqual([
+      ['shape:arrow', 'end', 'shape:effect'],
+      ['shape:arrow', 'start', 'shape:cause'],
+    ])
+    const note = records.find((r) => r.id === 'shape:cause') as unknown as { props: { richText: unknown } }
+    expect(JSON.stringify(note.props.richText)).toContain('Slow reviews')
+  })
+})
+
+describe('placing an import beside what is here', () => {
+  it('moves only the shapes directly on the page; children, arrows’ bindings and ids stay as they are', () => {
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../../tests/fixtures/arrow-tldraw-2.1.tldr'), 'utf8')
+    const records = migrateImport(schema, parseBoardFile(text))
+    const shapes = records.filter((r): r is TLShape => r.typeName === 'shape')
+    const child = { ...shapes[0], id: 'shape:child' as TLShapeId, parentId: shapes[0].id, x: 5, y: 6 }
+    const moved = shiftPageShapes([...shapes, child], { x: 1000, y: -50 })
+    expect(moved.map((s) => [s.id, s.x, s.y])).toEqual([...shapes.map((s) => [s.id, s.x + 1000, s.y - 50]), ['shape:child', 5, 6]])
+    expect(moved.map((s) => s.props)).toEqual([...shapes, child].map((s) => s.props))
+    // The input is not changed.
+    expect(shapes.map((s) => s.x)).toEqual(shapes.map((s) => (s.id === 'shape:arrow' ? 100 : s.id === 'shape:effect' ? 600 : 0)))
+  })
+})
+
 describe('bad files get a clear message', () => {
   const fail = (text: string, byteLength?: number) => {
     try {
@@ -113,7 +145,7 @@ describe('bad files get a clear message', () => {
   it('refuses a board the server would not take in one message, or that would make this board too big', async () => {
     const text = JSON.stringify(boardToFile(testBoardDoc(), 1_000))
     const file = new File([text], 'board.json')
-    const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024 }
+    const roomy = { maxFrameBytes: 1024 * 1024, maxBoardBytes: 1024 * 1024, maxRecordBytes: 512 * 1024 }
     await expect(readImportFile(file, { limits: roomy })).resolves.toMatchObject({ parsed: { kind: 'roundtable' } })
     await expect(readImportFile(file, { limits: { ...roomy, maxFrameBytes: 2048 } })).rejects.toThrow(/too big for this server/)
     // Beside a board: what is there already counts against the board's size.
@@ -123,6 +155,24 @@ describe('bad files get a clear message', () => {
     await expect(readImportFile(file, { into: here, limits: { ...roomy, maxBoardBytes: size + 1024 } })).rejects.toThrow(
       /board would be too big/,
     )
+  })
+
+  it('refuses a file holding one record bigger than the server takes (a note with 5 MB of text, a page with 100,000 meta fields), for a new board or beside', async () => {
+    const board = boardToTldr(testBoardDoc()) as unknown as { records: (JsonRecord & { props: Record<string, unknown> })[] }
+    const huge = structuredClone(board)
+    const note = huge.records.find((r) => r.type === 'note')!
+    note.props.richText = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x'.repeat(5 * 1024 * 1024) }] }] }
+    const limits = { maxFrameBytes: 64 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024, maxRecordBytes: 512 * 1024 }
+    const file = (content: unknown) => new File([JSON.stringify(content)], 'board.tldr')
+    await expect(readImportFile(file(huge), { limits })).rejects.toThrow(
+      `The file holds a record too big for this server (${note.id}, 5 MB)`,
+    )
+    await expect(readImportFile(file(huge), { into: testBoardDoc(), limits })).rejects.toThrow(/the limit is 512 KB per record/)
+    const wide = structuredClone(board)
+    const page = wide.records.find((r) => r.typeName === 'page')!
+    page.meta = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`p${i}`, 0]))
+    await expect(readImportFile(file(wide), { limits })).rejects.toThrow(`(${page.id}, `)
+    await expect(readImportFile(file(board), { limits })).resolves.toBeDefined()
   })
 
   it('refuses records tldraw would not accept', () => {

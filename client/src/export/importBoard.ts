@@ -86,6 +86,15 @@ export function loadIntoEmptyBoard(doc: Y.Doc, schema: TLSchema, parsed: ParsedB
 const GAP = 200
 
 /**
+ * The shapes of one page of a file, those directly on the page moved by `by` (their children
+ * move with them; arrows follow the bindings that join them to shapes).
+ */
+export function shiftPageShapes(shapes: readonly TLShape[], by: { x: number; y: number }): TLShape[] {
+  const ids = new Set(shapes.map((s) => s.id))
+  return shapes.map((s) => (ids.has(s.parentId as TLShapeId) ? s : { ...s, x: s.x + by.x, y: s.y + by.y }))
+}
+
+/**
  * Adds an import to the current page with new ids, each of the file's pages to the right of
  * everything already there, so nothing overlaps. Selects and shows what was added.
  */
@@ -103,11 +112,18 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
       if (pageShapes.length === 0) continue
       const ids = new Set(pageShapes.map((s) => s.id))
       const before = new Set(editor.getCurrentPageShapeIds())
+      const bounds = (ids: Iterable<TLShapeId>) => [...ids].map((id) => editor.getShapePageBounds(id)).filter((b): b is Box => !!b)
+      const existing = bounds(before)
+      const was = existing.length ? Box.Common(existing) : undefined
+      // Placed beside what is here before they land: shapes put down over a frame here would be
+      // taken into it (and moving them afterwards would drag arrows off the notes they join).
+      const roots = pageShapes.filter((s) => !ids.has(s.parentId as TLShapeId))
+      const from = { x: Math.min(...roots.map((s) => s.x)), y: Math.min(...roots.map((s) => s.y)) }
       editor.selectNone()
       editor.putContentOntoCurrentPage(
         {
-          shapes: pageShapes,
-          rootShapeIds: pageShapes.filter((s) => !ids.has(s.parentId as TLShapeId)).map((s) => s.id),
+          shapes: was ? shiftPageShapes(pageShapes, { x: was.maxX + GAP - from.x, y: was.minY - from.y }) : pageShapes,
+          rootShapeIds: roots.map((s) => s.id),
           bindings: bindings.filter((b) => ids.has(b.fromId) && ids.has(b.toId)),
           assets,
           schema: editor.store.schema.serialize(),
@@ -117,12 +133,13 @@ export function mergeIntoCurrentPage(editor: Editor, records: TLRecord[]): numbe
       const fresh = [...editor.getCurrentPageShapeIds()].filter(
         (id) => !before.has(id) && editor.getShape(id)?.parentId === editor.getCurrentPageId(),
       )
-      const bounds = (ids: Iterable<TLShapeId>) => [...ids].map((id) => editor.getShapePageBounds(id)).filter((b): b is Box => !!b)
-      const existing = bounds(before)
       const incoming = bounds(fresh)
-      if (existing.length && incoming.length) {
-        const [was, now] = [Box.Common(existing), Box.Common(incoming)]
-        editor.nudgeShapes(fresh, { x: was.maxX + GAP - now.minX, y: was.minY - now.minY })
+      if (was && incoming.length) {
+        // Exactly beside, now that their sizes are known. A plain move: nudgeShapes translates
+        // like a drag, which makes an arrow let go of notes that are not selected.
+        const now = Box.Common(incoming)
+        const [dx, dy] = [was.maxX + GAP - now.minX, was.minY - now.minY]
+        editor.updateShapes(fresh.map((id) => editor.getShape(id)!).map(({ id, type, x, y }) => ({ id, type, x: x + dx, y: y + dy })))
       }
       added.push(...fresh)
     }

@@ -37,7 +37,7 @@ export async function readImportFile(file: File, opts: { into?: Y.Doc; limits?: 
     if (opts.into) replaceBoardContent(probe, { records: records as unknown as JsonRecord[] })
     else loadIntoEmptyBoard(probe, boardSchema(), parsed, records, 0)
     const boardBytes = opts.into ? Y.encodeStateAsUpdate(opts.into).byteLength : 0
-    checkImportFits(Y.encodeStateAsUpdate(probe).byteLength, opts.limits ?? serverLimits, boardBytes)
+    checkImportFits(Y.encodeStateAsUpdate(probe).byteLength, opts.limits ?? serverLimits, boardBytes, records)
   } finally {
     probe.destroy()
   }

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { useValue, type TLShapeId } from 'tldraw'
-import { dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
+import { ballotKey, dotsUsed, formatRemaining, rankResults, votesMap, type Dots, type VoteState } from '@roundtable/shared'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow } from '../board/serverClock.tsx'
 import { FormActions, StatusLine, TimeboxField, timeboxMinutes, timeboxMs } from '../board/panelParts.tsx'
@@ -11,7 +11,8 @@ import { useConnected, useRequests, useYMap } from './hooks.ts'
 import { Icon } from '../icons.tsx'
 
 /**
- * Secret dot voting. Ballots go to the server with this participant's secret and never enter the
+ * Secret dot voting. Ballots go to the server under a key only this person can compute (from
+ * their secret and the vote id; the server never learns whose ballot it is) and never enter the
  * doc; the doc shows a vote's settings, how many have voted and, once closed, the totals.
  */
 export function VotePanel() {
@@ -36,16 +37,22 @@ export function VotePanel() {
 
   const voteId = vote?.id
   const { id: participantId, secret } = participant
+  // Proof of the participant id only for a vote from before ballot keys, whose ballot may be kept under it.
+  const legacy = vote && !vote.ballotKeys
+  const voter = useMemo(
+    () => (voteId ? { ballotKey: ballotKey(secret, voteId), ...(legacy ? { legacyVoter: { participantId, secret } } : {}) } : undefined),
+    [voteId, secret, participantId, legacy],
+  )
 
   // Our own dots come from the server (after a reload, too); nobody else's ever do.
   useEffect(() => {
     setMyDots({})
-    if (!voteId || !connected || viewOnly) return
-    rpc.request('vote.mine', { voteId, participantId, secret }).then(
+    if (!voteId || !voter || !connected || viewOnly) return
+    rpc.request('vote.mine', { voteId, ...voter }).then(
       (r) => setMyDots(r.dots),
       () => {},
     )
-  }, [voteId, connected, viewOnly, rpc, participantId, secret])
+  }, [voteId, connected, viewOnly, rpc, voter])
 
   // The timebox closes the vote: any client that sees it run out asks the server.
   const endsAt = open ? vote.endsAt : null
@@ -62,7 +69,7 @@ export function VotePanel() {
       const dots = dotsRef.current
       const next = { ...dots, [shapeId]: Math.max(0, (dots[shapeId] ?? 0) + delta) }
       try {
-        const r = await rpc.request('vote.cast', { voteId: vote.id, participantId, secret, dots: next })
+        const r = await rpc.request('vote.cast', { voteId: vote.id, ...voter!, dots: next })
         dotsRef.current = r.dots
         setMyDots(r.dots)
         setMessage('')

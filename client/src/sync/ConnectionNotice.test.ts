@@ -3,7 +3,7 @@ import { CloseCode } from '@roundtable/shared'
 import { closeNotice } from './ConnectionNotice.tsx'
 
 describe('why the server closed the connection', () => {
-  const limits = { maxFrameBytes: 10 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024 }
+  const limits = { maxFrameBytes: 10 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024, maxRecordBytes: 512 * 1024 }
 
   it('a change too big to send or a full board waits for the person: retrying alone would be refused again', () => {
     expect(closeNotice(CloseCode.tooLarge, limits)).toMatchObject({
@@ -13,6 +13,10 @@ describe('why the server closed the connection', () => {
     expect(closeNotice(CloseCode.boardTooLarge, limits)).toMatchObject({
       retry: 'reconnect',
       text: expect.stringContaining('size limit (64 MB)'),
+    })
+    expect(closeNotice(CloseCode.recordTooLarge, limits)).toMatchObject({
+      retry: 'reconnect',
+      text: expect.stringContaining('bigger than the server takes (512 KB per shape or note)'),
     })
     expect(closeNotice(CloseCode.viewOnly, limits)?.retry).toBe('reload')
   })

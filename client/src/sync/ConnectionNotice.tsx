@@ -43,6 +43,11 @@ export function closeNotice(code: number, limits: SyncLimits = serverLimits): Cl
       retry: 'reconnect',
       text: `This board has reached the server’s size limit (${formatBytes(limits.maxBoardBytes)}), so your last change was refused. ${kept} Remove something or undo it, then reconnect.`,
     }
+  if (code === CloseCode.recordTooLarge)
+    return {
+      retry: 'reconnect',
+      text: `Your last change made one item bigger than the server takes (${formatBytes(limits.maxRecordBytes)} per shape or note), so it was refused. ${kept} Undo it, then reconnect.`,
+    }
   const retrying = RETRYING[code]
   if (retrying) return { retry: 'auto', text: retrying }
   const reload = NEEDS_RELOAD[code]

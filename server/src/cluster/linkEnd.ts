@@ -1,11 +1,10 @@
 import type { WebSocket } from 'ws'
-import { CloseCode } from '@roundtable/shared'
+import { boardTag, CloseCode } from '@roundtable/shared'
 import { frameBytes, heartbeat, type Connection, type ConnectionGroup } from '../sync/connection.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { decodeLinkFrame, encodeBroadcast, encodeClose, encodeFrame, LinkFrame } from './linkFrames.ts'
 import { BOARD_MOVED } from '../sync/rooms.ts'
-import { boardTag } from '../boardTag.ts'
 
 /** A connection on its board (sync/socketServer.ts): frames in, and leaving. */
 export interface BoardSession {

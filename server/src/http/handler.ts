@@ -25,6 +25,7 @@ function indexHtmlLoader(config: ServerConfig): () => string | undefined {
     tldrawLicenseKey: config.tldrawLicenseKey ?? null,
     maxFrameBytes: config.maxFrameBytes,
     maxBoardBytes: config.maxBoardBytes,
+    maxRecordBytes: config.maxRecordBytes,
   }
   // A meta element, not an inline script: the CSP lets no inline script run. Escaped as an attribute value.
   const json = JSON.stringify(runtimeConfig).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')

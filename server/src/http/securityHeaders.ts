@@ -38,7 +38,9 @@ export function contentSecurityPolicy(req: IncomingMessage): string {
     "img-src 'self' data: blob:",
     // tldraw inlines the fonts an export uses as data: URLs and loads them to measure and draw text.
     "font-src 'self' data:",
-    `connect-src 'self'${sockets}`,
+    // An export inlines tldraw's own icons (bookmark, embed) by fetching their data: URLs; a data:
+    // URL reaches no server, so allowing it sends nothing anywhere.
+    `connect-src 'self' data:${sockets}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

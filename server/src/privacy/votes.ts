@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import {
+  BALLOT_KEY_PATTERN,
   isVoteOpen,
   participantIdFromSecret,
   tally,
@@ -23,8 +24,8 @@ import { checkFits, editorsOnly, recordsOf, SERVER_ORIGIN, startingNow, str } fr
  */
 export class SecretVotes implements RoomExtension {
   readonly serverOwnedRoots = [VOTES_KEY]
-  /** The participant each connection votes as: one connection, one ballot. */
-  private voterOf = new WeakMap<Connection, string>()
+  /** The ballot key each connection casts under, per vote: one connection, one ballot. */
+  private keyOf = new WeakMap<Connection, Map<string, string>>()
   /** The votes run on each loaded board, so that writes into `votes` are judged without asking the store. */
   private runHere = new Map<string, Set<string>>()
   /** Each board's requests, one at a time: a store that answers later must not interleave two closes. */
@@ -36,9 +37,12 @@ export class SecretVotes implements RoomExtension {
     'vote.start': this.serial((room, _conn, r) => this.startVote(room, r)),
     'vote.cast': this.serial((room, conn, r) => this.castVote(room, conn, r)),
     'vote.mine': this.serial(async (room, conn, r) => {
-      const participantId = this.verify(conn, r)
       const vote = await this.openVote(room, r.voteId, { allowClosed: true })
-      return { dots: await this.ballots.getBallot(room.id, vote.id, participantId) }
+      const key = this.verify(conn, vote, r)
+      const dots = await this.ballots.getBallot(room.id, vote.id, key)
+      const legacy = this.legacyVoter(vote, r)
+      if (legacy && Object.keys(dots).length === 0) return { dots: await this.ballots.getBallot(room.id, vote.id, legacy) }
+      return { dots }
     }),
     'vote.close': this.serial(async (room, _conn, r) => {
       if (r.onlyIfEnded !== undefined && typeof r.onlyIfEnded !== 'boolean') throw new RequestRefusal('onlyIfEnded must be true or false')
@@ -48,6 +52,7 @@ export class SecretVotes implements RoomExtension {
   }
 
   async prepare(boardId: string) {
+    await this.ballots.forgetLegacyBallots(boardId)
     this.runHere.set(boardId, new Set(await this.ballots.voteIds(boardId)))
   }
 
@@ -81,18 +86,32 @@ export class SecretVotes implements RoomExtension {
   }
 
   /**
-   * Ballots are cast by a participant, proven by the secret their public id is derived from;
-   * a connection votes as one participant only, so one socket cannot stuff the ballot box.
+   * The key a ballot is stored under, computed by the voter from their secret (ballotKey()): the
+   * server never learns whose it is. A connection casts under one key per vote, so one socket
+   * cannot stuff the ballot box.
    */
-  private verify(conn: Connection, r: Record<string, unknown>): string {
-    const participantId = str(r.participantId, 'participantId', 100)
-    const secret = str(r.secret, 'secret', 200)
-    if (participantIdFromSecret(secret) !== participantId) {
+  private verify(conn: Connection, vote: StoredVote, r: Record<string, unknown>): string {
+    const key = str(r.ballotKey, 'ballotKey', 100)
+    if (!BALLOT_KEY_PATTERN.test(key)) throw new RequestRefusal('ballotKey must be 64 hex digits')
+    let keys = this.keyOf.get(conn)
+    if (!keys) this.keyOf.set(conn, (keys = new Map()))
+    const bound = keys.get(vote.id)
+    if (bound && bound !== key) throw new RequestRefusal('this connection already votes as another participant')
+    keys.set(vote.id, key)
+    return key
+  }
+
+  /**
+   * A vote started before ballot keys may hold this person's ballot under their participant id,
+   * proven (as then) by the secret it derives from; undefined for any other vote.
+   */
+  private legacyVoter(vote: StoredVote, r: Record<string, unknown>): string | undefined {
+    if (vote.ballotKeys || r.legacyVoter === undefined) return undefined
+    const proof = (r.legacyVoter ?? {}) as Record<string, unknown>
+    const participantId = str(proof.participantId, 'participantId', 100)
+    if (participantIdFromSecret(str(proof.secret, 'secret', 200)) !== participantId) {
       throw new RequestRefusal('wrong secret for this participant: ballots can only be cast from the device that joined as them')
     }
-    const bound = this.voterOf.get(conn)
-    if (bound && bound !== participantId) throw new RequestRefusal('this connection already votes as another participant')
-    this.voterOf.set(conn, participantId)
     return participantId
   }
 
@@ -117,7 +136,7 @@ export class SecretVotes implements RoomExtension {
     }
     checkFits(room, JSON.stringify(settings).length + 200, 'this vote')
     const { id, ...timebox } = startingNow(durationMs)
-    const vote: StoredVote = { id, ...settings, ...timebox, status: 'open' }
+    const vote: StoredVote = { id, ...settings, ...timebox, status: 'open', ballotKeys: true }
     await this.ballots.createVote(room.id, vote)
     this.runHere.get(room.id)?.add(vote.id)
     await this.publishVote(room, vote, settings.showLive ? { totals: tally(vote.shapeIds, []) } : {})
@@ -140,12 +159,15 @@ export class SecretVotes implements RoomExtension {
   }
 
   private async castVote(room: Room, conn: Connection, r: Record<string, unknown>) {
-    const participantId = this.verify(conn, r)
     const vote = await this.openVote(room, r.voteId)
+    const key = this.verify(conn, vote, r)
+    const legacy = this.legacyVoter(vote, r)
     const checked = validateBallot(vote, r.dots)
     if (!checked.ok) throw new RequestRefusal(checked.error)
     const votersBefore = (await this.ballots.ballots(room.id, vote.id)).length
-    await this.ballots.putBallot(room.id, vote.id, participantId, checked.value)
+    // The new ballot replaces one kept under the participant id: one person, one ballot.
+    if (legacy) await this.ballots.putBallot(room.id, vote.id, legacy, {})
+    await this.ballots.putBallot(room.id, vote.id, key, checked.value)
     const ballots = await this.ballots.ballots(room.id, vote.id)
     // Moving a dot changes nothing public unless totals are live, so nothing is written.
     if (vote.showLive) await this.publishVote(room, vote, { totals: tally(vote.shapeIds, ballots) })
@@ -160,6 +182,7 @@ export class SecretVotes implements RoomExtension {
     const totals = tally(vote.shapeIds, await this.ballots.ballots(room.id, vote.id))
     const closedAt = Date.now()
     await this.ballots.closeVote(room.id, vote.id, closedAt, totals)
+    if (!vote.ballotKeys) await this.ballots.forgetLegacyBallots(room.id)
     await this.publishVote(room, { ...vote, status: 'closed', closedAt }, { totals })
     return { totals }
   }

@@ -1,4 +1,4 @@
-import { boardTag } from '../boardTag.ts'
+import { boardTag } from '@roundtable/shared'
 import type { MaybePromise } from './maybeAsync.ts'
 /**
  * Where boards live between server runs. Each board is a compacted state plus a log of the

@@ -33,6 +33,7 @@ export interface RoomOptions {
   /** A board nobody has edited for this long is kept as encoded bytes instead of a live doc (0: never). */
   docIdleMs: number
   maxBoardBytes: number
+  maxRecordBytes: number
   presence: PresenceLimits
   extensions: readonly RoomExtension[]
   /** Every extension's request handlers, by op. */
@@ -131,6 +132,7 @@ export class Room {
       isConnected: (conn) => this.conns.has(conn),
       fits: (bytes) => this.writer.fits(bytes),
       maxBoardBytes: opts.maxBoardBytes,
+      maxRecordBytes: opts.maxRecordBytes,
     })
     this.writer.compactIfDue()
   }

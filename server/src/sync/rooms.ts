@@ -60,6 +60,7 @@ export class Rooms {
       compactAfterUpdates: number
       docIdleMs: number
       maxBoardBytes: number
+      maxRecordBytes: number
       maxBoardsLoaded: number
       maxPresenceClientsPerConnection: number
       maxPresenceStateBytes: number
@@ -157,6 +158,7 @@ export class Rooms {
       compactAfterUpdates: this.opts.compactAfterUpdates,
       docIdleMs: this.opts.docIdleMs,
       maxBoardBytes: this.opts.maxBoardBytes,
+      maxRecordBytes: this.opts.maxRecordBytes,
       presence: { maxClientsPerConnection: this.opts.maxPresenceClientsPerConnection, maxStateBytes: this.opts.maxPresenceStateBytes },
       extensions: this.extensions,
       requests: this.requests,

@@ -12,7 +12,14 @@ import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
-import { MESSAGE_AWARENESS, MESSAGE_REQUEST, MESSAGE_SYNC, encodeRequest, readRequestPayload } from '@roundtable/shared'
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  MESSAGE_AWARENESS,
+  MESSAGE_REQUEST,
+  MESSAGE_SYNC,
+  encodeRequest,
+  readRequestPayload,
+} from '@roundtable/shared'
 import { syncFrame } from '../../../tests/support/raw.ts'
 import { createLogger } from '../logger.ts'
 import { createMetrics } from '../metrics.ts'
@@ -325,6 +332,7 @@ export function roomFixtures() {
       seed?: (doc: Y.Doc) => void
       extensions?: RoomExtension[]
       maxBoardBytes?: number
+      maxRecordBytes?: number
       presence?: RoomOptions['presence']
     } = {},
   ): RoomFixture {
@@ -341,6 +349,7 @@ export function roomFixtures() {
       compactAfterUpdates: 1000,
       docIdleMs: 0,
       maxBoardBytes: opts.maxBoardBytes ?? 64 * 1024 * 1024,
+      maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
       presence: opts.presence ?? { maxClientsPerConnection: 8, maxStateBytes: 64 * 1024 },
       extensions,
       requests,

@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { recordSize } from '@roundtable/shared'
 
 type DeleteItem = { clock: number; len: number }
 
@@ -45,12 +46,13 @@ export function inspectUpdate(
   doc: Y.Doc,
   update: Uint8Array,
   roots: ReadonlySet<string> = new Set(),
-): { gap: boolean; extends: Set<number>; writes: RootWrite[] } {
+): { gap: boolean; extends: Set<number>; writes: RootWrite[]; largestRecord: number } {
   const known = (client: number) => Y.getState(doc.store, client)
   const reach = new Map<number, number>()
   const extended = new Set<number>()
   const decoded = Y.decodeUpdate(update)
-  const gap = { gap: true, extends: extended, writes: [] }
+  const gap = { gap: true, extends: extended, writes: [], largestRecord: 0 }
+  let largestRecord = 0
   for (const struct of decoded.structs) {
     if (struct instanceof Y.Skip) continue
     const client = struct.id.client
@@ -58,7 +60,16 @@ export function inspectUpdate(
     const upTo = Math.max(had, reach.get(client) ?? 0)
     if (struct.id.clock > upTo) return gap
     const end = struct.id.clock + struct.length
-    if (end > had) extended.add(client)
+    if (end > had) {
+      extended.add(client)
+      // A record is one JSON value (a YKeyValue entry's `val`); only new ones are measured.
+      if (struct instanceof Y.Item && struct.content instanceof Y.ContentAny) {
+        for (const value of (struct.content as unknown as { arr: unknown[] }).arr) {
+          const entry = value as { val?: unknown } | null
+          largestRecord = Math.max(largestRecord, recordSize(entry && typeof entry === 'object' && 'val' in entry ? entry.val : entry))
+        }
+      }
+    }
     reach.set(client, Math.max(upTo, end))
   }
   // Deleting what does not exist yet is a gap too: Yjs keeps it pending and applies it to
@@ -68,7 +79,7 @@ export function inspectUpdate(
     for (const { clock, len } of items) if (clock + len > upTo) return gap
   }
   // Decoded once for both: this runs on every edit.
-  return { gap: false, extends: extended, writes: roots.size ? writesInto(doc, decoded, roots) : [] }
+  return { gap: false, extends: extended, writes: roots.size ? writesInto(doc, decoded, roots) : [], largestRecord }
 }
 
 /** A new write an update makes into one of the doc's top-level types. */

@@ -119,3 +119,24 @@ describe('the board size limit', () => {
     expect(room.doc.getText('t').length).toBe(100)
   })
 })
+
+describe('the record size limit', () => {
+  it('refuses an update holding one record past MAX_RECORD_BYTES with 4414; smaller records and big texts elsewhere pass', () => {
+    const { room, join } = openRoom({ maxRecordBytes: 4096 })
+    const alice = join()
+    const records = (d: Y.Doc) => d.getArray<{ key: string; val: unknown }>('records')
+    const err = expectRefused(
+      write(alice, (d) => records(d).push([{ key: 'shape:a', val: { id: 'shape:a', props: { text: 'x'.repeat(5000) } } }])),
+      CloseCode.recordTooLarge,
+    )
+    expect(err.limit).toBe('record_bytes')
+    expect(err.message).toMatch(/a record is too big \(\d+ characters; the limit is 4096\)/)
+    expect(room.doc.getArray('records').length).toBe(0)
+    const bob = join()
+    expectAccepted(write(bob, (d) => records(d).push([{ key: 'shape:b', val: { id: 'shape:b', props: { text: 'x'.repeat(3000) } } }])))
+    // An asset's picture does not count.
+    const photo = { id: 'asset:p', typeName: 'asset', props: { src: `data:image/png;base64,${'A'.repeat(8000)}` } }
+    expectAccepted(write(bob, (d) => records(d).push([{ key: 'asset:p', val: photo }])))
+    expect(room.doc.getArray('records').length).toBe(2)
+  })
+})

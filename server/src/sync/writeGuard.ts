@@ -17,7 +17,7 @@ export type WriteVerdict = { gap: true } | { gap: false; writesAs: ReadonlySet<n
  *   connection relaying someone else's edits (a tab carrying another tab's offline edits) never
  *   locks their author out once the author is back;
  * - into which top-level types: those a feature owns are checked by that feature;
- * - how much: the board stays within MAX_BOARD_BYTES.
+ * - how much: no record beyond MAX_RECORD_BYTES, and the board stays within MAX_BOARD_BYTES.
  * An update that depends on changes the server lacks is not refused: the caller holds it.
  */
 export class WriteGuard {
@@ -37,6 +37,7 @@ export class WriteGuard {
       isConnected: (conn: Connection) => boolean
       fits: (bytes: number) => boolean
       maxBoardBytes: number
+      maxRecordBytes: number
     },
   ) {
     for (const ext of deps.extensions) for (const root of ext.serverOwnedRoots ?? []) this.owners.set(root, ext)
@@ -51,6 +52,13 @@ export class WriteGuard {
       const author = this.authorOf(client)
       if (author && author !== conn)
         throw new RefusedError(CloseCode.clientIdInUse, 'client_id', 'update writes as another connected client')
+    }
+    if (inspected.largestRecord > this.deps.maxRecordBytes) {
+      throw new RefusedError(
+        CloseCode.recordTooLarge,
+        'record_bytes',
+        `a record is too big (${inspected.largestRecord} characters; the limit is ${this.deps.maxRecordBytes})`,
+      )
     }
     for (const write of inspected.writes) {
       const refusal = this.owners.get(write.root)?.checkUpdate?.(this.deps.room, [write])

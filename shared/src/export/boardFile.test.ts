@@ -18,7 +18,7 @@ describe('download names', () => {
 })
 
 describe('imports the server would take', () => {
-  const limits = { maxFrameBytes: 10 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024 }
+  const limits = { maxFrameBytes: 10 * 1024 * 1024, maxBoardBytes: 64 * 1024 * 1024, maxRecordBytes: 512 * 1024 }
   const refusal = (run: () => void) => {
     try {
       run()
@@ -37,6 +37,14 @@ describe('imports the server would take', () => {
     expect(refusal(() => checkImportFits(12.34 * 1024 * 1024, { ...limits, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }))).toMatch(
       /12.3 MB .* the limit is 10 MB/,
     )
+  })
+
+  it('and hold no record bigger than the server takes', () => {
+    const note = { id: 'shape:long', typeName: 'shape', props: { text: 'x'.repeat(600 * 1024) } }
+    expect(refusal(() => checkImportFits(1024, limits, 0, [{ id: 'page:1' }, note]))).toBe(
+      'The file holds a record too big for this server (shape:long, 600 KB); the limit is 512 KB per record.',
+    )
+    expect(refusal(() => checkImportFits(1024, limits, 0, [{ id: 'page:1' }]))).toBeUndefined()
   })
 
   it('and keep the board they go into within its size', () => {

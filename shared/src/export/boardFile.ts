@@ -2,7 +2,7 @@ import * as Y from 'yjs'
 import { boardMeta, boardRecords, type JsonRecord } from '../boardDoc.ts'
 import { AGENDA_KEY, FACILITATION_KEY, PARTICIPANTS_KEY, SESSION_LOG_KEY, VOTES_KEY } from '../docKeys.ts'
 import { SYNC_MESSAGE_OVERHEAD, type SyncLimits } from '../protocol.ts'
-import { formatBytes } from '../limits.ts'
+import { formatBytes, recordSize } from '../limits.ts'
 import { parseJsonSafely, UnsafeJsonError } from '../security/safeJson.ts'
 import { neutraliseRecord } from '../security/urls.ts'
 
@@ -30,7 +30,15 @@ export const MAX_IMPORT_BYTES = 50 * 1024 * 1024
  * server's board size. `boardBytes`: the encoded size of the board it goes into (0 for a new
  * one). Throws BoardFileError with a message for people.
  */
-export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBytes = 0) {
+export function checkImportFits(updateBytes: number, limits: SyncLimits, boardBytes = 0, records: readonly { id: string }[] = []) {
+  for (const record of records) {
+    const size = recordSize(record)
+    if (size > limits.maxRecordBytes) {
+      throw new BoardFileError(
+        `The file holds a record too big for this server (${record.id}, ${formatBytes(size)}); the limit is ${formatBytes(limits.maxRecordBytes)} per record.`,
+      )
+    }
+  }
   if (updateBytes + SYNC_MESSAGE_OVERHEAD > limits.maxFrameBytes) {
     throw new BoardFileError(
       `The file is too big for this server (${formatBytes(updateBytes)} on a board); the limit is ${formatBytes(limits.maxFrameBytes)}.`,

@@ -11,6 +11,12 @@ export interface VoteStartArgs {
   durationMs: number | null
 }
 
+/** Proof of a participant id, for a ballot that a vote started before ballot keys holds under it. */
+export interface LegacyVoter {
+  participantId: string
+  secret: string
+}
+
 export interface RoundStartArgs {
   prompt: string
   /** Timebox in ms, or null for "until someone reveals". */
@@ -28,8 +34,9 @@ export interface RoundStartArgs {
  */
 export interface RequestOps {
   'vote.start': { args: VoteStartArgs; result: { voteId: string } }
-  'vote.cast': { args: { voteId: string; participantId: string; secret: string; dots: Dots }; result: { dots: Dots } }
-  'vote.mine': { args: { voteId: string; participantId: string; secret: string }; result: { dots: Dots } }
+  /** `ballotKey`: see ballotKey(); `legacyVoter` only for a vote without `ballotKeys` (see VoteState). */
+  'vote.cast': { args: { voteId: string; ballotKey: string; legacyVoter?: LegacyVoter; dots: Dots }; result: { dots: Dots } }
+  'vote.mine': { args: { voteId: string; ballotKey: string; legacyVoter?: LegacyVoter }; result: { dots: Dots } }
   /** `onlyIfEnded`: sent when a device's timer runs out; refused while the server's clock says time is left. */
   'vote.close': { args: { voteId: string; onlyIfEnded?: boolean }; result: { totals: Dots } }
   'round.start': { args: RoundStartArgs; result: { roundId: string } }

@@ -15,6 +15,11 @@ export interface VoteState {
   /** Totals per shape id: after close, or while open when the vote shows live totals. */
   totals?: Dots
   closedAt?: number
+  /**
+   * Set on votes started since ballots are stored under per-vote ballot keys. A vote without it
+   * may hold ballots under participant ids, which its voters move to their key (legacyVoter).
+   */
+  ballotKeys?: true
 }
 
 export const VOTE_DEFAULTS = { perPerson: 3, allowMultiple: true, showLive: false, durationMs: null } as const

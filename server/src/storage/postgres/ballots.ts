@@ -52,27 +52,23 @@ export class PostgresBallotStore implements MaybeAsync<BallotStore> {
     )
   }
 
-  async putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): Promise<void> {
+  async putBallot(boardId: string, voteId: string, key: string, dots: Dots): Promise<void> {
     if (Object.keys(dots).length === 0) {
-      await this.write(boardId, 'DELETE FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3', [
-        boardId,
-        voteId,
-        participantId,
-      ])
+      await this.write(boardId, 'DELETE FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3', [boardId, voteId, key])
     } else {
       await this.write(
         boardId,
         `INSERT INTO ballots (board_id, vote_id, participant_id, dots) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (board_id, vote_id, participant_id) DO UPDATE SET dots = excluded.dots`,
-        [boardId, voteId, participantId, JSON.stringify(dots)],
+        [boardId, voteId, key, JSON.stringify(dots)],
       )
     }
   }
 
-  async getBallot(boardId: string, voteId: string, participantId: string): Promise<Dots> {
+  async getBallot(boardId: string, voteId: string, key: string): Promise<Dots> {
     const { rows } = await this.pool.query<{ dots: Dots }>(
       'SELECT dots FROM ballots WHERE board_id = $1 AND vote_id = $2 AND participant_id = $3',
-      [boardId, voteId, participantId],
+      [boardId, voteId, key],
     )
     return rows[0]?.dots ?? {}
   }
@@ -83,6 +79,16 @@ export class PostgresBallotStore implements MaybeAsync<BallotStore> {
       voteId,
     ])
     return rows.map((row) => row.dots)
+  }
+
+  async forgetLegacyBallots(boardId: string): Promise<void> {
+    await this.write(
+      boardId,
+      `DELETE FROM ballots b USING votes v
+       WHERE b.board_id = $1 AND length(b.participant_id) <> 64
+       AND v.board_id = b.board_id AND v.vote_id = b.vote_id AND v.data->>'status' = 'closed'`,
+      [boardId],
+    )
   }
 
   async voteIds(boardId: string): Promise<string[]> {

@@ -20,6 +20,7 @@ export class SqliteBallotStore implements BallotStore {
       CREATE TABLE IF NOT EXISTS ballots (
         board_id TEXT NOT NULL,
         vote_id TEXT NOT NULL,
+        -- A ballot key (ballotKey()); before those, the voter's participant id.
         participant_id TEXT NOT NULL,
         dots TEXT NOT NULL,
         PRIMARY KEY (board_id, vote_id, participant_id)
@@ -40,6 +41,11 @@ export class SqliteBallotStore implements BallotStore {
         'SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ? AND participant_id = ?',
       ),
       ballots: this.db.prepare<[string, string], { dots: string }>('SELECT dots FROM ballots WHERE board_id = ? AND vote_id = ?'),
+      forgetLegacyBallots: this.db.prepare<[string]>(
+        `DELETE FROM ballots WHERE board_id = ? AND length(participant_id) <> 64 AND EXISTS (
+           SELECT 1 FROM votes v WHERE v.board_id = ballots.board_id AND v.vote_id = ballots.vote_id
+           AND json_extract(v.data, '$.status') = 'closed')`,
+      ),
       voteIds: this.db.prepare<[string], { vote_id: string }>('SELECT vote_id FROM votes WHERE board_id = ?'),
     }
   }
@@ -60,14 +66,18 @@ export class SqliteBallotStore implements BallotStore {
     this.stmts.updateVote.run(JSON.stringify(closed), boardId, voteId)
   }
 
-  putBallot(boardId: string, voteId: string, participantId: string, dots: Dots): void {
-    if (Object.keys(dots).length === 0) this.stmts.deleteBallot.run(boardId, voteId, participantId)
-    else this.stmts.putBallot.run(boardId, voteId, participantId, JSON.stringify(dots))
+  putBallot(boardId: string, voteId: string, key: string, dots: Dots): void {
+    if (Object.keys(dots).length === 0) this.stmts.deleteBallot.run(boardId, voteId, key)
+    else this.stmts.putBallot.run(boardId, voteId, key, JSON.stringify(dots))
   }
 
-  getBallot(boardId: string, voteId: string, participantId: string): Dots {
-    const row = this.stmts.getBallot.get(boardId, voteId, participantId)
+  getBallot(boardId: string, voteId: string, key: string): Dots {
+    const row = this.stmts.getBallot.get(boardId, voteId, key)
     return row ? (JSON.parse(row.dots) as Dots) : {}
+  }
+
+  forgetLegacyBallots(boardId: string): void {
+    this.stmts.forgetLegacyBallots.run(boardId)
   }
 
   voteIds(boardId: string): string[] {
