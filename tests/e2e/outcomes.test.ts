@@ -110,7 +110,6 @@ describe('comments, decisions and actions', () => {
     client.destroy()
 
     const ana = await e2e.openBoard(boardId, 'Ana')
-    ana.on('console', (m) => m.text().startsWith('DBG') && fs.appendFileSync('/tmp/wt17shots/console.txt', m.text() + '\n'))
     await noteWithText(ana, 'Revisit in June').waitFor({ state: 'attached' })
     await ana.getByTestId('main-menu.button').click()
     await ana.getByRole('menuitem', { name: 'Export…' }).click()
