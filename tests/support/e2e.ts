@@ -65,3 +65,10 @@ export async function atEachSize(page: Page, shoot: (size: string) => Promise<vo
   }
   await page.setViewportSize(SCREEN_SIZES[0])
 }
+
+/** Opens a panel from the dock's rail (panels are folded away so the canvas comes first); one already open stays open. */
+export async function openPanel(page: Page, id: string) {
+  const button = page.locator(`.dock-button[data-dock="${id}"]`)
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click()
+  await page.locator(`[data-dock-panel="${id}"]`).waitFor()
+}

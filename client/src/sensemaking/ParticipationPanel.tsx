@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   turnsTaken,
@@ -14,7 +14,6 @@ import {
 import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useServerClock } from '../board/serverClock.tsx'
-import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 
 interface PresentUser {
@@ -36,8 +35,6 @@ export function ParticipationPanel() {
     s.holder ? [{ participantId: s.holder.id, start: s.start, end: s.end }] : [],
   )
   const [open, setOpen] = useState(true)
-  const ref = useRef<HTMLElement>(null)
-  usePublishedHeight(ref, '--participation-height')
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
 
@@ -99,7 +96,7 @@ export function ParticipationPanel() {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
-    <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
+    <section className="sm-panel sm-participation" aria-label="Participation balance">
       <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         Participation {open ? '▾' : '▸'}
       </button>
