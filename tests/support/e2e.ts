@@ -45,7 +45,7 @@ export async function pan(page: Page, dx: number, dy: number) {
 /** Opens the leadership timeline and reads its acts, oldest first. */
 export async function sessionActs(page: Page): Promise<string[]> {
   const log = page.getByRole('list', { name: 'Session log' })
-  if (!(await log.isVisible())) await page.getByText('Leadership timeline').click()
+  if (!(await log.isVisible())) await openPanel(page, 'timeline')
   return (await log.locator('.fac-act').allTextContents()).reverse()
 }
 

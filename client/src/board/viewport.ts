@@ -75,8 +75,10 @@ export function useLanding(editor: Editor, awareness: BoardContextValue['awarene
     const land = () => {
       const group = others()
       const bounds = editor.getCurrentPageBounds()
-      const box = landingBox({ viewOnly, content: bounds && { x: bounds.x, y: bounds.y, w: bounds.w, h: bounds.h }, others: group })
-      if (box) zoomToUncovered(editor, box, { rightColumn: true })
+      const landing = landingBox({ viewOnly, content: bounds && { x: bounds.x, y: bounds.y, w: bounds.w, h: bounds.h }, others: group })
+      // Content is fitted clear of the panels; the group's view is taken as they see it.
+      if (landing?.of === 'content') zoomToUncovered(editor, landing.box, { rightColumn: true })
+      else if (landing) editor.zoomToBounds(landing.box, { inset: 0, targetZoom: 1 })
       landedAt = editor.getCamera()
       withGroup = group.length > 0
     }

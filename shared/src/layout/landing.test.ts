@@ -21,10 +21,10 @@ describe('presenceViewport', () => {
 
 describe('landingBox', () => {
   it('shows a viewer the content, wherever the others are', () => {
-    expect(landingBox({ viewOnly: true, content, others: [{ x: 0, y: 0, w: 100, h: 100 }] })).toEqual(content)
+    expect(landingBox({ viewOnly: true, content, others: [{ x: 0, y: 0, w: 100, h: 100 }] })).toEqual({ box: content, of: 'content' })
   })
   it('lands someone alone on the content, and on nothing on an empty board', () => {
-    expect(landingBox({ viewOnly: false, content, others: [] })).toEqual(content)
+    expect(landingBox({ viewOnly: false, content, others: [] })).toEqual({ box: content, of: 'content' })
     expect(landingBox({ viewOnly: false, others: [] })).toBeUndefined()
   })
   it('lands someone joining where most of the group looks', () => {
@@ -34,7 +34,7 @@ describe('landingBox', () => {
       { x: 100, y: 50, w: 1000, h: 800 },
       { x: 1000, y: 700, w: 100, h: 100 },
     ]
-    expect(landingBox({ viewOnly: false, content, others: [stray, ...group] })).toEqual(group[1])
-    expect(landingBox({ viewOnly: false, content, others: [stray] })).toEqual(stray)
+    expect(landingBox({ viewOnly: false, content, others: [stray, ...group] })).toEqual({ box: group[1], of: 'group' })
+    expect(landingBox({ viewOnly: false, content, others: [stray] })).toEqual({ box: stray, of: 'group' })
   })
 })

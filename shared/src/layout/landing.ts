@@ -36,8 +36,8 @@ export function landingBox({
   viewOnly: boolean
   content?: PageBox
   others: PageBox[]
-}): PageBox | undefined {
-  if (viewOnly || others.length === 0) return content
+}): { box: PageBox; of: 'content' | 'group' } | undefined {
+  if (viewOnly || others.length === 0) return content && { box: content, of: 'content' }
   // The view that overlaps the others' most; the first one on a tie.
   let best = others[0]
   let bestShared = -1
@@ -45,5 +45,5 @@ export function landingBox({
     const shared = others.reduce((sum, other) => (other === view ? sum : sum + overlap(view, other) / (other.w * other.h)), 0)
     if (shared > bestShared) [best, bestShared] = [view, shared]
   }
-  return best
+  return { box: best, of: 'group' }
 }
