@@ -102,6 +102,14 @@ const inViewport = (page: Page, selector: string) =>
 describe('the canvas comes first', () => {
   it('at 1280×800 the panels fold into a dock clear of tldraw’s controls, leaving most of the screen to the canvas', async () => {
     const page = await e2e.openBoard(newBoardId(), 'Alice', { device: LAPTOP })
+    // The idle timer (its widest) and the toolbar keep clear of tldraw's top bar at every width.
+    for (const size of [LAPTOP, TABLET, { width: 820, height: 1180 }, PHONE]) {
+      await page.setViewportSize(size)
+      await page.waitForTimeout(300)
+      expect(await overlaps(page), `${size.width}px`).toEqual([])
+      expect(await overflow(page), `${size.width}px`).toEqual([])
+    }
+    await page.setViewportSize(LAPTOP)
     await insertTemplate(page, /Retrospective/)
     await page.keyboard.press('Escape')
     await page.mouse.click(1000, 700)
@@ -195,6 +203,16 @@ describe('the canvas comes first', () => {
       await expect.poll(() => alice.getByTestId('voter-count').textContent()).toBe('1 person has voted')
       expect(await overflow(page)).toEqual([])
       await e2e.shot(page, `screens-${size}-vote`)
+
+      // Far from the content, tldraw's "Back to content" is clear of the timer and the dock.
+      await page.locator('.dock-button[data-dock="vote"]').tap()
+      // Wheel over the canvas below the open panel.
+      await page.mouse.move(width / 2, height - 150)
+      for (let i = 0; i < 5; i++) await page.mouse.wheel(3000, 3000)
+      await page.getByRole('button', { name: 'Back to content' }).waitFor()
+      await e2e.shot(page, `screens-${size}-back-to-content`)
+      expect(await overlaps(page)).toEqual([])
+      await page.getByRole('button', { name: 'Back to content' }).tap()
 
       // Every panel opens from the dock, whole on the screen.
       const ids = await page.locator('.dock-button[data-dock]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dock')!))

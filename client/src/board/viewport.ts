@@ -75,7 +75,8 @@ export function useLanding(editor: Editor, awareness: BoardContextValue['awarene
     const land = () => {
       const group = others()
       const bounds = editor.getCurrentPageBounds()
-      const landing = landingBox({ viewOnly, content: bounds && { x: bounds.x, y: bounds.y, w: bounds.w, h: bounds.h }, others: group })
+      const box = (b: BoxLike) => ({ x: b.x, y: b.y, w: b.w, h: b.h })
+      const landing = landingBox({ viewOnly, content: bounds && box(bounds), others: group, view: box(editor.getViewportPageBounds()) })
       // Content is fitted clear of the panels; the group's view is taken as they see it.
       if (landing?.of === 'content') zoomToUncovered(editor, landing.box, { rightColumn: true })
       else if (landing) editor.zoomToBounds(landing.box, { inset: 0, targetZoom: 1 })

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { landingBox, presenceViewport } from './landing.ts'
 
 const content = { x: 1000, y: 2000, w: 800, h: 600 }
+const view = { x: 0, y: 0, w: 1280, h: 800 }
 
 describe('presenceViewport', () => {
   it('turns a camera and a screen into the page area seen', () => {
@@ -21,11 +22,16 @@ describe('presenceViewport', () => {
 
 describe('landingBox', () => {
   it('shows a viewer the content, wherever the others are', () => {
-    expect(landingBox({ viewOnly: true, content, others: [{ x: 0, y: 0, w: 100, h: 100 }] })).toEqual({ box: content, of: 'content' })
+    expect(landingBox({ viewOnly: true, content, others: [{ x: 0, y: 0, w: 100, h: 100 }], view })).toEqual({ box: content, of: 'content' })
   })
   it('lands someone alone on the content, and on nothing on an empty board', () => {
-    expect(landingBox({ viewOnly: false, content, others: [] })).toEqual({ box: content, of: 'content' })
-    expect(landingBox({ viewOnly: false, others: [] })).toBeUndefined()
+    expect(landingBox({ viewOnly: false, content, others: [], view })).toEqual({ box: content, of: 'content' })
+    expect(landingBox({ viewOnly: false, others: [], view })).toBeUndefined()
+  })
+  it('leaves someone alone where they are when some content is already in view', () => {
+    const big = { x: -100, y: -100, w: 11000, h: 8800 }
+    expect(landingBox({ viewOnly: false, content: big, others: [], view })).toBeUndefined()
+    expect(landingBox({ viewOnly: true, content: big, others: [], view })).toEqual({ box: big, of: 'content' })
   })
   it('lands someone joining where most of the group looks', () => {
     const stray = { x: -5000, y: -5000, w: 1000, h: 800 }
@@ -34,7 +40,7 @@ describe('landingBox', () => {
       { x: 100, y: 50, w: 1000, h: 800 },
       { x: 1000, y: 700, w: 100, h: 100 },
     ]
-    expect(landingBox({ viewOnly: false, content, others: [stray, ...group] })).toEqual({ box: group[1], of: 'group' })
-    expect(landingBox({ viewOnly: false, content, others: [stray] })).toEqual({ box: stray, of: 'group' })
+    expect(landingBox({ viewOnly: false, content, others: [stray, ...group], view })).toEqual({ box: group[1], of: 'group' })
+    expect(landingBox({ viewOnly: false, content, others: [stray], view })).toEqual({ box: stray, of: 'group' })
   })
 })

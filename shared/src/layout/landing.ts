@@ -25,19 +25,23 @@ const overlap = (a: PageBox, b: PageBox) =>
 
 /**
  * Where someone opening the board first looks. A view-only visitor sees the board's content;
- * someone joining to take part lands where the group is — the view the others share most — and
- * on the content when nobody else is here. Undefined: an empty board with nobody on it.
+ * someone joining to take part lands where the group is — the view the others share most — and,
+ * when nobody else is here, on the content unless some of it is already in their `view` (a big
+ * board is not zoomed out to show all of it at once). Undefined: stay where the view is.
  */
 export function landingBox({
   viewOnly,
   content,
   others,
+  view,
 }: {
   viewOnly: boolean
   content?: PageBox
   others: PageBox[]
+  view: PageBox
 }): { box: PageBox; of: 'content' | 'group' } | undefined {
-  if (viewOnly || others.length === 0) return content && { box: content, of: 'content' }
+  if (viewOnly) return content && { box: content, of: 'content' }
+  if (others.length === 0) return content && overlap(content, view) === 0 ? { box: content, of: 'content' } : undefined
   // The view that overlaps the others' most; the first one on a tie.
   let best = others[0]
   let bestShared = -1
