@@ -122,6 +122,21 @@ describe('the canvas comes first', () => {
     expect(share).toBeGreaterThanOrEqual(0.7)
     await e2e.shot(page, 'screens-1280x800-template')
 
+    // With a note, a timer and a vote running (its panel open), still mostly canvas.
+    await writeSticky(page, { x: 560, y: 480 }, 'Shorter stand-ups')
+    await page.getByRole('button', { name: 'Start a 5 minute timer' }).click()
+    await openPanel(page, 'vote')
+    await page.getByRole('button', { name: 'Start a dot vote…' }).click()
+    await page.getByRole('button', { name: 'Start vote' }).click()
+    await page.getByTestId('dots-left').waitFor()
+    await page.mouse.click(1000, 700)
+    expect(await overlaps(page)).toEqual([])
+    const busy = await canvasShare(page)
+    console.log(`canvas share at 1280x800 with a vote and a timer running: ${(busy * 100).toFixed(1)}%`)
+    expect(busy).toBeGreaterThanOrEqual(0.7)
+    await e2e.shot(page, 'screens-1280x800-vote-timer')
+    await page.getByRole('button', { name: 'Close vote and show results' }).click()
+
     // A drawing tool shows the style panel; the open panel stays clear of it.
     await page.keyboard.press('n')
     await page.locator('.tlui-style-panel__wrapper').waitFor()
