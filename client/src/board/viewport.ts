@@ -4,10 +4,11 @@ import type { BoardContextValue } from './BoardContext.tsx'
 import { INSTANCE_PRESENCE_FIELD, landingBox, presenceViewport, type PageBox, type ViewPresence } from '@roundtable/shared'
 
 /** Panels that float over the canvas and the side they hold; what sits under them is hard to reach. */
-const OVERLAYS: [selector: string, side: 'left' | 'top' | 'bottom'][] = [
+const OVERLAYS: [selector: string, side: 'left' | 'top' | 'bottom' | 'top or bottom'][] = [
   ['.dock-rail', 'left'],
   ['.dock-popover:not([hidden])', 'left'],
-  ['.fac-timer', 'top'],
+  // At the top, or on a phone above the toolbar.
+  ['.fac-timer', 'top or bottom'],
   ['.sm-toolbar', 'top'],
   ['.tlui-main-toolbar', 'bottom'],
   ['.fac-present-bar', 'bottom'],
@@ -34,8 +35,9 @@ export function uncoveredScreenArea(editor: Editor, { rightColumn = false } = {}
     if (!el) continue
     const r = el.getBoundingClientRect()
     if (r.width === 0 || r.height === 0) continue
+    const atTop = side === 'top' || (side === 'top or bottom' && r.y - screen.y < screen.h / 2)
     if (side === 'left') left = Math.max(left, r.right - screen.x)
-    else if (side === 'top') top = Math.max(top, r.bottom - screen.y)
+    else if (atTop) top = Math.max(top, r.bottom - screen.y)
     else bottom = Math.min(bottom, r.y - screen.y)
   }
   for (const selector of rightColumn ? RIGHT_SELECTORS : []) {
