@@ -256,6 +256,11 @@ describe('landing on the board', () => {
     await noteWithText(viewer, 'Far away idea').waitFor()
     await expect.poll(() => inViewport(viewer, '.tl-shape[data-shape-type="note"]')).toBe(true)
     await e2e.shot(viewer, 'screens-view-only-landing')
+    // A viewer's vote panel before any vote says why it is empty.
+    await openPanel(viewer, 'vote')
+    expect(await viewer.locator('[data-dock-panel="vote"] > fieldset').evaluate((e) => getComputedStyle(e, '::before').content)).toContain(
+      'Nothing running yet',
+    )
 
     // Alice moves on to an empty spot; Bob joins her there, not at the notes.
     await pan(alice, 3000, 0)
