@@ -55,9 +55,12 @@ describe('cluster suggestions by meaning', () => {
       expect(box.x).toBeGreaterThanOrEqual(0)
       expect(box.x + box.width).toBeLessThanOrEqual(width)
       if (width === 1280) expect(box.height, 'one row at 1280px').toBeLessThan(50)
-      // Clear of the right-hand column's buttons: beside them, or below them on a phone.
-      const chip = (await alice.getByRole('button', { name: /silent round/ }).boundingBox())!
-      expect(box.x + box.width <= chip.x || box.y >= chip.y + chip.height, `clear of the silent round at ${width}px`).toBe(true)
+      // Below the shared timer, and clear of tldraw's menus and share zone.
+      for (const other of ['.fac-timer', '.tlui-menu-zone', '.tlui-share-zone']) {
+        const o = (await alice.locator(other).boundingBox())!
+        const apart = box.x + box.width <= o.x || o.x + o.width <= box.x || box.y + box.height <= o.y || o.y + o.height <= box.y
+        expect(apart, `clear of ${other} at ${width}px`).toBe(true)
+      }
     }
     await alice.setViewportSize({ width: 1280, height: 800 })
 

@@ -232,7 +232,8 @@ describe('import', () => {
     for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) expect(overlap(a, b)).toBe(false)
     // What was added is shown whole, clear of the panels and the toolbar.
     const toolbarTop = (await page.locator('.tlui-main-toolbar').boundingBox())!.y
-    const dockRight = (await page.locator('.fac-dock').boundingBox())!.x + (await page.locator('.fac-dock').boundingBox())!.width
+    const rail = (await page.locator('.dock-rail').boundingBox())!
+    const dockRight = rail.x + rail.width
     const shown = await notes(page).evaluateAll(
       (els, [left, bottom]) =>
         els.filter((e) => {

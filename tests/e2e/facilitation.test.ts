@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { noteWithText, pan, writeSticky } from '../support/e2e.ts'
+import { noteWithText, openPanel, pan, writeSticky } from '../support/e2e.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 
 const SEVEN_MINUTES = 7 * 60_000
@@ -11,7 +11,7 @@ const e2e = useE2eSession()
 /** Opens the board as a new person; `clockShiftMs` makes this computer's clock wrong by that much. */
 async function openBoard(boardId: string, name: string, clockShiftMs = 0): Promise<Page> {
   const page = await e2e.openBoard(boardId, name, { clockShiftMs })
-  await page.getByRole('region', { name: 'People and baton' }).waitFor()
+  await openPanel(page, 'people')
   return page
 }
 
@@ -88,6 +88,7 @@ describe('facilitation across two browsers whose clocks disagree', () => {
     expect(onScreen(await centreOf(bob, 'Over here'))).toBe(false)
 
     // Alice brings everyone there: Bob's view moves to hers.
+    await openPanel(alice, 'signals')
     await alice.getByRole('button', { name: /Bring everyone here/ }).click()
     await expectNoteNear(bob, 'Over here', onAlice!)
     await bob.locator('.fac-toast', { hasText: 'Alice brought everyone here' }).waitFor()
@@ -139,6 +140,7 @@ describe('a phased session with three people', () => {
     const cat = await openBoard(boardId, 'Cat')
 
     // Ann plans the session with the keyboard.
+    await openPanel(ann, 'agenda')
     await ann.getByLabel('Phase title').fill('Check-in')
     await ann.getByLabel('Timebox in minutes').fill('1')
     await ann.getByLabel('Timebox in minutes').press('Enter')
@@ -151,7 +153,9 @@ describe('a phased session with three people', () => {
       .toEqual([expect.stringContaining('Check-in'), expect.stringContaining('Ideas')])
 
     // Ann takes the baton and begins; everyone sees the phase and its timebox.
+    await openPanel(ann, 'people')
     await ann.getByRole('button', { name: 'Step forward' }).click()
+    await openPanel(ann, 'agenda')
     await ann.getByRole('button', { name: 'Begin the agenda' }).click()
     for (const p of [ann, ben, cat]) {
       await expect.poll(() => p.locator('.fac-timer-label').textContent()).toBe('Check-in')
@@ -160,8 +164,10 @@ describe('a phased session with three people', () => {
     await ann.waitForTimeout(1200)
 
     // Ann passes the baton to Ben, who moves the group on.
+    await openPanel(ann, 'people')
     await ann.getByRole('button', { name: 'Pass the baton to Ben' }).click()
     await expect.poll(() => cat.locator('.fac-baton-text').textContent()).toBe('Ben is facilitating')
+    await openPanel(ben, 'agenda')
     await ben.getByRole('button', { name: 'Next phase' }).click()
     await expect.poll(() => cat.locator('.fac-timer-label').textContent()).toBe('Ideas')
     expect(Math.abs((await remaining(cat)) - (await remaining(ben)))).toBeLessThan(1000)
@@ -174,7 +180,7 @@ describe('a phased session with three people', () => {
     await expect.poll(() => ann.locator('[data-timer-status]').getAttribute('data-timer-status')).toBe('paused')
 
     // The timeline, seen by anyone, shows who led and for how long, in order.
-    await ben.getByText('Leadership timeline').click()
+    await openPanel(ben, 'timeline')
     const totals = ben.locator('[data-total]')
     await expect.poll(() => totals.evaluateAll((els) => els.map((e) => e.getAttribute('data-total')).sort())).toEqual(['Ann', 'Ben', 'Cat'])
     const acts = (await ben.getByRole('list', { name: 'Session log' }).locator('.fac-act').allTextContents()).reverse()

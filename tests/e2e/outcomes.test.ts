@@ -5,7 +5,7 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { toRichText, type TLRecord } from 'tldraw'
 import { markOutcome, newBoardId, replaceBoardContent, type JsonRecord } from '@roundtable/shared'
 import { newTestStore, testBoardRecords } from '../../shared/src/export/testBoard.ts'
-import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { noteWithText, openPanel, writeSticky } from '../support/e2e.ts'
 import { axeViolations } from '../support/axe.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 import { connectClient, eventually, whenSynced } from '../support/yclient.ts'
@@ -49,11 +49,11 @@ describe('comments, decisions and actions', () => {
     // Bea marks it as an action; Cem volunteers in the panel and ticks it done; Bea sees both.
     await selectionBar(bea).getByRole('button', { name: 'Action' }).click()
     await cem.locator('[data-outcome="action"]').waitFor()
-    await outcomesPanel(cem).locator('summary').click()
+    await openPanel(cem, 'outcomes')
     const item = outcomesPanel(cem).locator('[data-outcome-text="Write the onboarding guide"]')
     await item.getByRole('button', { name: 'I’ll take it' }).click()
     await item.getByLabel('Due').fill('2031-05-16')
-    await outcomesPanel(bea).locator('summary').click()
+    await openPanel(bea, 'outcomes')
     const seen = outcomesPanel(bea).locator('[data-outcome-text="Write the onboarding guide"]')
     await seen.getByText('Volunteers: Cem', { exact: true }).waitFor()
     await expect.poll(() => seen.getByLabel('Due').inputValue()).toBe('2031-05-16')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { atEachSize, pan, sessionActs } from '../support/e2e.ts'
+import { atEachSize, openPanel, pan, sessionActs } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
@@ -41,7 +41,7 @@ describe('presenting frames to three browsers', () => {
     await ann.keyboard.press('Escape')
 
     // Frames come in reading order; Ann moves Goals before Values.
-    await ann.locator('.fac-present summary').click()
+    await openPanel(ann, 'present')
     const list = () =>
       ann
         .getByRole('list', { name: 'Frames to present' })
@@ -90,7 +90,7 @@ describe('presenting frames to three browsers', () => {
     expect(await bar(ben).getByRole('button', { name: 'Rejoin presentation' }).count()).toBe(0)
 
     // Cat presents too: she is asked first, then takes over for everyone.
-    await cat.locator('.fac-present summary').click()
+    await openPanel(cat, 'present')
     await cat.getByRole('button', { name: 'Start presenting' }).click()
     await cat.getByRole('alertdialog', { name: 'Take over the presentation' }).getByRole('button', { name: 'Take over' }).click()
     await expect.poll(() => barText(ann)).toBe('Cat is presenting · 1/5 Vision')

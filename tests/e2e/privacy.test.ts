@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { boardRecords, MESSAGE_REQUEST, newBoardId, plainText, votesMap, type JsonRecord } from '@roundtable/shared'
-import { connectionState, noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
+import { connectionState, noteWithText, openPanel, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 import { clientIdsWriting, type Observer } from '../support/observer.ts'
 
@@ -42,6 +42,7 @@ const myDots = (page: Page, note: string) => page.locator(`[data-vote-note="${no
 const rankedResults = (page: Page) => page.getByRole('list', { name: 'Ranked results' }).getByRole('listitem').allTextContents()
 
 async function startRound(page: Page, opts: { prompt: string; minutes: string; anonymous: boolean }) {
+  await openPanel(page, 'brainstorm')
   await page.getByRole('button', { name: 'Start a silent round…' }).click()
   await page.getByLabel('Prompt (shown to everyone)').fill(opts.prompt)
   await page.getByLabel('Timebox in minutes (empty: none)').fill(opts.minutes)
@@ -211,6 +212,7 @@ describe('safe to speak', () => {
     await writeSticky(alice, { x: 950, y: 300 }, 'Fewer meetings')
     await noteWithText(bob, 'Fewer meetings').waitFor()
 
+    await openPanel(bob, 'vote')
     await bob.getByRole('button', { name: 'Start a dot vote…' }).click()
     await shot(bob, 'privacy-vote-form-bob')
     await bob.getByRole('button', { name: 'Start vote' }).click()

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { sessionActs } from '../support/e2e.ts'
+import { openPanel, sessionActs } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
 
 async function openBoard(boardId: string, name: string, clockShiftMs = 0): Promise<Page> {
   const page = await e2e.openBoard(boardId, name, { clockShiftMs })
-  await panel(page).waitFor()
+  await openPanel(page, 'round')
   return page
 }
 
@@ -26,7 +26,6 @@ describe('a go-around across browsers, one clock minutes off', () => {
     await expect.poll(() => ann.locator('[data-person]').count()).toBe(3)
 
     // Ann starts a round in join order, 6 seconds each.
-    await panel(ann).locator('summary').click()
     await ann.getByLabel('Go-around prompt').fill('Check-in: one word for how you arrive')
     await ann.getByLabel('Minutes each').fill('0.1')
     await ann.getByLabel('Order').selectOption('joined')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { noteWithText, writeSticky } from '../support/e2e.ts'
+import { noteWithText, openPanel, writeSticky } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
@@ -86,6 +86,7 @@ describe('sense-making together', () => {
     await expect.poll(() => alice.locator('.sm-invite').count()).toBe(0)
 
     // Time holding the baton, from the facilitation log, shows for whoever led.
+    await openPanel(bob, 'people')
     await bob.getByRole('button', { name: 'Step forward' }).click()
     await expect.poll(() => participantRow(alice, 'Bob').textContent(), { timeout: 5000 }).toContain('baton')
     expect(await participantRow(alice, 'Alice').textContent()).not.toContain('baton')

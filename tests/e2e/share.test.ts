@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
-import { connectionState, noteWithText, notes, writeSticky } from '../support/e2e.ts'
+import { connectionState, noteWithText, notes, openPanel, writeSticky } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 // Everyone here may use the clipboard (the share dialog copies links).
@@ -59,6 +59,7 @@ describe('sharing a board', () => {
     expect(await notes(viewer).count()).toBe(2)
     expect(await notes(alice).count()).toBe(2)
     // Facilitation stays visible to a viewer, but its controls are off and sense-making tools absent.
+    await openPanel(viewer, 'people')
     expect(await viewer.getByRole('button', { name: 'Step forward' }).isDisabled()).toBe(true)
     expect(await viewer.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(0)
     expect(await alice.getByRole('toolbar', { name: 'Sense-making' }).count()).toBe(1)

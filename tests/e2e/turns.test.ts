@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { newBoardId } from '@roundtable/shared'
-import { atEachSize, sessionActs } from '../support/e2e.ts'
+import { atEachSize, openPanel, sessionActs } from '../support/e2e.ts'
 import { useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
 
 async function openBoard(boardId: string, name: string, clockShiftMs = 0): Promise<Page> {
   const page = await e2e.openBoard(boardId, name, { clockShiftMs })
-  await hands(page).waitFor()
+  await openPanel(page, 'hands')
   return page
 }
 
-const hands = (page: Page) => page.getByRole('region', { name: 'Raised hands' })
 const queue = (page: Page) => page.locator('[data-hand]').evaluateAll((els) => els.map((e) => e.getAttribute('data-hand')))
 const called = (page: Page) => page.locator('.fac-called-text').textContent()
 const shot = (page: Page, name: string) => e2e.shot(page, `turns-${name}`)
@@ -69,7 +68,9 @@ describe('raised hands across three browsers, one clock minutes off', () => {
     await expect.poll(() => queue(ann)).toEqual(['Cat'])
 
     // Ann holds the baton; Ben offers to take it; her panel shows it and she passes it.
+    await openPanel(ann, 'people')
     await ann.getByRole('button', { name: 'Step forward' }).click()
+    await openPanel(ben, 'people')
     await ben.getByRole('button', { name: 'Raise hand to take the baton' }).click()
     const offer = ann.locator('[data-offer="Ben"]')
     await offer.waitFor()

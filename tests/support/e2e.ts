@@ -45,7 +45,7 @@ export async function pan(page: Page, dx: number, dy: number) {
 /** Opens the leadership timeline and reads its acts, oldest first. */
 export async function sessionActs(page: Page): Promise<string[]> {
   const log = page.getByRole('list', { name: 'Session log' })
-  if (!(await log.isVisible())) await page.getByText('Leadership timeline').click()
+  if (!(await log.isVisible())) await openPanel(page, 'timeline')
   return (await log.locator('.fac-act').allTextContents()).reverse()
 }
 
@@ -64,4 +64,11 @@ export async function atEachSize(page: Page, shoot: (size: string) => Promise<vo
     await shoot(`${size.width}x${size.height}`)
   }
   await page.setViewportSize(SCREEN_SIZES[0])
+}
+
+/** Opens a panel from the dock's rail (panels are folded away so the canvas comes first); one already open stays open. */
+export async function openPanel(page: Page, id: string) {
+  const button = page.locator(`.dock-button[data-dock="${id}"]`)
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click()
+  await page.locator(`[data-dock-panel="${id}"]`).waitFor()
 }

@@ -19,6 +19,8 @@ export interface Profile {
   clockShiftMs?: number
   /** Lets its pages read and write the clipboard: on the session's server (true) or on this origin. */
   clipboard?: boolean | string
+  /** The screen: its size (1280×800 unless told) and, for a phone or tablet, a touch screen. */
+  device?: { width: number; height: number; touch?: boolean }
 }
 
 export interface E2eSession {
@@ -111,8 +113,9 @@ export function useE2eSession(defaults: Profile = {}): E2eSession {
     cspProblems,
 
     async newPage(profile = {}) {
-      const { clockShiftMs, clipboard } = { ...defaults, ...profile }
-      const context = await started().browser.newContext({ viewport: { width: 1280, height: 800 } })
+      const { clockShiftMs, clipboard, device } = { ...defaults, ...profile }
+      const { width = 1280, height = 800, touch = false } = device ?? {}
+      const context = await started().browser.newContext({ viewport: { width, height }, hasTouch: touch, isMobile: touch })
       contexts.push(context)
       // The browser's own report of each violation, from every page and frame of the profile.
       await context.exposeBinding('__reportCspViolation', (_source, text: string) => void cspProblems.push(text))

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import {
   Tldraw,
   DefaultMainMenu,
+  DefaultStylePanel,
   EditSubmenu,
   ExtrasGroup,
   PreferencesGroup,
@@ -10,6 +11,8 @@ import {
   TldrawUiMenuGroup,
   TldrawUiMenuItem,
   useTldrawCurrentUser,
+  useEditor,
+  useValue,
   type Editor,
   type TLComponents,
   type TLUserPreferences,
@@ -21,7 +24,8 @@ import { loadParticipant, saveParticipant, type Participant } from '../identity.
 import { rememberBoard } from '../recentBoards.ts'
 import { NameDialog } from './NameDialog.tsx'
 import { ShareDialog } from './ShareDialog.tsx'
-import { BoardContext, type BoardContextValue } from './BoardContext.tsx'
+import { BoardContext, useBoardContext, type BoardContextValue } from './BoardContext.tsx'
+import { useLanding } from './viewport.ts'
 import { SenseMakingToolbar } from '../sensemaking/SenseMakingToolbar.tsx'
 import { ParticipationPanel } from '../sensemaking/ParticipationPanel.tsx'
 import { FacilitationPanels } from '../facilitation/FacilitationPanels.tsx'
@@ -32,7 +36,7 @@ import { AboutDialog } from './AboutDialog.tsx'
 import { ServerClockProvider } from './serverClock.tsx'
 import { useColorsTaken } from './useColorsTaken.ts'
 import { leastUsedColor } from '@roundtable/shared'
-import { PrivacyDock } from '../privacy/PrivacyDock.tsx'
+import { usePrivacyPanels } from '../privacy/PrivacyDock.tsx'
 import { OutcomesLayer } from '../outcomes/OutcomesLayer.tsx'
 import { licenseKey } from '../runtimeConfig.ts'
 import { ConnectionNotice } from '../sync/ConnectionNotice.tsx'
@@ -49,6 +53,20 @@ function loadPreferences(): Partial<TLUserPreferences> {
   } catch {
     return {}
   }
+}
+
+/** Tools that draw nothing: with one of them and nothing selected, the style panel has nothing to style. */
+const NON_DRAWING_TOOLS = new Set(['select', 'hand', 'zoom', 'laser', 'eraser'])
+
+/** tldraw's style panel, shown when it is of use: something is selected or a drawing tool is active. */
+function StylePanelWhenUseful() {
+  const editor = useEditor()
+  const useful = useValue(
+    'style panel of use',
+    () => editor.getSelectedShapeIds().length > 0 || !NON_DRAWING_TOOLS.has(editor.getCurrentToolId()),
+    [editor],
+  )
+  return useful ? <DefaultStylePanel /> : null
 }
 
 /** The board menu's dialogs; one at a time. */
@@ -128,6 +146,7 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
           <PreferencesGroup />
         </DefaultMainMenu>
       ),
+      StylePanel: StylePanelWhenUseful,
       SharePanel: () => (
         <div className="tlui-share-zone roundtable-share-zone" draggable={false}>
           <ConnectionBadge state={connection} />
@@ -205,16 +224,13 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
         {boardContext && (
           <BoardContext.Provider value={boardContext}>
             <BoardAnnouncements />
-            {/* Facilitation panels go here; each reads the board through useBoardContext(). */}
+            {/* Panels read the board through useBoardContext(). */}
             {!viewOnly && <SenseMakingToolbar />}
-            <ParticipationPanel />
-            <FacilitationPanels />
+            <BoardPanels />
             {dialog === 'export' && <ExportDialog onClose={closeDialog} />}
             {dialog === 'import' && <ImportDialog onClose={closeDialog} />}
             {dialog === 'snapshots' && <SnapshotsDialog onClose={closeDialog} />}
             {dialog === 'about' && <AboutDialog boardId={boardId} onClose={closeDialog} />}
-            {/* Hides what a viewer cannot do itself, and keeps what is local (results, finding notes). */}
-            <PrivacyDock />
             <OutcomesLayer />
           </BoardContext.Provider>
         )}
@@ -236,6 +252,14 @@ export function BoardPage({ boardId, viewOnly = false }: { boardId: string; view
       </div>
     </ServerClockProvider>
   )
+}
+
+/** Every panel in one dock (the privacy panels hide what a viewer cannot do themselves), and where the view starts. */
+function BoardPanels() {
+  const { editor, awareness, viewOnly } = useBoardContext()
+  useLanding(editor, awareness, viewOnly)
+  const privacy = usePrivacyPanels()
+  return <FacilitationPanels others={[{ id: 'participation', label: 'Participation', content: <ParticipationPanel /> }, ...privacy]} />
 }
 
 function ConnectionBadge({ state }: { state: ConnectionState }) {

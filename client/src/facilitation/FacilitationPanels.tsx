@@ -11,10 +11,14 @@ import { AgendaPanel } from './AgendaPanel.tsx'
 import { TimelinePanel } from './TimelinePanel.tsx'
 import { OutcomesPanel } from '../outcomes/OutcomesPanel.tsx'
 import { ReactionsLayer, SignalsBar, useSummonWatcher } from './Signals.tsx'
+import { Dock, type DockPanel } from '../board/Dock.tsx'
 import './facilitation.css'
 
-/** The facilitation toolkit around the canvas. Every tool works for everyone; the baton only shows who leads. */
-export function FacilitationPanels() {
+/**
+ * The facilitation toolkit around the canvas, its panels folded into the dock with the board's
+ * `others`. Every tool works for everyone; the baton only shows who leads.
+ */
+export function FacilitationPanels({ others }: { others: DockPanel[] }) {
   const { doc, awareness, participant, editor, viewOnly } = useBoardContext()
   const state = useFacilitationState(doc)
   const aware = useAwareness(awareness)
@@ -27,44 +31,45 @@ export function FacilitationPanels() {
   const holderPresent = !!holder && people.some((p) => p.user.id === holder.id)
   const present = new Set(people.map((p) => p.user.id))
   // Only offers from people here reach the holder; the holder's own hand is no offer.
-  const offers = handsState(state.log).queue.filter((h) => h.forBaton && h.id !== holder?.id && present.has(h.id))
+  const hands = handsState(state.log).queue
+  const offers = hands.filter((h) => h.forBaton && h.id !== holder?.id && present.has(h.id))
   const summonedBy = useSummonWatcher(aware.states, editor, awareness.clientID)
+
+  // A viewer sees the timer, agenda and who leads, but every control that writes is disabled.
+  const panel = (id: string, label: string, content: ReactNode, note?: string): DockPanel => ({
+    id,
+    label,
+    note,
+    content,
+    readOnly: viewOnly,
+  })
+  const lead = holder && holderPresent ? (holder.id === me.id ? 'You lead' : holder.name) : undefined
+  const panels = [
+    panel(
+      'people',
+      'People',
+      <PeoplePanel me={me} offers={offers} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />,
+      lead,
+    ),
+    panel('hands', 'Hands', <HandsPanel me={me} log={state.log} people={people} />, hands.length ? `${hands.length} up` : undefined),
+    panel('round', 'Go-around', <RoundPanel me={me} log={state.log} people={people} />),
+    panel('present', 'Present', <PresentPanel me={me} log={state.log} />),
+    panel('signals', 'React', <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />),
+    panel('agenda', 'Agenda', <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />),
+    panel('timeline', 'Timeline', <TimelinePanel log={state.log} people={people} />),
+    panel('outcomes', 'Decisions', <OutcomesPanel />),
+    ...others,
+  ]
 
   return (
     <>
-      <WritesOff when={viewOnly}>
+      <fieldset className="panels-fieldset" disabled={viewOnly}>
         <TimerBar doc={doc} me={me} timer={state.timer} phaseTitle={phaseTitle} />
-      </WritesOff>
-      {/* A viewer's dock has no enabled control: it takes focus itself, so the keyboard can scroll it. */}
-      <aside className="fac-dock" aria-label="Facilitation" tabIndex={viewOnly ? 0 : undefined}>
-        <WritesOff when={viewOnly}>
-          <PeoplePanel me={me} offers={offers} people={people} aware={aware} holder={holder} holderPresent={holderPresent} />
-          <HandsPanel me={me} log={state.log} people={people} />
-          <RoundPanel me={me} log={state.log} people={people} />
-          <PresentPanel me={me} log={state.log} />
-          <SignalsBar doc={doc} me={me} editor={editor} awareness={awareness} />
-          <AgendaPanel doc={doc} me={me} agenda={state.agenda} phase={state.phase} />
-          <TimelinePanel log={state.log} people={people} />
-          <OutcomesPanel />
-        </WritesOff>
-      </aside>
-      <WritesOff when={viewOnly}>
         <PresentationBar me={me} log={state.log} people={people} />
-      </WritesOff>
+      </fieldset>
+      <Dock panels={panels} />
       <ReactionsLayer states={aware.states} editor={editor} />
       {summonedBy && <div className="fac-toast">{summonedBy} brought everyone here — move freely whenever you like</div>}
     </>
-  )
-}
-
-/**
- * A viewer sees the timer, agenda and who leads, but every control that writes is disabled. The
- * scrolling dock stays outside it: whatever is inside a disabled fieldset counts as unfocusable.
- */
-function WritesOff({ when, children }: { when: boolean; children: ReactNode }) {
-  return (
-    <fieldset className="panels-fieldset" disabled={when}>
-      {children}
-    </fieldset>
   )
 }

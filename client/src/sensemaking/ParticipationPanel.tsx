@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useValue } from 'tldraw'
 import {
   turnsTaken,
@@ -23,7 +23,6 @@ import { useFacilitationState } from '../facilitation/hooks.ts'
 import { useBoardContext } from '../board/BoardContext.tsx'
 import { useNow, useServerClock } from '../board/serverClock.tsx'
 import { useYMap } from '../privacy/hooks.ts'
-import { usePublishedHeight } from '../board/publishHeight.ts'
 import './sensemaking.css'
 import { Icon } from '../icons.tsx'
 
@@ -49,8 +48,6 @@ export function ParticipationPanel() {
   const comments = useYMap<unknown>(commentsMap(doc))
   const brainstorm = useYMap<unknown>(brainstormMap(doc))
   const [open, setOpen] = useState(true)
-  const ref = useRef<HTMLElement>(null)
-  usePublishedHeight(ref, '--participation-height')
   const [known, setKnown] = useState<Record<string, ParticipantInfo>>({})
   const [present, setPresent] = useState<PresentUser[]>([])
   const [drafting, setDrafting] = useState<string[]>([])
@@ -125,7 +122,7 @@ export function ParticipationPanel() {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
   return (
-    <section className="sm-panel sm-participation" aria-label="Participation balance" ref={ref}>
+    <section className="sm-panel sm-participation" aria-label="Participation balance">
       <h2 className="sm-panel-heading">
         <button className="sm-panel-title" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           Participation <Icon name={open ? 'caretDown' : 'next'} />
