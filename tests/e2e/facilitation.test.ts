@@ -223,6 +223,7 @@ describe('one clock for every time shown, on a computer whose clock is 7 minutes
     expect(firstSeen('Bea')!).toBeLessThanOrEqual(firstSeen('Cy')!)
 
     // Bea steps forward and holds the baton for a few seconds.
+    await openPanel(bea, 'people')
     await bea.getByRole('button', { name: 'Step forward' }).click()
     await expect.poll(() => batonText(cy)).toBe('Bea is facilitating')
     await cy.waitForTimeout(3000)
@@ -252,8 +253,8 @@ describe('one clock for every time shown, on a computer whose clock is 7 minutes
 
     // The leadership timeline reads the same: totals and the time of day of each act.
     const timeline = async (page: Page) => {
+      await openPanel(page, 'timeline')
       const log = page.getByRole('list', { name: 'Session log' })
-      if (!(await log.isVisible())) await page.getByText('Leadership timeline').click()
       return {
         totals: await page.locator('[data-total]').allTextContents(),
         at: await log.locator('.fac-at').allTextContents(),
@@ -264,6 +265,7 @@ describe('one clock for every time shown, on a computer whose clock is 7 minutes
     expect(onBea.at).toEqual(onCy.at)
     expect(onBea.totals.map((t) => t.replace(/\d+$/, ''))).toEqual(onCy.totals.map((t) => t.replace(/\d+$/, '')))
     expect(onBea.totals[0]).toMatch(/^Bea 0:[0-5]\d$/)
+    await openPanel(bea, 'participation')
     await bea.getByRole('region', { name: 'Participation balance' }).screenshot({ path: artifactPath('clock-participation-bea.png') })
   })
 })

@@ -146,6 +146,7 @@ describe('safe to speak', () => {
       await expect.poll(() => page.locator('[data-participant="Bob"] .sm-counts').textContent()).toContain('wrote in the silent round')
       expect((await page.locator('.sm-invite').allTextContents()).join(' ')).not.toMatch(/Alice|Bob/)
     }
+    await openPanel(bob, 'participation')
     await bob.getByRole('region', { name: 'Participation balance' }).screenshot({ path: artifactPath('privacy-participation-bob.png') })
 
     // No author link: no id in meta, and Yjs says the server wrote them, not any person's client.
