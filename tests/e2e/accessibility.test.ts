@@ -167,7 +167,7 @@ describe('accessibility', () => {
     await tabTo('Hide')
     const rail = await ana.locator('.dock-rail button').allTextContents()
     expect(rail.length, 'buttons on the rail').toBeGreaterThanOrEqual(12)
-    expectReached(['Start a 1 minute timer', 'Custom timer length', ...rail.map((b) => b.trim())])
+    expectReached(['1m: start a 1 minute timer', 'Custom timer length', ...rail.map((b) => b.trim())])
 
     // Enter on a rail button opens its panel, whose controls come next in the Tab order.
     await tabTo('People', true)

@@ -123,7 +123,7 @@ export function PeoplePanel({ me, offers, people, aware, holder, holderPresent }
                     <button
                       className="fac-small"
                       onClick={() => passBaton(doc, me, { id: user.id, name: user.name }, clock.now())}
-                      aria-label={iHold ? `Pass the baton to ${user.name}` : `Hand the baton to ${user.name}`}
+                      aria-label={`Pass the baton to ${user.name}`}
                     >
                       Pass <Icon name="baton" />
                     </button>

@@ -68,7 +68,7 @@ export const TimerBar = memo(function TimerBar({
           {phaseTitle && <span className="fac-timer-label">{phaseTitle}</span>}
           <span className="fac-muted">Timer</span>
           {TIMER_PRESETS_MIN.map((m) => (
-            <button key={m} onClick={() => act({ type: 'start', durationMs: m * 60_000 })} aria-label={`Start a ${m} minute timer`}>
+            <button key={m} onClick={() => act({ type: 'start', durationMs: m * 60_000 })} aria-label={`${m}m: start a ${m} minute timer`}>
               {m}m
             </button>
           ))}
