@@ -764,7 +764,7 @@ const limit = setTimeout(
     console.error('bench: time limit reached, stopping')
     process.exit(3)
   },
-  (smoke || quick || load ? 5 : 20) * 60_000,
+  (smoke || load ? 5 : quick ? 10 : 30) * 60_000,
 )
 limit.unref()
 
