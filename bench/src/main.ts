@@ -626,8 +626,11 @@ async function growth(): Promise<GrowthResults> {
   for (let i = 0; i < o.runs; i++) {
     const curves = await memoryCurves(GROWING, o.boards, {
       ...settings.memory,
+      // One address opens every board, and more boards are open than Roundtable keeps loaded by default.
       env: (kind) =>
-        kind === 'roundtable' ? { MAX_CONNECTIONS_PER_IP: String(most + 50), MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' } : undefined,
+        kind === 'roundtable'
+          ? { MAX_CONNECTIONS_PER_IP: String(most + 50), MAX_UPGRADES_PER_IP_PER_SECOND: '1000000', MAX_BOARDS_LOADED: String(most + 50) }
+          : undefined,
     })
     curves.forEach((c, k) => {
       log(
