@@ -201,7 +201,18 @@ export function goals(r: BenchResults) {
       atMost: true,
     },
   )
-  return rows.map((g) => ({ ...g, met: g.measured === undefined ? undefined : g.atMost ? g.measured <= g.target : g.measured >= g.target }))
+  // A figure rerun alone on a machine others were busy on is marked as such.
+  const underLoad = (workload: string) => {
+    const w = Object.values(r.workloads).find((x) => (x.short ?? '') === workload)?.separately
+    return w && w.othersPercent >= 20
+      ? `measured under load ${w.date.slice(0, 16).replace('T', ' ')} UTC, ${w.othersPercent.toFixed(0)}% of the machine other processes`
+      : undefined
+  }
+  return rows.map((g) => ({
+    ...g,
+    caveat: [g.caveat, underLoad(g.workload)].filter(Boolean).join('; ') || undefined,
+    met: g.measured === undefined ? undefined : g.atMost ? g.measured <= g.target : g.measured >= g.target,
+  }))
 }
 
 function machineLines(r: Common): string[] {
