@@ -76,7 +76,7 @@ export async function growthChart(curve: GrowthCurve): Promise<string> {
     encoding: {
       x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: curve.xLabel },
       y: { field: 'y', type: 'quantitative', scale: { type: 'log' }, title: curve.unit },
-      color: { field: 'server', type: 'nominal', legend: { orient: 'bottom', title: null } },
+      color: { field: 'server', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 0, columns: 1 } },
     },
   }
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' })

@@ -236,7 +236,7 @@ function growthSection(r: BenchResults, chartsDir: string): string[] {
   const out = ['## How cost grows', '']
   if (m)
     out.push(
-      `Measured on ${m.date.slice(0, 16).replace('T', ' ')} UTC (${m.runs} run${m.runs === 1 ? '' : 's'} per point, the median taken; machine ${m.busyPercent.toFixed(0)}% busy over the whole bench run, ${m.othersPercent.toFixed(0)}% other processes). Fan-out is the paced one (60 Hz), each reader count on the same two warm servers; cold load seeds a fresh board of that many stickies and times connect → synced after a restart (the process start-up, the same at every size, left out); memory fills one fresh server per kind up to each count, one client per board, reading RSS once idle and settled as in Memory above, less the same server's RSS settled before any board was open. The growth is the exponent b of total cost ∝ size^b between the smallest and largest size (a per-delivery figure counts one more power): linear within 0.85–1.15.`,
+      `Measured${m.othersPercent >= 20 ? ' under load' : ''} on ${m.date.slice(0, 16).replace('T', ' ')} UTC (${m.runs} run${m.runs === 1 ? '' : 's'} per point, the median taken; machine ${m.busyPercent.toFixed(0)}% busy over the whole bench run, ${m.othersPercent.toFixed(0)}% other processes). Fan-out is the paced one (60 Hz), each reader count on the same two warm servers; cold load seeds a fresh board of that many stickies and times connect → synced after a restart (the process start-up, the same at every size, left out); memory fills one fresh server per kind up to each count, one client per board, reading RSS once idle and settled as in Memory above, less the same server's RSS settled before any board was open (the first reading also holds what the process warms up once: its heap growing, code compiled). The growth is the exponent b of total cost ∝ size^b between the smallest and largest size (a per-delivery figure counts one more power): linear within 0.85–1.15.`,
       '',
     )
   for (const [name, curve] of Object.entries(g)) {
@@ -250,6 +250,17 @@ function growthSection(r: BenchResults, chartsDir: string): string[] {
     for (const k of kinds) {
       const line = growthStatement(curve, k)
       if (line) out.push(`- ${line}`)
+    }
+    // The smallest size also carries what any first load warms up; the step between the two largest does not.
+    if (!curve.perItem) {
+      const steps = kinds.map((k) => {
+        const [a, b] = curve.points[k]!.slice(-2)
+        return `${LABEL[k]} ${fmt((b.y - a.y) / (b.x - a.x))}`
+      })
+      const [a, b] = curve.points[kinds[0]]!.slice(-2)
+      out.push(
+        `- From ${a.x.toLocaleString('en')} to ${b.x.toLocaleString('en')} ${curve.xLabel}, each one more added (${curve.unit}): ${steps.join(', ')}.`,
+      )
     }
     out.push('', `![${curve.label} by ${curve.xLabel}](${chartsDir}/growth-${name}.svg)`, '')
   }
