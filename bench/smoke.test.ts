@@ -32,13 +32,17 @@ describe('bench --smoke', () => {
       'coldPostgres',
       'failover',
       'fanout',
+      'fanoutFlood',
       'fanoutPaced',
+      'landing',
       'memory',
       'presence',
     ])
     const servers = (w: string) => Object.keys(Object.values(results.workloads[w].metrics)[0].values).sort()
     expect(servers('fanout')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('fanoutPaced')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('fanoutFlood')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
+    expect(servers('landing')).toEqual(['board', 'landing'])
     expect(servers('presence')).toEqual(['floor', 'hocuspocus', 'reference', 'roundtable'])
     expect(servers('cold')).toEqual(['hocuspocus', 'reference', 'roundtable'])
     expect(servers('memory')).toEqual(['hocuspocus', 'reference', 'roundtable'])
@@ -64,6 +68,18 @@ describe('bench --smoke', () => {
     expect(results.workloads.client.metrics.ttiMs.values.roundtable.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panFps.values.bare.median).toBeGreaterThan(0)
     expect(results.workloads.client.metrics.panPx.values.roundtable.median).toBeGreaterThan(0)
+    // The landing page fetched some JavaScript, all of it compressed, and less than a board page.
+    const landing = results.workloads.landing.metrics
+    expect(landing.jsGzipkB.values.landing.median).toBeGreaterThan(0)
+    expect(landing.uncompressedFiles.values.landing.max).toBe(0)
+    expect(landing.jsGzipkB.values.landing.median).toBeLessThan(landing.jsGzipkB.values.board.median)
+    // How cost grows: every curve has a point per size and server, and its chart.
+    expect(Object.keys(results.growth!).sort()).toEqual(['cold', 'fanoutCpu', 'fanoutP99', 'memory'])
+    for (const [name, curve] of Object.entries(results.growth!)) {
+      expect(Object.keys(curve.points).sort(), name).toEqual(['reference', 'roundtable'])
+      for (const points of Object.values(curve.points)) for (const p of points!) expect(p.y, name).toBeGreaterThan(0)
+      expect(fs.readFileSync(path.join(out, 'charts-smoke', `growth-${name}.svg`), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\s*$/)
+    }
     const md = fs.readFileSync(path.join(out, 'RESULTS.smoke.md'), 'utf8')
     // Memory: every client still connected when RSS was read, or the reconnections are reported.
     const mem = results.workloads.memory
@@ -74,6 +90,8 @@ describe('bench --smoke', () => {
       else expect(mem.metrics.connected.values[kind].min, kind).toBe(boards)
     }
     expect(md).toMatch(/## Goals/)
+    expect(md).toMatch(/## How cost grows/)
+    expect(md).toMatch(/grows (?:sub|super)?linearly with readers/)
     expect(md).toMatch(/\| Fan-out, paced \(60 Hz\) \| Server CPU per delivery vs reference \| [\d.]+× /)
     expect(md).toMatch(/\| Roundtable \(SQLite\) \| [\d.,]+ \(/)
     expect(md).toMatch(/^- Machine: \d+ cores \(.+\), [\d.]+ GiB memory, .+, Node v\d+/m)

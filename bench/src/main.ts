@@ -9,18 +9,22 @@ import { describeMachine, machineCpuSample } from './proc.ts'
 import { summarize, type Summary } from './stats.ts'
 import { fanoutRun, DEFERRED_MS, type FanoutOptions, type FanoutRun } from './workloads/fanout.ts'
 import { coldLoadSeed, coldLoadRun, type ColdRun } from './workloads/coldload.ts'
-import { memoryRuns, MIN_IDLE_MS, MAX_IDLE_MS, type MemoryRun } from './workloads/memory.ts'
+import { memoryCurves, memoryRuns, MIN_IDLE_MS, MAX_IDLE_MS, type MemoryRun } from './workloads/memory.ts'
 import { presenceRun, LEAD_IN_MS } from './workloads/presence.ts'
 import { clientRuns, BARE_DIST, type ClientRun } from './workloads/client.ts'
 import { loadRun } from './workloads/load.ts'
+import { landingRuns, type PageRun } from './workloads/landing.ts'
 import { failoverRun, startCluster, startDatabase, type FailoverRun } from './workloads/cluster.ts'
 import { writeReport, type BenchResults, type LoadResults, type WorkloadResult } from './report.ts'
+import { writeGrowthCharts, type GrowthPoint, type GrowthResults } from './growth.ts'
 
 // Every stock y-websocket provider adds an exit listener.
 process.setMaxListeners(0)
 
 const args = process.argv.slice(2)
 const smoke = args.includes('--smoke')
+/** The goals' ratios only, in under 3 minutes: one run each, fewer boards, no Hocuspocus, presence, cluster or growth. */
+const quick = args.includes('--quick')
 const load = args.includes('--load')
 /** Only render RESULTS.md again from the JSON files already there. */
 const renderOnly = args.includes('--render')
@@ -32,30 +36,46 @@ const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : undefined
 const settings = smoke
   ? {
       runs: 1,
-      fanout: { readers: 5, updates: 50, window: 16, paced: { updates: 20, hz: 60 }, deferredMs: 500 },
+      fanout: { readers: 5, updates: 50, window: 16, paced: { updates: 20, hz: 60 }, flood: { updates: 100 }, deferredMs: 500 },
       cold: { stickies: 200 },
       memory: { boards: 20, records: 50, minIdleMs: 1000, maxIdleMs: 3000 },
       presence: { clients: 5, hz: 20, windowMs: 1000 },
       client: { stickies: 50, panMs: 500 },
       load: { boards: 2, perBoard: 5, seconds: 2, rate: 5 },
       cluster: { readers: 5, updates: 20, hz: 60, deferredMs: 500, stickies: 200, boards: 2, perBoard: 5 },
+      growth: { readers: [2, 5], stickies: [50, 200], boards: [5, 20], runs: 1 },
     }
   : {
       runs: 5,
-      fanout: { readers: 50, updates: 2000, window: 16, paced: { updates: 180, hz: 60 }, deferredMs: DEFERRED_MS },
+      fanout: {
+        readers: 50,
+        updates: 2000,
+        window: 16,
+        paced: { updates: 180, hz: 60 },
+        flood: { updates: 2000 },
+        deferredMs: DEFERRED_MS,
+      },
       cold: { stickies: 10_000 },
       memory: { boards: 1000, records: 50, minIdleMs: MIN_IDLE_MS, maxIdleMs: MAX_IDLE_MS },
       presence: { clients: 50, hz: 20, windowMs: 6000 },
       client: { stickies: 2000, panMs: 3000 },
       load: { boards: 50, perBoard: 10, seconds: 60, rate: 2 },
       cluster: { readers: 50, updates: 180, hz: 60, deferredMs: DEFERRED_MS, stickies: 10_000, boards: 10, perBoard: 20 },
+      growth: { readers: [10, 50, 200], stickies: [1000, 10_000, 50_000], boards: [100, 1000, 5000], runs: 1 },
     }
+
+if (quick) {
+  settings.runs = 1
+  settings.memory.boards = 400
+  settings.client.panMs = 2000
+}
+const QUICK_WORKLOADS = ['fanout', 'cold', 'memory', 'client', 'landing']
 
 const runsArg = args.find((a) => a.startsWith('--runs='))
 if (runsArg) settings.runs = Math.max(1, Number(runsArg.slice('--runs='.length)))
 
-const STORING: ServerKind[] = ['roundtable', 'reference', 'hocuspocus']
-const ALL: ServerKind[] = ['roundtable', 'reference', 'hocuspocus', 'floor']
+const STORING: ServerKind[] = quick ? ['roundtable', 'reference'] : ['roundtable', 'reference', 'hocuspocus']
+const ALL: ServerKind[] = quick ? ['roundtable', 'reference', 'floor'] : ['roundtable', 'reference', 'hocuspocus', 'floor']
 
 function log(message: string) {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
@@ -109,9 +129,10 @@ async function fanoutRounds(
   warmUp: boolean,
   windows: Map<ServerKind, Promise<void>>,
   rotation = 0,
+  measured = settings.runs,
 ) {
   const runs = per(ALL, () => [] as FanoutRun[])
-  const rounds = settings.runs + (warmUp ? 1 : 0)
+  const rounds = measured + (warmUp ? 1 : 0)
   for (let i = 0; i < rounds; i++) {
     const round = warmUp ? i : i + 1
     // Rotate the order so no server always runs right after the same one.
@@ -150,46 +171,46 @@ function fanoutNotes(runs: Record<ServerKind, FanoutRun[]>): string[] {
   return notes
 }
 
-async function fanout(): Promise<Record<string, WorkloadResult>> {
-  const o = settings.fanout
+/**
+ * The fan-out writer sends far above any person: lift Roundtable's per-connection message rate
+ * limit for it (every other limit stays at its default, but for `extra`).
+ */
+const startFanoutServers = async (kinds: ServerKind[], extra: Record<string, string> = {}) => {
   const servers: RunningServer[] = []
-  // The bench's writer sends as fast as the window allows, far above any person: lift the
-  // per-connection message rate limit for it (every other limit stays at its default).
-  for (const kind of ALL)
+  for (const kind of kinds)
     servers.push(
       await startServer(
         kind,
         kind === 'roundtable'
-          ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000' } }
+          ? { env: { MAX_MESSAGES_PER_SECOND: '1000000', MESSAGE_BURST: '1000000', MAX_UPGRADES_PER_IP_PER_SECOND: '1000000', ...extra } }
           : {},
       ),
     )
-  let burst: Record<ServerKind, FanoutRun[]>
-  let paced: Record<ServerKind, FanoutRun[]>
+  return servers
+}
+
+async function fanout(): Promise<Record<string, WorkloadResult>> {
+  const o = settings.fanout
+  const servers = await startFanoutServers(ALL)
+  // One unmeasured round first, so no server is timed while its JIT warms up; the paced and the
+  // flood rounds follow on the same, warm processes (flood: every update sent in one go, never
+  // waiting for the readers).
+  const phases: [string, FanoutOptions][] = [
+    ['fan-out bursts', { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs }],
+    ['fan-out paced', { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs }],
+    ['fan-out flood', { readers: o.readers, updates: o.flood.updates, window: o.flood.updates, deferredMs: o.deferredMs }],
+  ]
+  const results: Record<ServerKind, FanoutRun[]>[] = []
   try {
-    // One unmeasured round first, so no server is timed while its JIT warms up; the paced
-    // rounds follow on the same, warm processes.
     const windows = new Map<ServerKind, Promise<void>>()
-    burst = await fanoutRounds(
-      servers,
-      { readers: o.readers, updates: o.updates, window: o.window, deferredMs: o.deferredMs },
-      'fan-out bursts',
-      true,
-      windows,
-    )
-    // Starting in the last burst round's order: its first server's window closes first.
-    paced = await fanoutRounds(
-      servers,
-      { readers: o.readers, updates: o.paced.updates, hz: o.paced.hz, deferredMs: o.deferredMs },
-      'fan-out paced',
-      false,
-      windows,
-      settings.runs,
-    )
+    // Each phase starts in the last round's order: its first server's window closes first.
+    for (const [i, [name, opts]] of phases.entries())
+      results.push(await fanoutRounds(servers, opts, name, i === 0, windows, i * settings.runs))
     await Promise.all(windows.values())
   } finally {
     for (const s of servers) await s.stop()
   }
+  const [burst, paced, flood] = results
   const pick = (runs: Record<ServerKind, FanoutRun[]>, f: (r: FanoutRun) => number) =>
     Object.fromEntries(ALL.map((k) => [k, summarize(runs[k].map(f))])) as Record<string, Summary>
   const common = (runs: Record<ServerKind, FanoutRun[]>) => ({
@@ -229,6 +250,16 @@ async function fanout(): Promise<Record<string, WorkloadResult>> {
         ...latency(paced),
       },
       notes: fanoutNotes(paced),
+    },
+    fanoutFlood: {
+      short: 'Flood',
+      title: `Flood: 1 writer sends ${o.flood.updates.toLocaleString('en')} sticky moves back to back, never waiting, to ${o.readers} readers, on the same warm servers`,
+      metrics: {
+        ...common(flood),
+        deliveriesPerSec: { label: 'deliveries/s', lowerIsBetter: false, values: pick(flood, (r) => r.deliveriesPerSec) },
+        ...latency(flood),
+      },
+      notes: fanoutNotes(flood),
     },
   }
 }
@@ -399,6 +430,28 @@ async function client(): Promise<WorkloadResult> {
   }
 }
 
+async function landing(): Promise<WorkloadResult> {
+  const r = await landingRuns({ runs: settings.runs })
+  for (const which of ['landing', 'board'] as const)
+    log(
+      `landing ${which}: ${r[which][0].jsGzipkB.toFixed(0)} kB gzip JS in ${r[which][0].jsFiles} files, usable after ${r[which].map((x) => x.usableMs.toFixed(0)).join(', ')} ms`,
+    )
+  const pick = (f: (x: PageRun) => number) => ({ landing: summarize(r.landing.map(f)), board: summarize(r.board.map(f)) })
+  return {
+    short: 'Landing page `/`',
+    title:
+      'Landing page: headless Chromium opens `/` (fresh context, nothing cached, the CSP in force) until its “New board” button is visible; a board page until its canvas (or name dialog) shows, for comparison',
+    metrics: {
+      jsGzipkB: { label: 'JavaScript fetched by then, kB gzip', lowerIsBetter: true, values: pick((x) => x.jsGzipkB) },
+      jsWirekB: { label: 'the same as Chromium got it (brotli), kB', lowerIsBetter: true, values: pick((x) => x.jsWirekB) },
+      jsRawkB: { label: 'the same uncompressed, kB', lowerIsBetter: true, values: pick((x) => x.jsRawkB) },
+      jsFiles: { label: 'JavaScript files', lowerIsBetter: true, values: pick((x) => x.jsFiles) },
+      uncompressedFiles: { label: 'files sent uncompressed', lowerIsBetter: true, values: pick((x) => x.uncompressedFiles) },
+      usableMs: { label: 'ms from navigation until usable', lowerIsBetter: true, values: pick((x) => x.usableMs) },
+    },
+  }
+}
+
 const CLUSTER_LABEL = 'Roundtable, 3 processes on PostgreSQL'
 
 /**
@@ -526,7 +579,77 @@ async function cluster(): Promise<Record<string, WorkloadResult>> {
   }
 }
 
-const WORKLOADS = { fanout, cold, memory, presence, client, cluster } as const
+const GROWING: ServerKind[] = ['roundtable', 'reference']
+
+/**
+ * The paced fan-out, the cold load and idle memory at three sizes each, Roundtable and the
+ * reference (`settings.growth.runs` runs per point, the median taken).
+ */
+async function growth(): Promise<GrowthResults> {
+  const o = settings.growth
+  const med = (xs: number[]) => summarize(xs).median
+  const fanCpu: Partial<Record<ServerKind, GrowthPoint[]>> = { roundtable: [], reference: [] }
+  const fanP99: Partial<Record<ServerKind, GrowthPoint[]>> = { roundtable: [], reference: [] }
+  // The largest size is more readers than a board takes by default.
+  const servers = await startFanoutServers(GROWING, { MAX_CONNECTIONS_PER_BOARD: String(Math.max(...o.readers) + 10) })
+  try {
+    const windows = new Map<ServerKind, Promise<void>>()
+    for (const [i, readers] of o.readers.entries()) {
+      const opts = { readers, updates: settings.fanout.paced.updates, hz: settings.fanout.paced.hz, deferredMs: settings.fanout.deferredMs }
+      // Warm-up: one unmeasured round before the first size (smoke runs skip it).
+      const runs = await fanoutRounds(servers, opts, `growth fan-out ${readers} readers`, i === 0 && !smoke, windows, i, o.runs)
+      await Promise.all(windows.values())
+      for (const k of GROWING) {
+        fanCpu[k]!.push({ x: readers, y: med(runs[k].map((r) => r.cpuMsPer1000)) })
+        fanP99[k]!.push({ x: readers, y: med(runs[k].map((r) => r.p99Ms)) })
+      }
+    }
+  } finally {
+    for (const s of servers) await s.stop()
+  }
+  const cold: Partial<Record<ServerKind, GrowthPoint[]>> = { roundtable: [], reference: [] }
+  for (const stickies of o.stickies) {
+    for (const kind of GROWING) {
+      const seed = await coldLoadSeed(kind, stickies)
+      try {
+        const ms: number[] = []
+        for (let i = 0; i < o.runs; i++) ms.push((await coldLoadRun(seed)).connectMs)
+        cold[kind]!.push({ x: stickies, y: med(ms) })
+        log(`growth cold load ${kind} ${stickies} stickies: ${med(ms).toFixed(0)} ms`)
+      } finally {
+        seed.dispose()
+      }
+    }
+  }
+  const memory: Partial<Record<ServerKind, GrowthPoint[]>> = { roundtable: [], reference: [] }
+  const most = Math.max(...o.boards)
+  for (let i = 0; i < o.runs; i++) {
+    const curves = await memoryCurves(GROWING, o.boards, {
+      ...settings.memory,
+      // One address opens every board, and more boards are open than Roundtable keeps loaded by default.
+      env: (kind) =>
+        kind === 'roundtable'
+          ? { MAX_CONNECTIONS_PER_IP: String(most + 50), MAX_UPGRADES_PER_IP_PER_SECOND: '1000000', MAX_BOARDS_LOADED: String(most + 50) }
+          : undefined,
+    })
+    curves.forEach((c, k) => {
+      log(
+        `growth memory ${GROWING[k]}: ${c.points.map((p) => `${p.boards} boards ${p.rssMiB.toFixed(0)} MiB`).join(', ')}, ${c.reconnects} reconnects`,
+      )
+      for (const p of c.points) memory[GROWING[k]]!.push({ x: p.boards, y: p.aboveEmptyMiB })
+    })
+  }
+  // Several runs: the median per size.
+  for (const k of GROWING) memory[k] = o.boards.map((x) => ({ x, y: med(memory[k]!.filter((p) => p.x === x).map((p) => p.y)) }))
+  return {
+    fanoutCpu: { label: 'server CPU per delivery', xLabel: 'readers', unit: 'ms / 1,000 deliveries', perItem: true, points: fanCpu },
+    fanoutP99: { label: 'p99 send → applied at every reader', xLabel: 'readers', unit: 'ms', perItem: false, points: fanP99 },
+    cold: { label: 'connect → fully synced after a restart', xLabel: 'stickies', unit: 'ms', perItem: false, points: cold },
+    memory: { label: 'server RSS above the empty server, every board idle', xLabel: 'boards', unit: 'MiB', perItem: false, points: memory },
+  }
+}
+
+const WORKLOADS = { fanout, cold, memory, presence, client, landing, cluster, growth } as const
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true })
@@ -548,11 +671,17 @@ async function main() {
   } else {
     ensureBuilds()
     const workloads: Record<string, WorkloadResult> = {}
+    let grown: GrowthResults | undefined
     for (const [name, run] of Object.entries(WORKLOADS)) {
       if (only && !only.includes(name)) continue
+      if (quick && !QUICK_WORKLOADS.includes(name)) continue
       log(`${name}…`)
-      const r = await run()
-      // A workload may report more than one table (fan-out: bursts and paced).
+      if (name === 'growth') {
+        grown = await growth()
+        continue
+      }
+      const r = (await run()) as WorkloadResult | Record<string, WorkloadResult>
+      // A workload may report more than one table (fan-out: bursts, paced and flood).
       Object.assign(workloads, 'metrics' in r ? { [name]: r } : r)
     }
     results = {
@@ -561,6 +690,7 @@ async function main() {
       machine: describeMachine(),
       runs: settings.runs,
       workloads,
+      growth: grown,
       seconds: 0,
       machineLoad: { busyPercent: 0, othersPercent: 0, loadAverageStart: load0, loadAverageEnd: 0 },
     }
@@ -575,11 +705,22 @@ async function main() {
     loadAverageStart: load0,
     loadAverageEnd: os.loadavg()[0],
   }
-  const jsonName = smoke ? 'results.smoke.json' : 'results.json'
-  const loadJsonName = smoke ? 'load-results.smoke.json' : 'load-results.json'
+  // Smoke and quick runs write files of their own, never over the full run's.
+  const mode = smoke ? '.smoke' : quick ? '.quick' : ''
+  const jsonName = `results${mode}.json`
+  const loadJsonName = `load-results${mode}.json`
+  const mdName = `RESULTS${mode}.md`
+  const chartsDir = `charts${mode.replace('.', '-')}`
   if (results) {
     results.seconds = seconds
     results.machineLoad = machineLoad
+    if (results.growth)
+      results.growthMeasured = {
+        date: results.date,
+        runs: settings.growth.runs,
+        busyPercent: machineLoad.busyPercent,
+        othersPercent: machineLoad.othersPercent,
+      }
     const previousFile = path.join(OUT, jsonName)
     if (only && fs.existsSync(previousFile)) {
       // Rerunning some workloads keeps the others' figures from the last run; the rerun ones say when and how they were measured.
@@ -592,7 +733,12 @@ async function main() {
           othersPercent: machineLoad.othersPercent,
         }
       }
-      results = { ...previous, workloads: { ...previous.workloads, ...results.workloads } }
+      results = {
+        ...previous,
+        workloads: { ...previous.workloads, ...results.workloads },
+        growth: results.growth ?? previous.growth,
+        growthMeasured: results.growthMeasured ?? previous.growthMeasured,
+      }
     }
     fs.writeFileSync(path.join(OUT, jsonName), JSON.stringify(results, null, 2) + '\n')
   }
@@ -605,11 +751,13 @@ async function main() {
     const p = path.join(OUT, name)
     return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as T) : undefined
   }
-  const md = writeReport(read<BenchResults>(jsonName), read<LoadResults>(loadJsonName))
-  fs.writeFileSync(path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md'), md)
-  if (renderOnly) return log(`rendered ${path.join(OUT, 'RESULTS.md')}`)
+  const benchResults = read<BenchResults>(jsonName)
+  if (benchResults?.growth) await writeGrowthCharts(benchResults.growth, path.join(OUT, chartsDir))
+  const md = writeReport(benchResults, read<LoadResults>(loadJsonName), chartsDir)
+  fs.writeFileSync(path.join(OUT, mdName), md)
+  if (renderOnly) return log(`rendered ${path.join(OUT, mdName)}`)
   log(
-    `done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, smoke ? 'RESULTS.smoke.md' : 'RESULTS.md')}`,
+    `done in ${seconds.toFixed(0)} s; machine ${machineLoad.busyPercent.toFixed(0)}% busy, others ${machineLoad.othersPercent.toFixed(0)}%; wrote ${path.join(OUT, mdName)}`,
   )
 }
 
@@ -619,7 +767,7 @@ const limit = setTimeout(
     console.error('bench: time limit reached, stopping')
     process.exit(3)
   },
-  (smoke ? 5 : load ? 5 : 20) * 60_000,
+  (smoke || load ? 5 : quick ? 10 : 30) * 60_000,
 )
 limit.unref()
 

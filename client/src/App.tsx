@@ -1,15 +1,26 @@
+import { lazy, Suspense } from 'react'
 import { Landing } from './Landing.tsx'
-import { BoardPage } from './board/BoardPage.tsx'
 import { parseRoute, usePath } from './router.ts'
+
+// The board (tldraw, Yjs, the panels) is its own chunk: the landing page never downloads it.
+const BoardPage = lazy(() => import('./board/BoardPage.tsx').then((m) => ({ default: m.BoardPage })))
 
 /** Renders the page for the current route (see router.ts). */
 export function App() {
   const route = parseRoute(usePath())
   switch (route.page) {
     case 'view':
-      return <BoardPage key={route.token} boardId={route.token} viewOnly />
+      return (
+        <Suspense fallback={<BoardLoading />}>
+          <BoardPage key={route.token} boardId={route.token} viewOnly />
+        </Suspense>
+      )
     case 'board':
-      return <BoardPage key={route.boardId} boardId={route.boardId} />
+      return (
+        <Suspense fallback={<BoardLoading />}>
+          <BoardPage key={route.boardId} boardId={route.boardId} />
+        </Suspense>
+      )
     case 'invalid-board':
       return (
         <main className="landing">
@@ -21,4 +32,8 @@ export function App() {
     case 'landing':
       return <Landing />
   }
+}
+
+function BoardLoading() {
+  return <p className="muted board-loading">Loading the board…</p>
 }

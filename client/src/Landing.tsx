@@ -2,7 +2,6 @@ import { useState } from 'react'
 import { newBoardId } from '@roundtable/shared'
 import { forgetBoard, loadRecentBoards } from './recentBoards.ts'
 import { boardPath, navigate } from './router.ts'
-import { openInNewBoard, readImportFile } from './export/pendingImport.ts'
 
 export function Landing() {
   const [recent, setRecent] = useState(loadRecentBoards)
@@ -11,6 +10,8 @@ export function Landing() {
     if (!file) return
     setOpenError('')
     try {
+      // Reading a board file needs tldraw's schema: loaded only when someone opens one.
+      const { openInNewBoard, readImportFile } = await import('./export/pendingImport.ts')
       openInNewBoard(await readImportFile(file))
     } catch (err) {
       setOpenError((err as Error).message)

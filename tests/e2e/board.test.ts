@@ -1,9 +1,33 @@
 import { describe, expect, it } from 'vitest'
 import { newBoardId } from '@roundtable/shared'
-import { connectionState, noteWithText, writeSticky } from '../support/e2e.ts'
+import { connectionState, noteWithText, waitUntilOnBoard, writeSticky } from '../support/e2e.ts'
 import { artifactPath, useE2eSession } from '../support/e2eSession.ts'
 
 const e2e = useE2eSession()
+
+describe('the landing page', () => {
+  it('loads without the board’s code, compressed, and “New board” then opens a board', async () => {
+    const page = await e2e.newPage()
+    const scripts: { url: string; encoding: Promise<string | null> }[] = []
+    page.on('response', (res) => {
+      if (res.request().resourceType() === 'script') scripts.push({ url: res.url(), encoding: res.headerValue('content-encoding') })
+    })
+    await page.goto(`${e2e.server.url}/`)
+    await page.getByRole('button', { name: 'New board' }).waitFor()
+    const landing = scripts.splice(0)
+    expect(landing.length).toBeGreaterThan(0)
+    // The board (tldraw, Yjs) and the file import come in chunks of their own, fetched only when needed.
+    expect(landing.map((s) => new URL(s.url).pathname).filter((p) => /BoardPage|pendingImport/.test(p))).toEqual([])
+    for (const s of landing) expect(await s.encoding, s.url).toMatch(/^(?:br|gzip)$/)
+
+    await page.getByRole('button', { name: 'New board' }).click()
+    await page.getByLabel('Your name').fill('Dana')
+    await page.getByRole('button', { name: 'Join board' }).click()
+    await waitUntilOnBoard(page)
+    expect(new URL(page.url()).pathname).toMatch(/^\/b\/[A-Za-z0-9_-]{24}$/)
+    expect(scripts.some((s) => /BoardPage/.test(new URL(s.url).pathname))).toBe(true)
+  })
+})
 
 describe('two people on one board', () => {
   it('see each other’s stickies and cursors live, keep them across reload, and load nothing from outside', async () => {

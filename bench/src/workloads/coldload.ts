@@ -6,6 +6,9 @@ import { newBoard } from '../board.ts'
 import { recordCount, stickyBoard, writeRecords } from '../records.ts'
 import { sleep, until } from '../stats.ts'
 
+/** A 50,000-sticky board can take a busy server well over a minute to load or take in. */
+const SYNC_TIMEOUT_MS = 180_000
+
 /** Waits until the server has used no CPU for `quietMs` (its writes have settled). */
 export async function quiet(server: RunningServer, quietMs = 500, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs
@@ -59,13 +62,13 @@ export async function coldLoadSeed(
   const records = stickyBoard(stickies)
   const server = await startServer(kind, { dataDir: tempDir(kind), env: opts.env })
   try {
-    const seeder = connect(server, board)
+    const seeder = connect(server, board, { syncTimeoutMs: SYNC_TIMEOUT_MS })
     await seeder.synced
     writeRecords(seeder.doc, records, 100)
     // A second client seeing everything means the server has applied it all.
-    const check = connect(server, board)
+    const check = connect(server, board, { syncTimeoutMs: SYNC_TIMEOUT_MS })
     await check.synced
-    await until(() => recordCount(check.doc) >= records.length, 60_000, 'the seeded board to reach a second client', 20)
+    await until(() => recordCount(check.doc) >= records.length, SYNC_TIMEOUT_MS, 'the seeded board to reach a second client', 20)
     seeder.destroy()
     check.destroy()
     await quiet(server)
@@ -92,11 +95,11 @@ export async function coldLoadRun(seed: ColdSeed): Promise<ColdRun> {
   const server = await startServer(seed.kind, { dataDir: seed.dataDir, env: seed.env })
   try {
     const tListening = performance.now()
-    const client = connect(server, seed.board)
+    const client = connect(server, seed.board, { syncTimeoutMs: SYNC_TIMEOUT_MS })
     await client.synced
     // The reference server may answer the handshake before its stored state is loaded, then
     // send that state as an update: the load counts as done when every record is here.
-    await until(() => recordCount(client.doc) >= seed.records, 60_000, `${seed.kind} cold load`, 1)
+    await until(() => recordCount(client.doc) >= seed.records, SYNC_TIMEOUT_MS, `${seed.kind} cold load`, 1)
     const t1 = performance.now()
     client.destroy()
     await quiet(server, 300)

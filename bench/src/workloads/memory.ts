@@ -43,43 +43,18 @@ export interface MemoryOptions {
  * writing ~`records` records, waits until RSS settles while idle, reads it; then the other half,
  * settle, read again. The growth between the two readings over the boards added is what a board
  * costs, free of the process's start-up memory and of what the first boards warm up.
- *
- * The servers run side by side; one fill at a time (filling is CPU-bound), in the order given,
- * and a server's second fill starts once its first reading is done, while the others still
- * settle: a process's RSS does not depend on who else uses the CPU.
  */
 export async function memoryRuns(kinds: ServerKind[], opts: MemoryOptions): Promise<MemoryRun[]> {
-  const servers: RunningServer[] = []
-  const clients: BenchClient[][] = kinds.map(() => [])
-  let fillLock = Promise.resolve()
-  const exclusive = (f: () => Promise<void>) => {
-    const p = fillLock.then(f)
-    fillLock = p.catch(() => {})
-    return p
-  }
-  try {
-    for (const kind of kinds) servers.push(await startServer(kind, { env: opts.env?.(kind) }))
-    const half = Math.floor(opts.boards / 2)
-    return await Promise.all(
-      servers.map(async (server, i) => {
-        await exclusive(async () => void clients[i].push(...(await fill(server, half, opts.records))))
-        const a = await settle(server, opts)
-        await exclusive(async () => void clients[i].push(...(await fill(server, opts.boards - half, opts.records))))
-        const b = await settle(server, opts)
-        return {
-          rssPerBoardKiB: (b.rss - a.rss) / (opts.boards - half) / 1024,
-          halfMiB: a.rss / 1024 ** 2,
-          fullMiB: b.rss / 1024 ** 2,
-          reconnects: clients[i].reduce((n, c) => n + c.reconnects(), 0),
-          connected: clients[i].filter((c) => c.connected()).length,
-          settled: a.settled && b.settled,
-        }
-      }),
-    )
-  } finally {
-    for (const c of clients.flat()) c.destroy()
-    for (const s of servers) await s.stop()
-  }
+  const half = Math.floor(opts.boards / 2)
+  const curves = await memoryCurves(kinds, [half, opts.boards], opts)
+  return curves.map(({ points: [a, b], reconnects, connected }) => ({
+    rssPerBoardKiB: b.perBoardKiB,
+    halfMiB: a.rssMiB,
+    fullMiB: b.rssMiB,
+    reconnects,
+    connected,
+    settled: a.settled && b.settled,
+  }))
 }
 
 /**
@@ -115,4 +90,67 @@ async function fill(server: RunningServer, boards: number, records: number): Pro
     clients.push(...batch)
   }
   return clients
+}
+
+export interface MemoryPoint {
+  boards: number
+  rssMiB: number
+  /** RSS above the same server's, settled with no board open. */
+  aboveEmptyMiB: number
+  /** RSS growth per board since the previous reading (the fresh, idle server for the first), KiB. */
+  perBoardKiB: number
+  settled: boolean
+}
+
+/**
+ * One fresh server per kind, side by side, read idle and settled with no board, then filled up
+ * to each of `counts` boards (ascending), one client per board, settling and reading RSS at
+ * each. Filling is CPU-bound: one fill at a time, in the order given; a server's next fill
+ * starts once its reading is done, while the others still settle (a process's RSS does not
+ * depend on who else uses the CPU). Also counts the clients' reconnections and those connected
+ * at the last reading (a server dropping idle clients shows there).
+ */
+export async function memoryCurves(
+  kinds: ServerKind[],
+  counts: number[],
+  opts: MemoryOptions,
+): Promise<{ points: MemoryPoint[]; reconnects: number; connected: number }[]> {
+  const servers: RunningServer[] = []
+  const clients: BenchClient[][] = kinds.map(() => [])
+  let fillLock = Promise.resolve()
+  const exclusive = (f: () => Promise<void>) => {
+    const p = fillLock.then(f)
+    fillLock = p.catch(() => {})
+    return p
+  }
+  try {
+    for (const kind of kinds) servers.push(await startServer(kind, { env: opts.env?.(kind) }))
+    return await Promise.all(
+      servers.map(async (server, i) => {
+        const empty = (await settle(server, { ...opts, minIdleMs: 2000 })).rss
+        let previous = { boards: 0, rss: empty }
+        const points: MemoryPoint[] = []
+        for (const boards of counts) {
+          await exclusive(async () => void clients[i].push(...(await fill(server, boards - previous.boards, opts.records))))
+          const r = await settle(server, opts)
+          points.push({
+            boards,
+            rssMiB: r.rss / 1024 ** 2,
+            aboveEmptyMiB: (r.rss - empty) / 1024 ** 2,
+            perBoardKiB: (r.rss - previous.rss) / (boards - previous.boards) / 1024,
+            settled: r.settled,
+          })
+          previous = { boards, rss: r.rss }
+        }
+        return {
+          points,
+          reconnects: clients[i].reduce((n, c) => n + c.reconnects(), 0),
+          connected: clients[i].filter((c) => c.connected()).length,
+        }
+      }),
+    )
+  } finally {
+    for (const c of clients.flat()) c.destroy()
+    for (const s of servers) await s.stop()
+  }
 }

@@ -94,6 +94,9 @@ export function createRequestHandler(
           // file that vanished from a startup index.
           dev: true,
           etag: true,
+          // The client build writes a .br and a .gz beside each text asset (client/vite.config.ts).
+          brotli: true,
+          gzip: true,
           // Vite fingerprints everything under /assets, so browsers may keep it forever.
           setHeaders: (res, pathname) => {
             if (pathname.startsWith('/assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable')

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 
 /**
@@ -11,6 +12,11 @@ export interface Connection {
   /** Set when the connection shares one transport with others (a board link): see ConnectionGroup. */
   readonly group?: ConnectionGroup
   send(message: Uint8Array): void
+  /**
+   * Sends a whole frame built once for many connections (binaryFrame) as it is; without this
+   * method, a broadcast sends the message with `send`.
+   */
+  sendFrame?(frame: Buffer): void
   close(code: number, reason: string): void
   /** Pings the peer; `onPong` runs when it answers. */
   ping(onPong: () => void): void
@@ -26,12 +32,18 @@ export interface ConnectionGroup {
   broadcast(message: Uint8Array, except: unknown): void
 }
 
-export function wsConnection(ws: WebSocket): Connection {
+/**
+ * `socket` is the upgraded socket `ws` speaks over (the upgrade request's). A prebuilt frame is
+ * written to it directly: ws writes each of its own frames to it at once too (no compression is
+ * negotiated), so frames keep their order.
+ */
+export function wsConnection(ws: WebSocket, socket: Duplex): Connection {
   return {
     get isOpen() {
       return ws.readyState === ws.OPEN
     },
     send: (message) => ws.send(message),
+    sendFrame: (frame) => socket.write(frame),
     close: (code, reason) => ws.close(code, reason),
     ping: (onPong) => {
       if (ws.readyState !== ws.OPEN) return

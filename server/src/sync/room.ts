@@ -24,6 +24,7 @@ import type { PresenceLimits } from './presenceGuard.ts'
 import { WriteGuard } from './writeGuard.ts'
 import { updateChangesDoc } from './updateInspection.ts'
 import { answerRequest } from './requests.ts'
+import { binaryFrame } from './frame.ts'
 import { EMPTY_AWARENESS_MESSAGE, isEmptyUpdate, syncStep1Message, syncStep2FromDoc, syncStep2Message, updateMessage } from './messages.ts'
 
 export interface RoomOptions {
@@ -370,15 +371,20 @@ export class Room {
     this.count(1, message.length)
   }
 
-  /** Sends the same encoded bytes to every connection except the one they came from. */
+  /**
+   * Sends the same encoded bytes to every connection except the one they came from, framed once:
+   * each socket gets the same frame.
+   */
   private broadcast = (message: Uint8Array, except: unknown) => {
     let sent = 0
     let groups: Set<ConnectionGroup> | undefined
+    let frame: Buffer | undefined
     for (const conn of this.conns.keys()) {
       if (conn === except || !conn.isOpen) continue
       sent++
       // Relayed connections get it once per link, not once each.
       if (conn.group) (groups ??= new Set()).add(conn.group)
+      else if (conn.sendFrame) conn.sendFrame((frame ??= binaryFrame(message)))
       else conn.send(message)
     }
     if (groups) for (const group of groups) group.broadcast(message, except)

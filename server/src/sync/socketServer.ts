@@ -208,7 +208,7 @@ export function createSocketServer(
     connectionsPerIp.set(ip, fromIp + 1)
     const access = readOnly ? 'view' : 'edit'
     metrics.connections.inc({ access })
-    const conn = wsConnection(ws)
+    const conn = wsConnection(ws, req.socket)
     /** Set when another process owns the board: frames go there. */
     let relay: Relay | undefined
     const session = joinBoard(conn, { boardId, readOnly }, clog, refuse, (address, waited) => {
