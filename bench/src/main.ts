@@ -753,7 +753,9 @@ async function main() {
   }
   const benchResults = read<BenchResults>(jsonName)
   if (benchResults?.growth) await writeGrowthCharts(benchResults.growth, path.join(OUT, chartsDir))
-  const md = writeReport(benchResults, read<LoadResults>(loadJsonName), chartsDir)
+  const clustersFile = path.join(OUT, 'CLUSTERS.md')
+  const clusters = fs.existsSync(clustersFile) ? fs.readFileSync(clustersFile, 'utf8') : undefined
+  const md = writeReport(benchResults, read<LoadResults>(loadJsonName), chartsDir, clusters)
   fs.writeFileSync(path.join(OUT, mdName), md)
   if (renderOnly) return log(`rendered ${path.join(OUT, mdName)}`)
   log(
