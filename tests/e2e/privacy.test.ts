@@ -207,10 +207,10 @@ describe('safe to speak', () => {
     const alice = await e2e.openBoard(boardId, 'Alice')
     const bob = await e2e.openBoard(boardId, 'Bob')
     const peer = await e2e.observe(boardId)
-    // Clear of the panels on the left, which grow as people raise hands or open the agenda.
-    await writeSticky(alice, { x: 450, y: 300 }, 'Ship weekly')
-    await writeSticky(alice, { x: 700, y: 300 }, 'Pair more')
-    await writeSticky(alice, { x: 950, y: 300 }, 'Fewer meetings')
+    // Clear of the dock's open panel on the left (its rail and a panel reach x = 390).
+    await writeSticky(alice, { x: 520, y: 300 }, 'Ship weekly')
+    await writeSticky(alice, { x: 760, y: 300 }, 'Pair more')
+    await writeSticky(alice, { x: 1000, y: 300 }, 'Fewer meetings')
     await noteWithText(bob, 'Fewer meetings').waitFor()
 
     await openPanel(bob, 'vote')
