@@ -144,7 +144,8 @@ export function VotePanel() {
             </p>
           )}
           <p className="pv-line muted">
-            {vote.shapeIds.length} notes · {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
+            {vote.shapeIds.length} {vote.shapeIds.length === 1 ? 'note' : 'notes'} ·{' '}
+            {vote.allowMultiple ? 'several dots per note allowed' : 'one dot per note'} ·{' '}
             {vote.showLive ? 'totals shown live' : 'totals hidden until the vote closes'}
           </p>
           {!viewOnly && (
