@@ -1,13 +1,17 @@
 import { defineConfig } from 'vitest/config'
 
+// Two cores: unit and integration files two at a time, then the browser tests one at a time,
+// then the bench's smoke run, each group alone (groupOrder) so browsers never share the cores.
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
       {
         test: {
           name: 'unit',
           include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -16,6 +20,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -28,6 +33,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Browsers are heavy on two cores: one file at a time.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -37,6 +43,7 @@ export default defineConfig({
           include: ['bench/**/*.test.ts'],
           testTimeout: 240_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
