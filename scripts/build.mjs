@@ -41,7 +41,9 @@ const targets = [
         format: 'esm',
         target: 'node20',
         sourcemap: true,
-        minify: true,
+        // Not minified: stack traces name the real functions without source maps, whose loading
+        // (`--enable-source-maps`) would add about 90 ms to every start.
+        minify: false,
         // A native addon, and tldraw's schema, which the server imports only on its first export.
         external: ['better-sqlite3', '@tldraw/tlschema'],
         // CommonJS packages inside an ES module still call require (node's built-ins, optional peers).

@@ -10,6 +10,8 @@ try {
   process.exit(1)
 }
 
-const server = spawn(process.execPath, ['--enable-source-maps', SERVER_BUNDLE], { cwd: process.cwd(), stdio: 'inherit' })
+// The bundle is not minified, so stack traces read without source maps; NODE_OPTIONS=--enable-source-maps
+// maps them to the TypeScript sources at the cost of a slower start.
+const server = spawn(process.execPath, [SERVER_BUNDLE], { cwd: process.cwd(), stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

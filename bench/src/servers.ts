@@ -70,7 +70,7 @@ function command(kind: ServerKind): string[] {
   switch (kind) {
     case 'roundtable':
       // As `npm start` runs it: the built bundle (see scripts/build.mjs).
-      return ['--enable-source-maps', path.join(ROOT, 'server/dist/main.mjs')]
+      return [path.join(ROOT, 'server/dist/main.mjs')]
     case 'reference':
       return [path.join(ROOT, 'node_modules/@y/websocket-server/src/server.js')]
     case 'hocuspocus':

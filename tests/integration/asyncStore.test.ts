@@ -34,7 +34,7 @@ class LateStorage implements BoardStorage {
       this.inner.appendUpdate(boardId, update)
       this.appended.push(boardId)
     })
-  compact = (boardId: string, state: Uint8Array) => later(() => this.inner.compact(boardId, state))
+  compact = (boardId: string, state: Uint8Array, stateVector?: Uint8Array) => later(() => this.inner.compact(boardId, state, stateVector))
   moveAside = (...args: Parameters<SqliteStorage['moveAside']>) => later(() => this.inner.moveAside(...args))
   saveViewToken = (token: string, boardId: string) => later(() => this.inner.saveViewToken(token, boardId))
   boardForViewToken = (token: string) => later(() => this.inner.boardForViewToken(token))

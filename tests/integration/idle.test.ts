@@ -54,6 +54,33 @@ describe('an idle board', () => {
   }, 30_000)
 })
 
+describe('a board at rest after a restart', () => {
+  it('is served from its stored state without being decoded, until someone edits it', async () => {
+    const server = await h.server({ env: { DOC_IDLE_MS: '300' } })
+    const board = boardId()
+    const alice = await h.client(server, board)
+    for (let i = 0; i < 20; i++) boardRecords(alice.doc).set(`shape:n${i}`, record(`shape:n${i}`, { x: i }))
+    // Gone back to bytes: compacted, with its state vector.
+    await eventually(async () => expect(await metric(server, 'roundtable_boards_decoded')).toBe(0), 5_000)
+    const expected = snapshot(alice.doc)
+    h.drop(alice)
+    await server.stop('SIGKILL')
+
+    const restarted = await h.server({ dataDir: server.dataDir, env: { DOC_IDLE_MS: '300' } })
+    const bob = await h.client(restarted, board)
+    const carol = await h.client(restarted, board)
+    expect(snapshot(bob.doc)).toEqual(expected)
+    expect(snapshot(carol.doc)).toEqual(expected)
+    // Both handshakes are done (each sent its own empty diff back): still nothing decoded.
+    expect(await metric(restarted, 'roundtable_boards_loaded')).toBe(1)
+    expect(await metric(restarted, 'roundtable_boards_decoded')).toBe(0)
+
+    boardRecords(bob.doc).set('shape:n0', record('shape:n0', { x: 100 }))
+    await eventually(() => expect(boardRecords(carol.doc).get('shape:n0')).toMatchObject({ x: 100 }))
+    expect(await metric(restarted, 'roundtable_boards_decoded')).toBe(1)
+  }, 30_000)
+})
+
 describe('someone alone on a board', () => {
   it('stays connected past the stock client’s 30 s silence timeout', async () => {
     const server = await h.server()

@@ -81,6 +81,26 @@ export function boardStorageContract(open: Fixture<BoardStoreFixture>): void {
     expect(replay(loaded)).toEqual({ a: 1, b: 2, c: 3, d: 4 })
   })
 
+  it('keeps the state vector stored with a compacted state, and only while no update follows it', async () => {
+    const { store } = await open()
+    const id = board()
+    const doc = new Y.Doc()
+    await store.appendUpdate(id, edit(doc, 'a', 1))
+    await store.compact(id, Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc))
+    let loaded = await store.load(id)
+    expect(same(loaded.stateVector)).toEqual(same(Y.encodeStateVector(doc)))
+    expect(loaded.corrupt).toEqual([])
+    await store.appendUpdate(id, edit(doc, 'b', 2))
+    // Still the state's own vector; the update after it is the caller's to account for.
+    loaded = await store.load(id)
+    expect(loaded.updates).toHaveLength(1)
+    // A state compacted without one (as before state vectors were kept) has none.
+    await store.compact(id, Y.encodeStateAsUpdate(doc))
+    loaded = await store.load(id)
+    expect(loaded.stateVector).toBeUndefined()
+    expect(replay(loaded)).toEqual({ a: 1, b: 2 })
+  })
+
   it('detects a corrupted update by its checksum, moves it aside once, and compaction keeps it', async () => {
     const f = await open()
     const id = board()
@@ -107,12 +127,13 @@ export function boardStorageContract(open: Fixture<BoardStoreFixture>): void {
     const id = board()
     const doc = new Y.Doc()
     await f.store.appendUpdate(id, edit(doc, 'a', 1))
-    await f.store.compact(id, Y.encodeStateAsUpdate(doc))
+    await f.store.compact(id, Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc))
     await f.store.appendUpdate(id, edit(doc, 'b', 2))
     await f.corrupt(id, { table: 'board_state', seq: null })
 
     const loaded = await f.store.load(id)
     expect(loaded.state).toBeUndefined()
+    expect(loaded.stateVector).toBeUndefined()
     expect(loaded.updates).toHaveLength(1)
     expect(loaded.corrupt).toEqual([{ table: 'board_state', seq: null, bytes: expect.any(Number) }])
     expect(await f.movedAside(id)).toEqual([{ table: 'board_state', seq: null, reason: 'checksum' }])

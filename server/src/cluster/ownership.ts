@@ -3,16 +3,10 @@ import pg from 'pg'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { parseDatabaseUrl } from '../storage/postgres/url.ts'
+import { OwnedElsewhereError } from './ownedElsewhere.ts'
 
 /** The classid half of every process's liveness lock ("RTli"); the objid half is the process's lock_key. */
 export const LIVENESS_LOCK_CLASS = 0x52546c69
-
-/** The board is loaded by another live process: connections go there (relayed). */
-export class OwnedElsewhereError extends Error {
-  constructor(readonly address: string) {
-    super(`the process at ${address} owns this board`)
-  }
-}
 
 /** What a store needs to fence its writes: who this process is, and the epoch it holds each board under. */
 export interface Fence {

@@ -12,7 +12,7 @@ import type { BoardSnapshots } from '../snapshots/service.ts'
 import type { BoardStorage } from '../storage/boards.ts'
 import type { SnapshotInfo } from '../storage/snapshots.ts'
 import type { Logger } from '../logger.ts'
-import { OwnedElsewhereError } from '../cluster/ownership.ts'
+import { OwnedElsewhereError } from '../cluster/ownedElsewhere.ts'
 import { CLUSTER_SECRET_HEADER, presentsClusterSecret } from '../cluster/relay.ts'
 import { boardClusters, similarityOf } from '../clusters.ts'
 

@@ -202,7 +202,7 @@ export class BoardSnapshots {
         forkMeta.set('forkedFrom', { at: Date.now(), ...(snapshotId ? { snapshotId } : {}) })
       })
       const id = newBoardId()
-      await this.storage.compact(id, Y.encodeStateAsUpdate(doc))
+      await this.storage.compact(id, Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc))
       this.log.info({ boardId, snapshotId, forkId: id }, 'board forked')
       return id
     } finally {

@@ -9,6 +9,11 @@ import type { MaybePromise } from './maybeAsync.ts'
 export interface StoredBoard {
   /** The compacted state (a Yjs update), if the board was ever compacted. */
   state: Uint8Array | undefined
+  /**
+   * The state vector of `state`, when it was stored with it: with no updates after the state, a
+   * client can be synced from the stored bytes without decoding the board.
+   */
+  stateVector?: Uint8Array
   /** Updates appended since that state, oldest first. */
   updates: Uint8Array[]
   /** Each update's row number, in the same order (see `moveAside`). */
@@ -44,8 +49,11 @@ export interface BoardStorage {
   load(boardId: string): MaybePromise<StoredBoard>
   /** Durably append one Yjs update to the board's log in one transaction. Throws if it could not be stored. */
   appendUpdate(boardId: string, update: Uint8Array): MaybePromise<void>
-  /** Replace the board's log with one state that includes everything appended so far. */
-  compact(boardId: string, state: Uint8Array): MaybePromise<void>
+  /**
+   * Replace the board's log with one state that includes everything appended so far, and its
+   * state vector when given (see StoredBoard.stateVector).
+   */
+  compact(boardId: string, state: Uint8Array, stateVector?: Uint8Array): MaybePromise<void>
   /**
    * Move rows that verify but cannot be applied out of the board into `corrupt_rows`, like
    * rows failing their checksum, so that no compaction deletes them.

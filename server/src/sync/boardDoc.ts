@@ -65,10 +65,12 @@ export class BoardDoc {
   reset(stored: StoredBoard) {
     this.drop(0)
     const rows = stored.state ? [stored.state, ...stored.updates] : stored.updates
-    // Stored rows' state vector is known only by decoding them (but for an empty board).
     const refs: RowRef[] = stored.updateSeqs.map((seq) => ({ table: 'board_updates', seq }))
     if (stored.state) refs.unshift({ table: 'board_state', seq: null })
-    this.atRest = { rows, refs, stateVector: rows.length === 0 ? EMPTY_STATE_VECTOR : undefined }
+    // Known without decoding for an empty board and for a compacted state stored with its state
+    // vector (nothing appended since); any other log has to be decoded to know it.
+    const stateVector = rows.length === 0 ? EMPTY_STATE_VECTOR : rows.length === 1 && stored.state ? stored.stateVector : undefined
+    this.atRest = { rows, refs, stateVector }
   }
 
   get isLive(): boolean {
@@ -157,17 +159,18 @@ export class BoardDoc {
 
   /**
    * Keeps the board as its encoded state and drops the doc: an idle board then weighs its
-   * encoded size, not the decoded records. Returns that state (for compaction). The next edit
-   * decodes it again (about a millisecond per hundred stickies).
+   * encoded size, not the decoded records. Returns that state and its state vector (for
+   * compaction). The next edit decodes it again (about a millisecond per hundred stickies).
    */
-  hibernate(): Uint8Array | undefined {
+  hibernate(): { state: Uint8Array; stateVector: Uint8Array } | undefined {
     const doc = this.live
     if (!doc) return undefined
     const state = Y.encodeStateAsUpdate(doc)
+    const stateVector = Y.encodeStateVector(doc)
     // Copied out: zlib's result is a view of a 16 KiB chunk that would be kept alive with it.
-    this.atRest = { deflated: new Uint8Array(zlib.deflateRawSync(state)), stateVector: Y.encodeStateVector(doc) }
+    this.atRest = { deflated: new Uint8Array(zlib.deflateRawSync(state)), stateVector }
     this.drop(state.length)
-    return state
+    return { state, stateVector }
   }
 
   private drop(encodedBytes: number) {

@@ -32,6 +32,8 @@ export interface WriterDeps {
   compactAfterUpdates: number
   /** The board's whole state as one update (for compaction and measuring its size). */
   encodeState: () => Uint8Array
+  /** The state vector of what encodeState returns (stored with it). */
+  encodeStateVector: () => Uint8Array
   /** A batch is stored: send it. */
   onStored: (batch: PendingUpdate[]) => void
   /** Storage refused `dropped`: the board must go back to `stored`, and their writers be told. */
@@ -359,11 +361,11 @@ export class BoardWriter {
   /** Folds the update log into one stored state so a cold load does not replay history. */
   compact() {
     if (!this.flush() || this.appendedSinceCompact === 0) return
-    this.compactTo(this.deps.encodeState())
+    this.compactTo(this.deps.encodeState(), this.deps.encodeStateVector())
   }
 
-  /** Replaces the stored log with `state`, which must hold everything stored so far. */
-  compactTo(state: Uint8Array) {
+  /** Replaces the stored log with `state`, which must hold everything stored so far, and its state vector. */
+  compactTo(state: Uint8Array, stateVector: Uint8Array) {
     if (this.health !== 'ok' || this.destroyed || this.keepLog || this.movesAside > 0 || this.appendedSinceCompact === 0 || !this.idle)
       return
     const compacted = () => {
@@ -380,7 +382,7 @@ export class BoardWriter {
     }
     let result: void | Promise<void>
     try {
-      result = this.storage.compact(this.boardId, state)
+      result = this.storage.compact(this.boardId, state, stateVector)
     } catch (err) {
       return failed(err)
     }

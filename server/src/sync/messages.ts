@@ -13,24 +13,31 @@ function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-export const syncStep1Message = (stateVector: Uint8Array) =>
-  syncMessage((e) => {
-    encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1)
-    encoding.writeVarUint8Array(e, stateVector)
-  })
+/**
+ * A sync message carrying one byte array, copied once: a whole board can be megabytes, which
+ * an encoder would copy into growing chunks and then again into one array.
+ */
+function syncMessageWith(syncType: number, payload: Uint8Array): Uint8Array {
+  const head = encoding.createEncoder()
+  encoding.writeVarUint(head, MESSAGE_SYNC)
+  encoding.writeVarUint(head, syncType)
+  encoding.writeVarUint(head, payload.length)
+  const message = new Uint8Array(encoding.length(head) + payload.length)
+  message.set(encoding.toUint8Array(head))
+  message.set(payload, message.length - payload.length)
+  return message
+}
+
+export const syncStep1Message = (stateVector: Uint8Array) => syncMessageWith(syncProtocol.messageYjsSyncStep1, stateVector)
 
 /** Sync step 2 carrying `update` as it is (the whole board, as stored). */
-export const syncStep2Message = (update: Uint8Array) =>
-  syncMessage((e) => {
-    encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2)
-    encoding.writeVarUint8Array(e, update)
-  })
+export const syncStep2Message = (update: Uint8Array) => syncMessageWith(syncProtocol.messageYjsSyncStep2, update)
 
 /** Sync step 2: what a client whose state vector is `stateVector` lacks of `doc`. */
 export const syncStep2FromDoc = (doc: Y.Doc, stateVector: Uint8Array) =>
   syncMessage((e) => syncProtocol.writeSyncStep2(e, doc, stateVector))
 
-export const updateMessage = (update: Uint8Array) => syncMessage((e) => syncProtocol.writeUpdate(e, update))
+export const updateMessage = (update: Uint8Array) => syncMessageWith(syncProtocol.messageYjsUpdate, update)
 
 export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
   const encoder = encoding.createEncoder()

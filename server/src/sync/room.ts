@@ -96,6 +96,7 @@ export class Room {
       maxBoardBytes: opts.maxBoardBytes,
       compactAfterUpdates: opts.compactAfterUpdates,
       encodeState: () => Y.encodeStateAsUpdate(this.doc),
+      encodeStateVector: () => Y.encodeStateVector(this.doc),
       onStored: (batch) => this.broadcastBatch(batch),
       onRefused: (storedNow, dropped) => {
         this.board.reset(storedNow)
@@ -423,8 +424,8 @@ export class Room {
   hibernate = () => {
     if (this.destroyed || this.writer.health === 'failed') return
     if (!this.writer.flush()) return this.board.idleLater()
-    const state = this.board.hibernate()
-    if (state) this.writer.compactTo(state)
+    const atRest = this.board.hibernate()
+    if (atRest) this.writer.compactTo(atRest.state, atRest.stateVector)
   }
 
   destroy() {

@@ -15,7 +15,7 @@ import { EMPTY_AWARENESS_MESSAGE } from './messages.ts'
 import { RefusedError } from './errors.ts'
 import { BOARD_MOVED, BoardsFullError, type Rooms } from './rooms.ts'
 import type { Room } from './room.ts'
-import { OwnedElsewhereError } from '../cluster/ownership.ts'
+import { OwnedElsewhereError } from '../cluster/ownedElsewhere.ts'
 import { CLUSTER_SECRET_HEADER, presentsClusterSecret, RELAY_PATH, RelayLinks, type Relay } from '../cluster/relay.ts'
 import { acceptBoardLink, type JoinBoard } from '../cluster/linkEnd.ts'
 

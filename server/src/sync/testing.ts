@@ -285,7 +285,7 @@ export class DeferredStorage implements BoardStorage {
   }
 
   load = (boardId: string) => this.inner.load(boardId)
-  compact = (boardId: string, state: Uint8Array) => this.inner.compact(boardId, state)
+  compact = (boardId: string, state: Uint8Array, stateVector?: Uint8Array) => this.inner.compact(boardId, state, stateVector)
   moveAside = (...args: Parameters<BoardStorage['moveAside']>) => this.inner.moveAside(...args)
   saveViewToken = (token: string, boardId: string) => this.inner.saveViewToken(token, boardId)
   boardForViewToken = (token: string) => this.inner.boardForViewToken(token)

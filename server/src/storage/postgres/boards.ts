@@ -1,4 +1,4 @@
-import zlib from 'node:zlib'
+import { checksum } from '../checksum.ts'
 import type pg from 'pg'
 import { FencedError, type BoardStorage, type CorruptRow, type RowRef, type StoredBoard } from '../boards.ts'
 import type { MaybeAsync } from '../maybeAsync.ts'
@@ -6,19 +6,14 @@ import type { Fence } from '../../cluster/ownership.ts'
 import { transaction } from './transaction.ts'
 import { checkFence } from './fence.ts'
 
-/** CRC-32 of a blob, the same checksum SQLite's rows carry (sqlite/boards.ts). */
-export function checksum(data: Uint8Array): number {
-  return zlib.crc32(data)
-}
-
 /** Byte arrays as node-postgres sends them (a Buffer over the same memory, no copy). */
 export function bytes(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }
 
-type Row = { seq: string | null; data: Buffer; crc: string | null }
+type Row = { seq: string | null; data: Buffer; crc: string | null; state_vector: Buffer | null }
 
-const verifies = (row: Row) => row.crc === null || checksum(row.data) === Number(row.crc)
+const verifies = (row: Row) => row.crc === null || checksum(row.data, row.state_vector) === Number(row.crc)
 
 /**
  * Boards in PostgreSQL: the same rows as SQLite (a compacted state plus a log, each row with its
@@ -52,13 +47,14 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
   async load(boardId: string): Promise<StoredBoard> {
     const { rows } = await this.pool.query<Row>({
       name: 'rt_load_board',
-      text: `SELECT NULL::bigint AS seq, data, crc FROM board_state WHERE board_id = $1
+      text: `SELECT NULL::bigint AS seq, data, crc, state_vector FROM board_state WHERE board_id = $1
              UNION ALL
-             SELECT seq, data, crc FROM board_updates WHERE board_id = $1
+             SELECT seq, data, crc, NULL FROM board_updates WHERE board_id = $1
              ORDER BY seq NULLS FIRST`,
       values: [boardId],
     })
     let state: Uint8Array | undefined
+    let stateVector: Uint8Array | undefined
     const updates: Uint8Array[] = []
     const updateSeqs: number[] = []
     const bad: { table: CorruptRow['table']; row: Row }[] = []
@@ -66,8 +62,10 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
       const table = row.seq === null ? 'board_state' : 'board_updates'
       if (row.seq !== null) this.saw(boardId, Number(row.seq))
       if (!verifies(row)) bad.push({ table, row })
-      else if (row.seq === null) state = row.data
-      else {
+      else if (row.seq === null) {
+        state = row.data
+        stateVector = row.state_vector ?? undefined
+      } else {
         updates.push(row.data)
         updateSeqs.push(Number(row.seq))
       }
@@ -77,16 +75,16 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
       await this.write(() => this.quarantine(boardId, bad, 'checksum'))
     }
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq === null ? null : Number(row.seq), bytes: row.data.length }))
-    return { state, updates, updateSeqs, corrupt }
+    return { state, stateVector, updates, updateSeqs, corrupt }
   }
 
   async moveAside(boardId: string, refs: RowRef[], reason: string): Promise<void> {
     if (refs.length === 0) return
     const seqs = refs.filter((r) => r.table === 'board_updates' && r.seq !== null).map((r) => String(r.seq))
     const { rows } = await this.pool.query<Row>(
-      `SELECT NULL::bigint AS seq, data, crc FROM board_state WHERE board_id = $1 AND $2::boolean
+      `SELECT NULL::bigint AS seq, data, crc, state_vector FROM board_state WHERE board_id = $1 AND $2::boolean
        UNION ALL
-       SELECT seq, data, crc FROM board_updates WHERE board_id = $1 AND seq = ANY($3::bigint[])`,
+       SELECT seq, data, crc, NULL FROM board_updates WHERE board_id = $1 AND seq = ANY($3::bigint[])`,
       [boardId, refs.some((r) => r.table === 'board_state'), seqs],
     )
     const found = rows.map((row) => ({ table: row.seq === null ? ('board_state' as const) : ('board_updates' as const), row }))
@@ -145,15 +143,16 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
   }
 
   /** Replaces the board's state and deletes the log it includes, in one transaction. */
-  async compact(boardId: string, state: Uint8Array): Promise<void> {
+  async compact(boardId: string, state: Uint8Array, stateVector?: Uint8Array): Promise<void> {
     const upTo = this.newestSeen.get(boardId)
     await this.write(() =>
       transaction(this.pool, async (client) => {
         await checkFence(client, this.fence, boardId)
         await client.query(
-          `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES ($1, $2, $3, now())
-           ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,
-          [boardId, bytes(state), checksum(state)],
+          `INSERT INTO board_state (board_id, data, state_vector, crc, updated_at) VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, state_vector = excluded.state_vector, crc = excluded.crc,
+             updated_at = excluded.updated_at`,
+          [boardId, bytes(state), stateVector ? bytes(stateVector) : null, checksum(state, stateVector)],
         )
         if (upTo === undefined) await client.query('DELETE FROM board_updates WHERE board_id = $1', [boardId])
         else await client.query('DELETE FROM board_updates WHERE board_id = $1 AND seq <= $2', [boardId, upTo])

@@ -115,6 +115,14 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       ALTER TABLE board_updates ADD COLUMN epoch bigint;
     `,
   },
+  {
+    version: 3,
+    description: "a compacted state's state vector, so a board can be synced without decoding it",
+    sql: `
+      -- NULL: not known (written before); the row's crc covers it when present.
+      ALTER TABLE board_state ADD COLUMN state_vector bytea;
+    `,
+  },
 ]
 
 /** Key of the transaction-level advisory lock that serialises migrations (any constant; "rtschema"). */

@@ -1,14 +1,10 @@
-import zlib from 'node:zlib'
 import type Database from 'better-sqlite3'
 import type { BoardStorage, CorruptRow, RowRef, StoredBoard } from '../boards.ts'
+import { checksum } from '../checksum.ts'
 import { openDatabase } from './open.ts'
 
-/** Checksum stored beside every blob, so a torn or bit-rotted row is detected on load. */
-export function checksum(data: Uint8Array): number {
-  return zlib.crc32(data)
-}
-
-type Row = { seq?: number; data: Buffer; crc: number | null }
+/** A stored row; `crc` (see checksum.ts) detects a torn or bit-rotted row on load. */
+type Row = { seq?: number; data: Buffer; crc: number | null; state_vector?: Buffer | null }
 
 /** Boards in roundtable.sqlite under DATA_DIR (see openDatabase for the durability settings). */
 export class SqliteStorage implements BoardStorage {
@@ -18,7 +14,7 @@ export class SqliteStorage implements BoardStorage {
     loadUpdates: Database.Statement<[string], Row>
     loadUpdate: Database.Statement<[string, number], Row>
     append: Database.Statement<[string, Uint8Array, number, number]>
-    upsertState: Database.Statement<[string, Uint8Array, number, number]>
+    upsertState: Database.Statement<[string, Uint8Array, Uint8Array | null, number, number]>
     clearUpdates: Database.Statement<[string]>
     saveViewToken: Database.Statement<[string, string, number]>
     boardForViewToken: Database.Statement<[string], { board_id: string }>
@@ -27,7 +23,7 @@ export class SqliteStorage implements BoardStorage {
   }
   /** The last write's failure, until a write succeeds again. */
   private writeFailure: { at: number; code: string | undefined } | undefined
-  private compactTx: (boardId: string, state: Uint8Array) => void
+  private compactTx: (boardId: string, state: Uint8Array, stateVector: Uint8Array | undefined) => void
   private quarantineTx: (boardId: string, rows: { table: CorruptRow['table']; row: Row }[], reason: string) => void
 
   constructor(dataDir: string) {
@@ -69,17 +65,21 @@ export class SqliteStorage implements BoardStorage {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
       if (!columns.some((c) => c.name === 'crc')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`)
     }
+    // Databases written before states kept their state vector: add the column (NULL: unknown).
+    const stateColumns = this.db.prepare('PRAGMA table_info(board_state)').all() as { name: string }[]
+    if (!stateColumns.some((c) => c.name === 'state_vector')) this.db.exec('ALTER TABLE board_state ADD COLUMN state_vector BLOB')
     // Why a row was moved aside ('checksum' or 'undecodable'); older rows say nothing.
     const corruptColumns = this.db.prepare('PRAGMA table_info(corrupt_rows)').all() as { name: string }[]
     if (!corruptColumns.some((c) => c.name === 'reason')) this.db.exec('ALTER TABLE corrupt_rows ADD COLUMN reason TEXT')
     this.stmts = {
-      loadState: this.db.prepare('SELECT data, crc FROM board_state WHERE board_id = ?'),
+      loadState: this.db.prepare('SELECT data, crc, state_vector FROM board_state WHERE board_id = ?'),
       loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
       loadUpdate: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? AND seq = ?'),
       append: this.db.prepare('INSERT INTO board_updates (board_id, data, crc, created_at) VALUES (?, ?, ?, ?)'),
       upsertState: this.db.prepare(
-        `INSERT INTO board_state (board_id, data, crc, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, crc = excluded.crc, updated_at = excluded.updated_at`,
+        `INSERT INTO board_state (board_id, data, state_vector, crc, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, state_vector = excluded.state_vector, crc = excluded.crc,
+           updated_at = excluded.updated_at`,
       ),
       clearUpdates: this.db.prepare('DELETE FROM board_updates WHERE board_id = ?'),
       saveViewToken: this.db.prepare('INSERT OR IGNORE INTO view_tokens (token, board_id, created_at) VALUES (?, ?, ?)'),
@@ -87,8 +87,8 @@ export class SqliteStorage implements BoardStorage {
       probe: this.db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
       ping: this.db.prepare('SELECT 1'),
     }
-    this.compactTx = this.db.transaction((boardId: string, state: Uint8Array) => {
-      this.stmts.upsertState.run(boardId, state, checksum(state), Date.now())
+    this.compactTx = this.db.transaction((boardId: string, state: Uint8Array, stateVector: Uint8Array | undefined) => {
+      this.stmts.upsertState.run(boardId, state, stateVector ?? null, checksum(state, stateVector), Date.now())
       this.stmts.clearUpdates.run(boardId)
     })
     const keep = this.db.prepare(
@@ -111,12 +111,15 @@ export class SqliteStorage implements BoardStorage {
    */
   load(boardId: string): StoredBoard {
     const bad: { table: CorruptRow['table']; row: Row }[] = []
-    const verifies = (row: Row) => row.crc === null || checksum(row.data) === row.crc
+    const verifies = (row: Row) => row.crc === null || checksum(row.data, row.state_vector) === row.crc
     let state: Uint8Array | undefined
+    let stateVector: Uint8Array | undefined
     const stateRow = this.stmts.loadState.get(boardId)
     if (stateRow) {
-      if (verifies(stateRow)) state = stateRow.data
-      else bad.push({ table: 'board_state', row: stateRow })
+      if (verifies(stateRow)) {
+        state = stateRow.data
+        stateVector = stateRow.state_vector ?? undefined
+      } else bad.push({ table: 'board_state', row: stateRow })
     }
     const updates: Uint8Array[] = []
     const updateSeqs: number[] = []
@@ -128,7 +131,7 @@ export class SqliteStorage implements BoardStorage {
     }
     if (bad.length > 0) this.write(() => this.quarantineTx(boardId, bad, 'checksum'))
     const corrupt = bad.map(({ table, row }) => ({ table, seq: row.seq ?? null, bytes: row.data.length }))
-    return { state, updates, updateSeqs, corrupt }
+    return { state, stateVector, updates, updateSeqs, corrupt }
   }
 
   moveAside(boardId: string, refs: RowRef[], reason: string): void {
@@ -156,8 +159,8 @@ export class SqliteStorage implements BoardStorage {
     this.write(() => this.stmts.append.run(boardId, update, checksum(update), Date.now()))
   }
 
-  compact(boardId: string, state: Uint8Array): void {
-    this.write(() => this.compactTx(boardId, state))
+  compact(boardId: string, state: Uint8Array, stateVector?: Uint8Array): void {
+    this.write(() => this.compactTx(boardId, state, stateVector))
   }
 
   saveViewToken(token: string, boardId: string): void {
