@@ -46,7 +46,7 @@ const settings = smoke
       growth: { readers: [2, 5], stickies: [50, 200], boards: [5, 20], runs: 1 },
     }
   : {
-      runs: 5,
+      runs: 3,
       fanout: {
         readers: 50,
         updates: 2000,
