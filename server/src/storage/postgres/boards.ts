@@ -1,6 +1,6 @@
-import { checksum } from '../checksum.ts'
 import type pg from 'pg'
 import { FencedError, type BoardStorage, type CorruptRow, type RowRef, type StoredBoard } from '../boards.ts'
+import { checksum } from '../checksum.ts'
 import type { MaybeAsync } from '../maybeAsync.ts'
 import type { Fence } from '../../cluster/ownership.ts'
 import { transaction } from './transaction.ts'

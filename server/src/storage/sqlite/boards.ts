@@ -60,17 +60,19 @@ export class SqliteStorage implements BoardStorage {
         detected_at INTEGER NOT NULL
       );
     `)
-    // Databases written before checksums: add the column; their old rows (crc NULL) are trusted.
-    for (const table of ['board_state', 'board_updates']) {
+    // Columns added since the first release, for databases written before them: checksums (old
+    // rows, crc NULL, are trusted), a state's state vector (NULL: unknown), and why a row was
+    // moved aside (older rows say nothing).
+    const added: [table: string, column: string, type: string][] = [
+      ['board_state', 'crc', 'INTEGER'],
+      ['board_updates', 'crc', 'INTEGER'],
+      ['board_state', 'state_vector', 'BLOB'],
+      ['corrupt_rows', 'reason', 'TEXT'],
+    ]
+    for (const [table, column, type] of added) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
-      if (!columns.some((c) => c.name === 'crc')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`)
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`)
     }
-    // Databases written before states kept their state vector: add the column (NULL: unknown).
-    const stateColumns = this.db.prepare('PRAGMA table_info(board_state)').all() as { name: string }[]
-    if (!stateColumns.some((c) => c.name === 'state_vector')) this.db.exec('ALTER TABLE board_state ADD COLUMN state_vector BLOB')
-    // Why a row was moved aside ('checksum' or 'undecodable'); older rows say nothing.
-    const corruptColumns = this.db.prepare('PRAGMA table_info(corrupt_rows)').all() as { name: string }[]
-    if (!corruptColumns.some((c) => c.name === 'reason')) this.db.exec('ALTER TABLE corrupt_rows ADD COLUMN reason TEXT')
     this.stmts = {
       loadState: this.db.prepare('SELECT data, crc, state_vector FROM board_state WHERE board_id = ?'),
       loadUpdates: this.db.prepare('SELECT seq, data, crc FROM board_updates WHERE board_id = ? ORDER BY seq'),
