@@ -41,6 +41,8 @@ describe('go-around rounds', () => {
     // Per-turn time from server time: Cat has 60 s from 22 s.
     expect(turnRemainingMs(state.active!, 52_000)).toBe(30_000)
     expect(turnRemainingMs(state.active!, 99_000)).toBe(0)
+    // A reader whose clock estimate is a little behind the writer's still sees at most a whole turn.
+    expect(turnRemainingMs(state.active!, 21_990)).toBe(60_000)
     log.push(e('round.next', 'cat', 82_000, { turn: 2, reason: 'timeout' }), e('round.next', 'dan', 90_000, { turn: 3, reason: 'done' }))
     state = roundsState(log)
     expect(state.active).toBeUndefined()

@@ -107,7 +107,8 @@ function dedupe(order: readonly { id: string; name: string }[]): RoundTurn[] {
 export function turnRemainingMs(round: Round, serverNow: number): number | undefined {
   const turn = round.turns[round.current]
   if (!round.perTurnMs || turn?.start === undefined) return undefined
-  return Math.max(0, turn.start + round.perTurnMs - serverNow)
+  // Clamped: a clock estimate a few ms behind the turn's starter never shows more than a whole turn.
+  return Math.min(round.perTurnMs, Math.max(0, turn.start + round.perTurnMs - serverNow))
 }
 
 export type RoundOrder = 'shuffled' | 'joined'

@@ -34,7 +34,8 @@ export function remainingMs(state: TimerState, serverNow: number): number {
     case 'paused':
       return Math.max(0, state.remainingMs)
     case 'running':
-      return Math.max(0, state.endsAt - serverNow)
+      // Clamped: a clock estimate a few ms behind the starter's never shows more than the whole timer.
+      return Math.min(state.durationMs, Math.max(0, state.endsAt - serverNow))
   }
 }
 
