@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two cores: unit and integration files two at a time, then the browser tests one at a time,
-// then the bench's smoke run, each group alone (groupOrder) so browsers never share the cores.
+// Two cores: the bench's smoke run (mostly waiting on its servers; projects of a group start in
+// name order, so it starts first) beside the unit and integration files, two files at a time;
+// then the browser tests one at a time, alone (groupOrder) so browsers never share the cores.
 export default defineConfig({
   test: {
     maxWorkers: 2,
@@ -42,8 +43,7 @@ export default defineConfig({
           // The benchmark harness in smoke mode (npm run bench runs the real thing).
           include: ['bench/**/*.test.ts'],
           testTimeout: 240_000,
-          fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 0 },
         },
       },
     ],

@@ -69,30 +69,33 @@ export function imageShapes(editor: Editor, area: ImageArea): TLShapeId[] {
     .map((s) => s.id)
 }
 
-/** Shapes drawn per pass: each pass is one short pause of the page instead of one long freeze. */
+/** Up to this many shapes are one call; more are drawn in passes. */
 const SHAPES_PER_PASS = 60
+/**
+ * How long one pass may hold the page (drawing its SVG, then painting it onto the canvas at the
+ * next frame): each pass is sized from how long the last one took, so a slow or busy machine
+ * gets smaller passes and the same short pauses instead of longer freezes.
+ */
+const PASS_BUDGET_MS = 500
+const MIN_SHAPES_PER_PASS = 8
+const MAX_SHAPES_PER_PASS = 200
+
+/** The next pass's size from the last one's and how long it took: towards the budget, at most doubling. */
+export function nextPassSize(size: number, tookMs: number): number {
+  const next = size * Math.min(2, PASS_BUDGET_MS / Math.max(tookMs, 1))
+  return Math.round(Math.min(MAX_SHAPES_PER_PASS, Math.max(MIN_SHAPES_PER_PASS, next)))
+}
 const PADDING = 32
 /** Bigger images are scaled down to fit: browsers refuse (or crash on) larger canvases. */
 const MAX_SIDE = 16_384
 const MAX_PIXELS = 120_000_000
 
-/** Consecutive runs of top-level shapes holding about SHAPES_PER_PASS shapes each (a frame counts its contents). */
-function passes(editor: Editor, roots: TLShapeId[]): TLShapeId[][] {
-  const out: TLShapeId[][] = []
-  let current: TLShapeId[] = []
+/** The next consecutive top-level shapes from `from` holding about `size` shapes (a frame counts its contents). */
+function nextPass(roots: TLShapeId[], sizes: number[], from: number, size: number): TLShapeId[] {
+  let end = from
   let count = 0
-  for (const id of roots) {
-    const size = editor.getShapeAndDescendantIds([id]).size
-    if (current.length && count + size > SHAPES_PER_PASS) {
-      out.push(current)
-      current = []
-      count = 0
-    }
-    current.push(id)
-    count += size
-  }
-  if (current.length) out.push(current)
-  return out
+  while (end < roots.length && (end === from || count + sizes[end] <= size)) count += sizes[end++]
+  return roots.slice(from, end)
 }
 
 function intersect(a: Box, b: Box): Box {
@@ -119,11 +122,11 @@ async function exportImage(
   progress: Progress,
 ): Promise<{ blob: Blob; note?: string }> {
   const roots = imageShapes(editor, opts.area)
-  const runs = passes(editor, roots)
-  const total = roots.reduce((n, id) => n + editor.getShapeAndDescendantIds([id]).size, 0)
+  const sizes = roots.map((id) => editor.getShapeAndDescendantIds([id]).size)
+  const total = sizes.reduce((a, b) => a + b, 0)
   progress(0.05, `Drawing ${total === 1 ? '1 shape' : `${total} shapes`}…`)
   await breathe()
-  if (runs.length === 1) {
+  if (total <= SHAPES_PER_PASS || roots.length === 1) {
     const { blob } = await editor.toImage(roots, {
       format: opts.format,
       background: true,
@@ -162,7 +165,12 @@ async function exportImage(
   const fonts = new Set<string>()
   const onceEach = (svg: string) => svg.replace(/@font-face\s*\{[^}]*\}/g, (rule) => (fonts.has(rule) ? '' : (fonts.add(rule), rule)))
   let drawn = 0
-  for (const run of runs) {
+  let passSize = SHAPES_PER_PASS / 2
+  for (let from = 0; from < roots.length;) {
+    const started = performance.now()
+    const run = nextPass(roots, sizes, from, passSize)
+    const runSize = sizes.slice(from, from + run.length).reduce((a, b) => a + b, 0)
+    from += run.length
     const runBounds = Box.Common(
       run.map((id) => editor.getShapeMaskedPageBounds(id) ?? editor.getShapePageBounds(id)).filter((b): b is Box => !!b),
     )
@@ -179,9 +187,10 @@ async function exportImage(
       if (canvas) canvas.getContext('2d')!.drawImage(await svgImage(result.svg), x, y, result.width, result.height)
       else svgs.push(onceEach(result.svg).replace(/^<svg /, `<svg x="${x}" y="${y}" `))
     }
-    drawn += run.reduce((n, id) => n + editor.getShapeAndDescendantIds([id]).size, 0)
+    drawn += runSize
     progress(0.05 + (0.85 * drawn) / total, `Drawing ${drawn} of ${total} shapes…`)
     await breathe()
+    passSize = nextPassSize(passSize, performance.now() - started)
   }
   if (!canvas) {
     // Each pass is a complete SVG of its region; nested at their offsets they layer in paint order.
