@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import * as Y from 'yjs'
 import { startPostgres, type TestPostgres } from '../support/postgres.ts'
-import { ballotStoreContract, boardStorageContract, snapshotStorageContract } from '../support/storeContract.ts'
+import { ballotStoreContract, boardStorageContract, movedRow, snapshotStorageContract, type MovedRow } from '../support/storeContract.ts'
 import { createPool } from '../../server/src/storage/postgres/connect.ts'
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../../server/src/storage/postgres/schema.ts'
 import { PostgresBoardStorage } from '../../server/src/storage/postgres/boards.ts'
@@ -59,11 +59,11 @@ describe('PostgresBoardStorage keeps the board storage contract', () => {
       else await pool.query(`UPDATE board_updates SET data = '\\xdeadbeef' WHERE board_id = $1 AND seq = $2`, [boardId, row.seq])
     },
     async movedAside(boardId) {
-      const { rows } = await pool.query<{ table: string; seq: string | null; reason: string }>(
-        'SELECT source_table AS "table", source_seq AS seq, reason FROM corrupt_rows WHERE board_id = $1 ORDER BY id',
+      const { rows } = await pool.query<MovedRow>(
+        'SELECT source_table AS "table", source_seq AS seq, reason, data, state_vector, crc FROM corrupt_rows WHERE board_id = $1 ORDER BY id',
         [boardId],
       )
-      return rows.map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) }))
+      return rows.map(movedRow)
     },
   }))
 })

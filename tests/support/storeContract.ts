@@ -10,13 +10,31 @@ import type { BoardStorage, RowRef } from '../../server/src/storage/boards.ts'
 import type { SnapshotStorage } from '../../server/src/storage/snapshots.ts'
 import type { BallotStore, StoredVote } from '../../server/src/storage/ballots.ts'
 import type { MaybeAsync } from '../../server/src/storage/maybeAsync.ts'
+import { checksum } from '../../server/src/storage/checksum.ts'
 
 export interface BoardStoreFixture {
   store: MaybeAsync<BoardStorage>
   /** Changes a stored row's bytes behind the store's back, leaving its checksum (bit rot). */
   corrupt(boardId: string, row: RowRef): unknown
   /** What corrupt_rows holds for the board, oldest first. */
-  movedAside(boardId: string): Promise<{ table: string; seq: number | null; reason: string | null }[]>
+  movedAside(boardId: string): Promise<MovedAside[]>
+}
+
+/** A corrupt_rows row as an operator inspects it: `intact` when its bytes still match its checksum. */
+export type MovedAside = { table: string; seq: number | null; reason: string | null; intact: boolean }
+/** A corrupt_rows row as either database returns it (PostgreSQL's bigints as strings). */
+export type MovedRow = {
+  table: string
+  seq: number | string | null
+  reason: string | null
+  data: Uint8Array
+  state_vector: Uint8Array | null
+  crc: number | string | null
+}
+
+export function movedRow(r: MovedRow): MovedAside {
+  const intact = r.crc === null || checksum(r.data, r.state_vector) === Number(r.crc)
+  return { table: r.table, seq: r.seq === null ? null : Number(r.seq), reason: r.reason, intact }
 }
 
 type Fixture<T> = () => Promise<T>
@@ -119,7 +137,7 @@ export function boardStorageContract(open: Fixture<BoardStoreFixture>): void {
     expect(loaded.corrupt).toEqual([{ table: 'board_updates', seq: updateSeqs[1], bytes: expect.any(Number) }])
     expect((await f.store.load(id)).corrupt).toEqual([])
     await f.store.compact(id, Y.encodeStateAsUpdate(doc))
-    expect(await f.movedAside(id)).toEqual([{ table: 'board_updates', seq: updateSeqs[1], reason: 'checksum' }])
+    expect(await f.movedAside(id)).toEqual([{ table: 'board_updates', seq: updateSeqs[1], reason: 'checksum', intact: false }])
   })
 
   it('detects a corrupted state and loads the log without it', async () => {
@@ -136,15 +154,15 @@ export function boardStorageContract(open: Fixture<BoardStoreFixture>): void {
     expect(loaded.stateVector).toBeUndefined()
     expect(loaded.updates).toHaveLength(1)
     expect(loaded.corrupt).toEqual([{ table: 'board_state', seq: null, bytes: expect.any(Number) }])
-    expect(await f.movedAside(id)).toEqual([{ table: 'board_state', seq: null, reason: 'checksum' }])
+    expect(await f.movedAside(id)).toEqual([{ table: 'board_state', seq: null, reason: 'checksum', intact: false }])
   })
 
-  it('moves rows aside on request, with the reason', async () => {
+  it('moves rows aside on request, with the reason and what their checksums cover, so they can be checked again', async () => {
     const f = await open()
     const id = board()
     const doc = new Y.Doc()
     await f.store.appendUpdate(id, edit(doc, 'a', 1))
-    await f.store.compact(id, Y.encodeStateAsUpdate(doc))
+    await f.store.compact(id, Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc))
     await f.store.appendUpdate(id, edit(doc, 'b', 2))
     await f.store.appendUpdate(id, edit(doc, 'c', 3))
     const { updateSeqs } = await f.store.load(id)
@@ -164,8 +182,8 @@ export function boardStorageContract(open: Fixture<BoardStoreFixture>): void {
     expect(moved).toHaveLength(2)
     expect(moved).toEqual(
       expect.arrayContaining([
-        { table: 'board_state', seq: null, reason: 'undecodable' },
-        { table: 'board_updates', seq: updateSeqs[0], reason: 'undecodable' },
+        { table: 'board_state', seq: null, reason: 'undecodable', intact: true },
+        { table: 'board_updates', seq: updateSeqs[0], reason: 'undecodable', intact: true },
       ]),
     )
   })

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3'
 import { SqliteStorage } from '../../server/src/storage/sqlite/boards.ts'
 import { SqliteSnapshotStorage } from '../../server/src/storage/sqlite/snapshots.ts'
 import { SqliteBallotStore } from '../../server/src/storage/sqlite/ballots.ts'
-import { ballotStoreContract, boardStorageContract, snapshotStorageContract } from '../support/storeContract.ts'
+import { ballotStoreContract, boardStorageContract, movedRow, snapshotStorageContract, type MovedRow } from '../support/storeContract.ts'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-contract-'))
 const closers: (() => void)[] = []
@@ -35,10 +35,11 @@ describe('SqliteStorage keeps the board storage contract', () => {
       },
       async movedAside(boardId) {
         return db
-          .prepare<[string], { table: string; seq: number | null; reason: string | null }>(
-            'SELECT source_table AS "table", source_seq AS seq, reason FROM corrupt_rows WHERE board_id = ? ORDER BY id',
+          .prepare<[string], MovedRow>(
+            'SELECT source_table AS "table", source_seq AS seq, reason, data, state_vector, crc FROM corrupt_rows WHERE board_id = ? ORDER BY id',
           )
           .all(boardId)
+          .map(movedRow)
       },
     }
   })

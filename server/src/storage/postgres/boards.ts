@@ -102,10 +102,11 @@ export class PostgresBoardStorage implements MaybeAsync<BoardStorage> {
         if (table === 'board_state') {
           await client.query(
             `WITH moved AS (
-               DELETE FROM board_state WHERE board_id = $1 AND data = $2 AND crc IS NOT DISTINCT FROM $3 RETURNING data, crc
+               DELETE FROM board_state WHERE board_id = $1 AND data = $2 AND crc IS NOT DISTINCT FROM $3
+               RETURNING data, state_vector, crc
              )
-             INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, reason)
-             SELECT $1, 'board_state', NULL, data, crc, $4 FROM moved`,
+             INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, state_vector, crc, reason)
+             SELECT $1, 'board_state', NULL, data, state_vector, crc, $4 FROM moved`,
             [boardId, row.data, row.crc, reason],
           )
         } else {

@@ -123,6 +123,13 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       ALTER TABLE board_state ADD COLUMN state_vector bytea;
     `,
   },
+  {
+    version: 4,
+    description: 'a state row moved aside keeps its state vector, which its checksum covers',
+    sql: `
+      ALTER TABLE corrupt_rows ADD COLUMN state_vector bytea;
+    `,
+  },
 ]
 
 /** Key of the transaction-level advisory lock that serialises migrations (any constant; "rtschema"). */

@@ -62,12 +62,13 @@ export class SqliteStorage implements BoardStorage {
     `)
     // Columns added since the first release, for databases written before them: checksums (old
     // rows, crc NULL, are trusted), a state's state vector (NULL: unknown), and why a row was
-    // moved aside (older rows say nothing).
+    // moved aside (older rows say nothing) with the state vector its checksum covers.
     const added: [table: string, column: string, type: string][] = [
       ['board_state', 'crc', 'INTEGER'],
       ['board_updates', 'crc', 'INTEGER'],
       ['board_state', 'state_vector', 'BLOB'],
       ['corrupt_rows', 'reason', 'TEXT'],
+      ['corrupt_rows', 'state_vector', 'BLOB'],
     ]
     for (const [table, column, type] of added) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]
@@ -94,13 +95,13 @@ export class SqliteStorage implements BoardStorage {
       this.stmts.clearUpdates.run(boardId)
     })
     const keep = this.db.prepare(
-      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, crc, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO corrupt_rows (board_id, source_table, source_seq, data, state_vector, crc, detected_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     )
     const dropState = this.db.prepare('DELETE FROM board_state WHERE board_id = ?')
     const dropUpdate = this.db.prepare('DELETE FROM board_updates WHERE seq = ?')
     this.quarantineTx = this.db.transaction((boardId, rows, reason) => {
       for (const { table, row } of rows) {
-        keep.run(boardId, table, row.seq ?? null, row.data, row.crc, Date.now(), reason)
+        keep.run(boardId, table, row.seq ?? null, row.data, row.state_vector ?? null, row.crc, Date.now(), reason)
         if (table === 'board_state') dropState.run(boardId)
         else dropUpdate.run(row.seq!)
       }
