@@ -58,7 +58,7 @@ const settings = smoke
       cold: { stickies: 10_000 },
       memory: { boards: 1000, records: 50, minIdleMs: MIN_IDLE_MS, maxIdleMs: MAX_IDLE_MS },
       presence: { clients: 50, hz: 20, windowMs: 4000 },
-      client: { stickies: 2000, panMs: 3000 },
+      client: { stickies: 10_000, panMs: 3000 },
       load: { boards: 50, perBoard: 10, seconds: 60, rate: 2 },
       cluster: { readers: 50, updates: 180, hz: 60, deferredMs: DEFERRED_MS, stickies: 10_000, boards: 10, perBoard: 20 },
       growth: { readers: [10, 50, 200], stickies: [1000, 10_000, 50_000], boards: [100, 1000, 5000], runs: 1 },
